@@ -1,0 +1,62 @@
+"""Helpers shared by the CLI modules: error guard, stdout/stderr consoles, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from kg.errors import InputError, KGError, StoreUnavailable
+
+out = Console(soft_wrap=True)  # data
+err = Console(stderr=True)  # progress, logs, errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_INPUT = 2
+EXIT_STORE = 3
+EXIT_OTHER = 1
+
+
+def exit_code(exc: KGError) -> int:
+    if isinstance(exc, InputError):
+        return EXIT_INPUT
+    if isinstance(exc, StoreUnavailable):
+        return EXIT_STORE
+    return EXIT_OTHER
+
+
+def guard(fn: F) -> F:
+    """Turn a :class:`KGError` raised by a command into one red line on stderr and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except KGError as exc:
+            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            raise typer.Exit(exit_code(exc)) from None
+        except KeyboardInterrupt:
+            err.print("[red]interrupted[/red]")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:  # `kg ... | head`
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(data: Any) -> None:
+    """Pretty JSON on stdout (one document)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def print_jsonl(rows) -> None:
+    """One compact JSON object per line on stdout."""
+    for row in rows:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")

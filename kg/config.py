@@ -1,0 +1,54 @@
+"""Settings, read from the environment (``KG_*`` plus the standard ``NEO4J_*`` names) and CLI flags.
+
+Build them with :func:`load_settings` (never at import), passing only the CLI flags that were given
+so that flags override the environment, which overrides the defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def default_data_dir() -> Path:
+    """The bundled ``data/`` folder (repo checkout) or the copy installed inside the package."""
+    for cand in (DATA_DIR, PACKAGE_DIR / "data"):
+        if (cand / "vocab").is_dir():
+            return cand
+    return DATA_DIR
+
+
+class Settings(BaseSettings):
+    """Every setting kg reads. Env names: ``KG_<FIELD>``; Neo4j also reads ``NEO4J_URI`` etc."""
+
+    model_config = SettingsConfigDict(env_prefix="KG_", extra="ignore", populate_by_name=True)
+
+    store: Literal["networkx", "neo4j"] = "networkx"
+    graph_path: Path = Field(
+        default=Path(".kg/graph.json"), description="Where the embedded networkx store persists."
+    )
+    neo4j_uri: str = Field(
+        default="bolt://127.0.0.1:7687", validation_alias=AliasChoices("KG_NEO4J_URI", "NEO4J_URI")
+    )
+    neo4j_username: str = Field(
+        default="neo4j", validation_alias=AliasChoices("KG_NEO4J_USERNAME", "NEO4J_USERNAME")
+    )
+    neo4j_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("KG_NEO4J_PASSWORD", "NEO4J_PASSWORD")
+    )
+    neo4j_database: str = Field(
+        default="neo4j", validation_alias=AliasChoices("KG_NEO4J_DATABASE", "NEO4J_DATABASE")
+    )
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment, with ``overrides`` (non-None values only) on top."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**given)

@@ -1,0 +1,283 @@
+"""The one schema of kg: pydantic models shared by reading, extraction, stores, exports and the API.
+
+Data flows read → extract → resolve → store → api/cli, and every boundary speaks these types:
+
+* :class:`Paper` — what a reader yields (one abstract with its metadata).
+* :class:`Method`, :class:`Divergence`, :class:`Dataset` — canonical entities (graph nodes), all
+  :class:`Entity` subclasses discriminated by ``kind``; ids look like ``divergence:kullback-leibler``.
+* :class:`Evidence` — why a tag exists: the sentence, the character span in the *original* text, the
+  surface form, the rule id that fired and the extractor version.
+* :class:`Tag` — a paper → entity link (USES/PROPOSES/EVALUATES_ON in the graph) with role/variant.
+* :class:`Claim` — a typed claim sentence of a paper and the entities it is about.
+* :class:`Extraction` — everything extracted from one paper; :meth:`Extraction.to_gold` gives the
+  shape of ``shared/gold`` so that ``score.py`` can score it.
+* :class:`GraphDelta` — what a store writes in one batch.
+
+The GraphQL types are generated from these models (a test keeps them from drifting apart).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+EntityKind = Literal["method", "divergence", "dataset"]
+ENTITY_KINDS: tuple[EntityKind, ...] = ("method", "divergence", "dataset")
+Role = Literal["proposed", "used"]
+Variant = Literal["forward", "reverse"]
+ClaimType = Literal["proposal", "theoretical", "empirical", "other"]
+CLAIM_TYPES: tuple[ClaimType, ...] = ("proposal", "theoretical", "empirical", "other")
+TextField = Literal["title", "abstract"]
+
+
+def fold(text: str) -> str:
+    """Fold a name into a lookup key: no accents, lower case, hyphens/dashes/underscores as spaces,
+    punctuation dropped, a trailing plural ``s`` dropped from each word longer than 3 letters.
+
+    >>> fold("Kullback–Leibler divergences")
+    'kullback leibler divergence'
+    >>> fold("CIFAR-10") == fold("cifar 10")
+    True
+    """
+    text = re.sub(r"[\s_\-\u2010-\u2015\u2212/]+", " ", text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.lower()
+    text = re.sub(r"[^a-z0-9 ]", "", text)
+    words = []
+    for w in text.split():
+        if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+            w = w[:-1]
+        words.append(w)
+    return " ".join(words)
+
+
+def slug(text: str) -> str:
+    """A readable id part: ``fold`` with spaces as hyphens (``"log-variance loss"`` → ``log-variance-loss``)."""
+    return fold(text).replace(" ", "-") or "x"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Paper(_Model):
+    """One paper abstract as read from an input file."""
+
+    id: str = Field(description="Stable id: the record's own id, else derived from the folded title.")
+    title: str
+    abstract: str
+    year: int | None = None
+    venue: str | None = None
+    url: str | None = None
+    authors: tuple[str, ...] = ()
+    source: str | None = Field(default=None, description="Where it was read: 'file:line'.")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def content_hash(self) -> str:
+        """sha256 of title and abstract; a changed abstract means the paper is re-extracted."""
+        h = hashlib.sha256()
+        h.update(self.title.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+        h.update(self.abstract.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()[:16]
+
+
+class Evidence(_Model):
+    """Why a tag exists. ``start``/``end`` index into the original ``field`` text of the paper."""
+
+    field: TextField = "abstract"
+    sentence_index: int = Field(description="Index of the sentence within the field (title is 0).")
+    sentence: str
+    start: int
+    end: int
+    surface: str = Field(description="The text exactly as written: paper.<field>[start:end].")
+    rule: str = Field(description="Id of the rule or vocabulary entry that fired.")
+    extractor_version: str
+
+
+class Entity(_Model):
+    """A canonical entity (a graph node). Subclasses fix ``kind``."""
+
+    id: str = Field(description="'<kind>:<slug>', e.g. 'divergence:kullback-leibler'.")
+    kind: EntityKind
+    name: str = Field(description="Display name, e.g. 'Kullback-Leibler divergence'.")
+    aliases: tuple[str, ...] = ()
+    description: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def key(self) -> str:
+        """Folded lookup key of the name (case-, accent-, hyphen- and plural-insensitive)."""
+        return fold(self.name)
+
+
+class Method(Entity):
+    kind: Literal["method"] = "method"
+
+
+class Divergence(Entity):
+    kind: Literal["divergence"] = "divergence"
+    family: str | None = Field(
+        default=None, description="Id of the top family, e.g. 'divergence:f-divergence'."
+    )
+    parents: tuple[str, ...] = Field(default=(), description="Ids this is a SUBTYPE_OF.")
+
+
+class Dataset(Entity):
+    kind: Literal["dataset"] = "dataset"
+
+
+AnyEntity = Annotated[Union[Method, Divergence, Dataset], Field(discriminator="kind")]
+
+ENTITY_CLASSES: dict[str, type[Entity]] = {"method": Method, "divergence": Divergence, "dataset": Dataset}
+
+
+def make_entity(kind: str, **fields) -> Method | Divergence | Dataset:
+    """Build the entity model of ``kind`` (``method``, ``divergence`` or ``dataset``)."""
+    return ENTITY_CLASSES[kind](**fields)  # type: ignore[return-value]
+
+
+class Tag(_Model):
+    """A paper → entity link with its evidence.
+
+    ``role`` is set for methods (proposed/used), ``variant`` for KL divergences when the text says
+    forward/reverse. One Tag per (paper, entity); ``mentions`` are the distinct surface forms.
+    """
+
+    entity: AnyEntity
+    role: Role | None = None
+    variant: Variant | None = None
+    mentions: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+
+class Claim(_Model):
+    """A sentence in which the authors state a contribution or finding."""
+
+    id: str = Field(description="'<paper id>#<sentence index>'.")
+    paper_id: str
+    text: str = Field(description="The sentence exactly as written in the abstract.")
+    type: ClaimType
+    sentence_index: int
+    start: int
+    end: int
+    rule: str
+    about: tuple[str, ...] = Field(default=(), description="Ids of entities tagged in this sentence.")
+
+
+class Extraction(_Model):
+    """Everything extracted from one paper."""
+
+    paper: Paper
+    methods: tuple[Tag, ...] = ()
+    divergences: tuple[Tag, ...] = ()
+    datasets: tuple[Tag, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    extractor_version: str
+
+    @property
+    def tags(self) -> tuple[Tag, ...]:
+        return self.methods + self.divergences + self.datasets
+
+    def to_gold(self, *, evidence: bool = True) -> dict:
+        """The gold-file shape (see shared/gold/GUIDELINE.md), plus ``evidence`` when asked."""
+        out: dict = {
+            "id": self.paper.id,
+            "title": self.paper.title,
+            "methods": [
+                {"name": t.entity.name, "mentions": list(t.mentions), "role": t.role} for t in self.methods
+            ],
+            "divergences": [
+                {
+                    "name": t.entity.name,
+                    "mentions": list(t.mentions),
+                    "variant": t.variant,
+                    "family": getattr(t.entity, "family", None),
+                }
+                for t in self.divergences
+            ],
+            "datasets": [{"name": t.entity.name, "mentions": list(t.mentions)} for t in self.datasets],
+            "claims": [{"sentence": c.text, "type": c.type} for c in self.claims],
+        }
+        if evidence:
+            out["evidence"] = {
+                t.entity.id: [e.model_dump() for e in t.evidence] for t in self.tags
+            }
+            out["extractor_version"] = self.extractor_version
+        return out
+
+
+class GraphDelta(_Model):
+    """One batch for a store: papers with all their tags and claims (replacing what the store had for
+    those papers), plus the entities they reference and the vocabulary taxonomy."""
+
+    extractions: tuple[Extraction, ...] = ()
+    entities: tuple[AnyEntity, ...] = Field(
+        default=(), description="Extra entities to upsert (e.g. the whole divergence taxonomy)."
+    )
+
+    def all_entities(self) -> dict[str, Entity]:
+        """Every entity in the delta by id (explicit ones first, then those referenced by tags)."""
+        out: dict[str, Entity] = {e.id: e for e in self.entities}
+        for x in self.extractions:
+            for t in x.tags:
+                out.setdefault(t.entity.id, t.entity)
+        return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Query shapes shared by the stores, the CLI and the GraphQL API.
+
+
+class EntityFilter(_Model):
+    """Papers linked to ANY of ``ids`` (already alias-resolved and family-expanded), optionally only
+    with that method ``role`` or divergence ``variant``."""
+
+    ids: tuple[str, ...]
+    role: Role | None = None
+    variant: Variant | None = None
+
+
+class PaperQuery(_Model):
+    """A paper search. Filters combine with AND; an empty query matches every paper.
+
+    Results are ordered by ``order`` then by id, so pages are stable.
+    """
+
+    using: tuple[EntityFilter, ...] = ()
+    year_min: int | None = None
+    year_max: int | None = None
+    text: str | None = Field(default=None, description="Words that must all occur in title or abstract.")
+    ids: tuple[str, ...] | None = None
+    order: Literal["id", "year", "title"] = "id"
+    limit: int = Field(default=100, ge=0, le=10_000)
+    offset: int = Field(default=0, ge=0)
+
+
+class PaperHit(_Model):
+    """A paper and the tags of it that satisfied the query's ``using`` filters (with evidence)."""
+
+    paper: Paper
+    matches: tuple[Tag, ...] = ()
+
+
+class PaperPage(_Model):
+    total: int = Field(description="Number of papers matching, independent of limit/offset.")
+    items: tuple[PaperHit, ...] = ()
+
+
+class EntityCount(_Model):
+    entity: AnyEntity
+    papers: int
+
+
+class Stats(_Model):
+    papers: int
+    entities: dict[str, int] = Field(description="Nodes by kind: method, divergence, dataset.")
+    links: dict[str, int] = Field(description="Relationships by type: USES, PROPOSES, EVALUATES_ON, ...")
+    claims: int

@@ -1,0 +1,78 @@
+"""Shared fixtures. Small and real: a fresh store per test, one nlp pipeline per session.
+
+Services: tests marked ``neo4j`` use the server at ``KG_TEST_NEO4J_URI`` (scripts/test starts one).
+Without it they skip — unless ``KG_REQUIRE_NEO4J=1`` (set by scripts/test and so by CI), where a
+missing or unreachable server FAILS the run: a skip is not a pass. Likewise ``browser`` tests and
+``KG_REQUIRE_BROWSER=1``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SEED_JSONL = DATA / "seed" / "papers.jsonl"
+SEED_TXT = DATA / "seed" / "seed-abstracts.txt"
+GOLD_DEV = DATA / "gold" / "dev.jsonl"
+CORPUS = ROOT.parent / "shared" / "corpora" / "ml-abstracts-ccby.jsonl"
+
+
+def _required(var: str) -> bool:
+    return os.environ.get(var, "") not in ("", "0", "false", "no")
+
+
+def need(condition: bool, reason: str, require_var: str) -> None:
+    """Skip when a service is missing, or fail when ``require_var`` says it is required."""
+    if condition:
+        return
+    if _required(require_var):
+        pytest.fail(f"{reason} (required: {require_var}=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> str:
+    """URI of the real Neo4j server for integration tests (auth disabled)."""
+    uri = os.environ.get("KG_TEST_NEO4J_URI", "")
+    need(bool(uri), "KG_TEST_NEO4J_URI is not set: no Neo4j server for this run", "KG_REQUIRE_NEO4J")
+    try:
+        from neo4j import GraphDatabase
+
+        with GraphDatabase.driver(uri, auth=None) as driver:
+            driver.verify_connectivity()
+    except Exception as exc:  # noqa: BLE001 - any failure means the service is not there
+        need(False, f"Neo4j at {uri} is not reachable: {exc}", "KG_REQUIRE_NEO4J")
+    return uri
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = "/usr/bin/chromium"
+    need(Path(path).exists(), "Debian chromium is not installed at /usr/bin/chromium", "KG_REQUIRE_BROWSER")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_jsonl() -> Path:
+    return SEED_JSONL
+
+
+@pytest.fixture(scope="session")
+def seed_txt() -> Path:
+    return SEED_TXT
+
+
+@pytest.fixture(scope="session")
+def gold_dev() -> Path:
+    return GOLD_DEV
+
+
+@pytest.fixture(scope="session")
+def corpus_path() -> Path:
+    if not CORPUS.exists():
+        pytest.skip("../shared/corpora is not beside this checkout")
+    return CORPUS
