@@ -1,0 +1,21 @@
+// kg graph schema for Neo4j 5 (Community edition). See docs/schema.md for the model.
+// Idempotent: every statement uses IF NOT EXISTS, so it can be re-run at will.
+// kg's Neo4j store runs exactly these statements when it opens (kg/store/cypher.py: SCHEMA;
+// a test keeps this file and that list identical).
+
+// Uniqueness constraints (each also creates a range index on the property).
+CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:Paper) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT method_id IF NOT EXISTS FOR (n:Method) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT divergence_id IF NOT EXISTS FOR (n:Divergence) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT dataset_id IF NOT EXISTS FOR (n:Dataset) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT claim_id IF NOT EXISTS FOR (n:Claim) REQUIRE n.id IS UNIQUE;
+
+// Range indexes: folded lookup keys (case/accent/hyphen/plural-insensitive), years, claim types.
+CREATE INDEX entity_key IF NOT EXISTS FOR (n:Entity) ON (n.key);
+CREATE INDEX paper_year IF NOT EXISTS FOR (n:Paper) ON (n.year);
+CREATE INDEX claim_type IF NOT EXISTS FOR (n:Claim) ON (n.type);
+
+// Full-text indexes: entity names and aliases; paper titles and abstracts.
+CREATE FULLTEXT INDEX entity_names IF NOT EXISTS FOR (n:Method|Divergence|Dataset) ON EACH [n.name, n.aliases];
+CREATE FULLTEXT INDEX paper_text IF NOT EXISTS FOR (n:Paper) ON EACH [n.title, n.abstract];
