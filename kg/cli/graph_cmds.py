@@ -1,3 +1,449 @@
-"""CLI commands (placeholder module: commands register themselves on kg.cli.app)."""
+"""The graph commands: ``kg ingest``, ``papers-using``, ``paper``, ``entities``, ``claims``, ``why``,
+``stats`` and ``export``.
 
-from kg.cli import app  # noqa: F401
+Why they live together: they all open a store from the same options (``--store``, ``--graph``,
+``--uri``, ``--user``, ``--password``, ``--database``; flags override ``KG_*``/``NEO4J_*`` env) and
+each is a thin wrapper over one library call (:func:`kg.ingest.ingest`, :func:`kg.query.papers_using`,
+the :class:`kg.store.base.GraphStore` methods, :func:`kg.export.export`). Data goes to stdout (a Rich
+table, or JSON with ``--json``), progress and logs to stderr; a :class:`kg.errors.KGError` becomes
+one red line and a non-zero exit code (see :func:`kg.cli._common.guard`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional
+
+import typer
+from rich.table import Table
+
+from kg.cli import app
+from kg.cli._common import err, guard, out, print_json
+from kg.errors import InputError, NotFound
+from kg.models import Extraction, Tag
+
+StoreKind = Literal["networkx", "neo4j"]
+KindOpt = Annotated[
+    Optional[Literal["method", "divergence", "dataset"]],
+    typer.Option("--kind", "-k", help="Only entities of this kind."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or log lines on stderr.")]
+
+# -- store options, shared by every command -------------------------------------------------------
+
+def _store_param(name: str, type_: Any, help_: str) -> inspect.Parameter:
+    option = typer.Option(f"--{name}", help=help_, rich_help_panel="Store")
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                             annotation=Annotated[Optional[type_], option])
+
+
+_STORE_PARAMS = [
+    _store_param("store", StoreKind, "Graph store (default: KG_STORE or networkx)."),
+    _store_param("graph", Path, "File of the embedded networkx store (default: KG_GRAPH_PATH or .kg/graph.json)."),
+    _store_param("uri", str, "Neo4j URI: bolt://, neo4j:// or neo4j+s:// (default: NEO4J_URI)."),
+    _store_param("user", str, "Neo4j user (default: NEO4J_USERNAME or neo4j)."),
+    _store_param("password", str, "Neo4j password (default: NEO4J_PASSWORD; none = auth disabled)."),
+    _store_param("database", str, "Neo4j database (default: NEO4J_DATABASE or neo4j)."),
+]
+_STORE_SETTINGS = {
+    "store": "store", "graph": "graph_path", "uri": "neo4j_uri", "user": "neo4j_username",
+    "password": "neo4j_password", "database": "neo4j_database",
+}
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """The store flags a command was given (``None`` = not given: the environment decides)."""
+
+    store: str | None = None
+    graph: Path | None = None
+    uri: str | None = None
+    user: str | None = None
+    password: str | None = None
+    database: str | None = None
+
+    def settings(self, **extra: Any):
+        """:class:`kg.config.Settings` from the environment with the given flags on top."""
+        from kg.config import load_settings
+
+        given = {_STORE_SETTINGS[k]: v for k, v in vars(self).items() if v is not None}
+        return load_settings(**given, **extra)
+
+    @contextmanager
+    def open(self, **extra: Any) -> Iterator[Any]:
+        """Open the store these options name; closed on exit."""
+        from kg.store import open_store
+
+        store = open_store(self.settings(**extra))
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def with_store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the shared store flags; it receives them as ``opts: StoreOptions``."""
+    sig = inspect.signature(fn, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.name != "opts"]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opts = StoreOptions(**{name: kwargs.pop(name, None) for name in _STORE_SETTINGS})
+        return fn(*args, opts=opts, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=own + _STORE_PARAMS)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in own + _STORE_PARAMS}
+    return wrapper
+
+
+def graph_command(name: str | None = None) -> Callable[[Callable[..., Any]], Any]:
+    """Register a graph command: store flags added, KGError guarded."""
+
+    def register(fn: Callable[..., Any]) -> Any:
+        return app.command(name)(guard(with_store_options(fn)))
+
+    return register
+
+
+# -- rendering helpers ----------------------------------------------------------------------------
+
+
+def _table(title: str | None, *columns: str) -> Table:
+    table = Table(title=title, show_lines=False, title_justify="left")
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    return table
+
+
+def _how(tag: Tag) -> str:
+    """How a paper uses an entity: the method role or divergence variant (``-`` when neither)."""
+    return " ".join(x for x in (tag.role, tag.variant) if x) or "-"
+
+
+def _tag_json(tag: Tag) -> dict[str, Any]:
+    return {
+        "entity": tag.entity.id, "name": tag.entity.name, "kind": tag.entity.kind, "role": tag.role,
+        "variant": tag.variant, "mentions": list(tag.mentions),
+        "evidence": [e.model_dump() for e in tag.evidence],
+    }
+
+
+def _first_sentence(tag: Tag) -> str:
+    return tag.evidence[0].sentence if tag.evidence else ""
+
+
+def _resolve_ids(store: Any, text: str, kind: str | None = None, *, exact: bool = False) -> list[str]:
+    """Ids ``text`` names (aliases, family members unless exact); NotFound with suggestions if none."""
+    from kg.resolve import resolve
+
+    res = resolve(store, text, kind, exact=exact)  # type: ignore[arg-type]
+    if not res.ids:
+        hint = f"; did you mean: {', '.join(res.suggestions)}?" if res.suggestions else ""
+        raise NotFound(f"no {kind or 'entity'} named {text!r} in the graph{hint}")
+    return list(res.ids)
+
+
+def _one_paper(store: Any, paper_id: str) -> Extraction:
+    record = store.papers([paper_id]).get(paper_id)
+    if record is None:
+        raise NotFound(f"no paper with id {paper_id!r} in the graph")
+    return record
+
+
+# -- ingest ---------------------------------------------------------------------------------------
+
+
+def _bundled_seed() -> Path:
+    from kg.config import default_data_dir
+
+    return default_data_dir() / "seed" / "papers.jsonl"
+
+
+@contextmanager
+def _progress_reporter(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar on a terminal stderr; plain log lines otherwise (CI logs, pipes)."""
+    if quiet:
+        yield None
+        return
+    if err.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("ingesting", total=None)
+            yield lambda done, total: bar.update(task, completed=done, total=total)
+        return
+
+    def log(done: int, total: int) -> None:
+        err.print(f"ingest: {done}/{total} papers", highlight=False)
+
+    yield log
+
+
+def _print_ingest_report(report: Any) -> None:
+    out.print(
+        f"[bold]{report.papers_read}[/bold] papers read: {report.new} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged" + (f", {report.failed} failed" if report.failed else "")
+        + f" — {report.batches} batch(es) written to {report.store} in {report.seconds:.1f}s",
+        highlight=False,
+    )
+    table = _table("written this run", "kind", "count")
+    for k, v in report.entities.items():
+        table.add_row(f"{k} entities", str(v))
+    for k, v in report.edges.items():
+        table.add_row(f"{k} edges", str(v))
+    if report.entities or report.edges:
+        out.print(table)
+    if report.totals is not None:
+        t = report.totals
+        parts = [f"{t.papers} papers", f"{t.claims} claims"]
+        parts += [f"{v} {k}" for k, v in sorted(t.entities.items())]
+        parts += [f"{v} {k}" for k, v in sorted(t.links.items())]
+        out.print("graph now: " + ", ".join(parts), highlight=False)
+    if report.problems:
+        err.print(f"[yellow]{len(report.problems)} bad record(s) skipped:[/yellow]")
+        for p in report.problems:
+            err.print(f"  {p.where}: {p.reason}", highlight=False, markup=False)
+
+
+@graph_command("ingest")
+def ingest_cmd(
+    paths: Annotated[Optional[list[Path]], typer.Argument(
+        help="Files or directories (*.jsonl, *.csv, *.txt); default: the bundled seed.", show_default=False)] = None,
+    fmt: Annotated[Literal["auto", "seed", "jsonl", "csv"], typer.Option(
+        "--format", "-f", help="Input format (auto: by extension and content).")] = "auto",
+    force: Annotated[bool, typer.Option(
+        "--force", help="Re-extract and re-write papers the store already holds unchanged.")] = False,
+    batch_size: Annotated[Optional[int], typer.Option(
+        "--batch-size", min=1, help="Papers per store transaction (default: KG_BATCH_SIZE or 1000).")] = None,
+    json_: JsonOpt = False,
+    quiet: QuietOpt = False,
+    *,
+    opts: StoreOptions,
+) -> None:
+    """Read abstracts, tag them and write the graph (skips papers already ingested unchanged).
+
+    Bad records are reported with file:line and skipped; the exit code stays 0.
+    """
+    from kg.ingest import ingest
+
+    targets = list(paths) if paths else [_bundled_seed()]
+    with opts.open() as store, _progress_reporter(quiet) as progress:
+        report = ingest(targets, store, fmt=fmt, batch_size=batch_size, progress=progress, force=force)
+    if json_:
+        print_json(report.model_dump(mode="json"))
+    elif not quiet:
+        _print_ingest_report(report)
+
+
+# -- lookups --------------------------------------------------------------------------------------
+
+
+@graph_command("papers-using")
+def papers_using_cmd(
+    name: Annotated[str, typer.Argument(help="An entity name or alias, e.g. 'KL divergence', 'f-divergence'.")],
+    kind: KindOpt = None,
+    role: Annotated[Optional[Literal["proposed", "used"]], typer.Option(
+        "--role", help="Only papers that propose / use the method.")] = None,
+    variant: Annotated[Optional[Literal["forward", "reverse"]], typer.Option(
+        "--variant", help="Only papers using this KL direction.")] = None,
+    exact: Annotated[bool, typer.Option(
+        "--exact", help="Only the named entity, not the members of its family.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=10_000, help="Papers per page.")] = 100,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Papers to skip.")] = 0,
+    json_: JsonOpt = False,
+    *,
+    opts: StoreOptions,
+) -> None:
+    """Papers that use an entity (resolved through aliases; a family includes its members)."""
+    from kg.query import papers_using
+
+    with opts.open() as store:
+        result = papers_using(store, name, kind=kind, role=role, variant=variant, exact=exact,
+                              limit=limit, offset=offset)
+    page = result.page
+    matched = [{"id": e.id, "name": e.name, "kind": e.kind} for e in result.resolution.entities]
+    if json_:
+        print_json({
+            "query": name, "resolved": matched, "ids": list(result.resolution.ids), "total": page.total,
+            "papers": [
+                {"id": h.paper.id, "title": h.paper.title, "year": h.paper.year,
+                 "matches": [_tag_json(t) for t in h.matches]}
+                for h in page.items
+            ],
+        })
+        return
+    names = ", ".join(m["name"] for m in matched)
+    table = _table(f"{page.total} paper(s) using {names}", "paper", "title", "entity", "how", "evidence")
+    for h in page.items:
+        for i, t in enumerate(h.matches or ()):
+            table.add_row(h.paper.id if i == 0 else "", h.paper.title if i == 0 else "",
+                          t.entity.name, _how(t), _first_sentence(t))
+    out.print(table)
+
+
+def _paper_json(x: Extraction) -> dict[str, Any]:
+    return {
+        "paper": x.paper.model_dump(mode="json"), "extractor_version": x.extractor_version,
+        "tags": [_tag_json(t) for t in x.tags], "claims": [c.model_dump(mode="json") for c in x.claims],
+    }
+
+
+@graph_command("paper")
+def paper_cmd(
+    paper_id: Annotated[str, typer.Argument(metavar="ID", help="Paper id, e.g. p001.")],
+    json_: JsonOpt = False,
+    *,
+    opts: StoreOptions,
+) -> None:
+    """Everything tagged in one paper, with evidence."""
+    with opts.open() as store:
+        x = _one_paper(store, paper_id)
+    if json_:
+        print_json(_paper_json(x))
+        return
+    p = x.paper
+    meta = ", ".join(str(v) for v in (p.year, p.venue, p.url) if v)
+    out.print(f"[bold]{p.id}[/bold] {p.title}" + (f" ({meta})" if meta else ""), highlight=False)
+    table = _table("tags", "kind", "entity", "how", "surface", "rule", "sentence")
+    for t in x.tags:
+        for e in t.evidence[:1] or ():
+            table.add_row(t.entity.kind, t.entity.name, _how(t), e.surface, e.rule, e.sentence)
+    out.print(table)
+    claims = _table("claims", "#", "type", "about", "sentence")
+    for c in x.claims:
+        claims.add_row(str(c.sentence_index), c.type, ", ".join(c.about), c.text)
+    out.print(claims)
+
+
+@graph_command("entities")
+def entities_cmd(
+    kind: KindOpt = None,
+    top: Annotated[int, typer.Option("--top", "-n", min=0, help="Show the N most used (0 = all).")] = 20,
+    json_: JsonOpt = False,
+    *,
+    opts: StoreOptions,
+) -> None:
+    """Entities with the number of papers linked to each, most used first."""
+    with opts.open() as store:
+        counts = store.entity_counts(kind)
+    if top:
+        counts = counts[:top]
+    if json_:
+        print_json([{"id": c.entity.id, "name": c.entity.name, "kind": c.entity.kind,
+                     "family": getattr(c.entity, "family", None), "papers": c.papers} for c in counts])
+        return
+    table = _table(None, "papers", "kind", "name", "id")
+    for c in counts:
+        table.add_row(str(c.papers), c.entity.kind, c.entity.name, c.entity.id)
+    out.print(table)
+
+
+@graph_command("claims")
+def claims_cmd(
+    about: Annotated[Optional[str], typer.Option(
+        "--about", "-a", help="Only claims about this entity (alias- and family-resolved).")] = None,
+    type_: Annotated[Optional[Literal["proposal", "theoretical", "empirical", "other"]], typer.Option(
+        "--type", "-t", help="Only claims of this type.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Show at most N claims (0 = all).")] = 50,
+    json_: JsonOpt = False,
+    *,
+    opts: StoreOptions,
+) -> None:
+    """Claim sentences (proposal, theoretical, empirical, other), optionally about an entity."""
+    with opts.open() as store:
+        ids = _resolve_ids(store, about) if about else None
+        claims = store.claims(about=ids, type=type_)
+    total = len(claims)
+    if limit:
+        claims = claims[:limit]
+    if json_:
+        print_json({"total": total, "claims": [c.model_dump(mode="json") for c in claims]})
+        return
+    table = _table(f"{total} claim(s)" + (f" about {about}" if about else ""), "paper", "type", "about", "sentence")
+    for c in claims:
+        table.add_row(c.paper_id, c.type, ", ".join(c.about), c.text)
+    out.print(table)
+
+
+@graph_command("why")
+def why_cmd(
+    paper_id: Annotated[str, typer.Argument(metavar="PAPER", help="Paper id, e.g. p001.")],
+    name: Annotated[str, typer.Argument(metavar="X", help="An entity name or alias.")],
+    json_: JsonOpt = False,
+    *,
+    opts: StoreOptions,
+) -> None:
+    """Why a paper is tagged with an entity: the sentence, span, surface form and rule of each mention."""
+    with opts.open() as store:
+        ids = set(_resolve_ids(store, name))
+        x = _one_paper(store, paper_id)
+    tags = [t for t in x.tags if t.entity.id in ids]
+    claims = [c for c in x.claims if ids.intersection(c.about)]
+    if not tags:
+        raise NotFound(f"paper {paper_id} is not tagged with {name!r}")
+    if json_:
+        print_json({"paper": paper_id, "title": x.paper.title, "tags": [_tag_json(t) for t in tags],
+                    "claims": [c.model_dump(mode="json") for c in claims]})
+        return
+    out.print(f"[bold]{paper_id}[/bold] {x.paper.title}", highlight=False)
+    for t in tags:
+        out.print(f"\n[bold]{t.entity.name}[/bold] ({t.entity.id}; {_how(t)})", highlight=False)
+        table = _table(None, "field", "sentence #", "span", "surface", "rule", "extractor", "sentence")
+        for e in t.evidence:
+            table.add_row(e.field, str(e.sentence_index), f"{e.start}-{e.end}", e.surface, e.rule,
+                          e.extractor_version, e.sentence)
+        out.print(table)
+    for c in claims:
+        out.print(f"claim ({c.type}, rule {c.rule}): {c.text}", highlight=False)
+
+
+@graph_command("stats")
+def stats_cmd(json_: JsonOpt = False, *, opts: StoreOptions) -> None:
+    """Node and relationship counts of the graph."""
+    with opts.open() as store:
+        stats = store.stats()
+    if json_:
+        print_json(stats.model_dump(mode="json"))
+        return
+    table = _table(f"graph ({store.name})", "what", "count")
+    table.add_row("papers", str(stats.papers))
+    table.add_row("claims", str(stats.claims))
+    for k, v in sorted(stats.entities.items()):
+        table.add_row(f"{k} entities", str(v))
+    for k, v in sorted(stats.links.items()):
+        table.add_row(f"{k} relationships", str(v))
+    out.print(table)
+
+
+@graph_command("export")
+def export_cmd(
+    fmt: Annotated[Literal["jsonl", "graphml", "gexf", "csv"], typer.Option(
+        "--format", "-f", help="jsonl, graphml, gexf, or csv (the neo4j-admin import layout).")] = "jsonl",
+    out_path: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="File to write (a directory for csv); default: stdout.")] = None,
+    quiet: QuietOpt = False,
+    *,
+    opts: StoreOptions,
+) -> None:
+    """Export the whole graph (nodes and relationships with their properties)."""
+    import sys
+
+    from kg.export import export
+
+    if fmt == "csv" and out_path is None:
+        raise InputError("the csv export is several files: give a directory with --out DIR")
+    with opts.open() as store:
+        result, text = export(store, fmt, out_path)
+    if text is not None:
+        sys.stdout.write(text)
+    if not quiet:
+        where = f" to {out_path}" if out_path else ""
+        err.print(f"exported {result.nodes} nodes and {result.relationships} relationships as {fmt}{where}",
+                  highlight=False)
