@@ -1,0 +1,139 @@
+"""The spaCy pipeline: a blank English tokenizer plus small rule components registered by name.
+
+No trained model: ``spacy.blank("en")`` → ``kg_sentencizer`` (sentence starts that survive "et al.",
+"i.e.", "e.g.", "w.r.t.", "Fig. 2", decimals and "tasks.Our") → ``kg_vocab`` (one span ruler over the
+vocabulary files, matching on ``NORM``). ``NORM`` is our own cheap key — lower case, accents and
+in-word hyphens dropped, a simple plural fold — computed once per lexeme (cached in the vocab), so
+"Kullback–Leibler Divergences" matches the pattern "Kullback-Leibler divergence" without a
+lemmatizer. Build the pipeline with :func:`get_nlp` (one per process).
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+import spacy
+from spacy.attrs import NORM
+from spacy.language import Language
+from spacy.tokens import Doc
+
+VOCAB_KEY = "kg_vocab"
+
+# Tokens that end with an abbreviation period (the "." is a separate token after these).
+ABBREVIATIONS = frozenset(
+    "al e.g i.e w.r.t wrt cf vs resp fig figs eq eqs sec secs ref refs approx no nos etc. viz "
+    "et i.i.d iid thm def prop lem cor appx app ch st dr prof mr ms".split()
+)
+_ENDERS = frozenset({".", "?", "!", "...", "…"})
+_OPENERS = frozenset('("[“‘\'')
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
+
+
+def norm_key(text: str) -> str:
+    """The ``NORM`` of one token: lower case, no accents, dashes as ``-``, in-word hyphens dropped,
+    and a simple plural fold (``divergences``→``divergence``, ``discrepancies``→``discrepancy``).
+
+    >>> [norm_key(t) for t in ["Rényi", "CIFAR-10", "Divergences", "losses", "MMDs", "–"]]
+    ['renyi', 'cifar10', 'divergence', 'loss', 'mmd', '-']
+    """
+    t = text.lower().translate(_DASHES)
+    if not t.isascii():
+        t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+    if len(t) > 1 and "-" in t:
+        stripped = t.replace("-", "")
+        t = stripped or t
+    if len(t) > 3 and t[-1] == "s" and t[-2].isalpha():
+        if t.endswith("ies") and len(t) > 4:
+            t = t[:-3] + "y"
+        elif t.endswith("sses"):
+            t = t[:-2]
+        elif not t.endswith(("ss", "us", "is")):
+            t = t[:-1]
+    return t
+
+
+def _is_boundary(prev2: str, prev: str, cur: str) -> bool:
+    """Does a sentence start at ``cur``, given the two tokens before it?"""
+    if prev not in _ENDERS:
+        return False
+    if prev == "." and prev2.lower() in ABBREVIATIONS:
+        return False
+    first = cur[0]
+    if first.islower():
+        return False
+    if prev == "." and len(prev2) == 1 and prev2.isupper() and first.isupper():
+        return False  # an initial: "J. Smith"
+    return first.isupper() or first.isdigit() or first in _OPENERS or not first.isalnum()
+
+
+@Language.component("kg_sentencizer")
+def kg_sentencizer(doc: Doc) -> Doc:
+    """Set ``is_sent_start`` on every token (rules above; a newline also ends a sentence)."""
+    prev2 = prev = ""
+    newline = False
+    for i, tok in enumerate(doc):
+        text = tok.text
+        if i == 0:
+            tok.is_sent_start = True
+        elif tok.is_space:
+            tok.is_sent_start = False
+            newline = newline or "\n" in text
+            continue
+        else:
+            tok.is_sent_start = newline or _is_boundary(prev2, prev, text)
+        newline = False
+        prev2, prev = prev, text
+    return doc
+
+
+def _install_norm(nlp: Language) -> None:
+    getters = nlp.vocab.lex_attr_getters
+    getters[NORM] = norm_key
+    for lex in nlp.vocab:
+        lex.norm_ = norm_key(lex.orth_)
+
+
+def pattern_variants(alias: str) -> list[str]:
+    """Surface variants of a vocabulary alias that tokenize differently: as given, with hyphens as
+    spaces, and with spaces as hyphens ("Kullback Leibler" / "Kullback-Leibler")."""
+    out = [alias]
+    for v in (alias.replace("-", " "), alias.replace(" ", "-")):
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def build_nlp(patterns: list[dict] | None = None) -> Language:
+    """A fresh pipeline. ``patterns`` are span-ruler phrase patterns
+    (``{"label": kind, "pattern": text, "id": entity id}``) matched on NORM into ``doc.spans["kg_vocab"]``;
+    a label ending in ``|cased`` is matched as written (ORTH) by a second ruler into the same key.
+    """
+    nlp = spacy.blank("en")
+    _install_norm(nlp)
+    nlp.add_pipe("kg_sentencizer")
+    rulers = {}
+    for name, attr, overwrite in (("kg_vocab", "NORM", True), ("kg_vocab_cased", "ORTH", False)):
+        rulers[attr] = nlp.add_pipe(
+            "span_ruler",
+            name=name,
+            config={"spans_key": VOCAB_KEY, "phrase_matcher_attr": attr, "validate": False,
+                    "overwrite": overwrite},
+        )
+    nlp.initialize()
+    norm_pats = [p for p in patterns or () if not p["label"].endswith("|cased")]
+    cased_pats = [dict(p, label=p["label"][: -len("|cased")]) for p in patterns or ()
+                  if p["label"].endswith("|cased")]
+    if norm_pats:
+        rulers["NORM"].add_patterns(norm_pats)
+    if cased_pats:
+        rulers["ORTH"].add_patterns(cased_pats)
+    return nlp
+
+
+@functools.lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    """The process-wide pipeline with every vocabulary pattern loaded (built once, then cached)."""
+    from kg.extract.vocab import ruler_patterns
+
+    return build_nlp(ruler_patterns())

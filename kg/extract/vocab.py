@@ -1,0 +1,124 @@
+"""Vocabularies as data: loading ``data/vocab/*.jsonl`` into entities and span-ruler patterns.
+
+One JSON object per line::
+
+    {"id": "divergence:kullback-leibler", "kind": "divergence", "name": "Kullback-Leibler divergence",
+     "aliases": ["KL divergence", "relative entropy"], "cased": ["KL"],
+     "family": "divergence:f-divergence", "parents": ["divergence:f-divergence"]}
+
+``aliases`` match case-insensitively on NORM (plural- and hyphen-tolerant); ``cased`` aliases
+(short acronyms such as "KL", "TV", "FID") match only as written, so "tv" or "Fid" do not fire.
+A malformed file raises :class:`~kg.errors.VocabularyError` (a bug in data/, not user input).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kg.config import default_data_dir
+from kg.errors import VocabularyError
+from kg.extract.pipeline import pattern_variants
+from kg.models import Entity, make_entity
+
+#: The vocabulary files this module matches with the span ruler (methods.* belong to methods.py).
+RULER_FILES = ("divergences.jsonl", "datasets.jsonl")
+
+
+def vocab_dir() -> Path:
+    """The folder holding the vocabulary files."""
+    return default_data_dir() / "vocab"
+
+
+def _read(path: Path) -> list[dict]:
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise VocabularyError(f"cannot read vocabulary {path}: {exc}") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise VocabularyError(f"{path.name}:{n}: not JSON: {exc.msg}") from None
+        if not isinstance(row, dict) or "id" not in row or "name" not in row or "kind" not in row:
+            raise VocabularyError(f"{path.name}:{n}: needs id, kind and name")
+        row["_where"] = f"{path.name}:{n}"
+        rows.append(row)
+    return rows
+
+
+@functools.lru_cache(maxsize=None)
+def load_rows(name: str) -> tuple[dict, ...]:
+    """The raw records of one vocabulary file (empty when the file does not exist)."""
+    path = vocab_dir() / name
+    if not path.exists():
+        return ()
+    return tuple(_read(path))
+
+
+_ENTITY_FIELDS = {"id", "kind", "name", "aliases", "description", "family", "parents"}
+
+
+def to_entity(row: dict) -> Entity:
+    """The entity model of a vocabulary record (aliases include the cased ones)."""
+    fields = {k: v for k, v in row.items() if k in _ENTITY_FIELDS}
+    fields["aliases"] = tuple(dict.fromkeys([*row.get("aliases", ()), *row.get("cased", ())]))
+    if "parents" in fields:
+        fields["parents"] = tuple(fields["parents"])
+    if row["kind"] != "divergence":
+        fields.pop("family", None)
+        fields.pop("parents", None)
+    try:
+        return make_entity(row["kind"], **fields)
+    except (ValidationError, KeyError) as exc:
+        raise VocabularyError(f"{row.get('_where')}: invalid entity: {exc}") from None
+
+
+@functools.lru_cache(maxsize=None)
+def entities_by_id() -> dict[str, Entity]:
+    """Every entity of the ruler vocabularies by id; checks that parents/family ids exist."""
+    out: dict[str, Entity] = {}
+    for name in RULER_FILES:
+        for row in load_rows(name):
+            if row["id"] in out:
+                raise VocabularyError(f"{row['_where']}: duplicate id {row['id']}")
+            out[row["id"]] = to_entity(row)
+    for ent in out.values():
+        for ref in (*getattr(ent, "parents", ()), getattr(ent, "family", None)):
+            if ref and ref not in out:
+                raise VocabularyError(f"{ent.id}: unknown parent/family {ref}")
+    return out
+
+
+def ruler_patterns() -> list[dict]:
+    """Span-ruler phrase patterns for the ruler vocabularies. ``label`` is ``kind`` for NORM
+    patterns and ``kind|cased`` for case-sensitive ones (matched by a second ruler on ORTH)."""
+    pats: list[dict] = []
+    for name in RULER_FILES:
+        for row in load_rows(name):
+            for alias in dict.fromkeys([row["name"], *row.get("aliases", ())]):
+                for v in pattern_variants(alias):
+                    pats.append({"label": row["kind"], "pattern": v, "id": row["id"]})
+            for alias in row.get("cased", ()):
+                for v in dict.fromkeys([alias, alias + "s"]):
+                    pats.append({"label": row["kind"] + "|cased", "pattern": v, "id": row["id"]})
+    return pats
+
+
+def data_hash() -> str:
+    """Short hash of every vocabulary/pattern file under data/vocab (part of the extractor version)."""
+    h = hashlib.sha256()
+    folder = vocab_dir()
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.is_file():
+                h.update(path.name.encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()[:10]
