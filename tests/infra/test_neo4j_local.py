@@ -1,0 +1,145 @@
+"""scripts/neo4j-local against a real server in a throwaway home.
+
+The script is what scripts/test (and so CI) and developers use to get a Neo4j without Docker; these
+tests run its real start/status/env/stop cycle and its failure paths (a port in use, a server that
+dies during startup), each in its own temporary home and on free ports so they never touch the
+server the rest of the suite uses.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "neo4j-local"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("java") is None or shutil.which("mvn") is None,
+        reason="scripts/neo4j-local needs Java 17+ and Maven",
+    ),
+]
+
+
+def run(home: Path, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 240):
+    """Run the script with ``KG_NEO4J_HOME=home``; returns the CompletedProcess (never raises on rc)."""
+    env = {**os.environ, "KG_NEO4J_HOME": str(home), **(extra_env or {})}
+    for var in ("KG_NEO4J_BOLT_PORT", "KG_NEO4J_HTTP_PORT"):
+        if extra_env is None or var not in extra_env:
+            env.pop(var, None)
+    return subprocess.run(
+        [str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def parse_env(stdout: str) -> dict[str, str]:
+    """``export NAME=value`` lines → ``{NAME: value}``; any other line is an error."""
+    out = {}
+    for line in stdout.splitlines():
+        assert line.startswith("export "), line
+        name, _, value = line[len("export ") :].partition("=")
+        out[name] = value
+    return out
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    """A throwaway server home; whatever started there is stopped afterwards."""
+    path = tmp_path / "neo4j-home"
+    yield path
+    run(path, "stop", timeout=120)
+
+
+def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
+    started = run(home, "start", "--fresh", "--free-ports")
+    assert started.returncode == 0, started.stderr
+    assert "ready" in started.stderr
+
+    env = parse_env(run(home, "env").stdout)
+    assert set(env) == {"NEO4J_URI", "KG_NEO4J_HTTP"}
+    bolt_port = int(env["NEO4J_URI"].rsplit(":", 1)[1])
+    http_port = int(env["KG_NEO4J_HTTP"].rsplit(":", 1)[1])
+    assert env["NEO4J_URI"] == f"bolt://127.0.0.1:{bolt_port}"
+    assert bolt_port != http_port
+    assert (home / "run" / "ports").read_text() == f"bolt={bolt_port}\nhttp={http_port}\n"
+
+    status = run(home, "status")
+    assert status.returncode == 0
+    assert "ready" in status.stdout and f":{bolt_port}" in status.stdout
+
+    again = run(home, "start")
+    assert again.returncode == 0
+    assert "already running" in again.stderr
+
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(env["NEO4J_URI"], auth=None) as driver:
+        records, _, _ = driver.execute_query(
+            "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS v, edition",
+            database_="neo4j",
+        )
+    assert records[0]["edition"] == "community"
+    assert records[0]["v"].startswith("5.26.")
+
+    import httpx
+
+    page = httpx.get(f"{env['KG_NEO4J_HTTP']}/browser/", timeout=30)
+    assert page.status_code == 200
+    assert "<title>Neo4j Browser" in page.text
+
+    pid = int((home / "run" / "neo4j.pid").read_text())
+    stopped = run(home, "stop")
+    assert stopped.returncode == 0, stopped.stderr
+    assert not Path(f"/proc/{pid}").exists()
+    assert "Stopped." in (home / "logs" / "console.log").read_text()
+    status = run(home, "status")
+    assert status.returncode == 3
+    assert "not running" in status.stdout
+
+
+def test_neo4j_local_port_in_use_fails_loudly(home: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run(home, "start", extra_env={"KG_NEO4J_BOLT_PORT": str(port)})
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "--free-ports" in result.stderr
+    assert run(home, "status").returncode == 3
+
+
+def test_neo4j_local_server_dying_at_startup_fails_with_log(home: Path) -> None:
+    # Both listeners on one free port: the pre-check passes, then Neo4j itself cannot bind the second
+    # and exits; the script must notice the dead process at once and show why.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    result = run(home, "start", extra_env={"KG_NEO4J_BOLT_PORT": port, "KG_NEO4J_HTTP_PORT": port})
+    assert result.returncode == 1
+    assert "died during startup" in result.stderr
+    assert "first error:" in result.stderr and "already in use" in result.stderr
+    assert not (home / "run" / "neo4j.pid").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "rc", "needle"),
+    [
+        ((), 2, "start [--fresh] [--free-ports]"),
+        (("bogus",), 2, "start [--fresh] [--free-ports]"),
+        (("start", "--nope"), 1, "unknown option '--nope'"),
+        (("stop",), 0, "not running"),
+    ],
+)
+def test_neo4j_local_usage_errors(home: Path, args: tuple[str, ...], rc: int, needle: str) -> None:
+    result = run(home, *args, timeout=60)
+    assert result.returncode == rc
+    assert needle in result.stderr
