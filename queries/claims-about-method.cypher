@@ -1,0 +1,10 @@
+// Claims about a method: the typed claim sentences (proposal, theoretical, empirical, other) in which
+// the method is tagged, with the paper that makes them. Table view; return c, p for the graph.
+// Set the method (its name or any alias):
+// :param method => 'variational inference'
+WITH toLower(trim(replace(replace($method, '-', ' '), '–', ' '))) AS q
+MATCH (m:Method)
+WHERE q IN m.keys OR m.id = $method
+MATCH (p:Paper)-[:MAKES]->(c:Claim)-[:ABOUT]->(m)
+RETURN m.name AS method, c.type AS type, c.text AS claim, p.id AS paper, p.title AS title
+ORDER BY p.id, c.sentence_index;

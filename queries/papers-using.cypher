@@ -1,0 +1,15 @@
+// Papers using X: every paper linked to the entity named X (a method, divergence or dataset, by its
+// name or any alias: "KL", "Kullback-Leibler", "relative entropy", "MMD", "CIFAR-10", ...). A family
+// ("f-divergence", "optimal transport") includes its SUBTYPE_OF members. The relationship carries the
+// evidence: r.sentence, r.surface, r.rules, r.role (methods), r.variant (KL: forward/reverse).
+// Graph view: the papers around the entities; Table view: one row per link.
+// Set the parameter first (any name or alias; lower case, hyphens as spaces also work):
+// :param entity => 'KL'
+WITH toLower(trim(replace(replace(replace($entity, '-', ' '), '–', ' '), '_', ' '))) AS q
+MATCH (x:Entity)
+WHERE q IN x.keys OR x.id = $entity
+MATCH (e:Entity)-[:SUBTYPE_OF*0..]->(x)
+MATCH (p:Paper)-[r:USES|PROPOSES|EVALUATES_ON]->(e)
+RETURN DISTINCT p, r, e
+ORDER BY p.id, e.id
+LIMIT 300;
