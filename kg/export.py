@@ -50,11 +50,16 @@ _PAGE = 1000
 
 
 class Node(BaseModel):
-    """A graph node as exported: id, one label, properties (``None`` values dropped)."""
+    """A graph node as exported: id, its kind label, properties (``None`` values dropped)."""
 
     id: str
     label: str
     properties: dict[str, Any]
+
+    @property
+    def labels(self) -> list[str]:
+        """The Neo4j labels: entity nodes carry ``Entity`` plus their kind label."""
+        return ["Entity", self.label] if self.label in LABEL_OF_KIND.values() else [self.label]
 
 
 class Relationship(BaseModel):
@@ -137,6 +142,8 @@ def graph_records(store: GraphStore) -> GraphRecords:
         nodes[e.id] = _entity_node(e)
         if e.kind == "divergence":
             rels.extend(Relationship(start=e.id, end=p.id, type="SUBTYPE_OF") for p in store.parents(e.id))
+    # a claim's ``about`` may name entities the graph does not hold: ABOUT links only to nodes
+    rels = [r for r in rels if r.type != "ABOUT" or r.end in nodes]
     order = {label: i for i, label in enumerate(LABELS)}
     return GraphRecords(
         nodes=sorted(nodes.values(), key=lambda n: (order[n.label], n.id)),
@@ -150,7 +157,7 @@ def graph_records(store: GraphStore) -> GraphRecords:
 def to_jsonl(records: GraphRecords) -> str:
     """The JSONL export as one string (one compact object per line, keys sorted)."""
     lines = [
-        json.dumps({"type": "node", "id": n.id, "labels": [n.label], "properties": n.properties},
+        json.dumps({"type": "node", "id": n.id, "labels": n.labels, "properties": n.properties},
                    ensure_ascii=False, sort_keys=True)
         for n in records.nodes
     ]
@@ -170,14 +177,14 @@ def _scalar(v: Any) -> Any:
 
 def to_networkx(records: GraphRecords, *, caption: bool = False):
     """A ``networkx.MultiDiGraph`` with scalar attributes only (lists/dicts JSON-encoded), keyed by
-    relationship type. ``labels`` holds the Neo4j label as ``":Paper"``; with ``caption``, ``label``
-    holds a display caption (GEXF's node label)."""
+    relationship type. ``labels`` holds the Neo4j labels as ``":Entity:Method"`` (APOC's style);
+    with ``caption``, ``label`` holds a display caption (GEXF's node label)."""
     import networkx as nx
 
     g = nx.MultiDiGraph()
     for n in records.nodes:
         attrs = {k: _scalar(v) for k, v in n.properties.items() if k != "id"}
-        attrs["labels"] = f":{n.label}"
+        attrs["labels"] = "".join(f":{label}" for label in n.labels)
         if caption:
             attrs["label"] = str(n.properties.get("name") or n.properties.get("title") or n.id)
         g.add_node(n.id, **attrs)
@@ -250,7 +257,8 @@ def to_csv_files(records: GraphRecords) -> dict[str, str]:
         nodes = [n for n in records.nodes if n.label == label]
         if nodes:
             rows = [{k: v for k, v in n.properties.items() if k != "id"} for n in nodes]
-            files[f"nodes_{label}.csv"] = _csv_text(["id:ID", ":LABEL"], [[n.id, n.label] for n in nodes], rows)
+            lead = [[n.id, ARRAY_DELIMITER.join(n.labels)] for n in nodes]
+            files[f"nodes_{label}.csv"] = _csv_text(["id:ID", ":LABEL"], lead, rows)
     for rtype in sorted({r.type for r in records.relationships}):
         rels = [r for r in records.relationships if r.type == rtype]
         files[f"relationships_{rtype}.csv"] = _csv_text(

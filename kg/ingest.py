@@ -205,8 +205,12 @@ def ingest(
     entities: dict[str, str] = {}
     edges: Counter = Counter()
 
+    flush = getattr(store, "flush", None)  # the embedded store persists on flush: a batch is durable
+
     def write(delta: GraphDelta) -> None:
         store.write(delta)
+        if callable(flush):
+            flush()
         report.batches += 1
         entities.update((e.id, e.kind) for e in delta.all_entities().values())
         edges.update(count_delta(delta)[1])

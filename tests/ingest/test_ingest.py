@@ -1,0 +1,136 @@
+"""kg.ingest on real stores (networkx and Neo4j) with the real extractor: idempotency, incremental
+re-writes of a changed abstract, bad records reported and skipped, the taxonomy written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kg.errors import InputError
+from kg.export import graph_records, to_jsonl
+from kg.ingest import ingest, taxonomy_entities
+
+
+def seed_records(seed_jsonl: Path, n: int | None = None) -> list[dict]:
+    lines = seed_jsonl.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines[:n]]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def fingerprint(store) -> str:
+    """The whole graph as export text: equal fingerprints mean equal graphs."""
+    return to_jsonl(graph_records(store))
+
+
+def test_ingest_twice_is_idempotent(store, seed_jsonl):
+    first = ingest(seed_jsonl, store)
+    before = fingerprint(store)
+    second = ingest(seed_jsonl, store)
+
+    assert (first.papers_read, first.new, first.updated, first.unchanged) == (224, 224, 0, 0)
+    assert first.edges["USES"] > 0 and first.edges["MAKES"] > 0
+    assert (second.new, second.updated, second.unchanged, second.batches) == (0, 0, 224, 0)
+    assert second.totals == first.totals
+    assert first.totals.papers == 224
+    assert fingerprint(store) == before
+
+
+def test_ingest_force_rewrites_to_the_same_graph(store, seed_jsonl, tmp_path):
+    src = write_jsonl(tmp_path / "part.jsonl", seed_records(seed_jsonl, 30))
+    ingest(src, store)
+    before = fingerprint(store)
+    again = ingest(src, store, force=True, batch_size=7)
+
+    assert (again.new, again.updated, again.unchanged) == (0, 30, 0)
+    assert again.batches == 1 + 5  # the taxonomy, then ceil(30 / 7) paper batches
+    assert fingerprint(store) == before
+
+
+def test_ingest_changed_abstract_replaces_old_edges(store, seed_jsonl, tmp_path):
+    records = seed_records(seed_jsonl, 12)
+    src = write_jsonl(tmp_path / "papers.jsonl", records)
+    ingest(src, store)
+    old = store.papers(["p008"])["p008"]
+    assert any(t.entity.kind == "divergence" for t in old.tags)  # "f-Divergence Distribution Matching"
+
+    records[7] = {**records[7], "title": "A plain title",
+                  "abstract": "We evaluate image classifiers on CIFAR-10. Our method improves accuracy by 3%."}
+    write_jsonl(src, records)
+    report = ingest(src, store)
+    updated = fingerprint(store)
+
+    assert (report.new, report.updated, report.unchanged) == (0, 1, 11)
+    new = store.papers(["p008"])["p008"]
+    assert new.paper.title == "A plain title"
+    assert not new.divergences
+    assert [t.entity.id for t in new.datasets] == ["dataset:cifar-10"]
+    # the same graph as a fresh ingest of the changed file: nothing stale, nothing duplicated
+    store.clear()
+    ingest(src, store)
+    assert fingerprint(store) == updated
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_ingest_bad_records_are_reported_and_good_ones_kept(nx_store, tmp_path, suffix):
+    good = [
+        {"id": "g1", "title": "Wasserstein GANs revisited", "abstract": "We train GANs with the Wasserstein distance on CIFAR-10."},
+        {"id": "g2", "title": "Variational inference", "abstract": "We minimize the reverse KL divergence."},
+        {"id": "g3", "title": "Kernel tests", "abstract": "We use the maximum mean discrepancy (MMD) on MNIST."},
+    ]
+    if suffix == "jsonl":
+        lines = [json.dumps(good[0]), "{not json", json.dumps({"id": "b1", "title": "No abstract"}),
+                 json.dumps(good[1]), json.dumps(good[0]), json.dumps(good[2])]
+        bad_lines = {2, 3, 5}
+    else:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["id", "title", "abstract"])
+        w.writerow([good[0]["id"], good[0]["title"], good[0]["abstract"]])
+        w.writerow(["b1", "Empty abstract", ""])
+        for g in good[1:]:
+            w.writerow([g["id"], g["title"], g["abstract"]])
+        lines = buf.getvalue().splitlines()
+        bad_lines = {3}
+    src = tmp_path / f"mixed.{suffix}"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    report = ingest(src, nx_store)
+
+    assert report.new == 3
+    assert set(nx_store.papers(["g1", "g2", "g3", "b1"])) == {"g1", "g2", "g3"}
+    assert {p.line for p in report.problems} == bad_lines
+    assert all(Path(p.source).name == src.name and p.reason for p in report.problems)
+
+
+def test_ingest_writes_the_divergence_taxonomy(nx_store, seed_jsonl, tmp_path):
+    ingest(write_jsonl(tmp_path / "one.jsonl", seed_records(seed_jsonl, 1)), nx_store)
+    taxonomy = taxonomy_entities()
+    with_parents = [e for e in taxonomy if e.parents]
+
+    assert with_parents, "the vocabulary has a divergence taxonomy"
+    assert set(nx_store.entities([e.id for e in taxonomy])) == {e.id for e in taxonomy}
+    for e in with_parents:
+        assert {p.id for p in nx_store.parents(e.id)} == set(e.parents)
+
+
+def test_ingest_progress_counts_up_to_every_paper(nx_store, seed_jsonl, tmp_path):
+    src = write_jsonl(tmp_path / "part.jsonl", seed_records(seed_jsonl, 25))
+    calls: list[tuple[int, int]] = []
+    ingest(src, nx_store, batch_size=10, progress=lambda done, total: calls.append((done, total)))
+
+    assert calls == [(0, 25), (10, 25), (20, 25), (25, 25)]
+
+
+@pytest.mark.parametrize("paths", [["does/not/exist.jsonl"], "missing-dir/"])
+def test_ingest_missing_path_is_an_input_error(nx_store, paths):
+    with pytest.raises(InputError):
+        ingest(paths, nx_store)
