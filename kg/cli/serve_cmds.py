@@ -1,3 +1,35 @@
-"""CLI commands (placeholder module: commands register themselves on kg.cli.app)."""
+"""``kg serve``: run the GraphQL API (GraphiQL in a browser) over the configured store.
 
-from kg.cli import app  # noqa: F401
+A thin wrapper: it opens the store with the shared store flags of the graph commands, checks that it
+answers (so an unreachable Neo4j is one red line and exit code 3, not a server that fails on every
+request), then runs :func:`kg.api.create_app` under uvicorn until interrupted.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kg.cli._common import err
+from kg.cli.graph_cmds import StoreOptions, graph_command
+
+
+@graph_command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="TCP port.")] = 8000,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    *,
+    opts: StoreOptions,
+) -> None:
+    """Serve the GraphQL API at http://HOST:PORT/graphql (GraphiQL in a browser, /healthz)."""
+    from kg.api import serve
+
+    with opts.open() as store:
+        stats = store.stats()
+        err.print(
+            f"kg serve: {store.name} store with {stats.papers} papers → http://{host}:{port}/graphql",
+            highlight=False,
+        )
+        serve(store, host=host, port=port, log_level=log_level)

@@ -1,0 +1,248 @@
+"""Executing one GraphQL request safely: size/token/depth/cost limits, and errors without tracebacks.
+
+graphene has no complexity limiter and graphql-server's ASGI view passes no validation rules, so the
+server calls :func:`execute_request` instead (from its ``execute_operation`` override). In order:
+
+1. the document must be at most :attr:`Limits.max_chars` characters and parse within
+   :attr:`Limits.max_tokens` tokens (``graphql.parse(max_tokens=…)`` stops a huge document early);
+2. validation runs **every spec rule** plus a depth limit (graphene's ``depth_limit_validator``) and
+   :class:`CostRule` — a field-count and cost estimate where each field costs the product of the
+   page sizes of the lists around it (``first``/``limit`` arguments, clamped like the resolvers do);
+3. execution is synchronous (resolvers call the store; the server runs this in a worker thread);
+4. errors are cleaned: a :class:`kg.errors.KGError` keeps its ``[E…]`` message and gets an
+   ``extensions.code`` (``BAD_USER_INPUT``, ``STORE_UNAVAILABLE`` …), any other exception becomes
+   "internal error" (logged server-side with its traceback, never sent to the client).
+
+When the store records the Cypher it ran (``store.last_queries``/``store.recorded_queries``, see
+:func:`_cypher_of`), the response carries it in ``extensions.cypher``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+    VariableNode,
+    execute,
+    get_named_type,
+    is_list_type,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.type import GraphQLNonNull
+
+from kg.errors import InputError, KGError, NotFound, StoreUnavailable
+
+log = logging.getLogger("kg.api")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request limits of the API (all enforced before any resolver runs)."""
+
+    max_chars: int = 20_000
+    max_tokens: int = 2_000
+    max_depth: int = 10
+    max_fields: int = 250
+    max_cost: int = 50_000
+    page_size: int = 100
+    unpaged_list: int = 10  # assumed length of lists without a page argument (tags, claims, …)
+
+
+def _page_arg(field: FieldNode, variables: dict, limits: Limits, default: int) -> int:
+    """The page size a list field will return at most (its ``first``/``limit``, clamped)."""
+    for arg in field.arguments or ():
+        if arg.name.value in ("first", "limit"):
+            value = arg.value
+            if isinstance(value, IntValueNode):
+                return max(0, min(limits.page_size, int(value.value)))
+            if isinstance(value, VariableNode):
+                given = variables.get(value.name.value)
+                if isinstance(given, int):
+                    return max(0, min(limits.page_size, given))
+                return limits.page_size
+    return default
+
+
+def cost_rule(limits: Limits, variables: dict | None = None) -> type[ValidationRule]:
+    """A validation rule bounding the number of fields and the estimated cost of each operation.
+
+    The cost of a field is the product of the page sizes of the list fields around it; a connection
+    or list with ``first``/``limit`` counts that many items (variables: their value, else the max),
+    other lists ``limits.unpaged_list``. Introspection (``__schema``, ``__type``) is free.
+    """
+    variables = variables or {}
+
+    class CostRule(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_args):
+            schema = self.context.schema
+            root = schema.get_root_type(node.operation)
+            if root is None:
+                return
+            fields = 0
+            cost = 0
+
+            def walk(selection_set: SelectionSetNode | None, parent, multiplier: int, seen: frozenset):
+                nonlocal fields, cost
+                if selection_set is None or parent is None:
+                    return
+                for sel in selection_set.selections:
+                    if isinstance(sel, FieldNode):
+                        name = sel.name.value
+                        if name.startswith("__"):
+                            continue
+                        field_def = getattr(parent, "fields", {}).get(name)
+                        if field_def is None:
+                            continue  # reported by the spec rules
+                        fields += 1
+                        cost += multiplier
+                        ftype = field_def.type
+                        inner = ftype.of_type if isinstance(ftype, GraphQLNonNull) else ftype
+                        child_mult = multiplier
+                        named = get_named_type(ftype)
+                        if is_list_type(inner):
+                            child_mult *= max(1, _page_arg(sel, variables, limits, limits.unpaged_list))
+                        elif named.name.endswith("Connection"):
+                            child_mult *= max(1, _page_arg(sel, variables, limits, limits.page_size))
+                        walk(sel.selection_set, named, child_mult, seen)
+                    elif isinstance(sel, InlineFragmentNode):
+                        target = schema.get_type(sel.type_condition.name.value) if sel.type_condition else parent
+                        walk(sel.selection_set, target, multiplier, seen)
+                    elif isinstance(sel, FragmentSpreadNode):
+                        name = sel.name.value
+                        frag = self.context.get_fragment(name)
+                        if frag is None or name in seen:
+                            continue  # unknown / cyclic fragments are reported by the spec rules
+                        walk(frag.selection_set, schema.get_type(frag.type_condition.name.value), multiplier, seen | {name})
+
+            walk(node.selection_set, root, 1, frozenset())
+            if fields > limits.max_fields:
+                self.report_error(
+                    GraphQLError(f"query has {fields} fields, more than the limit of {limits.max_fields}", node)
+                )
+            elif cost > limits.max_cost:
+                self.report_error(
+                    GraphQLError(
+                        f"query cost {cost} exceeds the limit of {limits.max_cost}: ask for smaller pages "
+                        "(first/limit) or fewer nested lists",
+                        node,
+                    )
+                )
+
+    return CostRule
+
+
+def validation_rules(limits: Limits, variables: dict | None = None) -> tuple[type[ValidationRule], ...]:
+    """Every spec rule, plus the depth limit and the cost rule (never the extra rules alone)."""
+    from graphene.validation import depth_limit_validator
+
+    return (*specified_rules, depth_limit_validator(max_depth=limits.max_depth), cost_rule(limits, variables))
+
+
+def _with_code(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
+    return GraphQLError(
+        message if message is not None else error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**(error.extensions or {}), "code": code},
+    )
+
+
+def clean_error(error: GraphQLError) -> GraphQLError:
+    """A client-safe copy of an execution error: kg errors keep their message and get a code;
+    anything else becomes "internal error" (and is logged with its traceback here)."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        code = (error.extensions or {}).get("code") or "BAD_USER_INPUT"
+        return _with_code(error, code)
+    if isinstance(original, KGError):
+        if isinstance(original, StoreUnavailable):
+            code = "STORE_UNAVAILABLE"
+        elif isinstance(original, NotFound):
+            code = "NOT_FOUND"
+        elif isinstance(original, InputError):
+            code = "BAD_USER_INPUT"
+        else:
+            code = "INTERNAL_SERVER_ERROR"
+        return _with_code(error, code, str(original))
+    log.error("internal error while resolving %s", error.path, exc_info=original)
+    return _with_code(error, "INTERNAL_SERVER_ERROR", "[E000] internal error (see the server log)")
+
+
+def request_error(message: str, code: str) -> ExecutionResult:
+    """A response for a request that never reached execution."""
+    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
+
+
+def _cypher_of(store: Any) -> Callable[[], list] | None:
+    """How to read the Cypher a store ran during this request, if the store records it."""
+    for attr in ("recorded_queries", "last_queries"):
+        if hasattr(store, attr):
+            return lambda: list(getattr(store, attr) or [])
+    return None
+
+
+def execute_request(
+    schema: GraphQLSchema,
+    query: Any,
+    *,
+    context: dict,
+    variables: dict | None = None,
+    operation_name: str | None = None,
+    limits: Limits = Limits(),
+) -> ExecutionResult:
+    """Parse, validate (spec rules + limits) and execute one GraphQL request synchronously.
+
+    Never raises for bad input: every problem comes back as a GraphQL error with
+    ``extensions.code``. ``context`` must hold the request's ``loader``.
+    """
+    if not isinstance(query, str) or not query.strip():
+        return request_error("no GraphQL query in the request", "BAD_REQUEST")
+    if len(query) > limits.max_chars:
+        return request_error(
+            f"query is {len(query)} characters long, more than the limit of {limits.max_chars}", "BAD_REQUEST"
+        )
+    if variables is not None and not isinstance(variables, dict):
+        return request_error("variables must be a JSON object", "BAD_REQUEST")
+    try:
+        document = parse(query, max_tokens=limits.max_tokens)
+    except GraphQLError as exc:
+        return ExecutionResult(data=None, errors=[_with_code(exc, "GRAPHQL_PARSE_FAILED")])
+    errors = validate(schema, document, validation_rules(limits, variables))
+    if errors:
+        return ExecutionResult(data=None, errors=[_with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in errors])
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and definition.operation.value != "query":
+            return request_error("the kg API is read-only: only queries are allowed", "BAD_REQUEST")
+    result = execute(
+        schema,
+        document,
+        variable_values=variables,
+        operation_name=operation_name,
+        context_value=context,
+    )
+    if result.errors:
+        result.errors = [clean_error(e) for e in result.errors]
+    reader = _cypher_of(context["loader"].store)
+    if reader is not None:
+        queries = reader()
+        if queries:
+            result.extensions = {**(result.extensions or {}), "cypher": queries}
+    return result

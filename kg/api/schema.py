@@ -1,0 +1,729 @@
+"""The GraphQL schema of kg (graphene 3): papers, entities, claims, evidence, taxonomy, facets.
+
+Resolvers talk only to the :class:`kg.store.base.GraphStore` protocol (through the per-request
+:class:`kg.api.loaders.RequestLoader`, which batches record loads), to :func:`kg.resolve.resolve` for
+alias- and family-aware name resolution, and never write: the API is read-only.
+
+Conventions, following the @neo4j/graphql v7 style so that users of that ecosystem feel at home:
+
+* lists take ``where``/``limit``/``offset``/``orderBy`` (``papers``, ``methods``, …) and each has a
+  Relay twin ``…Connection`` with ``first``/``after``, ``pageInfo`` and a ``totalCount`` the store
+  computes without fetching every node;
+* filters nest: ``where: {name: {contains: "wasser"}}``, ``where: {year: {gte: 2020}}``; string
+  filters are case-, accent- and hyphen-insensitive (they compare :func:`kg.models.fold` keys);
+* page sizes are ``Int!`` with defaults and are clamped to ``0..100`` (never an error), ordering is
+  stable (ties broken by id).
+
+Scalar fields of the GraphQL types are derived from :mod:`kg.models` (:mod:`kg.api.derive`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+import graphene
+from graphene import ID, Argument, Boolean, Field, InputObjectType, Int, List, NonNull, String
+from graphql import GraphQLError
+
+from kg import models
+from kg.api.derive import enum_from_literal, model_fields
+from kg.api.loaders import PaperNode, RequestLoader
+from kg.models import EntityFilter, PaperQuery, fold
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+MAX_OFFSET = 1_000_000
+
+
+def nn_list(of: Any) -> NonNull:
+    """``[T!]!``."""
+    return NonNull(List(NonNull(of)))
+
+
+def clamp(value: int | None, low: int, high: int) -> int:
+    """Clamp a page argument into ``low..high`` (page limits are clamped, never rejected)."""
+    return max(low, min(high, int(value or 0)))
+
+
+def bad_input(message: str) -> GraphQLError:
+    """A GraphQL error for an unusable argument value, marked as the client's fault."""
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def loader_of(info) -> RequestLoader:
+    return info.context["loader"]
+
+
+def enum_value(value: Any) -> Any:
+    """The plain value of a graphene enum argument (graphene 3 passes enum members)."""
+    return getattr(value, "value", value)
+
+
+# -- enums (from the Literal types of kg.models) ------------------------------------------------
+EntityKind = enum_from_literal("EntityKind", models.EntityKind, "The kind of a canonical entity.")
+Role = enum_from_literal("Role", models.Role, "How a paper relates to a method.")
+Variant = enum_from_literal("Variant", models.Variant, "Direction of a KL divergence, when stated.")
+ClaimType = enum_from_literal("ClaimType", models.ClaimType, "What a claim sentence states.")
+TextField = enum_from_literal("TextField", models.TextField, "Which text of a paper evidence points into.")
+
+
+class PaperOrder(graphene.Enum):
+    """Order of paper lists; ties are broken by id so pages are stable."""
+
+    ID = "id"
+    YEAR = "year"
+    TITLE = "title"
+
+
+class EntityOrder(graphene.Enum):
+    """Order of entity lists: most papers first (then name), or by name."""
+
+    PAPER_COUNT = "papers"
+    NAME = "name"
+
+
+# -- pagination -------------------------------------------------------------------------------
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"kg:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """Offset just after ``cursor`` (0 without one); a malformed cursor is the client's error."""
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        prefix, _, number = raw.partition(":")
+        if prefix != "kg" or not number.isdigit():
+            raise ValueError(raw)
+        return min(int(number) + 1, MAX_OFFSET)
+    except (ValueError, UnicodeError, binascii.Error):
+        raise bad_input(f"invalid cursor {cursor[:40]!r}: pass a cursor from pageInfo or edges") from None
+
+
+@dataclass
+class Page:
+    """One page of any list: its nodes, where it starts and how many items exist in total."""
+
+    nodes: list
+    offset: int
+    total: int
+
+
+class PageInfo(graphene.ObjectType):
+    """Relay page information."""
+
+    has_next_page = NonNull(Boolean)
+    has_previous_page = NonNull(Boolean)
+    start_cursor = String()
+    end_cursor = String()
+
+
+def make_connection(node: Any, name: str) -> type[graphene.ObjectType]:
+    """A Relay connection type ``<name>Connection`` (with ``<name>Edge``) over :class:`Page`."""
+
+    edge = type(
+        f"{name}Edge",
+        (graphene.ObjectType,),
+        {"cursor": NonNull(String), "node": NonNull(node), "__doc__": f"A {name} with its cursor."},
+    )
+
+    def resolve_edges(page: Page, info):
+        return [{"cursor": encode_cursor(page.offset + i), "node": n} for i, n in enumerate(page.nodes)]
+
+    def resolve_page_info(page: Page, info):
+        n = len(page.nodes)
+        return PageInfo(
+            has_next_page=page.offset + n < page.total,
+            has_previous_page=page.offset > 0,
+            start_cursor=encode_cursor(page.offset) if n else None,
+            end_cursor=encode_cursor(page.offset + n - 1) if n else None,
+        )
+
+    return type(
+        f"{name}Connection",
+        (graphene.ObjectType,),
+        {
+            "__doc__": f"A page of {name} items (Relay).",
+            "total_count": NonNull(Int, description="Items matching, independent of the page."),
+            "page_info": NonNull(PageInfo),
+            "edges": nn_list(edge),
+            "nodes": nn_list(node),
+            "resolve_total_count": lambda page, info: page.total,
+            "resolve_page_info": resolve_page_info,
+            "resolve_edges": resolve_edges,
+            "resolve_nodes": lambda page, info: page.nodes,
+        },
+    )
+
+
+def connection_args(**extra) -> dict:
+    return {"first": Int(required=True, default_value=DEFAULT_PAGE), "after": String(), **extra}
+
+
+def list_args(**extra) -> dict:
+    return {
+        "limit": Int(required=True, default_value=DEFAULT_PAGE, description="Page size, clamped to 0..100."),
+        "offset": Int(required=True, default_value=0),
+        **extra,
+    }
+
+
+def window(kwargs: dict) -> tuple[int, int]:
+    """``(offset, limit)`` from either ``limit``/``offset`` or ``first``/``after``, clamped."""
+    if "first" in kwargs:
+        return decode_cursor(kwargs.get("after")), clamp(kwargs["first"], 0, MAX_PAGE)
+    return clamp(kwargs.get("offset"), 0, MAX_OFFSET), clamp(kwargs.get("limit"), 0, MAX_PAGE)
+
+
+# -- inputs -----------------------------------------------------------------------------------
+class StringFilter(InputObjectType):
+    """Case-, accent- and hyphen-insensitive string comparison (all given operators must hold)."""
+
+    eq = String()
+    contains = String()
+    starts_with = String()
+
+
+class IntRange(InputObjectType):
+    """Inclusive integer bounds."""
+
+    gte = Int()
+    lte = Int()
+
+
+class IdFilter(InputObjectType):
+    in_ = List(NonNull(ID), name="in")
+
+
+class UsesFilter(InputObjectType):
+    """The paper is linked to this entity: any name or alias, of any kind unless ``kind`` is given;
+    a family (e.g. "f-divergence") includes its members unless ``exact``."""
+
+    name = NonNull(String)
+    kind = EntityKind()
+    exact = NonNull(Boolean, default_value=False)
+    role = Role(description="Only links with this method role.")
+    variant = Variant(description="Only links with this divergence variant.")
+
+
+class MethodFilter(InputObjectType):
+    """The paper uses or proposes this method (alias-resolved)."""
+
+    name = NonNull(String)
+    exact = NonNull(Boolean, default_value=False)
+    role = Role()
+
+
+class DivergenceFilter(InputObjectType):
+    """The paper uses this divergence; a family includes its members unless ``exact``."""
+
+    name = NonNull(String)
+    exact = NonNull(Boolean, default_value=False)
+    variant = Variant()
+
+
+class DatasetFilter(InputObjectType):
+    """The paper is evaluated on this dataset (alias-resolved)."""
+
+    name = NonNull(String)
+    exact = NonNull(Boolean, default_value=False)
+
+
+class PaperWhere(InputObjectType):
+    """Paper filters; every given filter must hold (AND)."""
+
+    uses = List(NonNull(UsesFilter), description="The paper is linked to every one of these entities.")
+    method = MethodFilter()
+    divergence = DivergenceFilter()
+    dataset = DatasetFilter()
+    year = IntRange()
+    text = String(description="Words that must all occur in the title or abstract.")
+    id = IdFilter()
+
+
+class EntityWhere(InputObjectType):
+    """Entity filters; every given filter must hold (AND)."""
+
+    name = StringFilter()
+    papers = IntRange(description="Bounds on the number of papers linked to the entity.")
+
+
+def string_matches(value: str, flt: dict | None) -> bool:
+    """Does ``value`` satisfy a :class:`StringFilter` (compared as folded keys)?"""
+    if not flt:
+        return True
+    key = fold(value)
+    checks = (
+        ("eq", lambda k, q: k == q),
+        ("contains", lambda k, q: q in k),
+        ("starts_with", lambda k, q: k.startswith(q)),
+    )
+    return all(test(key, fold(flt[op])) for op, test in checks if flt.get(op) is not None)
+
+
+def in_range(value: int | None, rng: dict | None) -> bool:
+    if not rng:
+        return True
+    if value is None:
+        return rng.get("gte") is None and rng.get("lte") is None
+    return (rng.get("gte") is None or value >= rng["gte"]) and (rng.get("lte") is None or value <= rng["lte"])
+
+
+def resolve_ids(info, name: str, kind: str | None, exact: bool) -> tuple[str, ...]:
+    """Alias-/family-resolved entity ids for a user-given name; () when nothing matches."""
+    from kg.resolve import resolve
+
+    if not name or not name.strip():
+        return ()
+    return tuple(resolve(loader_of(info).store, name, kind, exact=exact).ids)
+
+
+def paper_query(info, where: dict | None, offset: int, limit: int, order: str) -> PaperQuery | None:
+    """The store query for a :class:`PaperWhere`, or None when a named entity does not resolve
+    (so nothing can match)."""
+    where = where or {}
+    wanted: list[tuple[dict, str | None]] = [(u, enum_value(u.get("kind"))) for u in where.get("uses") or []]
+    for kind in ("method", "divergence", "dataset"):
+        if where.get(kind):
+            wanted.append((where[kind], kind))
+    using = []
+    for flt, kind in wanted:
+        ids = resolve_ids(info, flt["name"], kind, bool(flt.get("exact")))
+        if not ids:
+            return None
+        using.append(EntityFilter(ids=ids, role=enum_value(flt.get("role")), variant=enum_value(flt.get("variant"))))
+    year = where.get("year") or {}
+    ids = (where.get("id") or {}).get("in_")
+    return PaperQuery(
+        using=tuple(using),
+        year_min=year.get("gte"),
+        year_max=year.get("lte"),
+        text=(where.get("text") or "").strip() or None,
+        ids=tuple(ids) if ids is not None else None,
+        order=order,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def find_papers(info, where, offset: int, limit: int, order) -> Page:
+    """Run a paper search and prime the page's records for batched nested loads."""
+    query = paper_query(info, where, offset, limit, enum_value(order) or "id")
+    if query is None:
+        return Page([], offset, 0)
+    page = loader_of(info).store.find_papers(query)
+    nodes = [PaperNode(hit.paper, hit.matches) for hit in page.items]
+    loader_of(info).want_papers(n.id for n in nodes)
+    return Page(nodes, offset, page.total)
+
+
+# -- object types -----------------------------------------------------------------------------
+def object_type(name: str, model: type, *, bases: tuple = (), exclude: tuple = (), doc: str = "", **attrs):
+    """A graphene ObjectType whose scalar fields come from ``model`` plus hand-written ``attrs``."""
+    meta = attrs.pop("Meta", None)
+    body = {**model_fields(model, exclude=exclude), **attrs, "__doc__": doc or (model.__doc__ or "").strip()}
+    if meta is not None:
+        body["Meta"] = meta
+    return type(name, (*bases, graphene.ObjectType), body)
+
+
+Evidence = object_type("Evidence", models.Evidence)
+
+
+class EntityFields:
+    """Resolvers shared by every entity type (the Entity interface and its implementations)."""
+
+    @staticmethod
+    def resolve_paper_count(entity, info) -> int:
+        return loader_of(info).paper_count(entity)
+
+    @staticmethod
+    def _entity_papers(entity, info, kwargs) -> Page:
+        offset, limit = window(kwargs)
+        ids = [entity.id]
+        if not kwargs.get("exact") and entity.kind == "divergence":
+            ids += [d.id for d in loader_of(info).taxonomy().descendants_of(entity.id)]
+        flt = EntityFilter(
+            ids=tuple(ids), role=enum_value(kwargs.get("role")), variant=enum_value(kwargs.get("variant"))
+        )
+        page = loader_of(info).store.find_papers(PaperQuery(using=(flt,), limit=limit, offset=offset))
+        nodes = [PaperNode(h.paper, h.matches) for h in page.items]
+        loader_of(info).want_papers(n.id for n in nodes)
+        return Page(nodes, offset, page.total)
+
+    @staticmethod
+    def resolve_papers(entity, info, **kwargs):
+        return EntityFields._entity_papers(entity, info, kwargs).nodes
+
+    @staticmethod
+    def resolve_papers_connection(entity, info, **kwargs):
+        return EntityFields._entity_papers(entity, info, kwargs)
+
+
+def _entity_attrs() -> dict:
+    filters = {
+        "exact": Boolean(required=True, default_value=False, description="Leave out taxonomy descendants."),
+        "role": Role(),
+        "variant": Variant(),
+    }
+    return {
+        **model_fields(models.Entity),
+        "paper_count": NonNull(Int, description="Distinct papers linked to this entity directly."),
+        "papers": Field(nn_list(lambda: Paper), args=list_args(**filters), description="Papers linked to it."),
+        "papers_connection": Field(NonNull(lambda: PaperConnection), args=connection_args(**filters)),
+    }
+
+
+class Entity(graphene.Interface):
+    """A canonical method, divergence or dataset."""
+
+    locals().update(_entity_attrs())
+    resolve_paper_count = EntityFields.resolve_paper_count
+    resolve_papers = EntityFields.resolve_papers
+    resolve_papers_connection = EntityFields.resolve_papers_connection
+
+    @classmethod
+    def resolve_type(cls, instance, info):
+        return {"method": Method, "divergence": Divergence, "dataset": Dataset}[instance.kind]
+
+
+class Method(graphene.ObjectType):
+    """A method (model, algorithm, loss, …) found in abstracts."""
+
+    class Meta:
+        interfaces = (Entity,)
+
+
+class Dataset(graphene.ObjectType):
+    """A dataset or benchmark."""
+
+    class Meta:
+        interfaces = (Entity,)
+
+
+class Divergence(graphene.ObjectType):
+    """A divergence or distance between distributions, placed in the family taxonomy."""
+
+    class Meta:
+        interfaces = (Entity,)
+
+    family = Field(lambda: Divergence, description="The top family, e.g. f-divergence.")
+    parents = Field(nn_list(lambda: Divergence), description="Direct SUBTYPE_OF parents.")
+    children = Field(nn_list(lambda: Divergence), description="Direct subtypes.")
+    descendants = Field(nn_list(lambda: Divergence), description="All subtypes, transitively.")
+
+    @staticmethod
+    def resolve_family(entity, info):
+        fam = getattr(entity, "family", None)
+        if not fam or fam == entity.id:
+            return None
+        return loader_of(info).taxonomy().by_id.get(fam) or loader_of(info).entity(fam)
+
+    @staticmethod
+    def resolve_parents(entity, info):
+        return loader_of(info).taxonomy().parents_of(entity.id)
+
+    @staticmethod
+    def resolve_children(entity, info):
+        return loader_of(info).taxonomy().children_of(entity.id)
+
+    @staticmethod
+    def resolve_descendants(entity, info):
+        return loader_of(info).taxonomy().descendants_of(entity.id)
+
+
+Tag = object_type(
+    "Tag",
+    models.Tag,
+    exclude=("entity", "evidence"),
+    doc="A paper → entity link (USES / PROPOSES / EVALUATES_ON) with its evidence.",
+    entity=NonNull(Entity),
+    evidence=nn_list(Evidence),
+)
+
+
+def _claim_about(claim, info):
+    return loader_of(info).entities(claim.about)
+
+
+def _claim_paper(claim, info):
+    x = loader_of(info).extraction(claim.paper_id)
+    return PaperNode(x.paper) if x else None
+
+
+Claim = object_type(
+    "Claim",
+    models.Claim,
+    exclude=("about",),
+    about=Field(nn_list(Entity), description="Entities tagged in the same sentence."),
+    paper=Field(lambda: Paper),
+    resolve_about=_claim_about,
+    resolve_paper=_claim_paper,
+)
+
+
+def _tags(kind: str | None):
+    def resolver(node: PaperNode, info, **kwargs):
+        x = loader_of(info).extraction(node.id)
+        if x is None:
+            return []
+        tags = {"method": x.methods, "divergence": x.divergences, "dataset": x.datasets}.get(kind, x.tags)
+        want_kind = enum_value(kwargs.get("kind"))
+        role = enum_value(kwargs.get("role"))
+        return [t for t in tags if (not want_kind or t.entity.kind == want_kind) and (not role or t.role == role)]
+
+    return resolver
+
+
+def _paper_claims(node: PaperNode, info, type=None):
+    x = loader_of(info).extraction(node.id)
+    claims = [c for c in (x.claims if x else ()) if not type or c.type == enum_value(type)]
+    loader_of(info).want_claims(claims)
+    return claims
+
+
+def _extractor_version(node: PaperNode, info):
+    x = loader_of(info).extraction(node.id)
+    return x.extractor_version if x else None
+
+
+Paper = object_type(
+    "Paper",
+    models.Paper,
+    doc="A paper abstract with everything tagged in it.",
+    tags=Field(nn_list(Tag), kind=EntityKind(), description="Every entity link, with evidence."),
+    methods=Field(nn_list(Tag), role=Role(), description="Methods used or proposed."),
+    divergences=Field(nn_list(Tag), description="Divergences used (with variant)."),
+    datasets=Field(nn_list(Tag), description="Datasets evaluated on."),
+    claims=Field(nn_list(Claim), type=ClaimType()),
+    matches=Field(nn_list(Tag), description="The links that satisfied the query's entity filters."),
+    extractor_version=String(description="Version of the extractor that tagged this paper."),
+    resolve_tags=_tags(None),
+    resolve_methods=_tags("method"),
+    resolve_divergences=_tags("divergence"),
+    resolve_datasets=_tags("dataset"),
+    resolve_claims=_paper_claims,
+    resolve_matches=lambda node, info: list(node.matches),
+    resolve_extractor_version=_extractor_version,
+)
+
+PaperConnection = make_connection(Paper, "Paper")
+MethodConnection = make_connection(Method, "Method")
+DivergenceConnection = make_connection(Divergence, "Divergence")
+DatasetConnection = make_connection(Dataset, "Dataset")
+ClaimConnection = make_connection(Claim, "Claim")
+
+
+class EntityCount(graphene.ObjectType):
+    """An entity with a number of papers."""
+
+    entity = NonNull(Entity)
+    papers = NonNull(Int)
+
+
+class YearCount(graphene.ObjectType):
+    """Number of papers in one year."""
+
+    year = NonNull(Int)
+    papers = NonNull(Int)
+
+
+class Count(graphene.ObjectType):
+    """A named count (nodes of a kind, relationships of a type)."""
+
+    key = NonNull(String)
+    count = NonNull(Int)
+
+
+def _counts(table: dict[str, int]) -> list[Count]:
+    return [Count(key=k, count=v) for k, v in sorted(table.items())]
+
+
+Stats = object_type(
+    "Stats",
+    models.Stats,
+    exclude=("entities", "links"),
+    entities=Field(nn_list(Count), description="Nodes by kind."),
+    links=Field(nn_list(Count), description="Relationships by type."),
+    resolve_entities=lambda s, info: _counts(s.entities),
+    resolve_links=lambda s, info: _counts(s.links),
+)
+
+
+# -- query ------------------------------------------------------------------------------------
+def _entity_page(info, kind: str, kwargs: dict) -> Page:
+    offset, limit = window(kwargs)
+    where = kwargs.get("where") or {}
+    rows = [
+        r
+        for r in loader_of(info).counts(kind)
+        if string_matches(r.entity.name, where.get("name")) and in_range(r.papers, where.get("papers"))
+    ]
+    if enum_value(kwargs.get("order_by")) == "name":
+        rows.sort(key=lambda r: (fold(r.entity.name), r.entity.id))
+    else:
+        rows.sort(key=lambda r: (-r.papers, fold(r.entity.name), r.entity.id))
+    return Page([r.entity for r in rows[offset : offset + limit]], offset, len(rows))
+
+
+def _entity_fields(kind: str, plural: str, node: Any, connection: Any) -> dict:
+    order = {"where": EntityWhere(), "order_by": EntityOrder(required=True, default_value="papers")}
+    return {
+        plural: Field(nn_list(node), args=list_args(**order), description=f"{plural.title()} with paper counts."),
+        f"{plural}_connection": Field(NonNull(connection), args=connection_args(**order)),
+        f"resolve_{plural}": lambda root, info, **kw: _entity_page(info, kind, kw).nodes,
+        f"resolve_{plural}_connection": lambda root, info, **kw: _entity_page(info, kind, kw),
+    }
+
+
+def _claims_page(info, kwargs: dict) -> Page:
+    offset, limit = window(kwargs)
+    about = kwargs.get("about")
+    about_ids = None
+    if about is not None:
+        about_ids = resolve_ids(info, about, None, bool(kwargs.get("exact")))
+        if not about_ids:
+            return Page([], offset, 0)
+    claims = loader_of(info).store.claims(about=about_ids, type=enum_value(kwargs.get("type")))
+    page = claims[offset : offset + limit]
+    loader_of(info).want_claims(page)
+    return Page(page, offset, len(claims))
+
+
+class Query(graphene.ObjectType):
+    """Read-only queries over the kg graph."""
+
+    paper = Field(Paper, id=NonNull(ID), description="One paper by id (null if the graph lacks it).")
+    papers = Field(
+        nn_list(Paper),
+        args=list_args(where=PaperWhere(), order_by=PaperOrder(required=True, default_value="id")),
+        description="Papers matching every filter in `where`.",
+    )
+    papers_connection = Field(
+        NonNull(PaperConnection),
+        args=connection_args(where=PaperWhere(), order_by=PaperOrder(required=True, default_value="id")),
+    )
+    locals().update(_entity_fields("method", "methods", Method, MethodConnection))
+    locals().update(_entity_fields("divergence", "divergences", Divergence, DivergenceConnection))
+    locals().update(_entity_fields("dataset", "datasets", Dataset, DatasetConnection))
+    entity = Field(
+        Entity,
+        name=NonNull(String),
+        kind=EntityKind(),
+        description="The entity a name or alias stands for (e.g. 'KL', 'relative entropy'); null if none.",
+    )
+    suggest = Field(
+        nn_list(Entity),
+        name=NonNull(String),
+        kind=EntityKind(),
+        limit=Int(required=True, default_value=10),
+        description="Entities whose name or alias contains the text, or close names.",
+    )
+    taxonomy = Field(nn_list(Divergence), description="Root divergence families; walk `children` down.")
+    claims = Field(
+        nn_list(Claim),
+        args=list_args(about=String(), exact=Boolean(required=True, default_value=False), type=ClaimType()),
+        description="Claims about an entity (any alias; families include members unless exact), by type.",
+    )
+    claims_connection = Field(
+        NonNull(ClaimConnection),
+        args=connection_args(about=String(), exact=Boolean(required=True, default_value=False), type=ClaimType()),
+    )
+    cooccurring = Field(
+        nn_list(EntityCount),
+        name=NonNull(String),
+        kind=EntityKind(),
+        exact=Boolean(required=True, default_value=False),
+        limit=Int(required=True, default_value=DEFAULT_PAGE),
+        description="Entities appearing in papers linked to the named one, with the number of such papers.",
+    )
+    papers_by_year = Field(
+        nn_list(YearCount),
+        name=String(description="Only papers linked to this entity (alias-/family-resolved)."),
+        exact=Boolean(required=True, default_value=False),
+        description="Facet: number of papers per year.",
+    )
+    stats = Field(NonNull(Stats), description="Node and relationship counts.")
+
+    @staticmethod
+    def resolve_paper(root, info, id):
+        x = loader_of(info).extraction(id)
+        return PaperNode(x.paper) if x else None
+
+    @staticmethod
+    def resolve_papers(root, info, **kw):
+        offset, limit = window(kw)
+        return find_papers(info, kw.get("where"), offset, limit, kw.get("order_by")).nodes
+
+    @staticmethod
+    def resolve_papers_connection(root, info, **kw):
+        offset, limit = window(kw)
+        return find_papers(info, kw.get("where"), offset, limit, kw.get("order_by"))
+
+    @staticmethod
+    def resolve_entity(root, info, name, kind=None):
+        from kg.resolve import resolve
+
+        if not name.strip():
+            return None
+        found = resolve(loader_of(info).store, name, enum_value(kind), exact=True).entities
+        return found[0] if found else None
+
+    @staticmethod
+    def resolve_suggest(root, info, name, kind=None, limit=10):
+        from kg.resolve import resolve
+
+        limit = clamp(limit, 0, MAX_PAGE)
+        if not name.strip() or not limit:
+            return []
+        store = loader_of(info).store
+        found = store.search_entities(name, enum_value(kind), limit=limit)
+        if not found:
+            found = list(resolve(store, name, enum_value(kind)).suggestions)
+        return found[:limit]
+
+    @staticmethod
+    def resolve_taxonomy(root, info):
+        return loader_of(info).taxonomy().roots()
+
+    @staticmethod
+    def resolve_claims(root, info, **kw):
+        return _claims_page(info, kw).nodes
+
+    @staticmethod
+    def resolve_claims_connection(root, info, **kw):
+        return _claims_page(info, kw)
+
+    @staticmethod
+    def resolve_cooccurring(root, info, name, kind=None, exact=False, limit=DEFAULT_PAGE):
+        ids = resolve_ids(info, name, None, exact)
+        if not ids:
+            return []
+        rows = loader_of(info).store.cooccurring(ids, enum_value(kind))
+        return [EntityCount(entity=r.entity, papers=r.papers) for r in rows[: clamp(limit, 0, MAX_PAGE)]]
+
+    @staticmethod
+    def resolve_papers_by_year(root, info, name=None, exact=False):
+        ids = None
+        if name is not None:
+            ids = resolve_ids(info, name, None, exact)
+            if not ids:
+                return []
+        table = loader_of(info).store.counts_by_year(ids)
+        return [YearCount(year=y, papers=n) for y, n in sorted(table.items())]
+
+    @staticmethod
+    def resolve_stats(root, info):
+        return loader_of(info).store.stats()
+
+
+def build_schema() -> graphene.Schema:
+    """The kg GraphQL schema (query only: the API never writes)."""
+    return graphene.Schema(query=Query, types=[Method, Divergence, Dataset])
+
+
+schema = build_schema()

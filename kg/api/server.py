@@ -1,0 +1,154 @@
+"""The HTTP side of the API: a Starlette ASGI app serving GraphQL, GraphiQL and a health check.
+
+* ``/graphql`` — GraphQL over GET and POST (graphql-server 3.0's ASGI view, subclassed as
+  :class:`KGGraphQLView`: its ``execute_operation`` is overridden to run
+  :func:`kg.api.execution.execute_request`, which adds the limits and validation rules the stock view
+  cannot take, and to run the synchronous store calls in a worker thread so one slow Neo4j query does
+  not block the event loop). A browser GET (``Accept: text/html``) gets GraphiQL.
+* ``/static/graphiql/…`` — GraphiQL's JS/CSS, vendored: the page needs no outside network.
+* ``/healthz`` — 200 with store counts when the store answers, 503 with the error line otherwise.
+
+The store handed to resolvers is wrapped in :class:`ReadOnlyStore`: the API cannot write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+from graphql_server.asgi import GraphQL
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from kg.api.execution import Limits, execute_request
+from kg.api.loaders import RequestLoader
+from kg.api.schema import schema as kg_schema
+from kg.errors import KGError
+from kg.store.base import GraphStore
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("kg.api")
+
+READ_METHODS = (
+    "lookup",
+    "search_entities",
+    "entities",
+    "descendants",
+    "parents",
+    "children",
+    "entity_counts",
+    "cooccurring",
+    "find_papers",
+    "papers",
+    "claims",
+    "counts_by_year",
+    "stats",
+    "paper_versions",
+)
+
+
+class ReadOnlyStore:
+    """A view of a :class:`GraphStore` exposing only its read methods (the API never writes).
+
+    ``write``/``clear``/``close`` do not exist on it, so a resolver bug cannot modify the graph.
+    Attributes a store offers for introspection (``name``, recorded Cypher) pass through.
+    """
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.name = getattr(store, "name", type(store).__name__)
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr in READ_METHODS or attr in ("recorded_queries", "last_queries"):
+            return getattr(self._store, attr)
+        raise AttributeError(f"the GraphQL API has read-only access to the store (no {attr!r})")
+
+    def papers(self, ids: Collection[str]):
+        return self._store.papers(ids)
+
+
+class KGGraphQLView(GraphQL):
+    """graphql-server's ASGI view with kg's limits, validation rules, thread offloading and GraphiQL.
+
+    ``executed`` counts the operations that went through the override; a test checks it, so that an
+    upgrade of graphql-server that stopped calling ``execute_operation`` (bypassing the limits) fails.
+    """
+
+    def __init__(self, store: GraphStore, limits: Limits | None = None) -> None:
+        super().__init__(kg_schema.graphql_schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self.store = store if isinstance(store, ReadOnlyStore) else ReadOnlyStore(store)
+        self.limits = limits or Limits()
+        self.executed = 0
+        self._ide_html = (STATIC_DIR / "graphiql.html").read_text(encoding="utf-8")
+
+    @property
+    def graphql_ide_html(self) -> str:  # the vendored page, not graphql-server's CDN one
+        return self._ide_html
+
+    async def get_context(self, request, response) -> dict:
+        return {"request": request, "response": response, "loader": RequestLoader(self.store)}
+
+    async def execute_operation(self, request_adapter, request_data, context, root_value, allowed_operation_types):
+        self.executed += 1
+        return await run_in_threadpool(
+            execute_request,
+            self.schema,
+            request_data.query,
+            context=context,
+            variables=request_data.variables,
+            operation_name=request_data.operation_name,
+            limits=self.limits,
+        )
+
+
+def create_app(store: GraphStore, *, limits: Limits | None = None, owns_store: bool = False) -> Starlette:
+    """The ASGI app serving ``store`` (read-only). With ``owns_store`` the app closes it on shutdown.
+
+    Example::
+
+        from kg.store import open_store
+        app = create_app(open_store(), owns_store=True)   # then: uvicorn.run(app)
+    """
+    view = KGGraphQLView(store, limits)
+
+    async def healthz(request: Request) -> JSONResponse:
+        try:
+            stats = await run_in_threadpool(view.store.stats)
+        except KGError as exc:
+            return JSONResponse({"status": "unavailable", "store": view.store.name, "error": str(exc)}, 503)
+        except Exception:  # noqa: BLE001 - the health check reports, it never crashes
+            log.exception("health check failed")
+            return JSONResponse({"status": "error", "store": view.store.name, "error": "[E000] internal error"}, 503)
+        return JSONResponse(
+            {"status": "ok", "store": view.store.name, "papers": stats.papers, "entities": stats.entities}
+        )
+
+    async def index(request: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        try:
+            yield
+        finally:
+            if owns_store:
+                await run_in_threadpool(store.close)
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/healthz", healthz),
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.view = view
+    return app
