@@ -72,8 +72,8 @@ class StoreOptions:
         """:class:`kg.config.Settings` from the environment with the given flags on top."""
         from kg.config import load_settings
 
-        given = {_STORE_SETTINGS[k]: v for k, v in vars(self).items() if v is not None}
-        return load_settings(**given, **extra)
+        given = {_STORE_SETTINGS[k]: v for k, v in vars(self).items()}
+        return load_settings(**given, **extra)  # None values are dropped: the environment decides
 
     @contextmanager
     def open(self, **extra: Any) -> Iterator[Any]:
@@ -234,7 +234,7 @@ def ingest_cmd(
     from kg.ingest import ingest
 
     targets = list(paths) if paths else [_bundled_seed()]
-    with opts.open() as store, _progress_reporter(quiet) as progress:
+    with opts.open(batch_size=batch_size) as store, _progress_reporter(quiet) as progress:
         report = ingest(targets, store, fmt=fmt, batch_size=batch_size, progress=progress, force=force)
     if json_:
         print_json(report.model_dump(mode="json"))
