@@ -1,0 +1,268 @@
+"""Every Cypher statement kg's Neo4j store runs — parameterized, never built from user strings.
+
+Why one module: reviewers see the whole database contract in one place, the text of the key queries
+is pinned by tests (tests/store/test_cypher.py), and the schema statements are the ones documented in
+queries/schema.cypher (a test keeps them identical). Labels and relationship types cannot be query
+parameters, so the few statements that differ by label/type are fixed per label from the closed sets
+below — still no user text ever reaches the query string.
+
+Writes are ``UNWIND $rows AS row ... MERGE`` batches; every batch of a :class:`~kg.models.GraphDelta`
+runs these statements in ONE managed transaction (see :func:`write_plan`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kg.models import GraphDelta
+from kg.store.records import KIND_LABELS, LINK_TYPES, entity_props, extraction_rows, paper_props
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "queries" / "schema.cypher"
+
+#: Constraints and indexes, created idempotently when the store opens (= queries/schema.cypher).
+SCHEMA: tuple[str, ...] = (
+    "CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:Paper) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT method_id IF NOT EXISTS FOR (n:Method) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT divergence_id IF NOT EXISTS FOR (n:Divergence) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT dataset_id IF NOT EXISTS FOR (n:Dataset) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT claim_id IF NOT EXISTS FOR (n:Claim) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX entity_key IF NOT EXISTS FOR (n:Entity) ON (n.key)",
+    "CREATE INDEX paper_year IF NOT EXISTS FOR (n:Paper) ON (n.year)",
+    "CREATE INDEX claim_type IF NOT EXISTS FOR (n:Claim) ON (n.type)",
+    "CREATE FULLTEXT INDEX entity_names IF NOT EXISTS FOR (n:Method|Divergence|Dataset) "
+    "ON EACH [n.name, n.aliases]",
+    "CREATE FULLTEXT INDEX paper_text IF NOT EXISTS FOR (n:Paper) ON EACH [n.title, n.abstract]",
+)
+
+
+def schema_file_statements(path: Path = SCHEMA_FILE) -> list[str]:
+    """The statements of a ``.cypher`` file: ``//`` comments dropped, split on ``;``, whitespace
+    collapsed (so a statement may span lines)."""
+    text = re.sub(r"//[^\n]*", "", path.read_text(encoding="utf-8"))
+    return [" ".join(s.split()) for s in text.split(";") if s.strip()]
+
+
+_LINKS = "|".join(LINK_TYPES)  # USES|PROPOSES|EVALUATES_ON
+
+# -- writes ---------------------------------------------------------------------------------------
+
+#: Upsert entities of one kind; properties replaced by the latest write. One per label.
+MERGE_ENTITIES: dict[str, str] = {
+    kind: (
+        "UNWIND $rows AS row\n"
+        "MERGE (e:Entity {id: row.id})\n"
+        f"SET e = row, e:{label}"
+    )
+    for kind, label in KIND_LABELS.items()
+}
+
+#: Rebuild the SUBTYPE_OF edges of the divergences written (to every listed parent that exists),
+#: and link existing children that name them as parent.
+REPLACE_SUBTYPES = (
+    "UNWIND $ids AS cid\n"
+    "MATCH (c:Divergence {id: cid})\n"
+    "CALL (c) { MATCH (c)-[s:SUBTYPE_OF]->() DELETE s }\n"
+    "CALL (c) {\n"
+    "  UNWIND c.parents AS pid\n"
+    "  MATCH (p:Divergence {id: pid})\n"
+    "  MERGE (c)-[:SUBTYPE_OF]->(p)\n"
+    "}\n"
+    "CALL (c) {\n"
+    "  MATCH (child:Divergence) WHERE c.id IN child.parents\n"
+    "  MERGE (child)-[:SUBTYPE_OF]->(c)\n"
+    "}"
+)
+
+#: Upsert papers and delete their old links and claims (the same transaction then re-creates them).
+MERGE_PAPERS = (
+    "UNWIND $rows AS row\n"
+    "MERGE (p:Paper {id: row.id})\n"
+    "SET p = row\n"
+    "WITH p\n"
+    f"CALL (p) {{ MATCH (p)-[r:{_LINKS}]->() DELETE r }}\n"
+    "CALL (p) { MATCH (p)-[:MAKES]->(c:Claim) DETACH DELETE c }"
+)
+
+#: Create paper → entity links of one relationship type. One per type.
+CREATE_LINKS: dict[str, str] = {
+    rel: (
+        "UNWIND $rows AS row\n"
+        "MATCH (p:Paper {id: row.paper})\n"
+        "MATCH (e:Entity {id: row.entity})\n"
+        f"CREATE (p)-[r:{rel}]->(e)\n"
+        "SET r = row.props"
+    )
+    for rel in LINK_TYPES
+}
+
+#: Create claims with MAKES and ABOUT (ABOUT only to entities that exist).
+MERGE_CLAIMS = (
+    "UNWIND $rows AS row\n"
+    "MATCH (p:Paper {id: row.paper_id})\n"
+    "MERGE (c:Claim {id: row.id})\n"
+    "SET c = row\n"
+    "MERGE (p)-[:MAKES]->(c)\n"
+    "WITH c, row\n"
+    "UNWIND row.about AS eid\n"
+    "MATCH (e:Entity {id: eid})\n"
+    "MERGE (c)-[:ABOUT]->(e)"
+)
+
+#: Delete everything, in batches (needs an auto-commit transaction).
+CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
+# -- reads ----------------------------------------------------------------------------------------
+
+PAPER_VERSIONS = (
+    "UNWIND $ids AS pid\n"
+    "MATCH (p:Paper {id: pid})\n"
+    "RETURN p.id AS id, p.content_hash AS hash, p.extractor_version AS version"
+)
+
+LOOKUP = (
+    "MATCH (e:Entity)\n"
+    "WHERE $key IN e.keys AND ($kind IS NULL OR e.kind = $kind)\n"
+    "RETURN properties(e) AS e ORDER BY e.id"
+)
+
+SEARCH_ENTITIES = (
+    "MATCH (e:Entity)\n"
+    "WHERE ($kind IS NULL OR e.kind = $kind) AND any(k IN e.keys WHERE k CONTAINS $key)\n"
+    "RETURN properties(e) AS e"
+)
+
+ENTITIES = "UNWIND $ids AS eid\nMATCH (e:Entity {id: eid})\nRETURN properties(e) AS e"
+
+DESCENDANTS = (
+    "MATCH (:Entity {id: $id})<-[:SUBTYPE_OF*1..]-(c:Entity)\n"
+    "WHERE c.id <> $id\n"
+    "RETURN DISTINCT properties(c) AS e"
+)
+PARENTS = "MATCH (:Entity {id: $id})-[:SUBTYPE_OF]->(p:Entity)\nRETURN DISTINCT properties(p) AS e"
+CHILDREN = "MATCH (:Entity {id: $id})<-[:SUBTYPE_OF]-(c:Entity)\nRETURN DISTINCT properties(c) AS e"
+
+ENTITY_COUNTS = (
+    "MATCH (e:Entity)\n"
+    "WHERE $kind IS NULL OR e.kind = $kind\n"
+    f"RETURN properties(e) AS e, COUNT {{ MATCH (p:Paper)-[:{_LINKS}]->(e) RETURN DISTINCT p }} AS papers"
+)
+
+COOCCURRING = (
+    f"MATCH (x:Entity)<-[:{_LINKS}]-(p:Paper)\n"
+    "WHERE x.id IN $ids\n"
+    "WITH DISTINCT p\n"
+    f"MATCH (p)-[:{_LINKS}]->(e:Entity)\n"
+    "WHERE NOT e.id IN $ids AND ($kind IS NULL OR e.kind = $kind)\n"
+    "RETURN properties(e) AS e, count(DISTINCT p) AS papers"
+)
+
+_PAPER_FILTERS = (
+    "WHERE all(f IN $using WHERE EXISTS {\n"
+    f"    MATCH (p)-[r:{_LINKS}]->(x:Entity)\n"
+    "    WHERE x.id IN f.ids AND (f.role IS NULL OR r.role = f.role)\n"
+    "      AND (f.variant IS NULL OR r.variant = f.variant) })\n"
+    "  AND ($paper_ids IS NULL OR p.id IN $paper_ids)\n"
+    "  AND ($year_min IS NULL OR p.year >= $year_min)\n"
+    "  AND ($year_max IS NULL OR p.year <= $year_max)\n"
+    "  AND all(w IN $words WHERE p.search CONTAINS w)\n"
+    "WITH p ORDER BY CASE $order WHEN 'year' THEN p.year END,\n"
+    "  CASE $order WHEN 'title' THEN p.title END, p.id\n"
+    "WITH collect(p.id) AS ids\n"
+    "RETURN size(ids) AS total, ids[$offset..$offset + $limit] AS page"
+)
+
+#: Papers matching a PaperQuery with entity filters: starts from the first filter's entities.
+FIND_PAPERS_ANCHORED = (
+    "MATCH (a:Entity)<-[:" + _LINKS + "]-(p:Paper)\n"
+    "WHERE a.id IN $anchor\n"
+    "WITH DISTINCT p\n" + _PAPER_FILTERS
+)
+
+#: Papers matching a PaperQuery without entity filters: scans papers.
+FIND_PAPERS_ALL = "MATCH (p:Paper)\n" + _PAPER_FILTERS
+
+#: A page of papers with their links to the given entities (the query's matched tags).
+PAPER_PAGE = (
+    "UNWIND $ids AS pid\n"
+    "MATCH (p:Paper {id: pid})\n"
+    "RETURN properties(p) AS paper,\n"
+    f"  [(p)-[r:{_LINKS}]->(e:Entity) WHERE e.id IN $entity_ids\n"
+    "     | {entity: properties(e), link: properties(r)}] AS links"
+)
+
+#: Full records: papers with every link (and its entity) and every claim, in one round trip.
+PAPERS = (
+    "UNWIND $ids AS pid\n"
+    "MATCH (p:Paper {id: pid})\n"
+    "RETURN properties(p) AS paper,\n"
+    f"  [(p)-[r:{_LINKS}]->(e:Entity) | {{entity: properties(e), link: properties(r)}}] AS links,\n"
+    "  [(p)-[:MAKES]->(c:Claim) | properties(c)] AS claims"
+)
+
+_CLAIM_FILTERS = (
+    "WHERE ($type IS NULL OR c.type = $type)\n"
+    "  AND ($paper_ids IS NULL OR c.paper_id IN $paper_ids)\n"
+    "RETURN properties(c) AS c ORDER BY c.id"
+)
+#: Claims about given entities (starts from the entities).
+CLAIMS_ABOUT = (
+    "MATCH (e:Entity)<-[:ABOUT]-(c:Claim)\n"
+    "WHERE e.id IN $about\n"
+    "WITH DISTINCT c\n" + _CLAIM_FILTERS
+)
+#: Claims without an entity filter.
+CLAIMS_ALL = "MATCH (c:Claim)\n" + _CLAIM_FILTERS
+
+COUNTS_BY_YEAR = (
+    "MATCH (p:Paper)\n"
+    "WHERE p.year IS NOT NULL AND ($ids IS NULL OR EXISTS {\n"
+    f"    MATCH (p)-[:{_LINKS}]->(e:Entity) WHERE e.id IN $ids }})\n"
+    "RETURN p.year AS year, count(p) AS papers ORDER BY year"
+)
+
+STATS = (
+    "RETURN COUNT { (:Paper) } AS papers, COUNT { (:Claim) } AS claims,\n"
+    "  COUNT { (:Method) } AS method, COUNT { (:Divergence) } AS divergence,\n"
+    "  COUNT { (:Dataset) } AS dataset,\n"
+    "  COUNT { ()-[:USES]->() } AS USES, COUNT { ()-[:PROPOSES]->() } AS PROPOSES,\n"
+    "  COUNT { ()-[:EVALUATES_ON]->() } AS EVALUATES_ON, COUNT { ()-[:MAKES]->() } AS MAKES,\n"
+    "  COUNT { ()-[:ABOUT]->() } AS ABOUT, COUNT { ()-[:SUBTYPE_OF]->() } AS SUBTYPE_OF"
+)
+
+
+def write_plan(batch: GraphDelta) -> list[tuple[str, dict]]:
+    """The statements (with parameters) that write one batch, in order; the store runs them all in
+    one managed transaction. Row lists of size 1 give the one-MERGE-per-row baseline of the bench.
+
+    Order: entities (one statement per kind), taxonomy edges, papers (old links and claims
+    deleted), links (one statement per relationship type), claims.
+    """
+    entities = batch.all_entities()
+    plan: list[tuple[str, dict]] = []
+    for kind in KIND_LABELS:
+        rows = [entity_props(e) for e in entities.values() if e.kind == kind]
+        if rows:
+            plan.append((MERGE_ENTITIES[kind], {"rows": rows}))
+    divergences = [e.id for e in entities.values() if e.kind == "divergence"]
+    if divergences:
+        plan.append((REPLACE_SUBTYPES, {"ids": divergences}))
+    if not batch.extractions:
+        return plan
+    plan.append(
+        (MERGE_PAPERS, {"rows": [paper_props(x.paper, x.extractor_version) for x in batch.extractions]})
+    )
+    links: dict[str, list[dict]] = {rel: [] for rel in LINK_TYPES}
+    claims: list[dict] = []
+    for x in batch.extractions:
+        x_links, x_claims = extraction_rows(x)
+        for rel, entity_id, props in x_links:
+            links[rel].append({"paper": x.paper.id, "entity": entity_id, "props": props})
+        claims.extend(x_claims)
+    for rel, rows in links.items():
+        if rows:
+            plan.append((CREATE_LINKS[rel], {"rows": rows}))
+    if claims:
+        plan.append((MERGE_CLAIMS, {"rows": claims}))
+    return plan

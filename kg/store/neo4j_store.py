@@ -1,0 +1,294 @@
+"""The Neo4j store: the same graph as the embedded store, on a real Neo4j 5 server over Bolt.
+
+Why it exists: a shared, persistent graph that researchers explore in Neo4j Browser and that
+scales past one process. It gives the same answers as :mod:`kg.store.nx_store` (the contract suite
+runs against both).
+
+* One driver per store (official driver 6), closed by :meth:`Neo4jStore.close`;
+  ``verify_connectivity()`` at open, so an unreachable server or a wrong password is one clear
+  :class:`~kg.errors.StoreUnavailable` line. ``bolt://``, ``neo4j://`` and ``neo4j+s://`` URIs.
+* Constraints and indexes created idempotently at open (queries/schema.cypher).
+* Writes: each batch of a delta is a few ``UNWIND $rows ... MERGE`` statements run in ONE managed
+  transaction (:func:`kg.store.cypher.write_plan`), so a failure leaves no half-written paper.
+* Reads: ``driver.execute_query(..., database_=..., routing_=READ)``. Ranking and tie-breaking of
+  entity lists happen in Python (:mod:`kg.store.records`) exactly as in the embedded store.
+
+All Cypher is in :mod:`kg.store.cypher`. The last read query and its parameters are kept in
+:attr:`Neo4jStore.last_query` (the GraphQL API can show it as ``extensions.cypher``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from kg.errors import MissingExtra, StoreError, StoreUnavailable
+from kg.models import (
+    Claim,
+    ClaimType,
+    Entity,
+    EntityCount,
+    EntityKind,
+    Extraction,
+    GraphDelta,
+    PaperHit,
+    PaperPage,
+    PaperQuery,
+    Stats,
+    fold,
+)
+from kg.store import cypher as Q
+from kg.store import records as R
+
+try:
+    import neo4j
+    from neo4j import exceptions as nx_exc
+except ImportError:  # pragma: no cover - exercised only without the extra
+    neo4j = None  # type: ignore[assignment]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "message", None) or exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def translate(exc: Exception, uri: str) -> Exception:
+    """The kg error for a driver exception: one line, no driver internals.
+
+    Unreachable server / bad address → StoreUnavailable; refused credentials → StoreUnavailable;
+    anything else the server or driver reports → StoreError.
+    """
+    if isinstance(exc, nx_exc.AuthError):
+        return StoreUnavailable(
+            f"Neo4j at {uri} refused the credentials (check NEO4J_USERNAME / NEO4J_PASSWORD): "
+            f"{_first_line(exc)}"
+        )
+    if isinstance(exc, (nx_exc.ServiceUnavailable, nx_exc.SessionExpired, OSError)):
+        return StoreUnavailable(f"Neo4j at {uri} is unreachable: {_first_line(exc)}")
+    if isinstance(exc, (nx_exc.ConfigurationError, ValueError)):
+        return StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_first_line(exc)}")
+    return StoreError(f"Neo4j error: {_first_line(exc)}")
+
+
+class Neo4jStore:
+    """A graph store on a Neo4j 5 server.
+
+    Args:
+        uri: ``bolt://host:7687``, ``neo4j://host:7687`` or ``neo4j+s://host`` (TLS).
+        auth: ``(username, password)``, or ``None`` for a server with auth disabled.
+        database: the database name (``neo4j`` by default).
+        batch_size: papers per write transaction.
+        connection_timeout: seconds to wait for a connection before giving up.
+
+    Raises:
+        MissingExtra: the ``neo4j`` driver is not installed.
+        StoreUnavailable: the server cannot be reached or refused the credentials.
+
+    Example::
+
+        with Neo4jStore("bolt://127.0.0.1:7687", None, "neo4j") as store:
+            print(store.stats())
+    """
+
+    name = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        auth: tuple[str, str] | None = None,
+        database: str = "neo4j",
+        *,
+        batch_size: int = 1000,
+        connection_timeout: float = 10.0,
+    ) -> None:
+        if neo4j is None:
+            raise MissingExtra("neo4j", "neo4j")
+        self.uri = uri
+        self.database = database
+        self.batch_size = batch_size
+        self.last_query: tuple[str, dict[str, Any]] | None = None
+        self._driver = None
+        with self._errors():
+            self._driver = neo4j.GraphDatabase.driver(
+                uri,
+                auth=auth,
+                connection_timeout=connection_timeout,
+                connection_acquisition_timeout=connection_timeout,
+                max_transaction_retry_time=15.0,
+            )
+        try:
+            with self._errors():
+                self._driver.verify_connectivity()
+            self.ensure_schema()
+        except Exception:
+            self.close()
+            raise
+
+    # -- plumbing ----------------------------------------------------------------------------
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (StoreError, MissingExtra):
+            raise
+        except Exception as exc:  # noqa: BLE001 - every driver failure becomes one kg error line
+            raise translate(exc, self.uri) from None
+
+    def _read(self, query: str, **params: Any) -> list[Any]:
+        self.last_query = (query, params)
+        with self._errors():
+            records, _, _ = self._driver.execute_query(  # type: ignore[union-attr]
+                query, parameters_=params, database_=self.database, routing_=neo4j.RoutingControl.READ
+            )
+        return records
+
+    def ensure_schema(self) -> None:
+        """Create the constraints and indexes (idempotent: ``IF NOT EXISTS``)."""
+        with self._errors():
+            for statement in Q.SCHEMA:
+                self._driver.execute_query(statement, database_=self.database)  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        """Close the driver (idempotent)."""
+        if self._driver is not None:
+            self._driver.close()
+            self._driver = None
+
+    def flush(self) -> None:
+        """Nothing to do: every write batch is committed when it returns."""
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------
+    @staticmethod
+    def _run_plan(tx, plan: list[tuple[str, dict]]) -> None:
+        for query, params in plan:
+            tx.run(query, params).consume()
+
+    def write(self, delta: GraphDelta) -> None:
+        """Upsert the delta: one managed transaction per batch of ``batch_size`` papers."""
+        with self._errors(), self._driver.session(database=self.database) as session:  # type: ignore[union-attr]
+            for batch in R.batches(delta, self.batch_size):
+                session.execute_write(self._run_plan, Q.write_plan(batch))
+
+    def paper_versions(self, ids: Collection[str]) -> dict[str, tuple[str, str]]:
+        """``{paper id: (content_hash, extractor_version)}`` for the ids the store holds."""
+        rows = self._read(Q.PAPER_VERSIONS, ids=list(ids))
+        return {r["id"]: (r["hash"], r["version"] or "") for r in rows}
+
+    def clear(self) -> None:
+        """Delete every node and relationship (in batches of 10,000)."""
+        with self._errors(), self._driver.session(database=self.database) as session:  # type: ignore[union-attr]
+            session.run(Q.CLEAR).consume()
+
+    # -- entities ----------------------------------------------------------------------------
+    def _entities(self, query: str, **params: Any) -> list[Entity]:
+        return sorted((R.entity_from(r["e"]) for r in self._read(query, **params)), key=lambda e: e.id)
+
+    def lookup(self, text: str, kind: EntityKind | None = None) -> list[Entity]:
+        """Entities whose folded name or alias equals ``fold(text)``, ordered by id."""
+        return self._entities(Q.LOOKUP, key=fold(text), kind=kind)
+
+    def search_entities(self, text: str, kind: EntityKind | None = None, limit: int = 10) -> list[Entity]:
+        """Entities whose folded name/alias contains ``fold(text)``; shortest matching key first."""
+        key = fold(text)
+        return R.ranked(self._entities(Q.SEARCH_ENTITIES, key=key, kind=kind), key, limit)
+
+    def entities(self, ids: Collection[str]) -> dict[str, Entity]:
+        """Entities by id (missing ids are left out)."""
+        found = {e.id: e for e in self._entities(Q.ENTITIES, ids=list(ids))}
+        return {i: found[i] for i in ids if i in found}
+
+    def descendants(self, entity_id: str) -> list[Entity]:
+        """Transitive SUBTYPE_OF children (not including the entity itself), ordered by id."""
+        return self._entities(Q.DESCENDANTS, id=entity_id)
+
+    def parents(self, entity_id: str) -> list[Entity]:
+        """Direct SUBTYPE_OF parents, ordered by id."""
+        return self._entities(Q.PARENTS, id=entity_id)
+
+    def children(self, entity_id: str) -> list[Entity]:
+        """Direct SUBTYPE_OF children, ordered by id."""
+        return self._entities(Q.CHILDREN, id=entity_id)
+
+    def entity_counts(self, kind: EntityKind | None = None) -> list[EntityCount]:
+        """Every entity (of ``kind``) with its number of papers; most papers first, then name."""
+        rows = self._read(Q.ENTITY_COUNTS, kind=kind)
+        return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
+
+    def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
+        """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers."""
+        rows = self._read(Q.COOCCURRING, ids=list(entity_ids), kind=kind)
+        return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
+
+    # -- papers and claims -------------------------------------------------------------------
+    def find_papers(self, query: PaperQuery) -> PaperPage:
+        """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
+        params: dict[str, Any] = {
+            "using": [f.model_dump() for f in query.using],
+            "paper_ids": list(query.ids) if query.ids is not None else None,
+            "year_min": query.year_min,
+            "year_max": query.year_max,
+            "words": R.query_words(query.text),
+            "order": query.order,
+            "offset": query.offset,
+            "limit": query.limit,
+        }
+        if query.using:
+            statement = Q.FIND_PAPERS_ANCHORED
+            params["anchor"] = list(query.using[0].ids)
+        else:
+            statement = Q.FIND_PAPERS_ALL
+        (row,) = self._read(statement, **params)
+        page_ids = list(row["page"])
+        items: dict[str, PaperHit] = {}
+        if page_ids:
+            for r in self._read(Q.PAPER_PAGE, ids=page_ids, entity_ids=R.filter_ids(query)):
+                links = [(link["entity"], link["link"]) for link in r["links"]]
+                x = R.assemble(r["paper"], links, [])
+                items[x.paper.id] = PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags))
+            self.last_query = (statement, params)
+        return PaperPage(total=row["total"], items=tuple(items[i] for i in page_ids if i in items))
+
+    def papers(self, ids: Collection[str]) -> dict[str, Extraction]:
+        """Full records (paper, tags with evidence, claims) by id, in one round trip."""
+        out = {}
+        for r in self._read(Q.PAPERS, ids=list(ids)):
+            links = [(link["entity"], link["link"]) for link in r["links"]]
+            x = R.assemble(r["paper"], links, r["claims"])
+            out[x.paper.id] = x
+        return {i: out[i] for i in ids if i in out}
+
+    def claims(
+        self,
+        about: Collection[str] | None = None,
+        type: ClaimType | None = None,
+        paper_ids: Collection[str] | None = None,
+    ) -> list[Claim]:
+        """Claims about any of ``about``, of ``type``, of ``paper_ids``; ordered by claim id."""
+        params = {"type": type, "paper_ids": list(paper_ids) if paper_ids is not None else None}
+        if about is not None:
+            rows = self._read(Q.CLAIMS_ABOUT, about=list(about), **params)
+        else:
+            rows = self._read(Q.CLAIMS_ALL, **params)
+        return sorted((R.claim_from(r["c"]) for r in rows), key=lambda c: c.id)
+
+    def counts_by_year(self, entity_ids: Collection[str] | None = None) -> dict[int, int]:
+        """Number of papers per year (only papers linked to ``entity_ids`` when given)."""
+        ids = list(entity_ids) if entity_ids is not None else None
+        return {r["year"]: r["papers"] for r in self._read(Q.COUNTS_BY_YEAR, ids=ids)}
+
+    def stats(self) -> Stats:
+        """Node and relationship counts."""
+        (r,) = self._read(Q.STATS)
+        return Stats(
+            papers=r["papers"],
+            entities={kind: r[kind] for kind in R.KIND_LABELS},
+            links={t: r[t] for t in R.REL_TYPES},
+            claims=r["claims"],
+        )

@@ -1,0 +1,295 @@
+"""Model ↔ graph-property conversions and the query semantics shared by both stores.
+
+Why a module of its own: the networkx and Neo4j stores must give *identical* answers, so everything
+that decides an answer without touching storage lives here once — how a model becomes node/edge
+properties (docs/schema.md), how those properties become models again, which tags satisfy a
+:class:`~kg.models.PaperQuery`, how entity lists are ranked, and how a delta is cut into batches.
+The stores only move property dicts in and out of their storage.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from kg.models import (
+    Claim,
+    Entity,
+    EntityCount,
+    Evidence,
+    Extraction,
+    GraphDelta,
+    Paper,
+    PaperQuery,
+    Tag,
+    fold,
+    make_entity,
+)
+
+#: Paper → entity relationship types ("papers using X" means any of them).
+LINK_TYPES: tuple[str, ...] = ("USES", "PROPOSES", "EVALUATES_ON")
+#: Every relationship type, in the order :class:`~kg.models.Stats` reports them.
+REL_TYPES: tuple[str, ...] = LINK_TYPES + ("MAKES", "ABOUT", "SUBTYPE_OF")
+#: Node label of each entity kind.
+KIND_LABELS: dict[str, str] = {"method": "Method", "divergence": "Divergence", "dataset": "Dataset"}
+_BUCKETS: dict[str, str] = {"method": "methods", "divergence": "divergences", "dataset": "datasets"}
+
+
+def link_type(tag: Tag) -> str:
+    """The relationship type of a paper → entity link: PROPOSES for a proposed method,
+    EVALUATES_ON for a dataset, USES otherwise."""
+    if tag.entity.kind == "dataset":
+        return "EVALUATES_ON"
+    if tag.entity.kind == "method" and tag.role == "proposed":
+        return "PROPOSES"
+    return "USES"
+
+
+# -- entities -------------------------------------------------------------------------------------
+
+
+def entity_keys(entity: Entity) -> list[str]:
+    """Sorted distinct folded keys of an entity's name and aliases (empty keys dropped)."""
+    return sorted({k for k in (fold(entity.name), *(fold(a) for a in entity.aliases)) if k})
+
+
+def entity_props(entity: Entity) -> dict[str, Any]:
+    """Node properties of an entity (``None`` values left out, as Neo4j drops them)."""
+    props: dict[str, Any] = {
+        "id": entity.id,
+        "kind": entity.kind,
+        "name": entity.name,
+        "aliases": list(entity.aliases),
+        "description": entity.description,
+        "key": entity.key,
+        "keys": entity_keys(entity),
+    }
+    if entity.kind == "divergence":
+        props["family"] = getattr(entity, "family", None)
+        props["parents"] = list(getattr(entity, "parents", ()))
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def entity_from(props: dict[str, Any]) -> Entity:
+    """The entity model of a node's properties (inverse of :func:`entity_props`)."""
+    fields: dict[str, Any] = {
+        "id": props["id"],
+        "name": props["name"],
+        "aliases": tuple(props.get("aliases") or ()),
+        "description": props.get("description"),
+    }
+    if props["kind"] == "divergence":
+        fields["family"] = props.get("family")
+        fields["parents"] = tuple(props.get("parents") or ())
+    return make_entity(props["kind"], **fields)
+
+
+def search_rank(entity: Entity, key: str) -> tuple[int, str, str] | None:
+    """Rank of ``entity`` for a substring search of the folded ``key`` (lower is better), or None
+    when no key of the entity contains it: the shortest containing key wins, then name, then id."""
+    lengths = [len(k) for k in entity_keys(entity) if key in k]
+    return (min(lengths), entity.name, entity.id) if lengths else None
+
+
+def ranked(entities: Iterable[Entity], key: str, limit: int) -> list[Entity]:
+    """The ``limit`` best entities for a substring search (see :func:`search_rank`)."""
+    scored = [(r, e) for e in entities if (r := search_rank(e, key)) is not None]
+    scored.sort(key=lambda pair: pair[0])
+    return [e for _, e in scored[: max(limit, 0)]]
+
+
+def sorted_counts(rows: Iterable[tuple[Entity, int]]) -> list[EntityCount]:
+    """Entity counts ordered by most papers first, then name, then id."""
+    items = sorted(rows, key=lambda r: (-r[1], r[0].name, r[0].id))
+    return [EntityCount(entity=e, papers=n) for e, n in items]
+
+
+# -- papers ---------------------------------------------------------------------------------------
+
+
+def search_text(paper: Paper) -> str:
+    """The folded words of title and abstract, space-padded, for the word filter."""
+    return f" {fold(paper.title + ' ' + paper.abstract)} "
+
+
+def query_words(text: str | None) -> list[str]:
+    """The words of a text filter, folded and space-padded (all must occur in :func:`search_text`)."""
+    return [f" {w} " for w in dict.fromkeys(fold(text or "").split())]
+
+
+def paper_props(paper: Paper, extractor_version: str) -> dict[str, Any]:
+    """Node properties of a paper (``None`` values left out)."""
+    props: dict[str, Any] = {
+        "id": paper.id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "year": paper.year,
+        "venue": paper.venue,
+        "url": paper.url,
+        "authors": list(paper.authors),
+        "source": paper.source,
+        "content_hash": paper.content_hash,
+        "extractor_version": extractor_version,
+        "search": search_text(paper),
+    }
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def paper_from(props: dict[str, Any]) -> Paper:
+    """The paper model of a node's properties."""
+    return Paper(
+        id=props["id"],
+        title=props["title"],
+        abstract=props["abstract"],
+        year=props.get("year"),
+        venue=props.get("venue"),
+        url=props.get("url"),
+        authors=tuple(props.get("authors") or ()),
+        source=props.get("source"),
+    )
+
+
+def link_props(tag: Tag, pos: int) -> dict[str, Any]:
+    """Relationship properties of a paper → entity link: the evidence as JSON plus scalar copies."""
+    ev = tag.evidence
+    first = ev[0] if ev else None
+    props: dict[str, Any] = {
+        "role": tag.role,
+        "variant": tag.variant,
+        "mentions": list(tag.mentions),
+        "evidence": json.dumps([e.model_dump() for e in ev], ensure_ascii=False, sort_keys=True),
+        "rules": sorted({e.rule for e in ev}),
+        "pos": pos,
+    }
+    if first is not None:
+        props.update(
+            sentence=first.sentence,
+            field=first.field,
+            sentence_index=first.sentence_index,
+            start=first.start,
+            end=first.end,
+            surface=first.surface,
+            extractor_version=first.extractor_version,
+        )
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def tag_from(entity: Entity, props: dict[str, Any]) -> Tag:
+    """The tag of a link's properties and its target entity."""
+    return Tag(
+        entity=entity,  # type: ignore[arg-type]
+        role=props.get("role"),
+        variant=props.get("variant"),
+        mentions=tuple(props.get("mentions") or ()),
+        evidence=tuple(Evidence(**e) for e in json.loads(props.get("evidence") or "[]")),
+    )
+
+
+def claim_props(claim: Claim, pos: int) -> dict[str, Any]:
+    """Node properties of a claim."""
+    props = claim.model_dump()
+    props["about"] = list(claim.about)
+    props["pos"] = pos
+    return props
+
+
+def claim_from(props: dict[str, Any]) -> Claim:
+    """The claim model of a node's properties."""
+    fields = {k: v for k, v in props.items() if k in Claim.model_fields}
+    fields["about"] = tuple(fields.get("about") or ())
+    return Claim(**fields)
+
+
+def extraction_rows(x: Extraction) -> tuple[list[tuple[str, str, dict]], list[dict]]:
+    """``([(link type, entity id, link props)], [claim props])`` of one extraction; one link per
+    entity (the first tag wins) and one claim per id, as the graph holds them."""
+    links: list[tuple[str, str, dict]] = []
+    seen: set[str] = set()
+    for bucket in (x.methods, x.divergences, x.datasets):
+        for pos, tag in enumerate(bucket):
+            if tag.entity.id not in seen:
+                seen.add(tag.entity.id)
+                links.append((link_type(tag), tag.entity.id, link_props(tag, pos)))
+    claims: list[dict] = []
+    seen_claims: set[str] = set()
+    for pos, c in enumerate(x.claims):
+        if c.id not in seen_claims:
+            seen_claims.add(c.id)
+            claims.append(claim_props(c, pos))
+    return links, claims
+
+
+def assemble(
+    paper: dict[str, Any], links: Iterable[tuple[dict, dict]], claims: Iterable[dict]
+) -> Extraction:
+    """An :class:`Extraction` from stored properties: the paper node, ``(entity node, link)`` pairs
+    and claim nodes. Tags and claims come back in the order they were written."""
+    buckets: dict[str, list[tuple[int, str, Tag]]] = {"methods": [], "divergences": [], "datasets": []}
+    for ent, link in links:
+        entity = entity_from(ent)
+        buckets[_BUCKETS[entity.kind]].append((link.get("pos", 0), entity.id, tag_from(entity, link)))
+    ordered = {k: tuple(t for *_, t in sorted(v, key=lambda r: (r[0], r[1]))) for k, v in buckets.items()}
+    claim_list = sorted(claims, key=lambda c: (c.get("pos", 0), c["id"]))
+    return Extraction(
+        paper=paper_from(paper),
+        claims=tuple(claim_from(c) for c in claim_list),
+        extractor_version=paper.get("extractor_version", ""),
+        **ordered,
+    )
+
+
+def matching_tags(query: PaperQuery, tags: Iterable[Tag]) -> tuple[Tag, ...]:
+    """The tags of a paper that satisfy any of the query's ``using`` filters, by entity id."""
+    out = {}
+    for tag in tags:
+        for f in query.using:
+            if (
+                tag.entity.id in f.ids
+                and (f.role is None or tag.role == f.role)
+                and (f.variant is None or tag.variant == f.variant)
+            ):
+                out[tag.entity.id] = tag
+                break
+    return tuple(out[k] for k in sorted(out))
+
+
+def filter_ids(query: PaperQuery) -> list[str]:
+    """Every entity id named by the query's ``using`` filters, sorted."""
+    return sorted({i for f in query.using for i in f.ids})
+
+
+def paper_sort_key(order: str, props: dict[str, Any]) -> tuple:
+    """Sort key of a paper for ``PaperQuery.order`` (missing years last, then by id), as in Cypher."""
+    if order == "year":
+        year = props.get("year")
+        return (year is None, year or 0, props["id"])
+    if order == "title":
+        return (props.get("title", ""), props["id"])
+    return (props["id"],)
+
+
+# -- batching -------------------------------------------------------------------------------------
+
+
+def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    """``items`` in consecutive slices of at most ``size``."""
+    size = max(int(size), 1)
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def batches(delta: GraphDelta, size: int) -> Iterator[GraphDelta]:
+    """Cut a delta into deltas of at most ``size`` papers (the last write of a paper id wins);
+    the explicit entities go with the first batch. Each batch is one store transaction."""
+    latest: dict[str, Extraction] = {}
+    for x in delta.extractions:
+        latest.pop(x.paper.id, None)
+        latest[x.paper.id] = x
+    papers = list(latest.values())
+    if not papers:
+        if delta.entities:
+            yield GraphDelta(entities=delta.entities)
+        return
+    for i, part in enumerate(chunks(papers, size)):
+        yield GraphDelta(extractions=tuple(part), entities=delta.entities if i == 0 else ())
