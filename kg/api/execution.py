@@ -13,14 +13,14 @@ server calls :func:`execute_request` instead (from its ``execute_operation`` ove
    ``extensions.code`` (``BAD_USER_INPUT``, ``STORE_UNAVAILABLE`` …), any other exception becomes
    "internal error" (logged server-side with its traceback, never sent to the client).
 
-When the store records the Cypher it ran (``store.last_queries``/``store.recorded_queries``, see
-:func:`_cypher_of`), the response carries it in ``extensions.cypher``.
+When the store records the Cypher it ran (the per-request
+:class:`kg.api.server.ReadOnlyStore` collects ``Neo4jStore.last_query`` after each read), the
+response carries it in ``extensions.cypher``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,14 +191,6 @@ def request_error(message: str, code: str) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
 
 
-def _cypher_of(store: Any) -> Callable[[], list] | None:
-    """How to read the Cypher a store ran during this request, if the store records it."""
-    for attr in ("recorded_queries", "last_queries"):
-        if hasattr(store, attr):
-            return lambda: list(getattr(store, attr) or [])
-    return None
-
-
 def execute_request(
     schema: GraphQLSchema,
     query: Any,
@@ -240,9 +232,7 @@ def execute_request(
     )
     if result.errors:
         result.errors = [clean_error(e) for e in result.errors]
-    reader = _cypher_of(context["loader"].store)
-    if reader is not None:
-        queries = reader()
-        if queries:
-            result.extensions = {**(result.extensions or {}), "cypher": queries}
+    cypher = getattr(context["loader"].store, "recorded", None)
+    if cypher:
+        result.extensions = {**(result.extensions or {}), "cypher": list(cypher)}
     return result

@@ -55,23 +55,43 @@ READ_METHODS = (
 
 
 class ReadOnlyStore:
-    """A view of a :class:`GraphStore` exposing only its read methods (the API never writes).
+    """A per-request view of a :class:`GraphStore` exposing only its read methods.
 
-    ``write``/``clear``/``close`` do not exist on it, so a resolver bug cannot modify the graph.
-    Attributes a store offers for introspection (``name``, recorded Cypher) pass through.
+    The API never writes: ``write``/``clear``/``close`` do not exist on it, so a resolver bug cannot
+    modify the graph. When the store keeps the last Cypher it ran (``Neo4jStore.last_query``), each
+    read appends that ``{"query", "params"}`` to :attr:`recorded`, which the response shows as
+    ``extensions.cypher`` — parameterized text a user can paste into Neo4j Browser.
     """
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
         self.name = getattr(store, "name", type(store).__name__)
+        self.recorded: list[dict[str, Any]] | None = [] if hasattr(store, "last_query") else None
 
     def __getattr__(self, attr: str) -> Any:
-        if attr in READ_METHODS or attr in ("recorded_queries", "last_queries"):
-            return getattr(self._store, attr)
-        raise AttributeError(f"the GraphQL API has read-only access to the store (no {attr!r})")
+        if attr not in READ_METHODS:
+            raise AttributeError(f"the GraphQL API has read-only access to the store (no {attr!r})")
+        method = getattr(self._store, attr)
+        if self.recorded is None:
+            return method
 
-    def papers(self, ids: Collection[str]):
-        return self._store.papers(ids)
+        def recording(*args: Any, **kwargs: Any) -> Any:
+            before = getattr(self._store, "last_query", None)
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self._record(before)
+
+        return recording
+
+    def _record(self, before: Any) -> None:
+        last = getattr(self._store, "last_query", None)
+        if last is None or last is before or self.recorded is None:
+            return
+        query, params = last
+        entry = {"query": query, "params": params}
+        if not self.recorded or self.recorded[-1] != entry:
+            self.recorded.append(entry)
 
 
 class KGGraphQLView(GraphQL):
@@ -83,7 +103,8 @@ class KGGraphQLView(GraphQL):
 
     def __init__(self, store: GraphStore, limits: Limits | None = None) -> None:
         super().__init__(kg_schema.graphql_schema, graphql_ide="graphiql", allow_queries_via_get=True)
-        self.store = store if isinstance(store, ReadOnlyStore) else ReadOnlyStore(store)
+        self.raw_store = store
+        self.store = ReadOnlyStore(store)  # for the health check; each request gets its own view
         self.limits = limits or Limits()
         self.executed = 0
         self._ide_html = (STATIC_DIR / "graphiql.html").read_text(encoding="utf-8")
@@ -93,7 +114,7 @@ class KGGraphQLView(GraphQL):
         return self._ide_html
 
     async def get_context(self, request, response) -> dict:
-        return {"request": request, "response": response, "loader": RequestLoader(self.store)}
+        return {"request": request, "response": response, "loader": RequestLoader(ReadOnlyStore(self.raw_store))}
 
     async def execute_operation(self, request_adapter, request_data, context, root_value, allowed_operation_types):
         self.executed += 1

@@ -166,6 +166,16 @@ def handmade_delta() -> GraphDelta:
 
 
 @pytest.fixture(scope="session")
+def many_delta() -> GraphDelta:
+    """150 papers (the hand-made four, repeated under new ids and years): more than one full page."""
+    xs = []
+    for i in range(150):
+        pid, year, title, abstract, tags, claims = PAPERS[i % len(PAPERS)]
+        xs.append(_extraction(f"m{i:03d}", year + i % 5, f"{title} ({i})", abstract, tags, claims))
+    return GraphDelta(extractions=tuple(xs), entities=tuple(DIVERGENCES.values()))
+
+
+@pytest.fixture(scope="session")
 def seed_delta(seed_jsonl) -> GraphDelta:
     """The bundled seed through the real reader and extractor, plus the vocabulary taxonomy."""
     from kg.extract import extract, vocabulary_entities
@@ -258,3 +268,56 @@ def seed_client(seed_store) -> Iterator[Client]:
     c = Client(create_app(seed_store))
     yield c
     c.close()
+
+
+@pytest.fixture(scope="module")
+def nx_store(handmade_delta):
+    """The hand-made graph in the embedded store only (for tests about the server, not the store)."""
+    from kg.store.nx_store import NetworkXStore
+
+    store = NetworkXStore(None)
+    store.write(handmade_delta)
+    return store
+
+
+@pytest.fixture(scope="module")
+def nx_client(nx_store) -> Iterator[Client]:
+    from kg.api import create_app
+
+    c = Client(create_app(nx_store))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def many_store(many_delta):
+    from kg.store.nx_store import NetworkXStore
+
+    store = NetworkXStore(None)
+    store.write(many_delta)
+    return store
+
+
+@pytest.fixture(scope="module")
+def seed_like_many_papers_client(many_store) -> Iterator[Client]:
+    from kg.api import create_app
+
+    c = Client(create_app(many_store))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def client_for() -> Iterator:
+    """A factory: ``client_for(store)`` serves any store over the app; clients close after the test."""
+    from kg.api import create_app
+
+    made: list[Client] = []
+
+    def make(store) -> Client:
+        made.append(Client(create_app(store)))
+        return made[-1]
+
+    yield make
+    for c in made:
+        c.close()

@@ -1,0 +1,113 @@
+"""Request limits and error handling of the API, through HTTP: every bad request gets a clear
+GraphQL error with a code, never a traceback, and the spec validation rules stay on."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.api.execution import Limits
+
+
+def _codes(body: dict) -> set[str]:
+    return {e.get("extensions", {}).get("code") for e in body.get("errors") or []}
+
+
+def _deep_query(depth: int) -> str:
+    inner = "id"
+    for _ in range(depth):
+        inner = f"claims {{ paper {{ {inner} }} }}"
+    return f"{{ paper(id: \"h1\") {{ {inner} }} }}"
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "fragment"),
+    [
+        (_deep_query(8), "GRAPHQL_VALIDATION_FAILED", "exceeds maximum operation depth"),
+        ("{ paper(id: 1 ", "GRAPHQL_PARSE_FAILED", "Syntax Error"),
+        ("{ " + "stats{papers} " * 600 + "}", "GRAPHQL_PARSE_FAILED", "more than 2000 tokens"),
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED", "Cannot query field 'nope'"),  # spec rules still on
+        ("{ paper { id } }", "GRAPHQL_VALIDATION_FAILED", "argument 'id'"),
+        ("query($n: Int!) { papers(limit: $n) { id } }", "BAD_USER_INPUT", "Variable '$n'"),
+        ("{ papers(limit: null) { id } }", "GRAPHQL_VALIDATION_FAILED", "Int!"),
+        (
+            "{ papers(limit: 100) { claims { about { papers(limit: 100) { id title year } } } } }",
+            "GRAPHQL_VALIDATION_FAILED",
+            "cost",
+        ),
+        ("mutation { x }", "BAD_REQUEST", "read-only"),
+        ('{ papersConnection(after: "not-a-cursor") { totalCount } }', "BAD_USER_INPUT", "invalid cursor"),
+    ],
+    ids=["depth", "syntax", "tokens", "unknown-field", "missing-arg", "missing-variable", "null-limit",
+         "cost", "mutation", "bad-cursor"],
+)
+def test_limits_reject_bad_requests_with_a_coded_error(nx_client, query, code, fragment):
+    body = nx_client.gql(query)
+    assert body.get("errors"), body
+    assert code in _codes(body)
+    messages = " ".join(e["message"] for e in body["errors"])
+    assert fragment.lower() in messages.lower()
+    assert "Traceback" not in str(body)
+
+
+def test_limits_field_count(nx_client):
+    fields = " ".join(f"a{i}: stats {{ papers }}" for i in range(Limits().max_fields + 1))
+    body = nx_client.gql("{ " + fields + " }")
+    assert "GRAPHQL_VALIDATION_FAILED" in _codes(body)
+    assert "fields, more than the limit" in body["errors"][0]["message"]
+
+
+def test_limits_document_size(nx_client):
+    body = nx_client.gql("{ stats { papers } }" + " " * Limits().max_chars)
+    assert _codes(body) == {"BAD_REQUEST"}
+
+
+@pytest.mark.parametrize(("args", "expected"), [("limit: 1000", 4), ("limit: -5", 0), ("limit: 2, offset: -3", 2)])
+def test_limits_page_size_is_clamped_not_rejected(nx_client, args, expected):
+    data = nx_client.data(f"{{ papers({args}) {{ id }} }}")
+    assert len(data["papers"]) == expected
+
+
+def test_limits_page_size_is_capped_at_100(seed_like_many_papers_client):
+    data = seed_like_many_papers_client.data("{ papersConnection(first: 500) { totalCount nodes { id } } }")
+    assert data["papersConnection"]["totalCount"] == 150
+    assert len(data["papersConnection"]["nodes"]) == 100
+
+
+def test_limits_override_of_execute_operation_is_called(nx_client):
+    """graphql-server's stock view passes no validation rules; the limits depend on our override.
+    If an upgrade stops calling it, the depth error below disappears and this test fails."""
+    view = nx_client.app.state.view
+    before = view.executed
+    body = nx_client.gql(_deep_query(8))
+    assert view.executed == before + 1
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+def test_limits_internal_errors_are_not_leaked(handmade_delta, client_for):
+    """A store that fails unexpectedly gives 'internal error' with a code, not the exception text."""
+    from kg.store.nx_store import NetworkXStore
+
+    class Broken(NetworkXStore):
+        def stats(self):
+            raise ZeroDivisionError("secret detail")
+
+    store = Broken(None)
+    store.write(handmade_delta)
+    body = client_for(store).gql("{ stats { papers } }")
+    assert _codes(body) == {"INTERNAL_SERVER_ERROR"}
+    assert "secret" not in str(body)
+    assert body["errors"][0]["message"].startswith("[E000]")
+
+
+def test_limits_kg_errors_keep_their_code(tmp_path, client_for):
+    """A store error (here: an unreadable graph file) reaches the client as its [E4xx] line."""
+    from kg.store.nx_store import NetworkXStore
+
+    bad = tmp_path / "graph.json"
+    bad.write_text("{not json", encoding="utf-8")
+    client = client_for(NetworkXStore(bad))
+    body = client.gql("{ stats { papers } }")
+    health = client.request("GET", "/healthz")
+    assert body["errors"][0]["message"].startswith("[E400]")
+    assert health.status_code == 503
+    assert health.json()["error"].startswith("[E400]")
