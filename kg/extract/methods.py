@@ -1,0 +1,744 @@
+"""Methods: which techniques a paper proposes or uses, found by vocabulary AND by rules.
+
+Why rules and not only a list: most methods worth indexing are new ("Uni-Instruct", "kernel method of
+moments (KMM)", "log-variance loss") and no gazetteer has them. Five rule families run over the
+normalized docs of a :class:`~kg.extract.context.Context`:
+
+* ``method.vocab:<id>`` — the curated vocabulary (``data/vocab/methods.jsonl``, rebuilt by
+  ``tools/curate_methods.py``) through a ``PhraseMatcher`` on ``NORM`` (case-, plural- and hyphen-
+  tolerant) and one on ``ORTH`` for the ``cased`` aliases (acronyms such as "SGD", English words such as
+  "Adam").
+* ``method.acronym`` — paper-scoped acronym definitions ("kernel method of moments (KMM)") whose long
+  form is a vocabulary name, ends in a method head noun, or is a capitalised name the authors
+  introduce; later bare uses of the acronym resolve to the same entity. A paper's own definition beats
+  the vocabulary's reading of an acronym ("GMM" = generalized method of moments here).
+* ``method.propose`` / ``method.called`` — "we propose/introduce/present X", "called/termed/dubbed X".
+* ``method.title`` — the title's named contribution ("Uni-Instruct: ...", "The Monge Gap: ...").
+* ``method.head:<noun>`` — "<distinguishing modifier(s)> HEAD" (``data/vocab/method_heads.txt``):
+  "log-variance loss", "straight-through estimator"; vague names alone never count
+  (``method_vague.txt``), generic modifiers never distinguish (``method_generic.txt``).
+
+Divergence and dataset spans (``exclude``) never become methods, but a method that merely contains one
+("Wasserstein GAN") still does. ``role`` is "proposed" when the paper introduces the method (the
+title's name, the object of "we propose", "our X", "X, a novel ...", an acronym the authors define
+while proposing), else "used". The output is one :class:`~kg.models.Tag` per entity, deterministic.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from kg.config import default_data_dir
+from kg.errors import VocabularyError
+from kg.extract.context import Context
+from kg.models import Evidence, Method, Tag, fold, slug
+
+__all__ = ["find_methods", "method_entities", "MethodRules"]
+
+VOCAB_FILE = "methods.jsonl"
+_FIELDS = ("title", "abstract")
+
+# "we propose", "this paper introduces", "here we present": the verbs of a contribution.
+_PROPOSE_VERBS = frozenset(
+    "propose introduce present develop design devise formulate name call term dub".split()
+)
+_NAMING_VERBS = frozenset("name call term dub".split())
+_NAMING_PARTICIPLES = frozenset("called named termed dubbed coined".split())
+_AUTHOR_SUBJECTS = frozenset("we paper work article note study".split())
+_PROPOSE_ADVERBS = frozenset(
+    "also further then first here thus therefore hence instead additionally finally subsequently "
+    "now next newly".split()
+)
+# Words that end the object of "we propose ..." (the NP before a clause or a purpose phrase).
+_OBJECT_END = frozenset(
+    "for that which to based using with by where whose in on from via while when who whereby "
+    "and of as . ; : ( ) [ ]".split()
+)
+_COPULA_NEW = frozenset("novel new proposed".split())
+
+
+@dataclass(frozen=True, slots=True)
+class _Cand:
+    """One candidate mention, in normalized doc offsets of ``fld``."""
+
+    fld: str
+    start: int  # token index
+    end: int  # token index (exclusive)
+    start_char: int
+    end_char: int
+    entity: str | None  # vocabulary id, or None for a rule-found name
+    name: str  # normalized name (rule-found) or the vocabulary display name
+    rule: str
+    proposed: bool = False
+
+
+class MethodRules:
+    """The loaded methods vocabulary and rule tables (one per process, see :func:`_rules`)."""
+
+    TIERS = {"any": 0, "named": 1, "acronym": 2}
+
+    def __init__(self, folder=None) -> None:
+        folder = folder or default_data_dir() / "vocab"
+        self.entities: dict[str, Method] = {}
+        self.alias_index: dict[str, str] = {}  # folded alias -> id
+        self.cased: dict[str, str] = {}  # exact alias (and plural) -> id
+        self.norm_patterns: dict[str, list[str]] = {}
+        for n, row in enumerate(_read_jsonl(folder / VOCAB_FILE), 1):
+            try:
+                ent = Method(id=row["id"], name=row["name"],
+                             aliases=tuple(dict.fromkeys([*row.get("aliases", ()), *row.get("cased", ())])))
+            except Exception as exc:  # pydantic or KeyError: a bug in the data file
+                raise VocabularyError(f"{VOCAB_FILE}:{n}: invalid method: {exc}") from None
+            if ent.id in self.entities:
+                raise VocabularyError(f"{VOCAB_FILE}:{n}: duplicate id {ent.id}")
+            self.entities[ent.id] = ent
+            cased = set(row.get("cased", ()))
+            for alias in [row["name"], *row.get("aliases", ()), *cased]:
+                self.alias_index.setdefault(fold(alias), ent.id)
+            for alias in cased:
+                self.cased.setdefault(alias, ent.id)
+                self.cased.setdefault(alias + "s", ent.id)
+            self.norm_patterns[ent.id] = [a for a in [row["name"], *row.get("aliases", ())] if a not in cased]
+        self.heads: dict[str, int] = {}
+        for line in _read_lines(folder / "method_heads.txt"):
+            head, _, tier = line.partition("\t")
+            if tier.strip() not in self.TIERS:
+                raise VocabularyError(f"method_heads.txt: unknown tier {tier.strip()!r} for {head!r}")
+            self.heads[_norm(head.strip())] = self.TIERS[tier.strip()]
+        self.generic = frozenset(_norm(w) for w in _read_lines(folder / "method_generic.txt"))
+        self.vague = frozenset(fold(w) for w in _read_lines(folder / "method_vague.txt"))
+        self.nonheads = frozenset(_norm(w) for w in _read_lines(folder / "method_nonheads.txt"))
+        self.trailing = frozenset(_norm(w) for w in _read_lines(folder / "method_trailing.txt"))
+        self.containers = frozenset(_norm(w) for w in _read_lines(folder / "method_containers.txt"))
+        self._matchers: dict[int, tuple[PhraseMatcher, PhraseMatcher]] = {}
+
+    def matchers(self, doc: Doc) -> tuple[PhraseMatcher, PhraseMatcher]:
+        """The (NORM, ORTH) phrase matchers for the vocab of ``doc`` (built on first use)."""
+        key = id(doc.vocab)
+        if key not in self._matchers:
+            from kg.extract.pipeline import get_nlp, pattern_variants
+
+            make = get_nlp().make_doc
+            by_norm = PhraseMatcher(doc.vocab, attr="NORM")
+            by_orth = PhraseMatcher(doc.vocab, attr="ORTH")
+            for ent_id, aliases in self.norm_patterns.items():
+                texts = dict.fromkeys(v for a in aliases for p in _plural_variants(a)
+                                      for v in pattern_variants(p))
+                by_norm.add(ent_id, [make(t) for t in texts])
+            cased: dict[str, list[str]] = {}
+            for alias, ent_id in self.cased.items():
+                cased.setdefault(ent_id, []).append(alias)
+            for ent_id, aliases in cased.items():
+                by_orth.add(ent_id, [make(a) for a in aliases])
+            self._matchers[key] = (by_norm, by_orth)
+        return self._matchers[key]
+
+    def lookup(self, text: str) -> str | None:
+        """The vocabulary id whose name or alias folds like ``text``."""
+        return self.alias_index.get(fold(text))
+
+    def head_tier(self, tok) -> int | None:
+        """The tier of ``tok`` as a head noun (0 any, 1 named, 2 acronym), None if it is no head."""
+        return self.heads.get(tok.norm_)
+
+
+def _read_jsonl(path) -> list[dict]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise VocabularyError(f"cannot read vocabulary {path}: {exc}") from None
+    rows = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise VocabularyError(f"{path.name}:{n}: not JSON: {exc.msg}") from None
+        if not isinstance(row, dict) or "id" not in row or "name" not in row:
+            raise VocabularyError(f"{path.name}:{n}: needs id and name")
+        rows.append(row)
+    return rows
+
+
+def _read_lines(path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise VocabularyError(f"cannot read rule table {path}: {exc}") from None
+    return [ln.rstrip("\n") for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def _norm(word: str) -> str:
+    from kg.extract.pipeline import norm_key
+
+    return norm_key(word)
+
+
+def _plural_variants(alias: str) -> list[str]:
+    """The alias plus the plural forms of its last word that NORM does not fold (``-es``, ``-ies``)."""
+    out = [alias]
+    last = alias.rsplit(" ", 1)[-1]
+    if not last.isalpha() or not last.islower():
+        return out
+    if last.endswith(("s", "x", "ch", "sh")) and not last.endswith("ss"):
+        out.append(alias + "es")
+    elif last.endswith("ss"):
+        out.append(alias + "es")
+    elif last.endswith("y") and len(last) > 2 and last[-2] not in "aeiou":
+        out.append(alias[:-1] + "ies")
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _rules() -> MethodRules:
+    return MethodRules()
+
+
+def method_entities() -> list[Method]:
+    """Every method of the curated vocabulary (for ``vocabulary_entities``)."""
+    return list(_rules().entities.values())
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers on tokens
+
+_ADJ_SUFFIXES = ("ed", "able", "ible", "al", "ive", "ous", "ful", "less", "ary")
+_ANY, _NAMED, _ACRONYM = 0, 1, 2
+
+
+def _is_word(tok) -> bool:
+    return tok.text[:1].isalnum()
+
+
+def _is_cap(tok) -> bool:
+    t = tok.text
+    return t[:1].isupper() or (len(t) > 1 and any(c.isupper() for c in t[1:]))
+
+
+def _is_namey(tok) -> bool:
+    """CamelCase, ALL-CAPS or digit-bearing words: "ConjNorm", "TFG", "DIFF2", "ReSTE"."""
+    t = tok.text
+    if len(t) < 2 or not t[0].isalpha():
+        return False
+    upper = sum(c.isupper() for c in t)
+    return upper >= 2 or (upper >= 1 and any(c.isdigit() for c in t))
+
+
+def _glued(a, b) -> bool:
+    """Tokens ``a`` and ``b`` are written without a space between them."""
+    return not a.whitespace_ and b.i == a.i + 1
+
+
+def _compound_start(doc: Doc, i: int, lo: int) -> int:
+    """Start of the hyphen compound ending at token ``i`` ("log - variance" → index of "log")."""
+    while i - 2 >= lo and doc[i - 1].text == "-" and _is_word(doc[i - 2]) and _glued(doc[i - 2], doc[i - 1]) \
+            and _glued(doc[i - 1], doc[i]):
+        i -= 2
+    return i
+
+
+def _sent_bounds(doc: Doc, i: int) -> tuple[int, int]:
+    if doc.has_annotation("SENT_START"):
+        sent = doc[i].sent
+        return sent.start, sent.end
+    return 0, len(doc)
+
+
+def _display(span: Span) -> str:
+    """A rule-found name as written, without parenthesised acronyms, with a plural lower-case head
+    singularized ("losses" → "loss")."""
+    toks = list(span)
+    out: list = []
+    i = 0
+    while i < len(toks):
+        if toks[i].text == "(" and i + 2 < len(toks) and toks[i + 2].text == ")":
+            i += 3
+            continue
+        out.append(toks[i])
+        i += 1
+    words = [t.text + t.whitespace_ for t in out]
+    last = out[-1]
+    base = last.text
+    if base.islower() and len(base) > 3 and base.endswith("s") and not base.endswith(("ss", "us", "is")):
+        if base.endswith("ies"):
+            base = base[:-3] + "y"
+        elif base.endswith(("sses", "xes", "ches", "shes")):
+            base = base[:-2]
+        else:
+            base = base[:-1]
+        words[-1] = base
+    return "".join(words).strip()
+
+
+# --------------------------------------------------------------------------------------------------
+# what counts as a method name
+
+
+def _clean(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:
+    """Trim a phrase to its name: drop generic leading words ("a novel", "our", "the so-called"),
+    "<container> of" ("a family of"), and trailing generic words ("algorithm", "method") when
+    something specific is left. None when nothing specific is left."""
+    changed = True
+    while changed and s < e:
+        changed = False
+        while s < e and not _is_namey(doc[s]) and (doc[s].norm_ in rules.generic or not _is_word(doc[s])
+                                                   or doc[s].is_stop):
+            s += 1
+            changed = True
+        if s + 1 < e and doc[s].norm_ in rules.containers and doc[s + 1].text.lower() == "of":
+            s += 2
+            changed = True
+    while e > s and not _is_word(doc[e - 1]):
+        e -= 1
+    while e - 1 > s and doc[e - 1].norm_ in rules.trailing and _is_word(doc[e - 2]) \
+            and doc[e - 2].norm_ not in rules.generic:
+        e -= 1
+    if s >= e or fold(doc[s:e].text) in rules.vague:
+        return None
+    return s, e
+
+
+def _head_of(rules: MethodRules, span: Span):
+    """The head noun of a name: its last word, or the word before "of" ("method of moments")."""
+    for t in span[1:]:
+        if t.text.lower() == "of" and t.i - 1 >= span.start:
+            return span.doc[t.i - 1]
+    return span[-1]
+
+
+def _is_methodish(rules: MethodRules, span: Span, tier: int) -> bool:
+    """Is a (cleaned) phrase a method name at this tier? Vocabulary names always are; made-up names
+    ("Uni-Instruct", "ConjNorm") are; otherwise the head must be a head noun of this tier or lower,
+    not a non-method word, and some other word must distinguish it."""
+    if rules.lookup(span.text):
+        return True
+    if span[-1].norm_ in rules.nonheads:
+        return False
+    if len(span) <= 6 and any(_is_namey(t) for t in span):
+        return True
+    head = _head_of(rules, span)
+    t = rules.head_tier(head)
+    if t is None or t > tier:
+        return False
+    return any(_is_word(x) and x.norm_ not in rules.generic and not x.is_stop
+               for x in span if x.i != head.i)
+
+
+def _titleish(span: Span) -> bool:
+    """Every content word capitalised: "Parameter Allocation & Regularization"."""
+    words = [t for t in span if _is_word(t)]
+    return len(words) >= 2 and all(_is_cap(t) or t.is_stop for t in words) and _is_cap(words[0])
+
+
+# --------------------------------------------------------------------------------------------------
+# rules
+
+
+def _vocab_cands(rules: MethodRules, fld: str, doc: Doc, acronyms: dict[str, str]) -> list[_Cand]:
+    by_norm, by_orth = rules.matchers(doc)
+    out = []
+    for match_id, s, e in by_norm(doc):
+        ent_id = doc.vocab.strings[match_id]
+        span = doc[s:e]
+        out.append(_Cand(fld, s, e, span.start_char, span.end_char, ent_id,
+                         rules.entities[ent_id].name, f"method.vocab:{ent_id}"))
+    for match_id, s, e in by_orth(doc):
+        ent_id = doc.vocab.strings[match_id]
+        short = doc[s:e].text
+        defined = acronyms.get(short) or acronyms.get(short[:-1] if short.endswith("s") else short)
+        if defined is not None and rules.lookup(defined) != ent_id:
+            continue  # the paper defines this acronym as something else
+        span = doc[s:e]
+        out.append(_Cand(fld, s, e, span.start_char, span.end_char, ent_id,
+                         rules.entities[ent_id].name, f"method.vocab:{ent_id}"))
+    return out
+
+
+def _head_cands(rules: MethodRules, fld: str, doc: Doc) -> list[_Cand]:
+    """"<modifiers> HEAD" for the heads allowed anywhere: up to three modifiers (a hyphen compound is
+    one), none generic, no verb forms, and the word next to the head not an adjective."""
+    out = []
+    for i, tok in enumerate(doc):
+        if rules.head_tier(tok) != _ANY or not tok.text[:1].isalpha():
+            continue
+        lo, _ = _sent_bounds(doc, i)
+        j = i
+        words = 0
+        while j > lo and words < 3:
+            k = j - 1
+            if not _is_word(doc[k]):
+                break
+            k = _compound_start(doc, k, lo)
+            first = doc[k]
+            if not _is_namey(first) and not first.text[:1].isupper():
+                parts = [doc[x] for x in range(k, j) if _is_word(doc[x])]
+                if any(p.norm_ in rules.generic or p.is_stop or p.like_num for p in parts):
+                    break
+                low = doc[j - 1].text.lower()
+                if k == j - 1 and (low.endswith("ing") or (low != doc[j - 1].norm_ and low.endswith("s"))):
+                    break  # a verb form or a plural noun: not a modifier
+                if words == 0 and k == j - 1 and low.endswith(_ADJ_SUFFIXES):
+                    break  # "expected loss", "unbounded losses"
+            j = k
+            words += 1
+        if words == 0:
+            continue
+        span = doc[j : i + 1]
+        if fold(span.text) in rules.vague:
+            continue
+        out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, None,
+                         _display(span), f"method.head:{tok.norm_}"))
+    return out
+
+
+def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[list[_Cand], dict[str, str]]:
+    """Acronym definitions whose long form is a method, and every use of the short form.
+    Returns the candidates and ``short → name`` of the accepted definitions."""
+    out = []
+    defined: dict[str, tuple[str | None, str]] = {}
+    for a in ctx.acronym_defs:
+        doc = ctx.docs[a.field]
+        long_span = doc.char_span(a.long_start, a.long_end, alignment_mode="expand")
+        short_span = doc.char_span(a.short_start, a.short_end, alignment_mode="expand")
+        if long_span is None or short_span is None or a.short in defined:
+            continue
+        cleaned = _clean(rules, doc, long_span.start, long_span.end)
+        if cleaned is None:
+            continue
+        name_span = doc[cleaned[0] : cleaned[1]]
+        # "label-distributionally robust (LDR) losses": the head follows the parenthesis
+        close = short_span.end
+        tail = None
+        if close + 1 < len(doc) and doc[close].text == ")" and rules.head_tier(doc[close + 1]) is not None \
+                and doc[close + 1].norm_ not in rules.nonheads and rules.head_tier(name_span[-1]) is None:
+            tail = doc[close + 1]
+        if tail is not None:
+            full = doc[name_span.start : tail.i + 1]
+            name = f"{_display(name_span)} {tail.text}"
+            name = _display(doc[full.start : full.end]) if False else _singular_tail(name)
+            ent_id = rules.lookup(name)
+        else:
+            full = name_span
+            ent_id = rules.lookup(name_span.text)
+            if ent_id is None and rules.lookup(a.short) is not None and not _is_methodish(rules, name_span, _ACRONYM):
+                continue
+            name = rules.entities[ent_id].name if ent_id else _display(name_span)
+            if ent_id is None and not (_is_methodish(rules, name_span, _ACRONYM) or
+                                       (_titleish(name_span) and name_span[-1].norm_ not in rules.nonheads)):
+                continue
+        prop = _in_proposal(proposing, a.field, full.start)
+        defined[a.short] = (ent_id, name)
+        out.append(_Cand(a.field, full.start, full.end, full.start_char, full.end_char, ent_id,
+                         name, "method.acronym", prop))
+        out.append(_Cand(a.field, short_span.start, short_span.end, short_span.start_char,
+                         short_span.end_char, ent_id, name, "method.acronym", prop))
+        if tail is not None:
+            out.append(_Cand(a.field, short_span.start, tail.i + 1, short_span.start_char,
+                             tail.idx + len(tail.text), ent_id, name, "method.acronym", prop))
+    if defined:
+        for fld in _FIELDS:
+            doc = ctx.docs[fld]
+            for tok in doc:
+                key = tok.text if tok.text in defined else tok.text[:-1] if tok.text.endswith("s") else None
+                if key in defined:
+                    ent_id, name = defined[key]
+                    end = tok.i + 1
+                    nxt = doc[end] if end < len(doc) else None
+                    if nxt is not None and fold(f"{key} {nxt.text}") in _short_tails(out, key):
+                        end += 1
+                    span = doc[tok.i : end]
+                    out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, ent_id, name,
+                                     "method.acronym"))
+    return out, {k: v[1] for k, v in defined.items()}
+
+
+def _singular_tail(name: str) -> str:
+    head, _, last = name.rpartition(" ")
+    if last.islower() and len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        last = last[:-3] + "y" if last.endswith("ies") else last[:-2] if last.endswith("sses") else last[:-1]
+    return f"{head} {last}".strip()
+
+
+def _short_tails(cands: list[_Cand], short: str) -> set[str]:
+    """Folded "SHORT head" forms defined by a "(SHORT) head" acronym ("ldr loss")."""
+    return {fold(f"{short} {c.name.rsplit(' ', 1)[-1]}") for c in cands if c.rule == "method.acronym"}
+
+
+def _proposals(ctx: Context) -> dict[str, list[tuple[int, int]]]:
+    """Per field, the token windows holding the object of an authors' "we propose ..." (start, end)."""
+    out: dict[str, list[tuple[int, int]]] = {f: [] for f in _FIELDS}
+    doc = ctx.docs["abstract"]
+    for i, tok in enumerate(doc):
+        lemma = _verb_lemma(tok.text.lower())
+        if lemma not in _PROPOSE_VERBS:
+            continue
+        j = i - 1
+        while j >= 0 and doc[j].text.lower() in _PROPOSE_ADVERBS:
+            j -= 1
+        if j < 0 or doc[j].text.lower() not in _AUTHOR_SUBJECTS:
+            continue
+        if doc[j].text.lower() != "we" and lemma in _NAMING_VERBS:
+            continue
+        start = i + 1
+        end = start
+        _, sent_end = _sent_bounds(doc, i)
+        while end < sent_end and end - start < 14 and doc[end].text.lower() not in _OBJECT_END:
+            end += 1
+        if end < sent_end and doc[end].text == "(":  # "we propose X (ACR)": let the parenthesis in
+            end = min(sent_end, end + 3)
+        out["abstract"].append((start, end))
+    return out
+
+
+def _verb_lemma(word: str) -> str:
+    if word in _PROPOSE_VERBS:
+        return word
+    for suf, rep in (("ies", "y"), ("es", "e"), ("ed", "e"), ("s", ""), ("d", ""), ("ed", "")):
+        if word.endswith(suf):
+            cand = word[: -len(suf)] + rep
+            if cand in _PROPOSE_VERBS:
+                return cand
+    return word
+
+
+def _in_proposal(proposing: dict, fld: str, tok_i: int) -> bool:
+    return any(s <= tok_i < e for s, e in proposing.get(fld, ()))
+
+
+def _named_cands(rules: MethodRules, ctx: Context, proposing: dict) -> list[_Cand]:
+    """The object of "we propose X" and the X of "called/termed/dubbed X": a capitalised name, or a
+    lower-case phrase whose head is a method head noun."""
+    out = []
+    doc = ctx.docs["abstract"]
+    starts = [(s, e, "method.propose") for s, e in proposing["abstract"]]
+    for tok in doc:
+        low = tok.text.lower()
+        if low in _NAMING_PARTICIPLES or (_verb_lemma(low) in _NAMING_VERBS and tok.i > 0
+                                           and doc[tok.i - 1].text.lower() == "we"):
+            _, sent_end = _sent_bounds(doc, tok.i)
+            starts.append((tok.i + 1, min(sent_end, tok.i + 10), "method.called"))
+    for s, e, rule in starts:
+        cand = _name_at(rules, doc, s, e)
+        if cand is None:
+            continue
+        a, b = cand
+        span = doc[a:b]
+        prop = rule == "method.propose" or _sentence_is_ours(doc, s)
+        out.append(_Cand("abstract", a, b, span.start_char, span.end_char, rules.lookup(span.text),
+                         _display(span), rule, prop))
+    return out
+
+
+def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:
+    """The method name starting the window ``[s, e)`` (after generic words), if there is one."""
+    k = s
+    while k < e and not _is_namey(doc[k]) and (doc[k].norm_ in rules.generic or doc[k].is_stop
+                                               or doc[k].text in (",", "-", "“", '"', "``", "'")):
+        k += 1
+    if k + 1 < e and doc[k].norm_ in rules.containers and doc[k + 1].text.lower() == "of":
+        return _name_at(rules, doc, k + 2, e)
+    if k >= e:
+        return None
+    stop = k
+    while stop < e and doc[stop].text.lower() not in _OBJECT_END and doc[stop].text.lower() not in \
+            _NAMING_PARTICIPLES and doc[stop].text != ",":
+        stop += 1
+    # a capitalised name: capitalised words, hyphen compounds, "of"/"&" between capitalised words
+    m = k
+    while m < stop and (_is_cap(doc[m]) or (doc[m].text in ("-", "&", "of", "to", "and") and m > k
+                                            and m + 1 < stop and _is_cap(doc[m + 1]))):
+        m += 1
+    if m > k and (m - k > 1 or _is_namey(doc[k]) or not doc[k].is_sent_start):
+        # "Wasserstein dependency measure": a capitalised word heading a lower-case name
+        for last in range(min(stop, m + 3), m, -1):
+            c = _clean(rules, doc, k, last)
+            if c and rules.head_tier(doc[c[1] - 1]) is not None and _is_methodish(rules, doc[c[0]:c[1]], _NAMED):
+                return c
+        c = _clean(rules, doc, k, m)
+        if c and doc[c[1] - 1].norm_ not in rules.nonheads:
+            return c
+        return None
+    # a lower-case phrase: up to the first head noun (and the head nouns right after it)
+    for m in range(k, stop):
+        if rules.head_tier(doc[m]) is not None and rules.head_tier(doc[m]) <= _NAMED and \
+                not (m + 1 < stop and doc[m + 1].text == "-" and _glued(doc[m], doc[m + 1])):
+            last = m + 1
+            while last < stop and rules.head_tier(doc[last]) is not None and rules.head_tier(doc[last]) <= _NAMED:
+                last += 1
+            c = _clean(rules, doc, k, last)
+            if c and c[1] - c[0] <= 7 and _is_methodish(rules, doc[c[0]:c[1]], _NAMED):
+                return c
+            return None
+    return None
+
+
+def _sentence_is_ours(doc: Doc, i: int) -> bool:
+    a, b = _sent_bounds(doc, i)
+    return any(t.text.lower() in ("we", "our") for t in doc[a:b])
+
+
+_TITLE_STOP = frozenset("on towards toward why how when what is are do does can beyond rethinking "
+                        "revisiting understanding a an".split())
+_TITLE_BREAK = frozenset("for in with via under of on from to through without using by at beyond "
+                         "and : -- — –".split())
+
+
+def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
+    """The title's named contribution: the part before ':' / ' -- ' when it is a short name, else the
+    title's leading capitalised phrase when it names a method ("Adaptive Data-Free Quantization")."""
+    doc = ctx.docs["title"]
+    if not len(doc):
+        return []
+    cut = next((t.i for t in doc if t.text in (":", "--", "—", "–")
+                or (t.text == "-" and t.whitespace_ and t.i > 0 and doc[t.i - 1].whitespace_)), None)
+    abstract = fold(ctx.docs["abstract"].text)
+    out = []
+    if cut:
+        s = 1 if doc[0].text.lower() == "the" else 0
+        span = doc[s:cut]
+        words = [t for t in span if _is_word(t)]
+        if words and len(words) <= 5 and words[0].text.lower() not in _TITLE_STOP and \
+                all(_is_cap(t) or t.text.lower() in ("of", "to", "and", "while", "for") for t in words) and \
+                span[-1].norm_ not in rules.nonheads:
+            named = any(_is_namey(t) for t in span) or (len(words) == 1 and "-" in span.text)
+            if named or (fold(span.text) in abstract and _is_methodish(rules, span, _ACRONYM)):
+                out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
+                                 rules.lookup(span.text), _display(span), "method.title", True))
+                return out
+    # the leading noun phrase of the title, up to a preposition
+    end = next((t.i for t in doc if t.text.lower() in _TITLE_BREAK and t.i > 0), len(doc))
+    span = doc[0:end]
+    words = [t for t in span if _is_word(t)]
+    if 2 <= len(words) <= 6 and all(_is_cap(t) for t in words) and words[0].text.lower() not in _TITLE_STOP:
+        c = _clean(rules, doc, 0, end)
+        if c and _is_methodish(rules, doc[c[0]:c[1]], _NAMED):
+            span = doc[c[0]:c[1]]
+            out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
+                             rules.lookup(span.text), _display(span), "method.title", False))
+    return out
+
+
+def _proposed_marks(ctx: Context, cands: list[_Cand]) -> set[tuple[str, int]]:
+    """Candidates the authors introduce: "our (proposed/new) X", "the proposed X", "X, a novel ...",
+    "a novel ... X" in a sentence of ours."""
+    marks = set()
+    for c in cands:
+        doc = ctx.docs[c.fld]
+        j = c.start - 1
+        while j >= 0 and doc[j].text.lower() in _COPULA_NEW:
+            j -= 1
+        if j >= 0 and (doc[j].text.lower() == "our" or (j < c.start - 1 and doc[j].text.lower() == "the"
+                                                        and doc[c.start - 1].text.lower() == "proposed")):
+            marks.add((c.fld, c.start))
+        if c.end + 2 < len(doc) and doc[c.end].text == "," and doc[c.end + 1].text.lower() in ("a", "an") \
+                and doc[c.end + 2].text.lower() in ("novel", "new"):
+            marks.add((c.fld, c.start))
+        lo, _ = _sent_bounds(doc, c.start)
+        window = doc[max(lo, c.start - 5) : c.start]
+        if any(t.text.lower() == "novel" for t in window) and not any(t.is_punct for t in window) \
+                and _sentence_is_ours(doc, c.start):
+            marks.add((c.fld, c.start))
+    return marks
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def _excluded(exclude: Sequence[Tag]) -> dict[str, list[tuple[int, int]]]:
+    out: dict[str, list[tuple[int, int]]] = {f: [] for f in _FIELDS}
+    for tag in exclude:
+        for ev in tag.evidence:
+            out.setdefault(ev.field, []).append((ev.start, ev.end))
+    return out
+
+
+def _overlap_filter(cands: list[_Cand]) -> list[_Cand]:
+    """Where candidates overlap, keep the longest (then the earliest, then named rules over vocabulary)."""
+    order = sorted(cands, key=lambda c: (-(c.end - c.start), c.start, c.rule))
+    taken: dict[str, list[tuple[int, int]]] = {}
+    kept = []
+    for c in order:
+        spans = taken.setdefault(c.fld, [])
+        if any(s < c.end and c.start < e and not (s == c.start and e == c.end) for s, e in spans):
+            continue
+        spans.append((c.start, c.end))
+        kept.append(c)
+    return kept
+
+
+def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
+    """The methods of one paper: one Tag per canonical method with role, mentions and evidence.
+
+    Args:
+        ctx: the paper's :class:`~kg.extract.context.Context` (normalized docs, sentences, acronyms).
+        exclude: divergence/dataset tags already found; a candidate lying inside one of their
+            evidence spans is not a method (one that merely contains one, "Wasserstein GAN", is).
+
+    Returns:
+        Tags sorted by entity id. Entities from the vocabulary keep their id; rule-found ones get
+        ``method:<slug(name)>`` so that the same method in two papers is one node.
+
+    Example::
+
+        >>> from kg.extract import contexts
+        >>> from kg.models import Paper
+        >>> ctx = next(contexts([Paper(id="x", title="T", abstract="We propose the log-variance loss.")]))
+        >>> [(t.entity.name, t.role) for t in find_methods(ctx)]
+        [('log-variance loss', 'proposed')]
+    """
+    rules = _rules()
+    proposing = _proposals(ctx)
+    cands: list[_Cand] = []
+    for fld in _FIELDS:
+        doc = ctx.docs[fld]
+        cands += _vocab_cands(rules, fld, doc, ctx.acronyms)
+        cands += _head_cands(rules, fld, doc)
+    acro, short_names = _acronym_cands(rules, ctx, proposing)
+    cands += acro
+    cands += _named_cands(rules, ctx, proposing)
+    cands += _title_cands(rules, ctx)
+
+    excluded = _excluded(exclude)
+    kept = []
+    for c in cands:
+        s, e = ctx.to_original(c.fld, c.start_char, c.end_char)
+        if any(xs <= s and e <= xe for xs, xe in excluded.get(c.fld, ())):
+            continue
+        kept.append(c)
+    kept = _overlap_filter(kept)
+    marks = _proposed_marks(ctx, kept)
+
+    # a name that is an accepted acronym ("WyckoffDiff" in the title) is the acronym's entity
+    short_folds = {fold(k): v for k, v in short_names.items()}
+    title_names = {fold(c.name) for c in kept if c.rule == "method.title" and c.proposed}
+    groups: dict[str, dict] = {}
+    for c in sorted(kept, key=lambda c: (c.fld != "title", c.start_char, c.rule)):
+        name = short_folds.get(fold(c.name), c.name) if c.entity is None else c.name
+        ent_id = c.entity or rules.lookup(name)
+        entity = rules.entities[ent_id] if ent_id else Method(id=f"method:{slug(name)}", name=name)
+        g = groups.setdefault(entity.id, {"entity": entity, "proposed": False, "mentions": {}, "evidence": {}})
+        ev = ctx.evidence(c.fld, c.start_char, c.end_char, c.rule)
+        g["proposed"] = g["proposed"] or c.proposed or (c.fld, c.start) in marks \
+            or _in_proposal(proposing, c.fld, c.start) or fold(c.name) in title_names
+        g["mentions"].setdefault(ev.surface, None)
+        g["evidence"].setdefault((ev.field, ev.start, ev.end), ev)
+    tags = []
+    for ent_id in sorted(groups):
+        g = groups[ent_id]
+        evidence: tuple[Evidence, ...] = tuple(g["evidence"][k] for k in sorted(g["evidence"]))
+        tags.append(Tag(entity=g["entity"], role="proposed" if g["proposed"] else "used",
+                        mentions=tuple(g["mentions"]), evidence=evidence))
+    return tags
+
+
+def vocabulary_entities() -> list[Method]:
+    """Alias of :func:`method_entities` under the name :func:`kg.extract.vocabulary_entities` looks for."""
+    return method_entities()
