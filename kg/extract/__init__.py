@@ -84,9 +84,10 @@ def vocabulary_entities() -> list[Entity]:
     """Every vocabulary entity (divergences with family and parents, datasets, and the methods
     vocabulary when the methods module provides one), sorted by id — ingest writes them as nodes
     and the divergence taxonomy as SUBTYPE_OF edges."""
-    from kg.extract.vocab import entities_by_id
+    from kg.extract.vocab import entities_by_id, flagged
 
-    out = dict(entities_by_id())
+    gazetteer = flagged("gazetteer")
+    out = {k: v for k, v in entities_by_id().items() if k not in gazetteer}
     try:
         from kg.extract import methods
 

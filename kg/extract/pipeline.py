@@ -62,8 +62,6 @@ def _is_boundary(prev2: str, prev: str, cur: str) -> bool:
     first = cur[0]
     if first.islower():
         return False
-    if prev == "." and len(prev2) == 1 and prev2.isupper() and first.isupper():
-        return False  # an initial: "J. Smith"
     return first.isupper() or first.isdigit() or first in _OPENERS or not first.isalnum()
 
 

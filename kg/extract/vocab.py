@@ -6,6 +6,11 @@ One JSON object per line::
      "aliases": ["KL divergence", "relative entropy"], "cased": ["KL"],
      "family": "divergence:f-divergence", "parents": ["divergence:f-divergence"]}
 
+Optional flags: ``"context": true`` — the entity counts only in a sentence that talks about data
+(for names that are also words, "MATH", "Kinetics"); ``"gazetteer": "pwc"`` — adapted from the
+Papers with Code list (CC BY-SA 4.0, see data/NOTICE.md): matched, but not written to the graph
+until a paper mentions it.
+
 ``aliases`` match case-insensitively on NORM (plural- and hyphen-tolerant); ``cased`` aliases
 (short acronyms such as "KL", "TV", "FID") match only as written, so "tv" or "Fid" do not fire.
 A malformed file raises :class:`~kg.errors.VocabularyError` (a bug in data/, not user input).
@@ -26,7 +31,7 @@ from kg.extract.pipeline import pattern_variants
 from kg.models import Entity, make_entity
 
 #: The vocabulary files this module matches with the span ruler (methods.* belong to methods.py).
-RULER_FILES = ("divergences.jsonl", "datasets.jsonl")
+RULER_FILES = ("divergences.jsonl", "datasets.jsonl", "datasets-pwc.jsonl")
 
 
 def vocab_dir() -> Path:
@@ -68,7 +73,7 @@ _ENTITY_FIELDS = {"id", "kind", "name", "aliases", "description", "family", "par
 
 def to_entity(row: dict) -> Entity:
     """The entity model of a vocabulary record (aliases include the cased ones)."""
-    fields = {k: v for k, v in row.items() if k in _ENTITY_FIELDS}
+    fields = {k: v for k, v in row.items() if k in _ENTITY_FIELDS and k != "kind"}
     fields["aliases"] = tuple(dict.fromkeys([*row.get("aliases", ()), *row.get("cased", ())]))
     if "parents" in fields:
         fields["parents"] = tuple(fields["parents"])
@@ -94,6 +99,28 @@ def entities_by_id() -> dict[str, Entity]:
         for ref in (*getattr(ent, "parents", ()), getattr(ent, "family", None)):
             if ref and ref not in out:
                 raise VocabularyError(f"{ent.id}: unknown parent/family {ref}")
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def flagged(flag: str) -> frozenset[str]:
+    """Ids of the ruler-vocabulary records that carry ``flag`` (``context``, ``gazetteer``)."""
+    return frozenset(r["id"] for name in RULER_FILES for r in load_rows(name) if r.get(flag))
+
+
+@functools.lru_cache(maxsize=None)
+def alias_index(kind: str) -> dict[str, Entity]:
+    """Folded name/alias → entity for one kind (first record wins), to canonicalize pattern hits."""
+    from kg.models import fold
+
+    ents = entities_by_id()
+    out: dict[str, Entity] = {}
+    for name in RULER_FILES:
+        for r in load_rows(name):
+            if r["kind"] != kind:
+                continue
+            for a in [r["name"], *r.get("aliases", ()), *r.get("cased", ())]:
+                out.setdefault(fold(a), ents[r["id"]])
     return out
 
 

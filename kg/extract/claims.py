@@ -1,0 +1,162 @@
+"""Claims: sentences in which the authors state a contribution or a finding, typed.
+
+An abstract usually runs background → gap → contribution → results. A sentence is a claim when it
+states a contribution or finding (first person plural or "this paper" with a contribution verb, a
+result phrase such as "experiments show" / "outperforms"), or when it follows the first such
+sentence and is not setting, housekeeping ("code is available") or a limitation of prior work.
+Background and motivation ("Recently, ...", "X is a fundamental problem", "However, existing
+methods ...") are not claims. The type comes from cue words, scored per type:
+``proposal`` (introduces a method/framework/objective), ``theoretical`` (proves, derives, bounds,
+characterizes), ``empirical`` (experiments, benchmarks, performance), else ``other``.
+Each claim links (``about``) to the entities tagged in the same sentence.
+The rule id records why the sentence counted (``claim:we-verb``, ``claim:result``, ``claim:after``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from kg.extract.context import Context, Sentence
+from kg.models import Claim, ClaimType, Tag
+
+_I = re.IGNORECASE
+
+_WE = re.compile(r"\b(?:we|our|us|ours)\b|\bthis (?:paper|work|article|study|note|thesis|manuscript)\b|"
+                 r"\b(?:in this|here)\b[^.]{0,40}\b(?:we|i)\b|^\s*(?:i|here)\b", _I)
+_CONTRIB_VERB = re.compile(
+    r"\b(?:propos|introduc|present|develop|design|devis|formulat|establish|prov(?:e|ing|ed)|show|"
+    r"demonstrat|deriv|obtain|achiev|outperform|improv|find|found|reveal|identif|characteri[sz]|"
+    r"generali[sz]|extend|unif|resolv|solv|provid|offer|construct|build|bridg|answer|settl|"
+    r"analy[sz]|quantif|verif|validat|confirm|observ|discover|illustrat|compar|evaluat|report|"
+    r"argu|conjectur|leverag|exploit|apply|lift|overcom|refin|bound|guarantee|certif|establish|"
+    r"frame|cast|view|call|term|name|dub|highlight|suggest|explain|draw|connect|relat|link|train|"
+    r"benchmark|test|measure|estimat|comput|learn|use|adopt|exploit|combin|enabl|allow|make)\w*",
+    _I,
+)
+_RESULT = re.compile(
+    r"\b(?:experiment\w*|empirical(?:ly)?|numerical(?:ly)?|simulations?|results?|evaluations?|"
+    r"outperform\w*|state[- ]of[- ]the[- ]art|sota|achiev\w*|improv\w*|surpass\w*|significant(?:ly)?|"
+    r"consistent(?:ly)?|competitive|superior|effective(?:ness)?|robust(?:ness)?|we find|we observe|"
+    r"leads? to|yields?|enables?|allows?|guarantee\w*|provabl[ey]|theorem|bounds?|converge\w*|"
+    r"rates?|optimal\w*|equivalen\w*|special cases?|reveals?|shows?|demonstrat\w*)\b",
+    _I,
+)
+_BACKGROUND_START = re.compile(
+    r"^\s*(?:recent(?:ly)?|however|despite|although|though|while|existing|previous(?:ly)?|prior|"
+    r"traditional(?:ly)?|conventional(?:ly)?|classical(?:ly)?|currently|nowadays|in recent years|"
+    r"over the (?:past|last)|many|most|several|some|a (?:long|large|growing) (?:line|body|number)|"
+    r"it is (?:well[- ])?known|it has been|there (?:is|are|has|have)|one of|as a result|unfortunately|"
+    r"these|such|this (?:problem|issue|limitation|approach|setting|phenomenon|task)|motivated)\b",
+    _I,
+)
+_HOUSEKEEPING = re.compile(
+    r"https?://|github\.com|\bcode (?:is|and|will be|are)\b|\b(?:code|implementation|data|models?)\b"
+    r"[^.]{0,40}\b(?:available|released|public(?:ly)?)\b|\bproject page\b",
+    _I,
+)
+_SETTING = re.compile(
+    r"^\s*(?:(?:specifically|in particular|first|here|in this (?:paper|work)),?\s*)?we "
+    r"(?:consider|study|investigate|focus|refer|examine|explore|revisit|assume|address|tackle|"
+    r"look|ask|conduct|perform|run|carry|begin|start|call this|denote|define)\b",
+    _I,
+)
+_SETTING_RESULT = re.compile(r"\b(?:show|prove|find|demonstrat|reveal|establish|deriv|achiev|outperform|"
+                             r"improv|and (?:propose|introduce|develop))\w*", _I)
+
+_TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
+    "proposal": [
+        (re.compile(r"\b(?:we|this (?:paper|work)|paper|work)\b[^.]{0,30}\b(?:propos|introduc|develop|design|devis)\w*", _I), 3.0),
+        (re.compile(r"\b(?:propos|introduc|devis)\w*", _I), 1.5),
+        (re.compile(r"\bpresent(?:s|ed)? (?:a|an|the|our|two|three|new|novel|simple)\b(?! (?:\w+ )?(?:analysis|evidence|results?|theor\w*|proof|bounds?|study|characteri\w*))", _I), 2.0),
+        (re.compile(r"\b(?:we (?:call|term|dub|name)|(?:called|termed|dubbed|named))\b", _I), 1.5),
+        (re.compile(r"\b(?:novel|new)\b[^.]{0,25}\b(?:method|framework|approach|algorithm|model|loss|objective|architecture|technique|estimator|family|paradigm|metric|regularizer|strategy|formulation|class)\b", _I), 1.5),
+        (re.compile(r"\b(?:framework|method|approach|algorithm|architecture)\b", _I), 0.5),
+    ],
+    "theoretical": [
+        (re.compile(r"\b(?:prov(?:e|es|ed|ing)|proofs?|theorems?|lemma|derive\w*|establish\w*|characteri[sz]\w*)\b", _I), 2.5),
+        (re.compile(r"\b(?:bounds?|bounded|minimax|regret|convergence|converges?|rates?|asymptotic\w*|"
+                    r"complexity|guarantees?|consisten\w+|optimal(?:ity)?|equivalen\w+|necessary|sufficient|"
+                    r"lower|upper|tight|theor\w+|analy[sz]\w*|special cases?|identif\w*|generali[sz]ation error|"
+                    r"closed[- ]form|polynomial|exponential|sample complexity|inequalit\w+|formula\w*)\b", _I), 1.0),
+    ],
+    "empirical": [
+        (re.compile(r"\b(?:experiment\w*|empirical(?:ly)?|numerical(?:ly)?|simulations?|benchmarks?|datasets?|"
+                    r"real[- ]world|state[- ]of[- ]the[- ]art|sota|outperform\w*|baselines?|accuracy|"
+                    r"performances?|fid|ablations?)\b", _I), 2.0),
+        (re.compile(r"\b(?:improv\w*|achiev\w*|surpass\w*|competitive|superior|gains?|speed-?ups?|faster|"
+                    r"\d+(?:\.\d+)?\s?%|\d+(?:\.\d+)?x|effectiveness|efficiency|scal\w+|tasks?)\b", _I), 0.8),
+    ],
+}
+
+
+def claim_type(text: str) -> ClaimType:
+    """The claim type suggested by the cue words of a sentence (``other`` when none fires)."""
+    best: ClaimType = "other"
+    best_score = 0.0
+    for kind, cues in _TYPE_CUES.items():
+        score = sum(w * len(p.findall(text)) ** 0.5 for p, w in cues)
+        if score > best_score + 1e-9:
+            best, best_score = kind, score
+    return best if best_score >= 1.0 else "other"
+
+
+def _is_contribution(text: str) -> bool:
+    return bool(_WE.search(text) and _CONTRIB_VERB.search(text)) or bool(
+        re.search(r"\b(?:experiment\w*|results?|simulations?|evaluations?|analys[ie]s)\b[^.]{0,40}\b"
+                  r"(?:show|demonstrat|indicat|confirm|reveal|suggest|verif|illustrat|validat)\w*", text, _I))
+
+
+def classify(sentences: list[Sentence]) -> list[tuple[bool, str]]:
+    """(is claim, rule id) for each abstract sentence, in order."""
+    out: list[tuple[bool, str]] = []
+    started = False
+    for sent in sentences:
+        text = sent.text
+        if _HOUSEKEEPING.search(text) or len(text) < 12:
+            out.append((False, "claim:housekeeping"))
+            continue
+        contribution = _is_contribution(text)
+        setting = bool(_SETTING.search(text)) and not _SETTING_RESULT.search(text)
+        background = bool(_BACKGROUND_START.search(text)) and not _WE.search(text)
+        if contribution and not setting:
+            started = True
+            out.append((True, "claim:we-verb"))
+        elif setting:
+            started = True
+            out.append((False, "claim:setting"))
+        elif started and not background:
+            out.append((True, "claim:after"))
+        elif not started and _RESULT.search(text) and re.search(r"\b(?:our|we)\b", text, _I):
+            out.append((True, "claim:result"))
+        else:
+            out.append((False, "claim:background"))
+    return out
+
+
+def find_claims(ctx: Context, tags: Sequence[Tag] = ()) -> list[Claim]:
+    """The claim sentences of the abstract, typed and linked to the entities tagged in them."""
+    sentences = ctx.field_sentences("abstract")
+    by_sentence: dict[int, list[str]] = {}
+    for tag in tags:
+        for ev in tag.evidence:
+            if ev.field == "abstract":
+                ids = by_sentence.setdefault(ev.sentence_index, [])
+                if tag.entity.id not in ids:
+                    ids.append(tag.entity.id)
+    claims = []
+    for sent, (is_claim, rule) in zip(sentences, classify(sentences)):
+        if not is_claim:
+            continue
+        claims.append(Claim(
+            id=f"{ctx.paper.id}#{sent.index}",
+            paper_id=ctx.paper.id,
+            text=sent.text,
+            type=claim_type(sent.text),
+            sentence_index=sent.index,
+            start=sent.start,
+            end=sent.end,
+            rule=rule,
+            about=tuple(by_sentence.get(sent.index, ())),
+        ))
+    return claims

@@ -1,0 +1,166 @@
+"""Datasets and benchmarks: curated names with variants, a filtered gazetteer, and patterns.
+
+Rules (the evidence ``rule``):
+
+* ``vocab:<entity id>`` — a name from data/vocab/datasets.jsonl (curated) or datasets-pwc.jsonl
+  (Papers with Code, filtered; matched only as written and only in a sentence about data).
+* ``ds:head`` — a name-like phrase before a dataset head noun: "the Waterbirds dataset",
+  "CIFAR-10 and SVHN benchmarks", "the YFCC100M corpus".
+* ``ds:list`` — names listed after "datasets such as / including / like / (": "benchmarks including
+  HumanEval and MBPP".
+
+Generic descriptions ("image datasets", "real-world data", "synthetic benchmarks") are never names:
+a name needs a capital inside it, a digit, or an all-capital form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from spacy.tokens import Span
+
+from kg.extract.context import FIELDS, Context
+from kg.extract.divergences import vocab_spans
+from kg.extract.rules import TagCollector
+from kg.extract.vocab import alias_index, entities_by_id, flagged
+from kg.models import Dataset, Tag, fold, slug
+
+_HEADS = {"dataset", "data set", "benchmark", "corpus", "corpora", "database", "suite", "challenge", "collection"}
+_CONTEXT = re.compile(
+    r"\b(?:data ?sets?|benchmark\w*|corpus|corpora|data|evaluat\w*|experiment\w*|trained|tested|"
+    r"test(?:ing)? set|training set|images?|tasks?|suites?|environments?|games?|leaderboard|accuracy|"
+    r"results?|classification|pre-?train\w*|fine-?tun\w*)\b",
+    re.IGNORECASE,
+)
+_NOT_NAMES = {
+    "the", "a", "an", "our", "this", "these", "that", "its", "their", "we", "new", "novel", "large",
+    "real", "synthetic", "standard", "public", "popular", "benchmark", "several", "multiple", "various",
+    "two", "three", "four", "five", "different", "both", "all", "each", "other", "existing", "proposed",
+    "in", "on", "of", "for", "with", "and", "or", "to", "by", "from", "as", "at", "such",
+}
+_LIST_CUE = re.compile(
+    r"\b(?:data ?sets?|benchmarks?|corpora|tasks)\b,?\s*(?:such as|including|like|namely|e\.g\.,?|\(|:)\s*",
+    re.IGNORECASE,
+)
+
+
+def _namelike(tok) -> bool:
+    t = tok.text
+    if not t or t.lower() in _NOT_NAMES or not any(c.isalnum() for c in t):
+        return False
+    if any(c.isdigit() for c in t) and any(c.isalpha() for c in t):
+        return True
+    if len(t) >= 2 and t.isupper():
+        return True
+    return any(c.isupper() for c in t[1:]) and any(c.islower() for c in t)
+
+
+def _entity_for(surface: str) -> Dataset:
+    hit = alias_index("dataset").get(fold(surface))
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    return Dataset(id=f"dataset:{slug(surface)}", name=surface)
+
+
+def _taken(span_start: int, span_end: int, blocked: list[tuple[int, int]]) -> bool:
+    return any(s < span_end and span_start < e for s, e in blocked)
+
+
+def find_datasets(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
+    """Every dataset or benchmark the paper names, one :class:`Tag` per dataset."""
+    vocab = entities_by_id()
+    needs_context = flagged("context")
+    tags = TagCollector(ctx)
+    for fld in FIELDS:
+        blocked = [(ev.start, ev.end) for t in exclude for ev in t.evidence if ev.field == fld]
+        for span in vocab_spans(ctx, fld, "dataset"):
+            eid = span.id_
+            ev = ctx.span_evidence(span, f"vocab:{eid}")
+            if _taken(ev.start, ev.end, blocked):
+                continue
+            if eid in needs_context and not _CONTEXT.search(span.sent.text if fld == "abstract" else ctx.docs[fld].text):
+                continue
+            if _defined_otherwise(ctx, span):
+                continue
+            tags.add(vocab[eid], ev)
+        if fld == "abstract":
+            _head_rule(ctx, tags, fld, blocked)
+            _list_rule(ctx, tags, fld, blocked)
+    return tags.tags()
+
+
+def _defined_otherwise(ctx: Context, span: Span) -> bool:
+    """The paper defines this acronym as something that is not a dataset ("ARC (adaptive ...)")."""
+    long = ctx.acronyms.get(span.text)
+    return long is not None and not re.search(r"data|bench|corpus|challenge", long, re.IGNORECASE)
+
+
+def _name_before(doc, i: int, lo: int) -> tuple[int, int] | None:
+    """Token range [a, i) of a name ending just before token i (1–3 words, hyphens allowed)."""
+    a = i
+    words = 0
+    while a > lo and words < 3:
+        t = doc[a - 1]
+        if t.text == "-" and a - 2 >= lo and _namelike(doc[a - 2]):
+            a -= 2
+            continue
+        if _namelike(t):
+            a -= 1
+            words += 1
+            continue
+        break
+    return (a, i) if a < i else None
+
+
+def _add_name(ctx: Context, tags: TagCollector, fld, doc, a: int, b: int, rule: str, blocked) -> None:
+    span = doc[a:b]
+    if span.start == span.sent.start and len(span) == 1 and not _namelike(span[0]):
+        return
+    ev = ctx.span_evidence(span, rule)
+    if _taken(ev.start, ev.end, blocked) or _defined_otherwise(ctx, span):
+        return
+    ent = _entity_for(span.text)
+    if ent.id in tags:
+        return
+    tags.add(ent, ev)
+
+
+def _head_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
+    doc = ctx.docs[fld]
+    for tok in doc:
+        norm = tok.norm_
+        if norm not in _HEADS and not (norm == "set" and tok.i > 0 and doc[tok.i - 1].norm_ == "data"):
+            continue
+        i = tok.i - 1 if norm == "set" else tok.i
+        lo = tok.sent.start
+        rng = _name_before(doc, i, lo)
+        while rng is not None:
+            _add_name(ctx, tags, fld, doc, *rng, "ds:head", blocked)
+            a = rng[0]
+            # coordination: "CIFAR-10, SVHN and ImageNet datasets"
+            j = a
+            while j > lo and doc[j - 1].text in (",", "and", "or", "&"):
+                j -= 1
+            rng = _name_before(doc, j, lo) if j < a else None
+
+
+def _list_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
+    doc = ctx.docs[fld]
+    text = doc.text
+    for m in _LIST_CUE.finditer(text):
+        span = doc.char_span(m.end(), m.end(), alignment_mode="expand")
+        i = span.start if span is not None else None
+        if i is None:
+            continue
+        hi = doc[i].sent.end if i < len(doc) else len(doc)
+        while i < hi:
+            j = i
+            while j < hi and (_namelike(doc[j]) or (doc[j].text == "-" and j + 1 < hi and _namelike(doc[j + 1]))):
+                j += 1
+            if j == i:
+                break
+            _add_name(ctx, tags, fld, doc, i, j, "ds:list", blocked)
+            while j < hi and doc[j].text in (",", "and", "or", "&"):
+                j += 1
+            i = j

@@ -1,0 +1,213 @@
+"""Divergences: measures of discrepancy between probability distributions.
+
+Four rules, each recorded as the evidence ``rule``:
+
+* ``vocab:<entity id>`` — a vocabulary alias (data/vocab/divergences.jsonl) matched on NORM or, for
+  short acronyms such as "KL"/"FID", as written. Ambiguous aliases are checked against their
+  context (e.g. "total variation regularization" is an image prior, not a distance).
+* ``div:list`` — bare family names coordinated before a shared head ("KL-, L_2-, Chi-squared,
+  Hellinger, and Alpha-divergences").
+* ``div:named`` — an eponymous divergence no list has ("Jeffreys divergence", "Fréchet Wrenformer
+  Distance"): capitalized name(s) + divergence/discrepancy/Distance in the abstract.
+* ``div:generic`` — the family word alone in a statistical sense ("divergences between path space
+  measures") when no specific divergence is named in that sentence.
+
+Non-distributional senses are never tagged: vector-field divergence, "divergence-free", the
+divergence theorem, divergent integrals, "training diverges", Euclidean distances between points.
+KL divergences carry ``variant`` forward/reverse when the words around the mention say so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span
+
+from kg.extract.context import FIELDS, Context
+from kg.extract.pipeline import VOCAB_KEY
+from kg.extract.rules import TagCollector
+from kg.extract.vocab import entities_by_id
+from kg.models import Divergence, Tag, slug
+
+KL = "divergence:kullback-leibler"
+GENERIC = "divergence:generic"
+
+_REVERSE = {"reverse", "reversed", "exclusive", "modeseeking", "backward"}
+_FORWARD = {"forward", "inclusive", "masscovering", "moment-matching", "momentmatching"}
+
+# words after an alias that show a non-distributional sense of that alias
+_NOT_AFTER = {
+    "divergence:total-variation": {"regularization", "regularizer", "regulariser", "denoising", "norm",
+                                   "seminorm", "penalty", "minimization", "prior", "loss", "of",
+                                   "diminishing", "flow", "model"},
+    "divergence:wasserstein": {"gan", "autoencoder", "auto", "wgan"},
+}
+
+# bare conjunct names in a divergence list → entity id
+_BARE = {
+    "kl": KL, "kullbackleibler": KL, "kullback leibler": KL,
+    "l2": "divergence:l2-distance", "l_2": "divergence:l2-distance", "ℓ2": "divergence:l2-distance",
+    "ℓ_2": "divergence:l2-distance",
+    "chisquared": "divergence:chi-squared", "chisquare": "divergence:chi-squared",
+    "chi squared": "divergence:chi-squared", "χ2": "divergence:chi-squared", "χ^2": "divergence:chi-squared",
+    "chi^2": "divergence:chi-squared", "chi2": "divergence:chi-squared",
+    "hellinger": "divergence:hellinger", "squared hellinger": "divergence:hellinger",
+    "alpha": "divergence:alpha", "α": "divergence:alpha",
+    "renyi": "divergence:renyi", "rényi": "divergence:renyi",
+    "jensenshannon": "divergence:jensen-shannon", "js": "divergence:jensen-shannon",
+    "jeffreys": "divergence:jeffreys",
+    "total variation": "divergence:total-variation", "tv": "divergence:total-variation",
+    "wasserstein": "divergence:wasserstein", "bregman": "divergence:bregman",
+    "tsallis": "divergence:tsallis", "f": "divergence:f-divergence",
+}
+_HEAD = r"(?:divergences?|distances?|metrics?)"
+_ITEM = r"[A-Za-zα-ωχℓ][\w^{}²\u0370-\u03ff]*(?:[- ][A-Za-z][a-z]+)?"
+_LIST = re.compile(
+    rf"(?P<items>(?:{_ITEM}-?,\s+)+(?:(?:and|or)\s+)?)(?P<last>{_ITEM})-?\s*(?P<head>{_HEAD})\b"
+)
+_NAMED = re.compile(
+    r"(?<![\w-])(?P<name>(?:[A-Z][a-zé'\\]+[- ])*[A-Z][a-zé'\\]+)[- ](?P<head>[Dd]ivergences?|[Dd]iscrepanc(?:y|ies)|Distances?)\b"
+)
+_NAMED_SKIP = {"The", "This", "These", "Our", "A", "An", "We", "In", "Such", "Each", "Any", "Both",
+               "New", "Novel", "Proposed", "Statistical", "Generalized", "Unified", "Diffusion",
+               "Symmetric", "Mean", "Maximum", "Total", "Kernel", "Relative", "Neural", "Fractional"}
+
+# the family word in a statistical sense
+_GENERIC_AFTER = {"between", "estimation", "estimator", "minimization", "minimisation", "entropy",
+                  "penalty", "regularization", "regularisation", "objective", "minimizer", "bound"}
+_GENERIC_BEFORE = {"statistical", "probability", "probabilistic", "information", "informationtheoretic",
+                   "class", "family", "general", "generalized", "generalised", "arbitrary", "any",
+                   "distributional", "variational", "minimum", "minimize", "minimizing", "minimise",
+                   "minimising", "consider", "propose"}
+# a vector-calculus / dynamics sense anywhere in the sentence
+_TRAP = re.compile(
+    r"divergence[- ]free|divergence theorem|divergence[- ]measure|vector field|velocity field|"
+    r"flow field|gauss[- ]green|divergence operator|divergence form|divergence[- ]based likelihood|"
+    r"\bdiverge(?:s|d|nt)?\b|training divergence|divergence of (?:the )?(?:training|loss|gradient|class)",
+    re.IGNORECASE,
+)
+
+
+def vocab_spans(ctx: Context, fld, label: str) -> list[Span]:
+    """Maximal vocabulary spans of ``label`` in a field (a span inside a longer one is dropped)."""
+    doc: Doc = ctx.docs[fld]
+    spans = sorted(doc.spans[VOCAB_KEY], key=lambda s: (-(s.end - s.start), s.start))
+    taken: set[int] = set()
+    out = []
+    for s in spans:
+        if any(i in taken for i in range(s.start, s.end)):
+            continue
+        taken.update(range(s.start, s.end))
+        out.append(s)
+    return sorted((s for s in out if s.label_ == label), key=lambda s: s.start)
+
+
+def _variant(span: Span) -> str | None:
+    doc = span.doc
+    words = [t.norm_ for t in doc[max(span.sent.start, span.start - 4): span.start] if t.norm_ not in "-()"]
+    words += [t.norm_ for t in span]
+    for w in reversed(words):
+        if w in _REVERSE:
+            return "reverse"
+        if w in _FORWARD:
+            return "forward"
+    return None
+
+
+def _plausible(span: Span, eid: str) -> bool:
+    after = span.doc[span.end].norm_ if span.end < len(span.doc) else ""
+    if after in _NOT_AFTER.get(eid, ()):
+        return False
+    if after in ("-",) and span.end + 1 < len(span.doc):
+        nxt = span.doc[span.end + 1].norm_
+        if nxt in _NOT_AFTER.get(eid, ()) or nxt == "free":
+            return False
+    # an alias glued into an identifier or URL ("github.com/x/WassersteinMetric")
+    if any(("/" in t.text or "." in t.text[1:-1]) and not t.like_num for t in span):
+        return False
+    return True
+
+
+def _dynamic(name: str) -> Divergence:
+    return Divergence(id=f"divergence:{slug(name)}", name=name)
+
+
+def find_divergences(ctx: Context) -> list[Tag]:
+    """Every divergence the paper names, one :class:`Tag` per canonical divergence."""
+    vocab = entities_by_id()
+    tags = TagCollector(ctx)
+    for fld in FIELDS:
+        for span in vocab_spans(ctx, fld, "divergence"):
+            eid = span.id_
+            if not _plausible(span, eid):
+                continue
+            tags.add_span(vocab[eid], span, f"vocab:{eid}", variant=_variant(span) if eid == KL else None)
+        text = ctx.docs[fld].text
+        for m in _LIST.finditer(text):
+            _list_items(ctx, tags, fld, m, vocab)
+        if fld == "abstract":
+            _named(ctx, tags, fld, text, vocab)
+    _generic(ctx, tags, vocab)
+    return tags.tags()
+
+
+def _list_items(ctx: Context, tags: TagCollector, fld, m: re.Match, vocab) -> None:
+    items_text = m.group("items")
+    base = m.start("items")
+    parts = [(p.start(), p.group(0)) for p in re.finditer(_ITEM, items_text)]
+    parts = [(base + s, t) for s, t in parts if t not in ("and", "or")]
+    parts.append((m.start("last"), m.group("last")))
+    keys = [(s, t, _BARE.get(t.lower().replace("-", "").strip())
+             or _BARE.get(t.lower().replace("-", " ").strip())) for s, t in parts]
+    if sum(1 for *_, k in keys if k) < 2:  # a list of divergences names at least two known ones
+        return
+    for s, t, eid in keys:
+        if eid and eid in vocab:
+            tags.add_chars(vocab[eid], fld, s, s + len(t), "div:list")
+
+
+def _named(ctx: Context, tags: TagCollector, fld, text: str, vocab) -> None:
+    for m in _NAMED.finditer(text):
+        words = re.split(r"[- ]", m.group("name"))
+        while words and words[0] in _NAMED_SKIP:
+            words = words[1:]
+        if not words:
+            continue
+        start = m.end("name") - len(" ".join(words))
+        sent = ctx.sentence_at(fld, start)
+        if sent.span.start_char == start:  # a capital at sentence start proves nothing
+            continue
+        if any(start <= e.start_char < m.end() for e in ctx.docs[fld].spans[VOCAB_KEY]):
+            continue  # already a vocabulary divergence
+        head = m.group("head")
+        name = text[start:m.start("head")].strip() + " " + head.rstrip("s").replace("ie", "y") \
+            if head.lower().startswith("discrepanc") else text[start:m.end()]
+        name = re.sub(r"ies$", "y", name) if name.endswith("ies") else re.sub(r"(?<=[ce])s$", "", name)
+        tags.add_chars(_dynamic(name), fld, start, m.end(), "div:named")
+
+
+def _generic(ctx: Context, tags: TagCollector, vocab) -> None:
+    generic = vocab[GENERIC]
+    for sent in ctx.sentences:
+        if _TRAP.search(sent.span.text):
+            continue
+        specific = tags.ids_in_sentence(sent.field, sent.index)
+        if specific:
+            continue
+        toks = sent.span
+        for i, tok in enumerate(toks):
+            if tok.norm_ != "divergence":
+                continue
+            before = {t.norm_.replace("-", "") for t in toks[max(0, i - 3): i]}
+            after = [t.norm_ for t in toks[i + 1: i + 3]]
+            nxt = after[0] if after else ""
+            if nxt == "-" and len(after) > 1:
+                nxt = after[1]
+            if nxt == "of" or tok.text[0].isupper() and sent.is_title:
+                continue
+            if nxt in _GENERIC_AFTER or before & _GENERIC_BEFORE:
+                end = tok.idx + len(tok.text)
+                if nxt == "between":
+                    end = toks[i + 1].idx + len(toks[i + 1].text)
+                tags.add_chars(generic, sent.field, tok.idx, tok.idx + len(tok.text), "div:generic")
+                break
