@@ -273,13 +273,19 @@ def in_range(value: int | None, rng: dict | None) -> bool:
     return (rng.get("gte") is None or value >= rng["gte"]) and (rng.get("lte") is None or value <= rng["lte"])
 
 
-def resolve_ids(info, name: str, kind: str | None, exact: bool) -> tuple[str, ...]:
-    """Alias-/family-resolved entity ids for a user-given name; () when nothing matches."""
+def resolution(info, name: str, kind: str | None, exact: bool):
+    """:func:`kg.resolve.resolve` of a user-given name, or None for a blank name."""
     from kg.resolve import resolve
 
     if not name or not name.strip():
-        return ()
-    return tuple(resolve(loader_of(info).store, name, kind, exact=exact).ids)
+        return None
+    return resolve(loader_of(info).store, name, kind, exact=exact)
+
+
+def resolve_ids(info, name: str, kind: str | None, exact: bool) -> tuple[str, ...]:
+    """Alias-/family-resolved entity ids for a user-given name; () when nothing matches."""
+    found = resolution(info, name, kind, exact)
+    return tuple(found.ids) if found is not None else ()
 
 
 def paper_query(info, where: dict | None, offset: int, limit: int, order: str) -> PaperQuery | None:
@@ -292,10 +298,11 @@ def paper_query(info, where: dict | None, offset: int, limit: int, order: str) -
             wanted.append((where[kind], kind))
     using = []
     for flt, kind in wanted:
-        ids = resolve_ids(info, flt["name"], kind, bool(flt.get("exact")))
-        if not ids:
+        found = resolution(info, flt["name"], kind, bool(flt.get("exact")))
+        if found is None or not found.ids:
             return None
-        using.append(EntityFilter(ids=ids, role=enum_value(flt.get("role")), variant=enum_value(flt.get("variant"))))
+        variant = enum_value(flt.get("variant")) or found.variant  # "reverse KL" asks for a variant
+        using.append(EntityFilter(ids=tuple(found.ids), role=enum_value(flt.get("role")), variant=variant))
     year = where.get("year") or {}
     ids = (where.get("id") or {}).get("in_")
     return PaperQuery(
@@ -682,9 +689,10 @@ class Query(graphene.ObjectType):
             return []
         store = loader_of(info).store
         found = store.search_entities(name, enum_value(kind), limit=limit)
-        if not found:
-            found = list(resolve(store, name, enum_value(kind)).suggestions)
-        return found[:limit]
+        if not found:  # no substring match: the close names resolution suggests
+            names = resolve(store, name, enum_value(kind)).suggestions
+            found = [e for n in names for e in store.lookup(n, enum_value(kind))]
+        return list({e.id: e for e in found}.values())[:limit]
 
     @staticmethod
     def resolve_taxonomy(root, info):
