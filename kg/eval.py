@@ -214,9 +214,15 @@ def rules_by_item(x: Extraction) -> dict:
     return out
 
 
-def evaluate(gold_path: str | Path, extractions: Iterable[Extraction]) -> EvalReport:
-    """Score extractions against a gold file, joining by id, else by normalized title."""
+def evaluate(gold_path: str | Path, extractions: Iterable[Extraction],
+             titles: dict[str, str] | None = None) -> EvalReport:
+    """Score extractions against a gold file, joining by id, else by normalized title.
+
+    ``titles`` maps gold ids to titles (like score.py's ``--papers``) for inputs whose ids differ
+    from the gold's, e.g. the raw seed text with title-derived ids.
+    """
     gold = load_gold(gold_path)
+    titles = titles or {}
     by_id: dict[str, Extraction] = {}
     by_title: dict[str, Extraction] = {}
     for x in extractions:
@@ -226,8 +232,9 @@ def evaluate(gold_path: str | Path, extractions: Iterable[Extraction]) -> EvalRe
     rules: dict[str, dict] = {}
     for gid, g in gold.items():
         x = by_id.get(gid)
-        if x is None and g.get("title"):
-            x = by_title.get(title_key(g["title"]))
+        title = g.get("title") or titles.get(gid)
+        if x is None and title:
+            x = by_title.get(title_key(title))
         if x is None:
             continue
         pred[gid] = x.to_gold(evidence=False)

@@ -1,3 +1,126 @@
-"""CLI commands (placeholder module: commands register themselves on kg.cli.app)."""
+"""``kg extract`` and ``kg eval``: run the extractor on files, and score it against gold.
 
-from kg.cli import app  # noqa: F401
+Thin wrappers: :func:`kg.read.read_papers` → :func:`kg.extract.extract` → output
+(:func:`kg.eval.evaluate` for ``eval``). Data on stdout (JSONL in the gold shape, a Rich table, or
+``--json``); bad input records are reported on stderr (file:line: reason) and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Literal, Optional
+
+import typer
+from rich.table import Table
+
+from kg.cli import app
+from kg.cli._common import err, guard, out, print_json
+from kg.config import default_data_dir
+from kg.errors import InputError
+from kg.models import Extraction
+
+InputFormat = Literal["auto", "seed", "jsonl", "csv"]
+
+
+def _read(paths: list[Path], input_format: str, quiet: bool):
+    from kg.read import read_papers
+
+    result = read_papers(paths, fmt=input_format)  # type: ignore[arg-type]
+    if not quiet:
+        for problem in result.problems:
+            err.print(f"[yellow]skipped[/yellow] {problem.message}", markup=True, highlight=False)
+    return result
+
+
+def _table(x: Extraction) -> Table:
+    table = Table(title=f"{x.paper.id}: {x.paper.title}", title_justify="left", show_lines=False)
+    table.add_column("kind")
+    table.add_column("name")
+    table.add_column("role/variant/type")
+    table.add_column("mentions / sentence", overflow="fold")
+    for kind, tags in (("method", x.methods), ("divergence", x.divergences), ("dataset", x.datasets)):
+        for t in tags:
+            table.add_row(kind, t.entity.name, t.role or t.variant or "", ", ".join(t.mentions))
+    for c in x.claims:
+        table.add_row("claim", "", c.type, c.text)
+    return table
+
+
+@app.command("extract")
+@guard
+def extract_cmd(
+    inputs: Annotated[list[Path], typer.Argument(help="Input files or directories (.jsonl, .csv, seed .txt).")],
+    format: Annotated[
+        Literal["jsonl", "table"], typer.Option("--format", "-f", help="jsonl: one JSON object per paper "
+                                                "(gold shape + evidence); table: a readable view.")
+    ] = "jsonl",
+    input_format: Annotated[
+        InputFormat, typer.Option("--input-format", help="Force the input format (default: auto-detect).")
+    ] = "auto",
+    evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Include evidence in JSONL.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not report skipped records on stderr.")] = False,
+) -> None:
+    """Tag methods, divergences, datasets and claims in papers; print one result per paper."""
+    from kg.extract import extract
+
+    result = _read(inputs, input_format, quiet)
+    for x in extract(result.papers):
+        if format == "table":
+            out.print(_table(x))
+        else:
+            sys.stdout.write(json.dumps(x.to_gold(evidence=evidence), ensure_ascii=False) + "\n")
+
+
+def _titles(path: Path | None) -> dict[str, str]:
+    if path is None or not path.exists():
+        return {}
+    from kg.read import read_papers
+
+    return {p.id: p.title for p in read_papers(path).papers}
+
+
+@app.command("eval")
+@guard
+def eval_cmd(
+    gold: Annotated[Path, typer.Argument(help="Gold annotations (JSONL, e.g. data/gold/dev.jsonl).")],
+    input: Annotated[
+        Optional[Path], typer.Option("--input", "-i", help="Papers to extract (default: the bundled seed).")
+    ] = None,
+    papers: Annotated[
+        Optional[Path], typer.Option("--papers", help="id/title file the gold ids come from, to join by title "
+                                     "when input ids differ (default: the bundled seed papers.jsonl).")
+    ] = None,
+    input_format: Annotated[InputFormat, typer.Option("--input-format", help="Force the input format.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    rules: Annotated[bool, typer.Option("--rules/--no-rules", help="Show the per-rule table.")] = True,
+) -> None:
+    """Precision/recall/F1 per kind against gold (same matching as score.py), and per rule id."""
+    from kg.eval import evaluate
+    from kg.extract import extract
+
+    seed = default_data_dir() / "seed" / "papers.jsonl"
+    input = input or seed
+    if not gold.exists():
+        raise InputError(f"no such gold file: {gold}")
+    result = _read([input], input_format, quiet=as_json)
+    report = evaluate(gold, extract(result.papers), titles=_titles(papers or seed))
+    if as_json:
+        print_json(report.model_dump())
+        return
+    table = Table(title=f"{gold} — {report.predicted_papers}/{report.gold_papers} papers joined")
+    for col in ("kind", "P", "R", "F1", "tp", "fp", "fn"):
+        table.add_column(col, justify="left" if col == "kind" else "right")
+    for kind, s in report.kinds.items():
+        table.add_row(kind, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.tp), str(s.fp), str(s.fn))
+    out.print(table)
+    if report.role_accuracy is not None:
+        out.print(f"method role accuracy: {report.role_accuracy:.3f} on {report.roles_matched} matched methods")
+    if rules:
+        rt = Table(title="per rule (precision of the predictions each rule contributed to)")
+        for col in ("kind", "rule", "tp", "fp", "P"):
+            rt.add_column(col, justify="left" if col in ("kind", "rule") else "right")
+        for r in report.rules:
+            rt.add_row(r.kind, r.rule, str(r.tp), str(r.fp), f"{r.precision:.3f}")
+        out.print(rt)
