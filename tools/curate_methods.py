@@ -148,9 +148,11 @@ def curate(gazetteers: Path, min_papers: int = 3) -> list[dict]:
                 by_key[fold(a)] = target
                 if a != target["name"]:
                     target["aliases"].append(a)
-            elif by_key[fold(a)] is target and a != target["name"] and a not in target["aliases"]:
-                if a.isupper() or any(c.isupper() for c in a[1:]):
-                    target["aliases"].append(a)  # a case variant that matters for case-sensitive matching
+            elif by_key[fold(a)] is target and a.lower() not in {x.lower() for x in
+                                                                  [target["name"], *target["aliases"]]}:
+                # same folded key, different tokens ("least-squares" vs "least squares"): both match
+                if curated or is_cased(a, probs):
+                    target["aliases"].append(a)
         if source not in target["sources"]:
             target["sources"].append(source)
         target["category"] = target["category"] or category

@@ -130,7 +130,7 @@ class MethodRules:
             by_orth = PhraseMatcher(doc.vocab, attr="ORTH")
             for ent_id, aliases in self.norm_patterns.items():
                 texts = dict.fromkeys(v for a in aliases for p in _plural_variants(a)
-                                      for v in pattern_variants(p))
+                                      for h in _hyphen_variants(p) for v in pattern_variants(h))
                 by_norm.add(ent_id, [make(t) for t in texts])
             cased: dict[str, list[str]] = {}
             for alias, ent_id in self.cased.items():
@@ -194,6 +194,17 @@ def _plural_variants(alias: str) -> list[str]:
         out.append(alias + "es")
     elif last.endswith("y") and len(last) > 2 and last[-2] not in "aeiou":
         out.append(alias[:-1] + "ies")
+    return out
+
+
+def _hyphen_variants(alias: str) -> list[str]:
+    """The alias with each single space or hyphen swapped ("weighted least squares" →
+    "weighted least-squares", "weighted-least squares"), for aliases of up to four words."""
+    out = [alias]
+    seps = [i for i, c in enumerate(alias) if c in " -"]
+    if len(seps) <= 3:
+        for i in seps:
+            out.append(alias[:i] + ("-" if alias[i] == " " else " ") + alias[i + 1 :])
     return out
 
 
@@ -267,7 +278,8 @@ def _display(span: Span) -> str:
     words = [t.text + t.whitespace_ for t in out]
     last = out[-1]
     base = last.text
-    if base.islower() and len(base) > 3 and base.endswith("s") and not base.endswith(("ss", "us", "is")):
+    if base.isalpha() and not _is_namey(last) and len(base) > 3 and base.endswith("s") \
+            and not base.endswith(("ss", "us", "is")):
         if base.endswith("ies"):
             base = base[:-3] + "y"
         elif base.endswith(("sses", "xes", "ches", "shes")):
@@ -282,15 +294,16 @@ def _display(span: Span) -> str:
 # what counts as a method name
 
 
-def _clean(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:
-    """Trim a phrase to its name: drop generic leading words ("a novel", "our", "the so-called"),
-    "<container> of" ("a family of"), and trailing generic words ("algorithm", "method") when
-    something specific is left. None when nothing specific is left."""
+def _clean(rules: MethodRules, doc: Doc, s: int, e: int, keep_caps: bool = True) -> tuple[int, int] | None:
+    """Trim a phrase to its name: drop generic leading words ("a novel", "our", "the so-called"; a
+    capitalised one such as "Neural" only when ``keep_caps`` is False), "<container> of" ("a family
+    of"), and trailing generic words ("algorithm", "method") when something specific is left.
+    None when nothing specific is left."""
     changed = True
     while changed and s < e:
         changed = False
-        while s < e and not _is_namey(doc[s]) and (doc[s].norm_ in rules.generic or not _is_word(doc[s])
-                                                   or doc[s].is_stop):
+        while s < e and not _is_namey(doc[s]) and (not _is_word(doc[s]) or doc[s].is_stop or (
+                doc[s].norm_ in rules.generic and (doc[s].text.islower() or keep_caps is False))):
             s += 1
             changed = True
         if s + 1 < e and doc[s].norm_ in rules.containers and doc[s + 1].text.lower() == "of":
@@ -335,7 +348,8 @@ def _is_methodish(rules: MethodRules, span: Span, tier: int) -> bool:
 def _titleish(span: Span) -> bool:
     """Every content word capitalised: "Parameter Allocation & Regularization"."""
     words = [t for t in span if _is_word(t)]
-    return len(words) >= 2 and all(_is_cap(t) or t.is_stop for t in words) and _is_cap(words[0])
+    groups = [t for t in words if not (t.i > 0 and t.doc[t.i - 1].text == "-" and _glued(t.doc[t.i - 1], t))]
+    return len(groups) >= 2 and all(_is_cap(t) or t.is_stop for t in words) and _is_cap(words[0])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -378,7 +392,7 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc) -> list[_Cand]:
                 break
             k = _compound_start(doc, k, lo)
             first = doc[k]
-            if not _is_namey(first) and not first.text[:1].isupper():
+            if not _is_namey(first):
                 parts = [doc[x] for x in range(k, j) if _is_word(doc[x])]
                 if any(p.norm_ in rules.generic or p.is_stop or p.like_num for p in parts):
                     break
@@ -423,16 +437,19 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
         if tail is not None:
             full = doc[name_span.start : tail.i + 1]
             name = f"{_display(name_span)} {tail.text}"
-            name = _display(doc[full.start : full.end]) if False else _singular_tail(name)
-            ent_id = rules.lookup(name)
+            name = _singular_tail(name)
+            ent_id = rules.lookup(name) or rules.lookup(name_span.text)
+            if ent_id:
+                name = rules.entities[ent_id].name
         else:
             full = name_span
             ent_id = rules.lookup(name_span.text)
             if ent_id is None and rules.lookup(a.short) is not None and not _is_methodish(rules, name_span, _ACRONYM):
                 continue
             name = rules.entities[ent_id].name if ent_id else _display(name_span)
-            if ent_id is None and not (_is_methodish(rules, name_span, _ACRONYM) or
-                                       (_titleish(name_span) and name_span[-1].norm_ not in rules.nonheads)):
+            prop = _in_proposal(proposing, a.field, full.start)
+            if ent_id is None and not _is_methodish(rules, name_span, _ACRONYM) and not (
+                    _titleish(name_span) and prop and name_span[-1].norm_ not in rules.nonheads):
                 continue
         prop = _in_proposal(proposing, a.field, full.start)
         defined[a.short] = (ent_id, name)
@@ -483,10 +500,16 @@ def _proposals(ctx: Context) -> dict[str, list[tuple[int, int]]]:
         j = i - 1
         while j >= 0 and doc[j].text.lower() in _PROPOSE_ADVERBS:
             j -= 1
-        if j < 0 or doc[j].text.lower() not in _AUTHOR_SUBJECTS:
-            continue
-        if doc[j].text.lower() != "we" and lemma in _NAMING_VERBS:
-            continue
+        prev = doc[j].text.lower() if j >= 0 else ""
+        if lemma in _NAMING_VERBS:
+            if prev != "we":
+                continue
+        elif prev not in _AUTHOR_SUBJECTS:
+            # "by proposing X", "and use it to develop X" in a sentence whose subject is the authors
+            gerund = tok.text.lower().endswith("ing") and prev in ("by", "and", ",", "")
+            infinitive = prev == "to"
+            if not ((gerund or infinitive) and _sentence_is_ours(doc, i)):
+                continue
         start = i + 1
         end = start
         _, sent_end = _sent_bounds(doc, i)
@@ -501,7 +524,8 @@ def _proposals(ctx: Context) -> dict[str, list[tuple[int, int]]]:
 def _verb_lemma(word: str) -> str:
     if word in _PROPOSE_VERBS:
         return word
-    for suf, rep in (("ies", "y"), ("es", "e"), ("ed", "e"), ("s", ""), ("d", ""), ("ed", "")):
+    for suf, rep in (("ies", "y"), ("es", "e"), ("ed", "e"), ("s", ""), ("d", ""), ("ed", ""),
+                     ("ing", "e"), ("ing", "")):
         if word.endswith(suf):
             cand = word[: -len(suf)] + rep
             if cand in _PROPOSE_VERBS:
@@ -599,7 +623,6 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
         return []
     cut = next((t.i for t in doc if t.text in (":", "--", "—", "–")
                 or (t.text == "-" and t.whitespace_ and t.i > 0 and doc[t.i - 1].whitespace_)), None)
-    abstract = fold(ctx.docs["abstract"].text)
     out = []
     if cut:
         s = 1 if doc[0].text.lower() == "the" else 0
@@ -608,8 +631,9 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
         if words and len(words) <= 5 and words[0].text.lower() not in _TITLE_STOP and \
                 all(_is_cap(t) or t.text.lower() in ("of", "to", "and", "while", "for") for t in words) and \
                 span[-1].norm_ not in rules.nonheads:
-            named = any(_is_namey(t) for t in span) or (len(words) == 1 and "-" in span.text)
-            if named or (fold(span.text) in abstract and _is_methodish(rules, span, _ACRONYM)):
+            named = (_is_namey(words[0]) and not any(t.text.lower() == "of" for t in span)) or \
+                (len(words) <= 3 and "-" in span.text and not any(t.whitespace_ for t in span[:-1]))
+            if named or _is_methodish(rules, span, _ACRONYM):
                 out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
                                  rules.lookup(span.text), _display(span), "method.title", True))
                 return out
@@ -617,12 +641,14 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
     end = next((t.i for t in doc if t.text.lower() in _TITLE_BREAK and t.i > 0), len(doc))
     span = doc[0:end]
     words = [t for t in span if _is_word(t)]
-    if 2 <= len(words) <= 6 and all(_is_cap(t) for t in words) and words[0].text.lower() not in _TITLE_STOP:
-        c = _clean(rules, doc, 0, end)
+    if 2 <= len(words) <= 6 and all(_is_cap(t) for t in words) and words[0].text.lower() not in _TITLE_STOP \
+            and not words[0].text.lower().endswith("ing"):
+        c = _clean(rules, doc, 0, end, keep_caps=False)
         if c and _is_methodish(rules, doc[c[0]:c[1]], _NAMED):
             span = doc[c[0]:c[1]]
+            ent_id = rules.lookup(span.text)
             out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
-                             rules.lookup(span.text), _display(span), "method.title", False))
+                             ent_id, _display(span), "method.title", ent_id is None))
     return out
 
 
@@ -642,9 +668,11 @@ def _proposed_marks(ctx: Context, cands: list[_Cand]) -> set[tuple[str, int]]:
                 and doc[c.end + 2].text.lower() in ("novel", "new"):
             marks.add((c.fld, c.start))
         lo, _ = _sent_bounds(doc, c.start)
-        window = doc[max(lo, c.start - 5) : c.start]
-        if any(t.text.lower() == "novel" for t in window) and not any(t.is_punct for t in window) \
-                and _sentence_is_ours(doc, c.start):
+        k = c.start - 1
+        while k > max(lo, c.start - 6) and doc[k].text.lower() != "novel" and _is_word(doc[k]) \
+                and (not doc[k].is_stop or doc[k].text.lower() in ("of", "the")):
+            k -= 1
+        if k >= lo and doc[k].text.lower() == "novel" and _sentence_is_ours(doc, c.start):
             marks.add((c.fld, c.start))
     return marks
 
@@ -727,7 +755,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         g = groups.setdefault(entity.id, {"entity": entity, "proposed": False, "mentions": {}, "evidence": {}})
         ev = ctx.evidence(c.fld, c.start_char, c.end_char, c.rule)
         g["proposed"] = g["proposed"] or c.proposed or (c.fld, c.start) in marks \
-            or _in_proposal(proposing, c.fld, c.start) or fold(c.name) in title_names
+            or fold(c.name) in title_names
         g["mentions"].setdefault(ev.surface, None)
         g["evidence"].setdefault((ev.field, ev.start, ev.end), ev)
     tags = []
