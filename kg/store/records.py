@@ -85,11 +85,12 @@ def entity_from(props: dict[str, Any]) -> Entity:
     return make_entity(props["kind"], **fields)
 
 
-def search_rank(entity: Entity, key: str) -> tuple[int, str, str] | None:
+def search_rank(entity: Entity, key: str) -> tuple[int, str, str, str] | None:
     """Rank of ``entity`` for a substring search of the folded ``key`` (lower is better), or None
-    when no key of the entity contains it: the shortest containing key wins, then name, then id."""
+    when no key of the entity contains it: the shortest containing key wins, then the name
+    (case-insensitive), then the id."""
     lengths = [len(k) for k in entity_keys(entity) if key in k]
-    return (min(lengths), entity.name, entity.id) if lengths else None
+    return (min(lengths), entity.name.casefold(), entity.name, entity.id) if lengths else None
 
 
 def ranked(entities: Iterable[Entity], key: str, limit: int) -> list[Entity]:
@@ -100,8 +101,8 @@ def ranked(entities: Iterable[Entity], key: str, limit: int) -> list[Entity]:
 
 
 def sorted_counts(rows: Iterable[tuple[Entity, int]]) -> list[EntityCount]:
-    """Entity counts ordered by most papers first, then name, then id."""
-    items = sorted(rows, key=lambda r: (-r[1], r[0].name, r[0].id))
+    """Entity counts ordered by most papers first, then name (case-insensitive), then id."""
+    items = sorted(rows, key=lambda r: (-r[1], r[0].name.casefold(), r[0].name, r[0].id))
     return [EntityCount(entity=e, papers=n) for e, n in items]
 
 

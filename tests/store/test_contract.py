@@ -1,0 +1,297 @@
+"""The store contract: every GraphStore method, on the networkx store AND a real Neo4j, with the
+same expected answers (so the two stores answer identically). A fresh store per test.
+
+Neo4j cases use the ``neo4j_uri`` fixture: they skip without a server, and FAIL when
+KG_REQUIRE_NEO4J=1 (scripts/test, CI).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from kg.models import Dataset, Divergence, EntityFilter, GraphDelta, PaperQuery
+from kg.store.base import GraphStore
+
+gd = sys.modules["kg_tests_graphdata"]  # loaded by tests/store/conftest.py
+
+KL, W, W1, CHI2, F = (
+    "divergence:kullback-leibler", "divergence:wasserstein", "divergence:wasserstein-1",
+    "divergence:chi-squared", "divergence:f-divergence",
+)
+CIFAR, MNIST, GAN = "dataset:cifar-10", "dataset:mnist", "method:gan"
+
+FIXTURE_STATS = {
+    "papers": 5,
+    "entities": {"method": 4, "divergence": 8, "dataset": 2},
+    "links": {"USES": 8, "PROPOSES": 2, "EVALUATES_ON": 4, "MAKES": 6, "ABOUT": 11, "SUBTYPE_OF": 6},
+    "claims": 6,
+}
+
+
+def test_contract_store_satisfies_protocol(empty_store):
+    assert isinstance(empty_store, GraphStore)
+    assert empty_store.name in ("networkx", "neo4j")
+
+
+def test_contract_write_counts(store):
+    assert store.stats().model_dump() == FIXTURE_STATS
+
+
+def test_contract_write_is_idempotent(store):
+    before = store.papers(["p1", "p2", "p3", "p4", "p5"])
+    store.write(gd.delta())
+    store.write(gd.delta())
+    assert store.stats().model_dump() == FIXTURE_STATS
+    assert store.papers(["p1", "p2", "p3", "p4", "p5"]) == before
+
+
+def test_contract_papers_round_trip(store):
+    expected = {x.paper.id: x for x in gd.extractions()}
+    got = store.papers(["p1", "p2", "p3", "p4", "p5", "missing"])
+    assert list(got) == ["p1", "p2", "p3", "p4", "p5"]
+    assert got == expected
+
+
+def test_contract_changed_abstract_replaces_edges(store):
+    new = gd.paper("p1", "AlphaNet revisited", "We now use the Wasserstein distance only. It is fine", 2021)
+    x = gd.extraction(
+        new,
+        divergences=[gd.tag(new, gd.W, "Wasserstein distance")],
+        claims=[gd.claim(new, 0, "proposal", [gd.W])],
+    )
+    store.write(GraphDelta(extractions=(x,)))
+    assert store.papers(["p1"])["p1"] == x
+    stats = store.stats()
+    # p1 lost 2 methods, KL, CIFAR-10 and 2 claims (4 ABOUT); gained W and 1 claim (1 ABOUT)
+    assert stats.links == {"USES": 7, "PROPOSES": 1, "EVALUATES_ON": 3, "MAKES": 5, "ABOUT": 8,
+                           "SUBTYPE_OF": 6}
+    assert stats.claims == 5
+    assert store.paper_versions(["p1"]) == {"p1": (new.content_hash, gd.VERSION)}
+    using_kl = store.find_papers(PaperQuery(using=(EntityFilter(ids=(KL,)),)))
+    assert [h.paper.id for h in using_kl.items] == ["p3"]
+    assert [c.id for c in store.claims(paper_ids=["p1"])] == ["p1#0"]
+
+
+def test_contract_duplicate_paper_in_one_delta_last_wins(empty_store):
+    first, second = gd.extractions()[0], gd.extractions()[4]
+    renamed = second.model_copy(update={"paper": second.paper.model_copy(update={"id": "p1"})})
+    empty_store.write(GraphDelta(extractions=(first, renamed), entities=gd.TAXONOMY))
+    assert empty_store.papers(["p1"])["p1"] == renamed
+    assert empty_store.stats().links["USES"] == 0
+
+
+def test_contract_batches_of_one_paper(empty_store):
+    empty_store.batch_size = 1
+    empty_store.write(gd.delta())
+    assert empty_store.stats().model_dump() == FIXTURE_STATS
+
+
+def test_contract_paper_versions(store):
+    versions = store.paper_versions(["p2", "p4", "nope"])
+    assert versions == {
+        "p2": (gd.P2.content_hash, gd.VERSION),
+        "p4": (gd.P4.content_hash, gd.VERSION),
+    }
+
+
+def test_contract_clear(store):
+    store.clear()
+    stats = store.stats()
+    assert stats.papers == 0 and stats.claims == 0
+    assert sum(stats.entities.values()) == 0 and sum(stats.links.values()) == 0
+    assert store.lookup("KL") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "ids"),
+    [
+        ("KL", None, [KL]),
+        ("kl", "divergence", [KL]),
+        ("Kullback–Leibler divergences", None, [KL]),
+        ("RELATIVE ENTROPY", None, [KL]),
+        ("Kullback-Leibler", None, [KL]),
+        ("cifar10", None, [CIFAR]),
+        ("CIFAR 10", "dataset", [CIFAR]),
+        ("earth movers distance", None, [W]),
+        ("KL", "method", []),
+        ("Kullback", None, []),
+        ("", None, []),
+    ],
+)
+def test_contract_lookup(store, text, kind, ids):
+    assert [e.id for e in store.lookup(text, kind)] == ids
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "limit", "ids"),
+    [
+        ("wasser", None, 10, [W, W1]),
+        ("GAN", None, 10, [GAN, "method:mmd-gan"]),
+        ("gan", "divergence", 10, []),
+        ("divergence", "divergence", 2, [CHI2, F]),
+        ("zzz", None, 10, []),
+    ],
+)
+def test_contract_search_entities(store, text, kind, limit, ids):
+    assert [e.id for e in store.search_entities(text, kind, limit)] == ids
+
+
+def test_contract_entities(store):
+    got = store.entities([W1, CIFAR, "nope"])
+    assert got == {W1: gd.W1, CIFAR: gd.CIFAR10}
+    assert isinstance(got[W1], Divergence) and isinstance(got[CIFAR], Dataset)
+
+
+@pytest.mark.parametrize(
+    ("method", "entity", "ids"),
+    [
+        ("descendants", F, [CHI2, KL]),
+        ("descendants", "divergence:optimal-transport", [W, W1]),
+        ("descendants", "divergence:integral-probability-metric", ["divergence:mmd", W1]),
+        ("descendants", KL, []),
+        ("descendants", "nope", []),
+        ("parents", W1, ["divergence:integral-probability-metric", W]),
+        ("parents", F, []),
+        ("children", "divergence:optimal-transport", [W]),
+        ("children", W, [W1]),
+    ],
+)
+def test_contract_taxonomy(store, method, entity, ids):
+    assert [e.id for e in getattr(store, method)(entity)] == ids
+
+
+def test_contract_taxonomy_child_written_before_parent(empty_store):
+    empty_store.write(GraphDelta(entities=(gd.KL,)))
+    assert empty_store.parents(KL) == []
+    empty_store.write(GraphDelta(entities=(gd.F_DIV,)))
+    assert [e.id for e in empty_store.children(F)] == [KL]
+    assert empty_store.stats().links["SUBTYPE_OF"] == 1
+
+
+def test_contract_taxonomy_parents_replaced(store):
+    moved = gd.W1.model_copy(update={"parents": ("divergence:wasserstein",)})
+    store.write(GraphDelta(entities=(moved,)))
+    assert [e.id for e in store.parents(W1)] == [W]
+    assert [e.id for e in store.descendants("divergence:integral-probability-metric")] == ["divergence:mmd"]
+    assert store.entities([W1])[W1] == moved
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("dataset", [(CIFAR, 2), (MNIST, 2)]),
+        ("method", [(GAN, 2), ("method:alphanet", 1), ("method:mmd-gan", 1), ("method:vae", 1)]),
+        ("divergence", [(KL, 2), (CHI2, 1), ("divergence:mmd", 1), (W, 1), (F, 0),
+                        ("divergence:integral-probability-metric", 0),
+                        ("divergence:optimal-transport", 0), (W1, 0)]),
+    ],
+)
+def test_contract_entity_counts(store, kind, expected):
+    assert [(c.entity.id, c.papers) for c in store.entity_counts(kind)] == expected
+
+
+def test_contract_entity_counts_all_kinds(store):
+    counts = store.entity_counts()
+    assert len(counts) == 14
+    assert [(c.entity.id, c.papers) for c in counts[:4]] == [(CIFAR, 2), (GAN, 2), (KL, 2), (MNIST, 2)]
+
+
+@pytest.mark.parametrize(
+    ("ids", "kind", "expected"),
+    [
+        ([GAN], None, [(CIFAR, 2), (KL, 2), ("method:alphanet", 1), (MNIST, 1), (W, 1)]),
+        ([GAN], "dataset", [(CIFAR, 2), (MNIST, 1)]),
+        ([KL, CHI2], "method", [(GAN, 2), ("method:alphanet", 1), ("method:vae", 1)]),
+        (["nope"], None, []),
+    ],
+)
+def test_contract_cooccurring(store, ids, kind, expected):
+    assert [(c.entity.id, c.papers) for c in store.cooccurring(ids, kind)] == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "total", "page"),
+    [
+        (PaperQuery(), 5, ["p1", "p2", "p3", "p4", "p5"]),
+        (PaperQuery(using=(EntityFilter(ids=(KL,)),)), 2, ["p1", "p3"]),
+        (PaperQuery(using=(EntityFilter(ids=(KL, CHI2)),)), 3, ["p1", "p2", "p3"]),
+        (PaperQuery(using=(EntityFilter(ids=(KL,), variant="reverse"),)), 1, ["p1"]),
+        (PaperQuery(using=(EntityFilter(ids=(KL,), variant="forward"),)), 0, []),
+        (PaperQuery(using=(EntityFilter(ids=("method:alphanet", GAN), role="proposed"),)), 1, ["p1"]),
+        (PaperQuery(using=(EntityFilter(ids=(GAN,), role="used"),)), 2, ["p1", "p3"]),
+        (PaperQuery(using=(EntityFilter(ids=(W,)), EntityFilter(ids=(CIFAR,)))), 1, ["p3"]),
+        (PaperQuery(using=(EntityFilter(ids=(KL,)), EntityFilter(ids=(MNIST,)))), 1, ["p3"]),
+        (PaperQuery(using=(EntityFilter(ids=("nope",)),)), 0, []),
+        (PaperQuery(year_min=2022), 2, ["p2", "p3"]),
+        (PaperQuery(year_max=2021), 2, ["p1", "p5"]),
+        (PaperQuery(year_min=2021, year_max=2021), 1, ["p1"]),
+        (PaperQuery(text="GAN training"), 1, ["p3"]),
+        (PaperQuery(text="gans"), 3, ["p1", "p3", "p4"]),
+        (PaperQuery(text="distributions MMD"), 1, ["p4"]),
+        (PaperQuery(text="xyzzy"), 0, []),
+        (PaperQuery(ids=("p4", "p2", "zz")), 2, ["p2", "p4"]),
+        (PaperQuery(order="year"), 5, ["p5", "p1", "p2", "p3", "p4"]),
+        (PaperQuery(order="title"), 5, ["p5", "p1", "p2", "p4", "p3"]),
+        (PaperQuery(limit=2, offset=1), 5, ["p2", "p3"]),
+        (PaperQuery(limit=0), 5, []),
+        (PaperQuery(offset=10), 5, []),
+        (PaperQuery(using=(EntityFilter(ids=(CIFAR, MNIST)),), order="year", limit=2), 3, ["p1", "p2"]),
+    ],
+)
+def test_contract_find_papers(store, query, total, page):
+    result = store.find_papers(query)
+    assert result.total == total
+    assert [h.paper.id for h in result.items] == page
+
+
+def test_contract_find_papers_matches_carry_evidence(store):
+    query = PaperQuery(
+        using=(EntityFilter(ids=(KL, CHI2, F), variant="reverse"), EntityFilter(ids=(CIFAR,)))
+    )
+    (hit,) = store.find_papers(query).items
+    assert hit.paper == gd.P1
+    x = gd.extractions()[0]
+    assert hit.matches == (x.datasets[0], x.divergences[0])  # ordered by entity id
+    assert hit.matches[1].evidence[0].surface == "reverse KL divergence"
+
+
+def test_contract_find_papers_without_filters_has_no_matches(store):
+    assert all(h.matches == () for h in store.find_papers(PaperQuery()).items)
+
+
+@pytest.mark.parametrize(
+    ("about", "type_", "paper_ids", "ids"),
+    [
+        (None, None, None, ["p1#0", "p1#1", "p2#0", "p2#1", "p3#1", "p4#1"]),
+        ([KL], None, None, ["p1#0", "p3#1"]),
+        ([KL, MNIST], "empirical", None, ["p2#1", "p3#1"]),
+        (None, "theoretical", None, ["p2#0", "p4#1"]),
+        (None, None, ["p1", "p5"], ["p1#0", "p1#1"]),
+        ([GAN], None, ["p3"], []),
+        (["nope"], None, None, []),
+    ],
+)
+def test_contract_claims(store, about, type_, paper_ids, ids):
+    assert [c.id for c in store.claims(about=about, type=type_, paper_ids=paper_ids)] == ids
+
+
+def test_contract_claims_round_trip(store):
+    expected = [c for x in gd.extractions() for c in x.claims if gd.KL.id in c.about]
+    assert store.claims(about=[KL]) == expected
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (None, {2020: 1, 2021: 1, 2022: 2}),
+        ([KL], {2021: 1, 2022: 1}),
+        (["divergence:mmd"], {}),
+        ([CIFAR, MNIST], {2021: 1, 2022: 2}),
+    ],
+)
+def test_contract_counts_by_year(store, ids, expected):
+    got = store.counts_by_year(ids)
+    assert got == expected
+    assert list(got) == sorted(got)
