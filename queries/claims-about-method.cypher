@@ -1,8 +1,10 @@
 // Claims about a method: the typed claim sentences (proposal, theoretical, empirical, other) in which
 // the method is tagged, with the paper that makes them. Table view; return c, p for the graph.
 // Set the method (its name or any alias):
-// :param method => 'variational inference'
-WITH toLower(trim(replace(replace($method, '-', ' '), '–', ' '))) AS q
+// :param method => 'diffusion models'
+WITH [w IN split(toLower(replace(replace(replace(trim($method), '-', ' '), '–', ' '), '_', ' ')), ' ') WHERE w <> '' |
+      CASE WHEN size(w) > 3 AND w ENDS WITH 's' AND NOT right(w, 2) IN ['ss', 'us', 'is'] THEN left(w, size(w) - 1) ELSE w END] AS words
+WITH reduce(s = head(words), w IN tail(words) | s + ' ' + w) AS q
 MATCH (m:Method)
 WHERE q IN m.keys OR m.id = $method
 MATCH (p:Paper)-[:MAKES]->(c:Claim)-[:ABOUT]->(m)

@@ -2,10 +2,11 @@
 // with the number of papers that link both (and a few of their ids). Table view.
 // Optional filter: a divergence name or alias (e.g. 'KL', 'Wasserstein'), or null for all.
 // :param divergence => null
-WITH CASE WHEN $divergence IS NULL THEN null
-          ELSE toLower(trim(replace(replace($divergence, '-', ' '), '–', ' '))) END AS q
+WITH [w IN split(toLower(replace(replace(replace(trim(coalesce($divergence, '')), '-', ' '), '–', ' '), '_', ' ')), ' ') WHERE w <> '' |
+      CASE WHEN size(w) > 3 AND w ENDS WITH 's' AND NOT right(w, 2) IN ['ss', 'us', 'is'] THEN left(w, size(w) - 1) ELSE w END] AS words
+WITH reduce(s = head(words), w IN tail(words) | s + ' ' + w) AS q
 MATCH (d:Divergence)<-[:USES]-(p:Paper)-[:USES|PROPOSES]->(m:Method)
-WHERE q IS NULL OR q IN d.keys
+WHERE $divergence IS NULL OR q IN d.keys
 RETURN d.name AS divergence, m.name AS method, count(DISTINCT p) AS papers,
        collect(DISTINCT p.id)[..5] AS example_papers
 ORDER BY papers DESC, divergence, method

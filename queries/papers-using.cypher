@@ -3,9 +3,12 @@
 // ("f-divergence", "optimal transport") includes its SUBTYPE_OF members. The relationship carries the
 // evidence: r.sentence, r.surface, r.rules, r.role (methods), r.variant (KL: forward/reverse).
 // Graph view: the papers around the entities; Table view: one row per link.
-// Set the parameter first (any name or alias; lower case, hyphens as spaces also work):
+// The first lines fold the name like kg does (case, hyphens, plural s), so "KL divergences" works too.
+// Set the parameter first (any name or alias):
 // :param entity => 'KL'
-WITH toLower(trim(replace(replace(replace($entity, '-', ' '), '–', ' '), '_', ' '))) AS q
+WITH [w IN split(toLower(replace(replace(replace(trim($entity), '-', ' '), '–', ' '), '_', ' ')), ' ') WHERE w <> '' |
+      CASE WHEN size(w) > 3 AND w ENDS WITH 's' AND NOT right(w, 2) IN ['ss', 'us', 'is'] THEN left(w, size(w) - 1) ELSE w END] AS words
+WITH reduce(s = head(words), w IN tail(words) | s + ' ' + w) AS q
 MATCH (x:Entity)
 WHERE q IN x.keys OR x.id = $entity
 MATCH (e:Entity)-[:SUBTYPE_OF*0..]->(x)
