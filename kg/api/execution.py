@@ -60,7 +60,7 @@ class Limits:
     max_fields: int = 250
     max_cost: int = 50_000
     page_size: int = 100
-    unpaged_list: int = 10  # assumed length of lists without a page argument (tags, claims, …)
+    unpaged_list: int = 5  # assumed length of lists without a page argument (tags, claims, …)
 
 
 def _page_arg(field: FieldNode, variables: dict, limits: Limits, default: int) -> int:
@@ -114,7 +114,8 @@ def cost_rule(limits: Limits, variables: dict | None = None) -> type[ValidationR
                         inner = ftype.of_type if isinstance(ftype, GraphQLNonNull) else ftype
                         child_mult = multiplier
                         named = get_named_type(ftype)
-                        if is_list_type(inner):
+                        in_connection = getattr(parent, "name", "").endswith("Connection")
+                        if is_list_type(inner) and not in_connection:  # a connection's nodes/edges: counted once
                             child_mult *= max(1, _page_arg(sel, variables, limits, limits.unpaged_list))
                         elif named.name.endswith("Connection"):
                             child_mult *= max(1, _page_arg(sel, variables, limits, limits.page_size))

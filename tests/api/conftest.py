@@ -321,3 +321,30 @@ def client_for() -> Iterator:
     yield make
     for c in made:
         c.close()
+
+
+@pytest.fixture(scope="module")
+def seed_clients(request, seed_delta) -> Iterator[dict[str, Client]]:
+    """``{"networkx": client, "neo4j": client}`` over the seed corpus, to compare answers.
+
+    Neo4j is included when its server is there; when KG_REQUIRE_NEO4J=1 (CI) a missing server fails.
+    """
+    from kg.api import create_app
+
+    kinds = ["networkx"]
+    try:
+        request.getfixturevalue("neo4j_uri")
+        kinds.append("neo4j")
+    except pytest.skip.Exception:
+        pass
+    stores, clients = [], {}
+    for kind in kinds:
+        store = open_test_store(kind, request)
+        store.write(seed_delta)
+        stores.append(store)
+        clients[kind] = Client(create_app(store))
+    yield clients
+    for c in clients.values():
+        c.close()
+    for s in stores:
+        s.close()
