@@ -79,6 +79,7 @@ _GENERIC_BEFORE = {"statistical", "probability", "probabilistic", "information",
                    "class", "family", "general", "generalized", "generalised", "arbitrary", "any",
                    "distributional", "variational", "minimum", "minimize", "minimizing", "minimise",
                    "minimising", "consider", "propose"}
+_NOUN_MODIFIER = re.compile(r"^[a-z]{3,}(?:tion|sion|ment|ity)$")
 # a vector-calculus / dynamics sense anywhere in the sentence
 _TRAP = re.compile(
     r"divergence[- ]free|divergence theorem|divergence[- ]measure|vector field|velocity field|"
@@ -141,6 +142,8 @@ def find_divergences(ctx: Context) -> list[Tag]:
             eid = span.id_
             if not _plausible(span, eid):
                 continue
+            if "divergence" in span.text.lower() and _TRAP.search(span.sent.text):
+                continue  # "vector fields whose alpha-divergence is a finite Radon measure"
             tags.add_span(vocab[eid], span, f"vocab:{eid}", variant=_variant(span) if eid == KL else None)
         text = ctx.docs[fld].text
         for m in _LIST.finditer(text):
@@ -148,7 +151,20 @@ def find_divergences(ctx: Context) -> list[Tag]:
         if fld == "abstract":
             _named(ctx, tags, fld, text, vocab)
     _generic(ctx, tags, vocab)
-    return tags.tags()
+    return _drop_bare_parents(tags.tags())
+
+
+_HEAD_WORDS = re.compile(r"(?i)divergence|distance|metric|discrepanc|criterion|transport")
+
+
+def _drop_bare_parents(found: list[Tag]) -> list[Tag]:
+    """Drop a tag whose every mention is a bare name ("Wasserstein") when a more specific
+    divergence of that family is tagged too ("1-Wasserstein distance")."""
+    ids = {t.entity.id for t in found}
+    parents = {p for t in found for p in getattr(t.entity, "parents", ())}
+    return [t for t in found
+            if not (t.entity.id in parents and t.entity.id in ids
+                    and not any(_HEAD_WORDS.search(m) for m in t.mentions))]
 
 
 def _list_items(ctx: Context, tags: TagCollector, fld, m: re.Match, vocab) -> None:
@@ -206,8 +222,12 @@ def _generic(ctx: Context, tags: TagCollector, vocab) -> None:
             if nxt == "of" or tok.text[0].isupper() and sent.is_title:
                 continue
             if nxt in _GENERIC_AFTER or before & _GENERIC_BEFORE:
-                end = tok.idx + len(tok.text)
-                if nxt == "between":
-                    end = toks[i + 1].idx + len(toks[i + 1].text)
-                tags.add_chars(generic, sent.field, tok.idx, tok.idx + len(tok.text), "div:generic")
+                prev = toks[i - 1] if i > 0 else None
+                if prev is not None and prev.is_lower and _NOUN_MODIFIER.search(prev.text) \
+                        and prev.norm_ not in _GENERIC_BEFORE:
+                    # "expected transportation divergence": a named divergence, not the family word
+                    name = f"{prev.text} {tok.text.lower().rstrip('s')}"
+                    tags.add_chars(_dynamic(name), sent.field, prev.idx, tok.idx + len(tok.text), "div:named")
+                else:
+                    tags.add_chars(generic, sent.field, tok.idx, tok.idx + len(tok.text), "div:generic")
                 break

@@ -432,7 +432,8 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
         close = short_span.end
         tail = None
         if close + 1 < len(doc) and doc[close].text == ")" and rules.head_tier(doc[close + 1]) is not None \
-                and doc[close + 1].norm_ not in rules.nonheads and rules.head_tier(name_span[-1]) is None:
+                and doc[close + 1].norm_ not in rules.nonheads and rules.head_tier(name_span[-1]) is None \
+                and name_span[-1].norm_ not in rules.nonheads:
             tail = doc[close + 1]
         if tail is not None:
             full = doc[name_span.start : tail.i + 1]
@@ -580,7 +581,8 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     while m < stop and (_is_cap(doc[m]) or (doc[m].text in ("-", "&", "of", "to", "and") and m > k
                                             and m + 1 < stop and _is_cap(doc[m + 1]))):
         m += 1
-    if m > k and (m - k > 1 or _is_namey(doc[k]) or not doc[k].is_sent_start):
+    alone = m - k == 1 and (m >= stop or not _is_word(doc[m]) or doc[m].text.lower() in _OBJECT_END)
+    if m > k and (m - k > 1 or _is_namey(doc[k]) or (alone and not doc[k].is_sent_start)):
         # "Wasserstein dependency measure": a capitalised word heading a lower-case name
         for last in range(min(stop, m + 3), m, -1):
             c = _clean(rules, doc, k, last)
@@ -619,8 +621,9 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
     """The title's named contribution: the part before ':' / ' -- ' when it is a short name, else the
     title's leading capitalised phrase when it names a method ("Adaptive Data-Free Quantization")."""
     doc = ctx.docs["title"]
-    if not len(doc):
-        return []
+    letters = [c for c in doc.text if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return []  # empty or an all-capitals title: no casing to go by
     cut = next((t.i for t in doc if t.text in (":", "--", "—", "–")
                 or (t.text == "-" and t.whitespace_ and t.i > 0 and doc[t.i - 1].whitespace_)), None)
     out = []
@@ -629,6 +632,7 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
         span = doc[s:cut]
         words = [t for t in span if _is_word(t)]
         if words and len(words) <= 5 and words[0].text.lower() not in _TITLE_STOP and \
+                not (words[0].text.lower().endswith("ing") and len(words) > 1) and fold(span.text) not in rules.vague and \
                 all(_is_cap(t) or t.text.lower() in ("of", "to", "and", "while", "for") for t in words) and \
                 span[-1].norm_ not in rules.nonheads:
             named = (_is_namey(words[0]) and not any(t.text.lower() == "of" for t in span)) or \

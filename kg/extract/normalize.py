@@ -43,12 +43,14 @@ _RULES = re.compile(
             r"(?P<greek>\\(?P<greekname>[A-Za-z]+)(?![A-Za-z])|(?<![A-Za-z])varphi(?![a-z]))",
             # \% \& \_ \$ \#
             r"(?P<escaped>\\[%&_$#{}])",
+            # 64\times 64 with its backslash lost: "64times 64"
+            r"(?P<times>(?<=\d)\\?times\s*(?=\d))",
             # x2014 etc. glued to letters: a lost HTML entity (dashes, quotes, ellipsis)
             r"(?P<entity>(?<=[A-Za-z])x(?P<code>201[0-9a-f]|202[0-6])(?=[A-Za-z ]))",
         ]
     )
 )
-_TRIGGER = re.compile(r"\\|x20[12]|math|varphi|operatorname|boldsymbol|text|emph")
+_TRIGGER = re.compile(r"\\|x20[12]|math|varphi|operatorname|boldsymbol|text|emph|\dtimes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,8 @@ def _replacement(m: re.Match) -> tuple[str, int | None]:
         return m.group(0)[1:], 1  # an unknown \command: just drop the backslash
     if kind == "escaped":
         return m.group(0)[1:], 1
+    if kind == "times":
+        return "×", None
     if kind == "entity":
         return chr(int(m.group("code"), 16)), None
     return m.group(0), 0  # pragma: no cover - every alternative is named

@@ -17,6 +17,7 @@ import spacy
 from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import compile_infix_regex, compile_suffix_regex
 
 VOCAB_KEY = "kg_vocab"
 
@@ -109,6 +110,12 @@ def build_nlp(patterns: list[dict] | None = None) -> Language:
     """
     nlp = spacy.blank("en")
     _install_norm(nlp)
+    # "ImageNet-1K." / "FID." end a sentence: split a final period after capitals (not "U.S.")
+    suffixes = [*nlp.Defaults.suffixes, r"(?<=[A-Z0-9][A-Z])\.", r"(?<=[0-9])\."]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    # a missing space after a sentence end: "1.46 FID.Our code", "tasks.Our"
+    infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z0-9])\.(?=[A-Z][a-z])"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.add_pipe("kg_sentencizer")
     rulers = {}
     for name, attr, overwrite in (("kg_vocab", "NORM", True), ("kg_vocab_cased", "ORTH", False)):

@@ -6,7 +6,8 @@ One JSON object per line::
      "aliases": ["KL divergence", "relative entropy"], "cased": ["KL"],
      "family": "divergence:f-divergence", "parents": ["divergence:f-divergence"]}
 
-Optional flags: ``"context": true`` — the entity counts only in a sentence that talks about data
+Optional flags: ``"match_name": false`` — the display name is not itself a pattern (entities only
+rules produce, such as "L2 distance" inside a list of divergences); ``"context": true`` — the entity counts only in a sentence that talks about data
 (for names that are also words, "MATH", "Kinetics"); ``"gazetteer": "pwc"`` — adapted from the
 Papers with Code list (CC BY-SA 4.0, see data/NOTICE.md): matched, but not written to the graph
 until a paper mentions it.
@@ -130,7 +131,8 @@ def ruler_patterns() -> list[dict]:
     pats: list[dict] = []
     for name in RULER_FILES:
         for row in load_rows(name):
-            for alias in dict.fromkeys([row["name"], *row.get("aliases", ())]):
+            names = [row["name"]] if row.get("match_name", True) and row["name"] not in row.get("cased", ()) else []
+            for alias in dict.fromkeys([*names, *row.get("aliases", ())]):
                 for v in pattern_variants(alias):
                     pats.append({"label": row["kind"], "pattern": v, "id": row["id"]})
             for alias in row.get("cased", ()):
