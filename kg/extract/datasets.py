@@ -38,6 +38,9 @@ _NOT_NAMES = {
     "real", "synthetic", "standard", "public", "popular", "benchmark", "several", "multiple", "various",
     "two", "three", "four", "five", "different", "both", "all", "each", "other", "existing", "proposed",
     "in", "on", "of", "for", "with", "and", "or", "to", "by", "from", "as", "at", "such",
+    # field and model acronyms: "NLP datasets", "GAN benchmarks" are descriptions, not names
+    "nlp", "cv", "rl", "ml", "ai", "qa", "gan", "gans", "llm", "llms", "rgb", "3d", "2d", "nlu", "asr",
+    "mt", "vqa", "ood", "iid", "i.i.d.", "sota",
 }
 _LIST_CUE = re.compile(
     r"\b(?:data ?sets?|benchmarks?|corpora|tasks)\b,?\s*(?:such as|including|like|namely|e\.g\.,?|\(|:)\s*",

@@ -66,7 +66,7 @@ _LIST = re.compile(
     rf"(?P<items>(?:{_ITEM}-?,\s+)+(?:(?:and|or)\s+)?)(?P<last>{_ITEM})-?\s*(?P<head>{_HEAD})\b"
 )
 _NAMED = re.compile(
-    r"(?<![\w-])(?P<name>(?:[A-Z][a-zé'\\]+[- ])*[A-Z][a-zé'\\]+)[- ](?P<head>[Dd]ivergences?|[Dd]iscrepanc(?:y|ies)|Distances?)\b"
+    r"(?<![\w\-\u2010-\u2015])(?P<name>(?:[A-Z][a-zé'\\]+[- ])*[A-Z][a-zé'\\]+)[- ](?P<head>[Dd]ivergences?|[Dd]iscrepanc(?:y|ies)|Distances?)\b"
 )
 _NAMED_SKIP = {"The", "This", "These", "Our", "A", "An", "We", "In", "Such", "Each", "Any", "Both",
                "New", "Novel", "Proposed", "Statistical", "Generalized", "Unified", "Diffusion",
@@ -79,6 +79,7 @@ _GENERIC_BEFORE = {"statistical", "probability", "probabilistic", "information",
                    "class", "family", "general", "generalized", "generalised", "arbitrary", "any",
                    "distributional", "variational", "minimum", "minimize", "minimizing", "minimise",
                    "minimising", "consider", "propose"}
+_DISTRIBUTIONAL = re.compile(r"(?i)distribution|measure|probabilit|densit|sampl|converge|posterior|law")
 _NOUN_MODIFIER = re.compile(r"^[a-z]{3,}(?:tion|sion|ment|ity)$")
 # a vector-calculus / dynamics sense anywhere in the sentence
 _TRAP = re.compile(
@@ -123,6 +124,9 @@ def _plausible(span: Span, eid: str) -> bool:
         nxt = span.doc[span.end + 1].norm_
         if nxt in _NOT_AFTER.get(eid, ()) or nxt == "free":
             return False
+    if eid == "divergence:total-variation" and not _HEAD_WORDS.search(span.text) \
+            and not _DISTRIBUTIONAL.search(span.sent.text):
+        return False  # bare "total variation" of a function or a graph
     # an alias glued into an identifier or URL ("github.com/x/WassersteinMetric")
     if any(("/" in t.text or "." in t.text[1:-1]) and not t.like_num for t in span):
         return False
@@ -193,7 +197,7 @@ def _named(ctx: Context, tags: TagCollector, fld, text: str, vocab) -> None:
         sent = ctx.sentence_at(fld, start)
         if sent.span.start_char == start:  # a capital at sentence start proves nothing
             continue
-        if any(start <= e.start_char < m.end() for e in ctx.docs[fld].spans[VOCAB_KEY]):
+        if any(e.start_char < m.end() and start < e.end_char for e in ctx.docs[fld].spans[VOCAB_KEY]):
             continue  # already a vocabulary divergence
         head = m.group("head")
         name = text[start:m.start("head")].strip() + " " + head.rstrip("s").replace("ie", "y") \

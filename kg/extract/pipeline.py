@@ -111,7 +111,7 @@ def build_nlp(patterns: list[dict] | None = None) -> Language:
     nlp = spacy.blank("en")
     _install_norm(nlp)
     # "ImageNet-1K." / "FID." end a sentence: split a final period after capitals (not "U.S.")
-    suffixes = [*nlp.Defaults.suffixes, r"(?<=[A-Z0-9][A-Z])\.", r"(?<=[0-9])\."]
+    suffixes = [*nlp.Defaults.suffixes, r"(?<=[^.\s][A-Z])\.", r"(?<=[0-9])\."]
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     # a missing space after a sentence end: "1.46 FID.Our code", "tasks.Our"
     infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z0-9])\.(?=[A-Z][a-z])"]
