@@ -71,6 +71,10 @@ def translate(exc: Exception, uri: str) -> Exception:
     return StoreError(f"Neo4j error: {_first_line(exc)}")
 
 
+#: URI schemes of the Bolt protocol: single server, routing (cluster/Aura), with TLS variants.
+SCHEMES: tuple[str, ...] = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
 class Neo4jStore:
     """A graph store on a Neo4j 5 server.
 
@@ -109,6 +113,12 @@ class Neo4jStore:
         self.batch_size = batch_size
         self.last_query: tuple[str, dict[str, Any]] | None = None
         self._driver = None
+        scheme = uri.split("://", 1)[0] if "://" in uri else ""
+        if scheme not in SCHEMES:
+            raise StoreUnavailable(
+                f"cannot use the Neo4j URI {uri!r}: it must start with one of "
+                + ", ".join(f"{s}://" for s in SCHEMES)
+            )
         with self._errors():
             self._driver = neo4j.GraphDatabase.driver(
                 uri,

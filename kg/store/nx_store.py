@@ -99,7 +99,7 @@ class NetworkXStore:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             g = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges", name="_key")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StoreError(f"cannot read the graph file {self.path}: {exc}") from None
         if g.graph.get("kg_format") != FORMAT:
             raise StoreError(

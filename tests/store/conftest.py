@@ -21,3 +21,4 @@ def load_graphdata():
 gd = load_graphdata()
 empty_store = gd.empty_store
 store = gd.store
+neo4j_store = gd.neo4j_store

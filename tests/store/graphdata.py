@@ -197,3 +197,11 @@ def store(empty_store):
     """A fresh store of each kind holding the fixture graph."""
     empty_store.write(delta())
     return empty_store
+
+
+@pytest.fixture
+def neo4j_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
+    """A fresh, empty Neo4j store (schema created) for Neo4j-only tests."""
+    store = open_fresh("neo4j", request, tmp_path)
+    yield store
+    store.close()

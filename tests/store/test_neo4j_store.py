@@ -1,0 +1,139 @@
+"""What only the Neo4j store does: connection errors as one clear line, the three URI schemes,
+idempotent schema, one transaction per batch (a failing batch leaves nothing half-written), and
+open_store choosing the store from settings."""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import pytest
+
+from kg.errors import StoreError, StoreUnavailable
+from kg.models import GraphDelta
+from kg.store import cypher as Q
+from kg.store import open_store
+from kg.store.neo4j_store import Neo4jStore, translate
+from kg.store.nx_store import NetworkXStore
+
+gd = sys.modules["kg_tests_graphdata"]  # loaded by tests/store/conftest.py
+
+
+def closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("scheme", ["bolt", "neo4j", "neo4j+s", "bolt+ssc"])
+def test_neo4j_store_unreachable_is_one_line(scheme):
+    uri = f"{scheme}://127.0.0.1:{closed_port()}"
+    with pytest.raises(StoreUnavailable) as info:
+        Neo4jStore(uri, None, "neo4j", connection_timeout=3)
+    message = str(info.value)
+    assert message.startswith("[E401] Neo4j at " + uri + " is unreachable")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:7474", "bolt://", "nonsense"])
+def test_neo4j_store_bad_uri_is_one_line(uri):
+    with pytest.raises(StoreUnavailable) as info:
+        Neo4jStore(uri, None, "neo4j", connection_timeout=3)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        ("AuthError", "refused the credentials"),
+        ("ServiceUnavailable", "is unreachable"),
+        ("ConfigurationError", "cannot use the Neo4j URI"),
+    ],
+)
+def test_neo4j_store_translates_driver_errors(exc, expected):
+    from neo4j import exceptions
+
+    error = translate(getattr(exceptions, exc)("first line\nsecond line"), "bolt://db:7687")
+    assert isinstance(error, StoreUnavailable)
+    assert expected in str(error) and "second line" not in str(error)
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_server_errors_are_one_line_store_errors(neo4j_store):
+    with pytest.raises(StoreError) as info:
+        neo4j_store._read("RETURN nonsense(")
+    assert type(info.value) is StoreError
+    assert str(info.value).startswith("[E400] Neo4j error: ") and "\n" not in str(info.value)
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("scheme", ["bolt", "neo4j"])
+def test_neo4j_store_accepts_schemes(neo4j_uri, scheme):
+    uri = scheme + neo4j_uri[neo4j_uri.index("://"):]
+    with Neo4jStore(uri, None, "neo4j") as store:
+        store.clear()
+        store.write(gd.delta())
+        assert store.stats().papers == 5
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_schema_is_idempotent(neo4j_store, neo4j_uri):
+    neo4j_store.ensure_schema()
+    with Neo4jStore(neo4j_uri, None, "neo4j"):
+        pass
+    records = neo4j_store._read("SHOW INDEXES YIELD name RETURN collect(name) AS names")
+    names = set(records[0]["names"])
+    assert {"paper_id", "entity_id", "claim_id", "entity_key", "entity_names", "paper_text"} <= names
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_failed_batch_leaves_nothing_half_written(neo4j_store, monkeypatch):
+    real_plan = Q.write_plan
+
+    def failing_plan(batch):
+        plan = real_plan(batch)
+        if any(x.paper.id == "p3" for x in batch.extractions):
+            plan.insert(len(plan) - 1, ("UNWIND [0] AS x RETURN 1 / x", {}))  # a real server error
+        return plan
+
+    monkeypatch.setattr(Q, "write_plan", failing_plan)
+    neo4j_store.batch_size = 2
+    with pytest.raises(StoreError) as info:
+        neo4j_store.write(gd.delta())
+    assert "\n" not in str(info.value)
+    monkeypatch.undo()
+    # batch 1 (p1, p2) committed whole; batch 2 (p3, p4) rolled back whole; batch 3 never ran
+    assert set(neo4j_store.paper_versions(["p1", "p2", "p3", "p4", "p5"])) == {"p1", "p2"}
+    assert neo4j_store.claims(paper_ids=["p3", "p4"]) == []
+    assert neo4j_store.papers(["p1", "p2"]) == {x.paper.id: x for x in gd.extractions()[:2]}
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_last_query_is_exposed(neo4j_store):
+    neo4j_store.lookup("KL", "divergence")
+    assert neo4j_store.last_query == (Q.LOOKUP, {"key": "kl", "kind": "divergence"})
+
+
+def test_open_store_defaults_to_networkx(tmp_path, monkeypatch):
+    monkeypatch.delenv("KG_STORE", raising=False)
+    store = open_store(graph_path=tmp_path / "g.json", neo4j_uri=None)
+    assert isinstance(store, NetworkXStore) and store.path == tmp_path / "g.json"
+
+
+def test_open_store_neo4j_unreachable(monkeypatch):
+    monkeypatch.setenv("KG_STORE", "neo4j")
+    monkeypatch.setenv("NEO4J_URI", f"bolt://127.0.0.1:{closed_port()}")
+    with pytest.raises(StoreUnavailable):
+        open_store()
+
+
+@pytest.mark.neo4j
+def test_open_store_neo4j_from_environment(neo4j_uri, monkeypatch):
+    monkeypatch.setenv("KG_STORE", "neo4j")
+    monkeypatch.setenv("NEO4J_URI", neo4j_uri)
+    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
+    with open_store() as store:
+        assert isinstance(store, Neo4jStore) and store.uri == neo4j_uri
+        store.write(GraphDelta(entities=(gd.GAN,)))
+        assert [e.id for e in store.lookup("GANs")] == ["method:gan"]
