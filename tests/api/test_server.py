@@ -1,0 +1,127 @@
+"""The HTTP server: health check, GraphiQL page and its local assets, read-only store view, and
+`kg serve` as a real uvicorn process answering real HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from kg.api.server import ReadOnlyStore
+from kg.cli import app as cli_app
+
+
+def test_server_healthz_reports_the_store(client, api_store):
+    response = client.request("GET", "/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["store"] == api_store.name and body["papers"] == 4
+
+
+def test_server_graphiql_page_loads_only_local_assets(nx_client):
+    page = nx_client.request("GET", "/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources, "no assets referenced"
+    external = [s for s in sources if s.startswith(("http:", "https:", "//"))]
+    assert not external, f"GraphiQL page loads from the network: {external}"
+    for src in sources:
+        if src.startswith("/static/"):
+            asset = nx_client.request("GET", src)
+            assert asset.status_code == 200 and len(asset.content) > 1000, src
+
+
+def test_server_root_redirects_to_graphql(nx_client):
+    response = nx_client.request("GET", "/", follow_redirects=False)
+    assert response.status_code in (302, 307) and response.headers["location"].endswith("/graphql")
+
+
+@pytest.mark.parametrize("method", ["write", "clear", "close", "flush", "_store_secret"])
+def test_server_store_view_is_read_only(nx_store, method):
+    view = ReadOnlyStore(nx_store)
+    with pytest.raises(AttributeError, match="read-only"):
+        getattr(view, method)
+    assert view.stats().papers == 4  # reads pass through
+
+
+def test_server_rejects_other_methods_and_bad_json(nx_client):
+    assert nx_client.request("PUT", "/graphql").status_code == 405
+    bad = nx_client.request("POST", "/graphql", content=b"{not json", headers={"content-type": "application/json"})
+    assert bad.status_code == 400
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served_graph(tmp_path_factory, handmade_delta) -> Path:
+    from kg.store.nx_store import NetworkXStore
+
+    path = tmp_path_factory.mktemp("served") / "graph.json"
+    with NetworkXStore(path) as store:
+        store.write(handmade_delta)
+    return path
+
+
+def start_kg_serve(graph: Path, port: int) -> subprocess.Popen:
+    """``kg serve`` in a subprocess on ``port``; returns once /healthz answers (or fails)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg", "serve", "--graph", str(graph), "--port", str(port), "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "KG_STORE": "networkx"},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"kg serve exited: {proc.stderr.read()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise AssertionError("kg serve did not become ready in 30 s")
+
+
+def test_server_kg_serve_answers_real_http(served_graph):
+    port = _free_port()
+    proc = start_kg_serve(served_graph, port)
+    try:
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": '{ papers(where: {divergence: {name: "KL"}}) { id } }'},
+            timeout=10,
+        )
+        assert response.status_code == 200
+        assert [p["id"] for p in response.json()["data"]["papers"]] == ["h2", "h4"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_server_kg_serve_unreachable_neo4j_is_one_line():
+    port = _free_port()  # nothing listens there
+    result = CliRunner().invoke(cli_app, ["serve", "--store", "neo4j", "--uri", f"bolt://127.0.0.1:{port}"])
+    assert result.exit_code == 3
+    assert "Traceback" not in result.output
+    assert "[E401]" in result.output
+
+
+def test_server_kg_serve_help():
+    result = CliRunner().invoke(cli_app, ["serve", "--help"])
+    assert result.exit_code == 0
+    for flag in ("--host", "--port", "--store", "--graph"):
+        assert flag in result.output
