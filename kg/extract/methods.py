@@ -277,6 +277,8 @@ def _display(span: Span) -> str:
         i += 1
     words = [t.text + t.whitespace_ for t in out]
     last = out[-1]
+    if any(t.text.lower() == "of" for t in out):
+        return "".join(words).strip()  # "kernel method of moments": the head is not the last word
     base = last.text
     if base.isalpha() and not _is_namey(last) and len(base) > 3 and base.endswith("s") \
             and not base.endswith(("ss", "us", "is")):
@@ -394,7 +396,8 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc) -> list[_Cand]:
             first = doc[k]
             if not _is_namey(first):
                 parts = [doc[x] for x in range(k, j) if _is_word(doc[x])]
-                if any(p.norm_ in rules.generic or p.is_stop or p.like_num for p in parts):
+                if (k == j - 1 and (first.is_stop or first.like_num)) or \
+                        all(p.norm_ in rules.generic or p.is_stop or p.like_num for p in parts):
                     break
                 low = doc[j - 1].text.lower()
                 if k == j - 1 and (low.endswith("ing") or (low != doc[j - 1].norm_ and low.endswith("s"))):
@@ -417,7 +420,7 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
     """Acronym definitions whose long form is a method, and every use of the short form.
     Returns the candidates and ``short → name`` of the accepted definitions."""
     out = []
-    defined: dict[str, tuple[str | None, str]] = {}
+    defined: dict[str, tuple[str | None, str, str | None]] = {}
     for a in ctx.acronym_defs:
         doc = ctx.docs[a.field]
         long_span = doc.char_span(a.long_start, a.long_end, alignment_mode="expand")
@@ -453,7 +456,7 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
                     _titleish(name_span) and prop and name_span[-1].norm_ not in rules.nonheads):
                 continue
         prop = _in_proposal(proposing, a.field, full.start)
-        defined[a.short] = (ent_id, name)
+        defined[a.short] = (ent_id, name, tail.norm_ if tail is not None else None)
         out.append(_Cand(a.field, full.start, full.end, full.start_char, full.end_char, ent_id,
                          name, "method.acronym", prop))
         out.append(_Cand(a.field, short_span.start, short_span.end, short_span.start_char,
@@ -467,15 +470,16 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
             for tok in doc:
                 key = tok.text if tok.text in defined else tok.text[:-1] if tok.text.endswith("s") else None
                 if key in defined:
-                    ent_id, name = defined[key]
+                    ent_id, name, tail_norm = defined[key]
                     end = tok.i + 1
-                    nxt = doc[end] if end < len(doc) else None
-                    if nxt is not None and fold(f"{key} {nxt.text}") in _short_tails(out, key):
+                    if tail_norm is not None and end < len(doc) and doc[end].norm_ == tail_norm:
                         end += 1
                     span = doc[tok.i : end]
                     out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, ent_id, name,
                                      "method.acronym"))
-    return out, {k: v[1] for k, v in defined.items()}
+    short_names = {k: v[1] for k, v in defined.items()}
+    short_names.update({f"{k} {v[2]}": v[1] for k, v in defined.items() if v[2]})
+    return out, short_names
 
 
 def _singular_tail(name: str) -> str:
@@ -483,11 +487,6 @@ def _singular_tail(name: str) -> str:
     if last.islower() and len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
         last = last[:-3] + "y" if last.endswith("ies") else last[:-2] if last.endswith("sses") else last[:-1]
     return f"{head} {last}".strip()
-
-
-def _short_tails(cands: list[_Cand], short: str) -> set[str]:
-    """Folded "SHORT head" forms defined by a "(SHORT) head" acronym ("ldr loss")."""
-    return {fold(f"{short} {c.name.rsplit(' ', 1)[-1]}") for c in cands if c.rule == "method.acronym"}
 
 
 def _proposals(ctx: Context) -> dict[str, list[tuple[int, int]]]:
@@ -546,17 +545,22 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict) -> list[_Can
     starts = [(s, e, "method.propose") for s, e in proposing["abstract"]]
     for tok in doc:
         low = tok.text.lower()
-        if low in _NAMING_PARTICIPLES or (_verb_lemma(low) in _NAMING_VERBS and tok.i > 0
-                                           and doc[tok.i - 1].text.lower() == "we"):
+        so_called = tok.i > 1 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].text.lower() == "so"
+        if (low in _NAMING_PARTICIPLES and not so_called) or (
+                _verb_lemma(low) in _NAMING_VERBS and tok.i > 0 and doc[tok.i - 1].text.lower() == "we"):
             _, sent_end = _sent_bounds(doc, tok.i)
             starts.append((tok.i + 1, min(sent_end, tok.i + 10), "method.called"))
+    for tok in doc:
+        if tok.text.lower() == "our":
+            _, sent_end = _sent_bounds(doc, tok.i)
+            starts.append((tok.i + 1, min(sent_end, tok.i + 8), "method.our"))
     for s, e, rule in starts:
         cand = _name_at(rules, doc, s, e)
         if cand is None:
             continue
         a, b = cand
         span = doc[a:b]
-        prop = rule == "method.propose" or _sentence_is_ours(doc, s)
+        prop = rule in ("method.propose", "method.our") or _sentence_is_ours(doc, s)
         out.append(_Cand("abstract", a, b, span.start_char, span.end_char, rules.lookup(span.text),
                          _display(span), rule, prop))
     return out
@@ -761,7 +765,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         g["proposed"] = g["proposed"] or c.proposed or (c.fld, c.start) in marks \
             or fold(c.name) in title_names
         g["mentions"].setdefault(ev.surface, None)
-        g["evidence"].setdefault((ev.field, ev.start, ev.end), ev)
+        g["evidence"].setdefault((ev.field, ev.start, ev.end, ev.rule), ev)
     tags = []
     for ent_id in sorted(groups):
         g = groups[ent_id]

@@ -1,0 +1,293 @@
+"""Methods rules (kg/extract/methods.py) on the real spaCy pipeline: one parametrized test per rule family,
+the role, the divergence exclusion, evidence round-trips, and the dev-gold bars for methods."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kg.errors import VocabularyError
+from kg.eval import evaluate
+from kg.extract import contexts, extract
+from kg.extract.methods import MethodRules, find_methods, method_entities
+from kg.extract.rules import run_rules
+from kg.models import Paper
+
+
+def _methods(abstract: str, title: str = "A study", *, with_exclude: bool = True):
+    """Tags of one paper; divergence/dataset tags of the real rules are passed as ``exclude``."""
+    paper = Paper(id="t", title=title, abstract=abstract)
+    ctx = next(contexts([paper]))
+    exclude = []
+    if with_exclude:
+        x = run_rules(ctx)
+        exclude = [*x.divergences, *x.datasets]
+    return {t.entity.id: t for t in find_methods(ctx, exclude)}, paper
+
+
+@pytest.mark.parametrize(
+    "abstract, entity_id, mention",
+    [
+        ("We train the network with SGD and a cosine schedule.", "method:stochastic-gradient-descent", "SGD"),
+        ("Normalizing Flows are exact-likelihood models.", "method:normalizing-flow", "Normalizing Flows"),
+        ("This is a special case of the Schr\\\"odinger bridge problem.", "method:schrodinger-bridge",
+         'Schr\\"odinger bridge'),
+        ("We study mixtures of experts at scale.", "method:mixture-of-expert", "mixtures of experts"),
+        ("We fit it with weighted least-squares.", "method:weighted-least-square", "weighted least-squares"),
+        ("We apply classifier-free guidance at sampling time.", "method:classifier-free-guidance",
+         "classifier-free guidance"),
+        ("Samples are drawn with Langevin Monte Carlo.", "method:langevin-monte-carlo", "Langevin Monte Carlo"),
+    ],
+)
+def test_methods_vocab_alias(abstract, entity_id, mention):
+    tags, _ = _methods(abstract)
+    assert entity_id in tags, sorted(tags)
+    assert mention in tags[entity_id].mentions
+    assert tags[entity_id].role == "used"
+    assert f"method.vocab:{entity_id}" in {e.rule for e in tags[entity_id].evidence}
+
+
+@pytest.mark.parametrize(
+    "abstract, absent",
+    [
+        ("We use sgd as a variable name.", "method:stochastic-gradient-descent"),  # cased acronym
+        ("Adam and Eve were the first humans, said adam.", None),  # English word reading is fine for Adam
+        ("The convolution of two densities is a density.", "method:convolution"),  # pruned generic word
+        ("We pay attention to the details.", "method:attention"),
+    ],
+)
+def test_methods_vocab_cased_and_pruned(abstract, absent):
+    tags, _ = _methods(abstract)
+    if absent is None:
+        assert "method:adam" in tags and tags["method:adam"].mentions == ("Adam",)
+    else:
+        assert absent not in tags
+
+
+def test_methods_acronym_scoped_to_paper():
+    # the paper's own definition wins over the vocabulary's reading of "GMM"
+    tags, _ = _methods("We fit a Gaussian mixture model (GMM) to the data. The GMM has five components.")
+    assert "method:generalized-method-of-moment" not in tags
+    gmm = tags["method:gaussian-mixture-model"]
+    assert set(gmm.mentions) >= {"Gaussian mixture model", "GMM"}
+    # and with the other definition, the same acronym is the other method
+    tags, _ = _methods("We revisit the generalized method of moments (GMM). GMM is consistent.")
+    assert "method:gaussian-mixture-model" not in tags
+    assert set(tags["method:generalized-method-of-moment"].mentions) >= {"GMM"}
+    assert len(tags["method:generalized-method-of-moment"].evidence) >= 3
+
+
+@pytest.mark.parametrize(
+    "abstract, name, mentions, role",
+    [
+        ("This is achieved by an estimator which we term the kernel method of moments (KMM). "
+         "KMM is first-order optimal.", "kernel method of moments", {"kernel method of moments", "KMM"},
+         "proposed"),
+        ("Prior work relies on an implicit sampling network (ISN). The ISN is slow.",
+         "implicit sampling network", {"implicit sampling network", "ISN"}, "used"),
+        ("We propose label-distributionally robust (LDR) losses. LDR losses are consistent.",
+         "label-distributionally robust loss", {"label-distributionally robust (LDR) losses", "LDR losses"},
+         "proposed"),
+    ],
+)
+def test_methods_acronym_definition(abstract, name, mentions, role):
+    tags, _ = _methods(abstract)
+    by_name = {t.entity.name: t for t in tags.values()}
+    assert name in by_name, sorted(by_name)
+    tag = by_name[name]
+    assert mentions <= set(tag.mentions)
+    assert tag.role == role
+    assert any(e.rule == "method.acronym" for e in tag.evidence)
+
+
+@pytest.mark.parametrize(
+    "abstract, name, rule",
+    [
+        ("In particular, we propose the so-called log-variance loss, which is stable.", "log-variance loss",
+         "method.propose"),
+        ("To this end, we introduce Prospect, a distributionally robust algorithm.", "Prospect", "method.propose"),
+        ("We design a new sampler called Entropy-MCMC that explores flat basins.", "Entropy-MCMC",
+         "method.called"),
+        ("We lift this limitation by proposing non-exchangeable conformal risk control, which is valid.",
+         "non-exchangeable conformal risk control", "method.propose"),
+    ],
+)
+def test_methods_propose_and_called(abstract, name, rule):
+    tags, _ = _methods(abstract)
+    by_name = {t.entity.name: t for t in tags.values()}
+    assert name in by_name, sorted(by_name)
+    assert by_name[name].role == "proposed"
+    assert rule in {e.rule for e in by_name[name].evidence}
+
+
+@pytest.mark.parametrize(
+    "abstract, name",
+    [
+        ("Experiments show that our federated conformal prediction method is valid.",
+         "federated conformal prediction"),
+        ("We show that our proposed sequential sampler converges.", "sequential sampler"),
+    ],
+)
+def test_methods_our_names_a_proposal(abstract, name):
+    tags, _ = _methods(abstract)
+    by_name = {t.entity.name: t for t in tags.values()}
+    assert name in by_name, sorted(by_name)
+    assert by_name[name].role == "proposed"
+    assert "method.our" in {e.rule for e in by_name[name].evidence}
+
+
+@pytest.mark.parametrize(
+    "title, abstract, name",
+    [
+        ("Uni-Instruct: One-step Diffusion Model through Unified Diffusion Divergence Instruction",
+         "We unify distillation approaches inside one framework.", "Uni-Instruct"),
+        ("ConjNorm: Tractable Density Estimation for Out-of-Distribution Detection",
+         "Detecting outliers matters.", "ConjNorm"),
+        ("The Monge Gap: A Regularizer to Learn All Transport Maps",
+         "We introduce a regularizer, the Monge gap of a map.", "Monge Gap"),
+        ("Adaptive Data-Free Quantization", "Quantization without data is hard.", "Adaptive Data-Free Quantization"),
+    ],
+)
+def test_methods_title_contribution(title, abstract, name):
+    tags, _ = _methods(abstract, title)
+    by_name = {t.entity.name: t for t in tags.values()}
+    assert name in by_name, sorted(by_name)
+    assert by_name[name].role == "proposed"
+    assert any(e.rule == "method.title" and e.field == "title" for e in by_name[name].evidence)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Towards the Fundamental Limits of Knowledge Transfer over Finite Domains",
+        "Why does Throwing Away Data Improve Worst-Group Error?",
+        "On the hardness of learning under symmetries",
+        "Online Learning: Random Averages, Combinatorial Parameters, and Learnability",
+    ],
+)
+def test_methods_title_without_contribution(title):
+    tags, _ = _methods("We study the problem.", title)
+    assert not any(e.rule == "method.title" for t in tags.values() for e in t.evidence), sorted(tags)
+
+
+@pytest.mark.parametrize(
+    "abstract, name, head",
+    [
+        ("Minimizing the squared error logit loss gives an unbiased student.", "squared error logit loss", "loss"),
+        ("We use the straight-through gradient trick here.", "straight-through gradient trick", "trick"),
+        ("It relies on group sparsity regularizers for pruning.", "group sparsity regularizer", "regularizer"),
+    ],
+)
+def test_methods_head_noun(abstract, name, head):
+    tags, _ = _methods(abstract)
+    by_name = {t.entity.name: t for t in tags.values()}
+    assert name in by_name, sorted(by_name)
+    assert f"method.head:{head}" in {e.rule for e in by_name[name].evidence}
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We propose a novel framework and a new method.",
+        "Deep learning and machine learning algorithms rely on neural networks.",
+        "These losses can be optimized by gradient-based algorithms.",
+        "The expected loss and the unbounded losses are compared.",
+        "Our approach is a simple, efficient algorithm.",
+        "Reinforcement learning agents learn from rewards.",
+    ],
+)
+def test_methods_vague_words_excluded(abstract):
+    tags, _ = _methods(abstract)
+    assert tags == {}, sorted(tags)
+
+
+@pytest.mark.parametrize(
+    "abstract, present, absent",
+    [
+        ("We minimize the maximum mean discrepancy (MMD) between samples.", None, "maximum mean discrepancy"),
+        ("We minimize the reverse Kullback-Leibler divergence.", None, "Kullback-Leibler divergence"),
+        ("We train a Wasserstein GAN with gradient penalty.", "method:wasserstein-gan", None),
+    ],
+)
+def test_methods_divergence_exclusion(abstract, present, absent):
+    tags, _ = _methods(abstract)
+    names = {fold_name for t in tags.values() for fold_name in (t.entity.name.lower(), *map(str.lower, t.mentions))}
+    if present:
+        assert present in tags
+    if absent:
+        assert absent.lower() not in names, names
+
+
+@pytest.mark.parametrize(
+    "abstract, name, role",
+    [
+        ("We sample with diffusion models trained on images.", "diffusion models", "used"),
+        ("Our Rectified Straight Through Estimator (ReSTE) is stable.", "Rectified Straight Through Estimator",
+         "proposed"),
+        ("We compare against DropConnect, a regularizer.", "DropConnect", "used"),
+        ("Prior work used the kernel density estimator of Parzen.", "kernel density estimator", "used"),
+    ],
+)
+def test_methods_role(abstract, name, role):
+    tags, _ = _methods(abstract)
+    by_name = {t.entity.name: t for t in tags.values()}
+    assert name in by_name, sorted(by_name)
+    assert by_name[name].role == role
+
+
+def test_methods_rule_found_ids_are_shared_across_papers():
+    a, _ = _methods("We propose the log-variance loss.")
+    b, _ = _methods("Prior work used log-variance losses for sampling.")
+    assert "method:log-variance-loss" in a and "method:log-variance-loss" in b
+
+
+def test_methods_evidence_round_trips(seed_jsonl):
+    papers = [Paper(**{k: v for k, v in json.loads(line).items() if k in ("id", "title", "abstract")})
+              for line in seed_jsonl.read_text(encoding="utf-8").splitlines()[:60]]
+    n = 0
+    for x in extract(papers):
+        for tag in x.methods:
+            assert tag.role in ("proposed", "used")
+            assert set(tag.mentions) == {e.surface for e in tag.evidence}
+            for ev in tag.evidence:
+                text = x.paper.title if ev.field == "title" else x.paper.abstract
+                assert text[ev.start : ev.end] == ev.surface
+                assert ev.rule.startswith("method.")
+                n += 1
+    assert n > 100
+
+
+def test_methods_deterministic(seed_jsonl):
+    papers = [Paper(**{k: v for k, v in json.loads(line).items() if k in ("id", "title", "abstract")})
+              for line in seed_jsonl.read_text(encoding="utf-8").splitlines()[:30]]
+    first = [[t.model_dump() for t in x.methods] for x in extract(papers)]
+    second = [[t.model_dump() for t in x.methods] for x in extract(papers)]
+    assert first == second
+
+
+def test_methods_dev_gold_bars(seed_jsonl, gold_dev):
+    papers = [Paper(**{k: v for k, v in json.loads(line).items() if k in ("id", "title", "abstract")})
+              for line in seed_jsonl.read_text(encoding="utf-8").splitlines()]
+    report = evaluate(gold_dev, extract(papers))
+    assert report.kinds["methods"].f1 >= 0.65, report.kinds["methods"]
+    assert report.role_accuracy is not None and report.role_accuracy >= 0.85, report.role_accuracy
+
+
+def test_methods_vocabulary_entities_are_valid():
+    ents = method_entities()
+    assert len(ents) > 500
+    assert len({e.id for e in ents}) == len(ents)
+    assert all(e.id.startswith("method:") and e.kind == "method" for e in ents)
+
+
+@pytest.mark.parametrize("broken", ['{"id": "method:x"', '{"name": "no id"}'])
+def test_methods_malformed_vocabulary_raises(tmp_path, broken):
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "data" / "vocab"
+    for f in src.glob("method_*.txt"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "methods.jsonl").write_text(broken + "\n", encoding="utf-8")
+    with pytest.raises(VocabularyError):
+        MethodRules(tmp_path)
