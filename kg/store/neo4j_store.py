@@ -48,27 +48,30 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     neo4j = None  # type: ignore[assignment]
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "message", None) or exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    """The driver's message on one line (lines joined, spaces collapsed, at most ``limit`` chars)."""
+    text = " ".join(str(getattr(exc, "message", None) or exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def translate(exc: Exception, uri: str) -> Exception:
     """The kg error for a driver exception: one line, no driver internals.
 
-    Unreachable server / bad address → StoreUnavailable; refused credentials → StoreUnavailable;
-    anything else the server or driver reports → StoreError.
+    Unreachable server / bad address → StoreUnavailable; refused credentials (wrong password,
+    expired or forbidden) → StoreUnavailable; anything else the server or driver reports → StoreError.
     """
-    if isinstance(exc, nx_exc.AuthError):
+    if isinstance(exc, nx_exc.AuthError) or str(getattr(exc, "code", "")).startswith(
+        "Neo.ClientError.Security."
+    ):
         return StoreUnavailable(
             f"Neo4j at {uri} refused the credentials (check NEO4J_USERNAME / NEO4J_PASSWORD): "
-            f"{_first_line(exc)}"
+            f"{_one_line(exc)}"
         )
     if isinstance(exc, (nx_exc.ServiceUnavailable, nx_exc.SessionExpired, OSError)):
-        return StoreUnavailable(f"Neo4j at {uri} is unreachable: {_first_line(exc)}")
+        return StoreUnavailable(f"Neo4j at {uri} is unreachable: {_one_line(exc)}")
     if isinstance(exc, (nx_exc.ConfigurationError, ValueError)):
-        return StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_first_line(exc)}")
-    return StoreError(f"Neo4j error: {_first_line(exc)}")
+        return StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_one_line(exc)}")
+    return StoreError(f"Neo4j error: {_one_line(exc)}")
 
 
 #: URI schemes of the Bolt protocol: single server, routing (cluster/Aura), with TLS variants.

@@ -56,7 +56,7 @@ def test_neo4j_store_translates_driver_errors(exc, expected):
 
     error = translate(getattr(exceptions, exc)("first line\nsecond line"), "bolt://db:7687")
     assert isinstance(error, StoreUnavailable)
-    assert expected in str(error) and "second line" not in str(error)
+    assert expected in str(error) and "\n" not in str(error)
 
 
 @pytest.mark.neo4j
