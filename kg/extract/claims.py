@@ -30,7 +30,7 @@ _CONTRIB_VERB = re.compile(
     r"generali[sz]|extend|unif|resolv|solv|provid|offer|construct|build|bridg|answer|settl|"
     r"analy[sz]|quantif|verif|validat|confirm|observ|discover|illustrat|compar|evaluat|report|"
     r"argu|conjectur|leverag|exploit|apply|lift|overcom|refin|bound|guarantee|certif|establish|"
-    r"frame|cast|view|call|term|name|dub|highlight|suggest|explain|draw|connect|relat|link|train|"
+    r"stud(?:y|ies)|investigat|examin|explor|frame|cast|view|call|term|name|dub|highlight|suggest|explain|draw|connect|relat|link|train|"
     r"benchmark|test|measure|estimat|comput|learn|use|adopt|exploit|combin|enabl|allow|make)\w*",
     _I,
 )
@@ -47,7 +47,18 @@ _BACKGROUND_START = re.compile(
     r"traditional(?:ly)?|conventional(?:ly)?|classical(?:ly)?|currently|nowadays|in recent years|"
     r"over the (?:past|last)|many|most|several|some|a (?:long|large|growing) (?:line|body|number)|"
     r"it is (?:well[- ])?known|it has been|there (?:is|are|has|have)|one of|as a result|unfortunately|"
-    r"these|such|this (?:problem|issue|limitation|approach|setting|phenomenon|task)|motivated)\b",
+    r"(?:these|such) (?:methods|approaches|models|works|techniques|algorithms|problems)|"
+    r"this (?:problem|issue|limitation|approach|setting|phenomenon|task)|motivated)\b",
+    _I,
+)
+_VALIDATE = re.compile(r"\b(?:validat|verif|demonstrat|show|outperform|experiment)\w*", _I)
+# a sentence that continues the authors' contribution ("This yields ...", "Our method ...")
+_ANAPHOR = re.compile(
+    r"^\s*(?:(?:moreover|furthermore|finally|in addition|additionally|specifically|in particular|"
+    r"importantly|notably|crucially|consequently|as a (?:result|consequence|byproduct)|thus|hence|"
+    r"therefore|empirically|theoretically|experimentally|numerically|overall|together|altogether),?\s+)?"
+    r"(?:this|our|these (?:results|findings|bounds|observations|guarantees|insights|experiments)|"
+    r"the (?:proposed|resulting|new|presented|obtained|derived)|it|they|both|all)\b",
     _I,
 )
 _HOUSEKEEPING = re.compile(
@@ -56,9 +67,19 @@ _HOUSEKEEPING = re.compile(
     _I,
 )
 _SETTING = re.compile(
-    r"^\s*(?:(?:specifically|in particular|first|here|in this (?:paper|work)),?\s*)?we "
-    r"(?:consider|study|investigate|focus|refer|examine|explore|revisit|assume|address|tackle|"
-    r"look|ask|conduct|perform|run|carry|begin|start|call this|denote|define)\b",
+    r"^\s*(?:(?:specifically|in particular|first|here|in this (?:paper|work|manuscript|note)),?\s*)?we "
+    r"(?:consider|focus|refer|assume|ask|conduct|perform|run|carry|begin|start|call this|denote|"
+    r"define|adopt|deal|follow|use the|recall|review)\b|"
+    r"\bwe (?:study|investigate|consider|address|examine|revisit|tackle) (?:the |a |an |this )?"
+    r"(?:(?:\w+[- ]){0,3}(?:problem|task|setting|question|phenomenon|scenario)s?\b|this phenomenon)|"
+    r"\b(?:aims? (?:to|at)|our (?:aim|goal|starting point|objective) is|is based on|are based on|"
+    r"draws inspiration|is inspired by|builds? (?:up)?on)\b",
+    _I,
+)
+_PASSIVE = re.compile(
+    r"\b(?:is|are|was|were|has been|have been)\s+(?:first\s+|also\s+|then\s+|further\s+)?"
+    r"(?:proposed|introduced|presented|developed|derived|shown|proved|proven|established|obtained|"
+    r"demonstrated|designed|provided)\b",
     _I,
 )
 _SETTING_RESULT = re.compile(r"\b(?:show|prove|find|demonstrat|reveal|establish|deriv|achiev|outperform|"
@@ -102,6 +123,8 @@ def claim_type(text: str) -> ClaimType:
 
 
 def _is_contribution(text: str) -> bool:
+    if _PASSIVE.search(text) and not _BACKGROUND_START.search(text):
+        return True
     return bool(_WE.search(text) and _CONTRIB_VERB.search(text)) or bool(
         re.search(r"\b(?:experiment\w*|results?|simulations?|evaluations?|analys[ie]s)\b[^.]{0,40}\b"
                   r"(?:show|demonstrat|indicat|confirm|reveal|suggest|verif|illustrat|validat)\w*", text, _I))
@@ -111,10 +134,13 @@ def classify(sentences: list[Sentence]) -> list[tuple[bool, str]]:
     """(is claim, rule id) for each abstract sentence, in order."""
     out: list[tuple[bool, str]] = []
     started = False
-    for sent in sentences:
+    for k, sent in enumerate(sentences):
         text = sent.text
-        if _HOUSEKEEPING.search(text) or len(text) < 12:
+        if (_HOUSEKEEPING.search(text) and not _VALIDATE.search(text)) or len(text) < 12:
             out.append((False, "claim:housekeeping"))
+            continue
+        if text.rstrip().endswith("?"):
+            out.append((False, "claim:question"))
             continue
         contribution = _is_contribution(text)
         setting = bool(_SETTING.search(text)) and not _SETTING_RESULT.search(text)
@@ -125,7 +151,8 @@ def classify(sentences: list[Sentence]) -> list[tuple[bool, str]]:
         elif setting:
             started = True
             out.append((False, "claim:setting"))
-        elif started and not background:
+        elif started and not background and (_RESULT.search(text) or _ANAPHOR.search(text)
+                                             or k >= 0.5 * len(sentences)):
             out.append((True, "claim:after"))
         elif not started and _RESULT.search(text) and re.search(r"\b(?:our|we)\b", text, _I):
             out.append((True, "claim:result"))

@@ -28,6 +28,7 @@ ABBREVIATIONS = frozenset(
 )
 _ENDERS = frozenset({".", "?", "!", "...", "…"})
 _OPENERS = frozenset('("[“‘\'')
+_QUOTES = frozenset('"”’\'“‘`')
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
 
 
@@ -54,15 +55,20 @@ def norm_key(text: str) -> str:
     return t
 
 
-def _is_boundary(prev2: str, prev: str, cur: str) -> bool:
-    """Does a sentence start at ``cur``, given the two tokens before it?"""
+def _is_boundary(prev2: str, prev: str, cur: str, nxt: str = "") -> bool:
+    """Does a sentence start at ``cur``, given the two tokens before it and the one after?"""
     if prev not in _ENDERS:
-        return False
+        # "... labels A. We show": a one-letter token with its period ("A.", "d.")
+        if not (len(prev) == 2 and prev[1] == "." and prev[0].isalpha()):
+            return False
+        return len(cur) > 1 and cur[0].isupper() and cur[1:].islower()
     if prev == "." and prev2.lower() in ABBREVIATIONS:
         return False
     first = cur[0]
     if first.islower():
         return False
+    if first in _QUOTES and nxt and not nxt[0].isupper():
+        return False  # a closing quote: 'worth a thousand words?"; (b) ...'
     return first.isupper() or first.isdigit() or first in _OPENERS or not first.isalnum()
 
 
@@ -80,7 +86,8 @@ def kg_sentencizer(doc: Doc) -> Doc:
             newline = newline or "\n" in text
             continue
         else:
-            tok.is_sent_start = newline or _is_boundary(prev2, prev, text)
+            nxt = doc[i + 1].text if i + 1 < len(doc) else ""
+            tok.is_sent_start = newline or _is_boundary(prev2, prev, text, nxt)
         newline = False
         prev2, prev = prev, text
     return doc
