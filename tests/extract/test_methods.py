@@ -26,6 +26,14 @@ def _methods(abstract: str, title: str = "A study", *, with_exclude: bool = True
     return {t.entity.id: t for t in find_methods(ctx, exclude)}, paper
 
 
+def _named(abstract: str, name: str, title: str = "A study"):
+    """The tag named ``name`` (asserting there is one)."""
+    tags, _ = _methods(abstract, title)
+    by_name = {t.entity.name: t for t in tags.values()}
+    assert name in by_name, sorted(by_name)
+    return by_name[name]
+
+
 @pytest.mark.parametrize(
     "abstract, entity_id, mention",
     [
@@ -92,10 +100,7 @@ def test_methods_acronym_scoped_to_paper():
     ],
 )
 def test_methods_acronym_definition(abstract, name, mentions, role):
-    tags, _ = _methods(abstract)
-    by_name = {t.entity.name: t for t in tags.values()}
-    assert name in by_name, sorted(by_name)
-    tag = by_name[name]
+    tag = _named(abstract, name)
     assert mentions <= set(tag.mentions)
     assert tag.role == role
     assert any(e.rule == "method.acronym" for e in tag.evidence)
@@ -114,11 +119,9 @@ def test_methods_acronym_definition(abstract, name, mentions, role):
     ],
 )
 def test_methods_propose_and_called(abstract, name, rule):
-    tags, _ = _methods(abstract)
-    by_name = {t.entity.name: t for t in tags.values()}
-    assert name in by_name, sorted(by_name)
-    assert by_name[name].role == "proposed"
-    assert rule in {e.rule for e in by_name[name].evidence}
+    tag = _named(abstract, name)
+    assert tag.role == "proposed"
+    assert rule in {e.rule for e in tag.evidence}
 
 
 @pytest.mark.parametrize(
@@ -130,11 +133,9 @@ def test_methods_propose_and_called(abstract, name, rule):
     ],
 )
 def test_methods_our_names_a_proposal(abstract, name):
-    tags, _ = _methods(abstract)
-    by_name = {t.entity.name: t for t in tags.values()}
-    assert name in by_name, sorted(by_name)
-    assert by_name[name].role == "proposed"
-    assert "method.our" in {e.rule for e in by_name[name].evidence}
+    tag = _named(abstract, name)
+    assert tag.role == "proposed"
+    assert "method.our" in {e.rule for e in tag.evidence}
 
 
 @pytest.mark.parametrize(
@@ -150,11 +151,9 @@ def test_methods_our_names_a_proposal(abstract, name):
     ],
 )
 def test_methods_title_contribution(title, abstract, name):
-    tags, _ = _methods(abstract, title)
-    by_name = {t.entity.name: t for t in tags.values()}
-    assert name in by_name, sorted(by_name)
-    assert by_name[name].role == "proposed"
-    assert any(e.rule == "method.title" and e.field == "title" for e in by_name[name].evidence)
+    tag = _named(abstract, name, title)
+    assert tag.role == "proposed"
+    assert any(e.rule == "method.title" and e.field == "title" for e in tag.evidence)
 
 
 @pytest.mark.parametrize(
@@ -180,10 +179,8 @@ def test_methods_title_without_contribution(title):
     ],
 )
 def test_methods_head_noun(abstract, name, head):
-    tags, _ = _methods(abstract)
-    by_name = {t.entity.name: t for t in tags.values()}
-    assert name in by_name, sorted(by_name)
-    assert f"method.head:{head}" in {e.rule for e in by_name[name].evidence}
+    tag = _named(abstract, name)
+    assert f"method.head:{head}" in {e.rule for e in tag.evidence}
 
 
 @pytest.mark.parametrize(
@@ -230,10 +227,8 @@ def test_methods_divergence_exclusion(abstract, present, absent):
     ],
 )
 def test_methods_role(abstract, name, role):
-    tags, _ = _methods(abstract)
-    by_name = {t.entity.name: t for t in tags.values()}
-    assert name in by_name, sorted(by_name)
-    assert by_name[name].role == role
+    tag = _named(abstract, name)
+    assert tag.role == role
 
 
 def test_methods_rule_found_ids_are_shared_across_papers():
