@@ -9,8 +9,9 @@ Rules, in order:
 
 1. the folded text equals an entity's folded name or alias (``store.lookup``);
 2. otherwise the same after dropping a leading article or adding/removing a generic head word
-   (divergence, distance, discrepancy, metric, loss, dataset, …): "optimal transport" →
-   "optimal transport distance";
+   (divergence, distance, discrepancy, metric, loss, dataset, …): "Wasserstein" →
+   "Wasserstein distance"; when the text names only non-divergences, a divergence named with a
+   head word is added ("optimal transport": the method AND the "optimal transport distance" family);
 3. a leading ``forward``/``reverse`` (or ``inclusive``/``exclusive``) is read as the KL variant;
 4. unless ``exact``, a family includes its SUBTYPE_OF descendants ("f-divergence" → KL, χ², …);
 5. when nothing matches, close names are suggested (substring search, then difflib).
@@ -30,6 +31,7 @@ HEAD_WORDS: tuple[str, ...] = (
     "divergence", "distance", "discrepancy", "metric", "loss", "dataset", "benchmark", "method",
     "algorithm", "model",
 )
+DIVERGENCE_HEADS: tuple[str, ...] = ("divergence", "distance", "discrepancy", "metric")
 _ARTICLES = ("the", "a", "an")
 _VARIANT_WORDS: dict[str, Variant] = {
     "forward": "forward", "inclusive": "forward", "reverse": "reverse", "exclusive": "reverse",
@@ -62,14 +64,8 @@ class Resolution(BaseModel):
         return bool(self.entities)
 
 
-def variants(text: str) -> Iterator[str]:
-    """Folded spellings to try for ``text``, best first (the text itself, without an article or a
-    variant word, with a generic head word removed or added).
-
-    >>> list(variants("the optimal transport"))[:3]
-    ['the optimal transport', 'optimal transport', 'the optimal transport divergence']
-    """
-    seen: set[str] = set()
+def _bases(text: str) -> list[str]:
+    """The folded text, without a leading article, without a leading variant word."""
     key = fold(text)
     words = key.split()
     bases = [key]
@@ -79,17 +75,30 @@ def variants(text: str) -> Iterator[str]:
         w = base.split()
         if len(w) > 1 and w[0] in _VARIANT_WORDS:
             bases.append(" ".join(w[1:]))
-    out = list(bases)
+    return bases
+
+
+def _with_heads(bases: list[str], heads: tuple[str, ...]) -> list[str]:
+    """Each base with its generic head word removed, or with each of ``heads`` added."""
+    out = []
     for base in bases:
         w = base.split()
         if len(w) > 1 and w[-1] in HEAD_WORDS:
             out.append(" ".join(w[:-1]))
         elif w:
-            out.extend(f"{base} {head}" for head in HEAD_WORDS)
-    for cand in out:
-        if cand and cand not in seen:
-            seen.add(cand)
-            yield cand
+            out.extend(f"{base} {head}" for head in heads)
+    return out
+
+
+def variants(text: str, heads: tuple[str, ...] = HEAD_WORDS) -> Iterator[str]:
+    """Folded spellings to try for ``text``, best first: the text itself, without an article or a
+    variant word, then with a generic head word removed or added.
+
+    >>> list(variants("the optimal transport"))[:3]
+    ['the optimal transport', 'optimal transport', 'the optimal transport divergence']
+    """
+    bases = _bases(text)
+    yield from dict.fromkeys(c for c in bases + _with_heads(bases, heads) if c)
 
 
 def _variant(text: str) -> Variant | None:
@@ -146,6 +155,13 @@ def resolve(
         matched = store.lookup(candidate, kind)
         if matched:
             break
+    if matched and kind in (None, "divergence") and not any(e.kind == "divergence" for e in matched):
+        # "optimal transport" names a method AND, with a head word, the divergence family
+        for candidate in _with_heads(_bases(text), DIVERGENCE_HEADS):
+            found = [e for e in store.lookup(candidate, "divergence") if e.id not in {m.id for m in matched}]
+            if found:
+                matched = sorted([*matched, *found], key=lambda e: e.id)
+                break
     if not matched:
         return Resolution(text=text, kind=kind, exact=exact, suggestions=tuple(suggest(store, text, kind)))
     members: dict[str, AnyEntity] = {}
