@@ -8,6 +8,7 @@ server calls :func:`execute_request` instead (from its ``execute_operation`` ove
 2. validation runs **every spec rule** plus a depth limit (graphene's ``depth_limit_validator``) and
    :class:`CostRule` — a field-count and cost estimate where each field costs the product of the
    page sizes of the lists around it (``first``/``limit`` arguments, clamped like the resolvers do);
+   (parsing and validation are cached per query text and page-size variables: :func:`prepare`);
 3. execution is synchronous (resolvers call the store; the server runs this in a worker thread);
 4. errors are cleaned: a :class:`kg.errors.KGError` keeps its ``[E…]`` message and gets an
    ``extensions.code`` (``BAD_USER_INPUT``, ``STORE_UNAVAILABLE`` …), any other exception becomes
@@ -20,11 +21,13 @@ response carries it in ``extensions.cypher``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     FieldNode,
     FragmentSpreadNode,
@@ -192,6 +195,30 @@ def request_error(message: str, code: str) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
 
 
+@functools.lru_cache(maxsize=256)
+def prepare(
+    schema: GraphQLSchema, query: str, page_variables: tuple[tuple[str, int], ...], limits: Limits
+) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
+    """Parse and validate a document once: ``(document, ())`` or ``(None, coded errors)``.
+
+    Cached by query text and the integer variables (the only ones the cost rule reads): an app
+    sending the same queries skips parsing and validation, which otherwise cost more than a
+    typical store lookup. Documents are never mutated by execution, so sharing them is safe.
+    """
+    try:
+        document = parse(query, max_tokens=limits.max_tokens)
+    except GraphQLError as exc:
+        return None, (_with_code(exc, "GRAPHQL_PARSE_FAILED"),)
+    errors = validate(schema, document, validation_rules(limits, dict(page_variables)))
+    if errors:
+        return None, tuple(_with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in errors)
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and definition.operation.value != "query":
+            return None, (GraphQLError("the kg API is read-only: only queries are allowed",
+                                       extensions={"code": "BAD_REQUEST"}),)
+    return document, ()
+
+
 def execute_request(
     schema: GraphQLSchema,
     query: Any,
@@ -214,16 +241,12 @@ def execute_request(
         )
     if variables is not None and not isinstance(variables, dict):
         return request_error("variables must be a JSON object", "BAD_REQUEST")
-    try:
-        document = parse(query, max_tokens=limits.max_tokens)
-    except GraphQLError as exc:
-        return ExecutionResult(data=None, errors=[_with_code(exc, "GRAPHQL_PARSE_FAILED")])
-    errors = validate(schema, document, validation_rules(limits, variables))
+    page_variables = tuple(
+        sorted((k, v) for k, v in (variables or {}).items() if isinstance(v, int) and not isinstance(v, bool))
+    )
+    document, errors = prepare(schema, query, page_variables, limits)
     if errors:
-        return ExecutionResult(data=None, errors=[_with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in errors])
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode) and definition.operation.value != "query":
-            return request_error("the kg API is read-only: only queries are allowed", "BAD_REQUEST")
+        return ExecutionResult(data=None, errors=list(errors))
     result = execute(
         schema,
         document,
