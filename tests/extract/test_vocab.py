@@ -1,0 +1,55 @@
+"""Vocabulary data (data/vocab, kg/extract/vocab.py): files load, the divergence taxonomy is as
+documented, vocabulary_entities() gives what ingest writes, and the extractor version tracks data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kg.extract import extractor_version, vocabulary_entities
+from kg.extract.vocab import entities_by_id, flagged, ruler_patterns
+
+
+def test_vocab_files_load_and_patterns_build():
+    ents = entities_by_id()
+    assert len(ents) > 100
+    pats = ruler_patterns()
+    assert {p["label"] for p in pats} <= {"divergence", "dataset", "divergence|cased", "dataset|cased"}
+    assert all(p["id"] in ents for p in pats)
+
+
+@pytest.mark.parametrize(
+    "child, parent",
+    [
+        ("divergence:kullback-leibler", "divergence:f-divergence"),
+        ("divergence:alpha", "divergence:f-divergence"),
+        ("divergence:chi-squared", "divergence:f-divergence"),
+        ("divergence:hellinger", "divergence:f-divergence"),
+        ("divergence:total-variation", "divergence:f-divergence"),
+        ("divergence:jensen-shannon", "divergence:f-divergence"),
+        ("divergence:wasserstein", "divergence:optimal-transport"),
+        ("divergence:sinkhorn", "divergence:optimal-transport"),
+        ("divergence:mmd", "divergence:integral-probability-metric"),
+        ("divergence:wasserstein-1", "divergence:integral-probability-metric"),
+        ("divergence:orlicz-wasserstein", "divergence:wasserstein"),
+        ("divergence:bures-wasserstein", "divergence:wasserstein"),
+    ],
+)
+def test_vocab_divergence_taxonomy(child, parent):
+    assert parent in entities_by_id()[child].parents
+
+
+def test_vocab_entities_for_ingest():
+    ents = vocabulary_entities()
+    ids = [e.id for e in ents]
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+    divs = [e for e in ents if e.kind == "divergence"]
+    assert all(e.family for e in divs)
+    assert not set(ids) & flagged("gazetteer")  # PwC names are written only when a paper uses them
+    kl = next(e for e in divs if e.id == "divergence:kullback-leibler")
+    assert kl.name == "Kullback-Leibler divergence" and "relative entropy" in kl.aliases
+
+
+def test_vocab_extractor_version_shape():
+    assert re.fullmatch(r"\d+\.\d+\.\d+\+[0-9a-f]{10}", extractor_version())
