@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from kg.cli import app
-from kg.cli._common import err, guard, out, print_json
+from kg.cli._common import guard, out, print_json
 from kg.config import default_data_dir
 from kg.errors import InputError
 from kg.models import Extraction
@@ -29,15 +29,15 @@ def _read(paths: list[Path], input_format: str, quiet: bool):
 
     result = read_papers(paths, fmt=input_format)  # type: ignore[arg-type]
     if not quiet:
-        for problem in result.problems:
-            err.print(f"[yellow]skipped[/yellow] {problem.message}", markup=True, highlight=False)
+        for problem in result.problems:  # plain lines (no wrapping): they are logs people grep
+            sys.stderr.write(f"skipped {problem.message}\n")
     return result
 
 
 def _table(x: Extraction) -> Table:
     table = Table(title=f"{x.paper.id}: {x.paper.title}", title_justify="left", show_lines=False)
-    table.add_column("kind")
-    table.add_column("name")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("name", no_wrap=True)
     table.add_column("role/variant/type")
     table.add_column("mentions / sentence", overflow="fold")
     for kind, tags in (("method", x.methods), ("divergence", x.divergences), ("dataset", x.datasets)):
