@@ -26,12 +26,15 @@ while proposing), else "used". The output is one :class:`~kg.models.Tag` per ent
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
+from spacy.attrs import IDX, SENT_START
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
@@ -41,6 +44,9 @@ from kg.extract.context import Context
 from kg.models import Evidence, Method, Tag, fold, slug
 
 __all__ = ["find_methods", "method_entities", "MethodRules"]
+
+TRIGGER_OUR, TRIGGER_VERB, TRIGGER_HEAD = "__our__", "__verb__", "__head__"
+_TRIGGER_KEYS = {TRIGGER_OUR: "our", TRIGGER_VERB: "verb", TRIGGER_HEAD: "head"}
 
 VOCAB_FILE = "methods.jsonl"
 _FIELDS = ("title", "abstract")
@@ -62,6 +68,20 @@ _OBJECT_END = frozenset(
     "and of as . ; : ( ) [ ]".split()
 )
 _COPULA_NEW = frozenset("novel new proposed".split())
+
+
+def _verb_forms(verbs) -> dict[str, str]:
+    """Inflected form → verb ("proposes"/"proposed"/"proposing" → "propose", "dubbed" → "dub")."""
+    out = {}
+    for v in verbs:
+        stem = v[:-1] if v.endswith("e") else v
+        double = v + v[-1] if re.search(r"[^aeiou][aeiou][bdgmnprt]$", v) and len(v) <= 4 else v
+        for form in (v, v + "s", stem + "ed", stem + "ing", double + "ed", double + "ing", v + "d"):
+            out.setdefault(form, v)
+    return out
+
+
+_VERB_FORMS = _verb_forms(_PROPOSE_VERBS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +138,14 @@ class MethodRules:
         self.trailing = frozenset(_norm(w) for w in _read_lines(folder / "method_trailing.txt"))
         self.containers = frozenset(_norm(w) for w in _read_lines(folder / "method_containers.txt"))
         self._matchers: dict[int, tuple[PhraseMatcher, PhraseMatcher]] = {}
+        #: single-word triggers matched by the same NORM phrase matcher as the vocabulary, so that no
+        #: rule loops over tokens in Python: "our", proposing/naming verb forms, open-text head nouns
+        self.trigger_words = {
+            TRIGGER_OUR: ["our"],
+            TRIGGER_VERB: sorted(set(_VERB_FORMS) | _NAMING_PARTICIPLES),
+            TRIGGER_HEAD: sorted({f for h, t in self.heads.items() if t == _ANY
+                                  for f in (h, h + "s", h + "es", h[:-1] + "ies" if h.endswith("y") else h)}),
+        }
 
     def matchers(self, doc: Doc) -> tuple[PhraseMatcher, PhraseMatcher]:
         """The (NORM, ORTH) phrase matchers for the vocab of ``doc`` (built on first use)."""
@@ -128,6 +156,8 @@ class MethodRules:
             make = get_nlp().make_doc
             by_norm = PhraseMatcher(doc.vocab, attr="NORM")
             by_orth = PhraseMatcher(doc.vocab, attr="ORTH")
+            for label, words in self.trigger_words.items():
+                by_norm.add(label, [make(w) for w in words])
             for ent_id, aliases in self.norm_patterns.items():
                 texts = dict.fromkeys(v for a in aliases for p in _plural_variants(a)
                                       for h in _hyphen_variants(p) for v in pattern_variants(h))
@@ -256,11 +286,48 @@ def _compound_start(doc: Doc, i: int, lo: int) -> int:
     return i
 
 
+def _arrays(doc: Doc) -> tuple[np.ndarray, list[int]]:
+    """Token start offsets and sentence start indices of ``doc`` (computed once, kept in user_data)."""
+    got = doc.user_data.get("kg.methods.arrays")
+    if got is None:
+        idx = doc.to_array(IDX).astype(np.int64) if len(doc) else np.zeros(0, dtype=np.int64)
+        if len(doc) and doc.has_annotation("SENT_START"):
+            starts = np.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
+        else:
+            starts = [0]
+        got = (idx, starts or [0])
+        doc.user_data["kg.methods.arrays"] = got
+    return got
+
+
+def _token_at(doc: Doc, char: int) -> int | None:
+    """Index of the token starting exactly at normalized character ``char`` (None: mid-token)."""
+    idx, _ = _arrays(doc)
+    i = int(np.searchsorted(idx, char, side="right")) - 1
+    return i if i >= 0 and idx[i] == char else None
+
+
 def _sent_bounds(doc: Doc, i: int) -> tuple[int, int]:
-    if doc.has_annotation("SENT_START"):
-        sent = doc[i].sent
-        return sent.start, sent.end
-    return 0, len(doc)
+    """Token bounds ``[start, end)`` of the sentence holding token ``i``."""
+    _, starts = _arrays(doc)
+    k = bisect.bisect_right(starts, i) - 1
+    return starts[max(k, 0)], starts[k + 1] if k + 1 < len(starts) else len(doc)
+
+
+def _matches(rules: "MethodRules", doc: Doc) -> tuple[list[tuple[str, int, int]], dict[str, list[int]]]:
+    """One NORM phrase-matcher pass: vocabulary matches ``(id, start, end)`` and the token indices of
+    the triggers ("our", proposing/naming verb forms, open-text head nouns)."""
+    by_norm, _ = rules.matchers(doc)
+    strings = doc.vocab.strings
+    vocab: list[tuple[str, int, int]] = []
+    trig: dict[str, list[int]] = {"our": [], "verb": [], "head": []}
+    for match_id, s, e in by_norm(doc):
+        key = strings[match_id]
+        if key in _TRIGGER_KEYS:
+            trig[_TRIGGER_KEYS[key]].append(s)
+        else:
+            vocab.append((key, s, e))
+    return vocab, trig
 
 
 def _display(span: Span) -> str:
@@ -358,11 +425,11 @@ def _titleish(span: Span) -> bool:
 # rules
 
 
-def _vocab_cands(rules: MethodRules, fld: str, doc: Doc, acronyms: dict[str, str]) -> list[_Cand]:
-    by_norm, by_orth = rules.matchers(doc)
+def _vocab_cands(rules: MethodRules, fld: str, doc: Doc, acronyms: dict[str, str],
+                 matches: list[tuple[str, int, int]]) -> list[_Cand]:
+    _, by_orth = rules.matchers(doc)
     out = []
-    for match_id, s, e in by_norm(doc):
-        ent_id = doc.vocab.strings[match_id]
+    for ent_id, s, e in matches:
         span = doc[s:e]
         out.append(_Cand(fld, s, e, span.start_char, span.end_char, ent_id,
                          rules.entities[ent_id].name, f"method.vocab:{ent_id}"))
@@ -378,12 +445,13 @@ def _vocab_cands(rules: MethodRules, fld: str, doc: Doc, acronyms: dict[str, str
     return out
 
 
-def _head_cands(rules: MethodRules, fld: str, doc: Doc) -> list[_Cand]:
+def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> list[_Cand]:
     """"<modifiers> HEAD" for the heads allowed anywhere: up to three modifiers (a hyphen compound is
     one), none generic, no verb forms, and the word next to the head not an adjective."""
     out = []
-    for i, tok in enumerate(doc):
-        if rules.head_tier(tok) != _ANY or not tok.text[:1].isalpha():
+    for i in heads:
+        tok = doc[i]
+        if rules.head_tier(tok) != _ANY:
             continue
         lo, _ = _sent_bounds(doc, i)
         j = i
@@ -465,11 +533,17 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
             out.append(_Cand(a.field, short_span.start, tail.i + 1, short_span.start_char,
                              tail.idx + len(tail.text), ent_id, name, "method.acronym", prop))
     if defined:
+        uses = re.compile(r"(?<![\w-])(%s)s?(?![\w-])" % "|".join(
+            sorted(map(re.escape, defined), key=len, reverse=True)))
         for fld in _FIELDS:
             doc = ctx.docs[fld]
-            for tok in doc:
-                key = tok.text if tok.text in defined else tok.text[:-1] if tok.text.endswith("s") else None
+            for m in uses.finditer(ctx.normalized[fld].text):
+                i = _token_at(doc, m.start())
+                if i is None or doc[i].idx + len(doc[i].text) != m.end():
+                    continue
+                key = m.group(1)
                 if key in defined:
+                    tok = doc[i]
                     ent_id, name, tail_norm = defined[key]
                     end = tok.i + 1
                     if tail_norm is not None and end < len(doc) and doc[end].norm_ == tail_norm:
@@ -489,13 +563,14 @@ def _singular_tail(name: str) -> str:
     return f"{head} {last}".strip()
 
 
-def _proposals(ctx: Context) -> dict[str, list[tuple[int, int]]]:
+def _proposals(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]]]:
     """Per field, the token windows holding the object of an authors' "we propose ..." (start, end)."""
     out: dict[str, list[tuple[int, int]]] = {f: [] for f in _FIELDS}
     doc = ctx.docs["abstract"]
-    for i, tok in enumerate(doc):
-        lemma = _verb_lemma(tok.text.lower())
-        if lemma not in _PROPOSE_VERBS:
+    for i in verbs:
+        tok = doc[i]
+        lemma = _VERB_FORMS.get(tok.text.lower())
+        if lemma is None:
             continue
         j = i - 1
         while j >= 0 and doc[j].text.lower() in _PROPOSE_ADVERBS:
@@ -521,39 +596,27 @@ def _proposals(ctx: Context) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def _verb_lemma(word: str) -> str:
-    if word in _PROPOSE_VERBS:
-        return word
-    for suf, rep in (("ies", "y"), ("es", "e"), ("ed", "e"), ("s", ""), ("d", ""), ("ed", ""),
-                     ("ing", "e"), ("ing", "")):
-        if word.endswith(suf):
-            cand = word[: -len(suf)] + rep
-            if cand in _PROPOSE_VERBS:
-                return cand
-    return word
-
-
 def _in_proposal(proposing: dict, fld: str, tok_i: int) -> bool:
     return any(s <= tok_i < e for s, e in proposing.get(fld, ()))
 
 
-def _named_cands(rules: MethodRules, ctx: Context, proposing: dict) -> list[_Cand]:
+def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[str, list[int]]) -> list[_Cand]:
     """The object of "we propose X" and the X of "called/termed/dubbed X": a capitalised name, or a
     lower-case phrase whose head is a method head noun."""
     out = []
     doc = ctx.docs["abstract"]
     starts = [(s, e, "method.propose") for s, e in proposing["abstract"]]
-    for tok in doc:
+    for i in trig["verb"]:
+        tok = doc[i]
         low = tok.text.lower()
         so_called = tok.i > 1 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].text.lower() == "so"
         if (low in _NAMING_PARTICIPLES and not so_called) or (
-                _verb_lemma(low) in _NAMING_VERBS and tok.i > 0 and doc[tok.i - 1].text.lower() == "we"):
+                _VERB_FORMS.get(low) in _NAMING_VERBS and tok.i > 0 and doc[tok.i - 1].text.lower() == "we"):
             _, sent_end = _sent_bounds(doc, tok.i)
             starts.append((tok.i + 1, min(sent_end, tok.i + 10), "method.called"))
-    for tok in doc:
-        if tok.text.lower() == "our":
-            _, sent_end = _sent_bounds(doc, tok.i)
-            starts.append((tok.i + 1, min(sent_end, tok.i + 8), "method.our"))
+    for i in trig["our"]:
+        _, sent_end = _sent_bounds(doc, i)
+        starts.append((i + 1, min(sent_end, i + 8), "method.our"))
     for s, e, rule in starts:
         cand = _name_at(rules, doc, s, e)
         if cand is None:
@@ -586,7 +649,7 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
                                             and m + 1 < stop and _is_cap(doc[m + 1]))):
         m += 1
     alone = m - k == 1 and (m >= stop or not _is_word(doc[m]) or doc[m].text.lower() in _OBJECT_END)
-    if m > k and (m - k > 1 or _is_namey(doc[k]) or (alone and not doc[k].is_sent_start)):
+    if m > k and (m - k > 1 or _is_namey(doc[k]) or (alone and _sent_bounds(doc, k)[0] != k)):
         # "Wasserstein dependency measure": a capitalised word heading a lower-case name
         for last in range(min(stop, m + 3), m, -1):
             c = _clean(rules, doc, k, last)
@@ -615,6 +678,8 @@ def _sentence_is_ours(doc: Doc, i: int) -> bool:
     return any(t.text.lower() in ("we", "our") for t in doc[a:b])
 
 
+_LETTERS = re.compile(r"[^\W\d_]")
+_UPPER = re.compile(r"[A-Z]")
 _TITLE_STOP = frozenset("on towards toward why how when what is are do does can beyond rethinking "
                         "revisiting understanding a an".split())
 _TITLE_BREAK = frozenset("for in with via under of on from to through without using by at beyond "
@@ -625,8 +690,9 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
     """The title's named contribution: the part before ':' / ' -- ' when it is a short name, else the
     title's leading capitalised phrase when it names a method ("Adaptive Data-Free Quantization")."""
     doc = ctx.docs["title"]
-    letters = [c for c in doc.text if c.isalpha()]
-    if not letters or sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    title = ctx.normalized["title"].text
+    letters = len(_LETTERS.findall(title))
+    if not letters or len(_UPPER.findall(title)) > 0.6 * letters:
         return []  # empty or an all-capitals title: no casing to go by
     cut = next((t.i for t in doc if t.text in (":", "--", "—", "–")
                 or (t.text == "-" and t.whitespace_ and t.i > 0 and doc[t.i - 1].whitespace_)), None)
@@ -699,13 +765,14 @@ def _excluded(exclude: Sequence[Tag]) -> dict[str, list[tuple[int, int]]]:
 def _overlap_filter(cands: list[_Cand]) -> list[_Cand]:
     """Where candidates overlap, keep the longest (then the earliest, then named rules over vocabulary)."""
     order = sorted(cands, key=lambda c: (-(c.end - c.start), c.start, c.rule))
-    taken: dict[str, list[tuple[int, int]]] = {}
+    owner: dict[tuple[str, int], tuple[int, int]] = {}  # (field, token) -> the kept span covering it
     kept = []
     for c in order:
-        spans = taken.setdefault(c.fld, [])
-        if any(s < c.end and c.start < e and not (s == c.start and e == c.end) for s, e in spans):
+        here = (c.start, c.end)
+        if any(owner.get((c.fld, t), here) != here for t in range(c.start, c.end)):
             continue
-        spans.append((c.start, c.end))
+        for t in range(c.start, c.end):
+            owner[(c.fld, t)] = here
         kept.append(c)
     return kept
 
@@ -731,15 +798,17 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         [('log-variance loss', 'proposed')]
     """
     rules = _rules()
-    proposing = _proposals(ctx)
+    matched = {fld: _matches(rules, ctx.docs[fld]) for fld in _FIELDS}
+    trig = {fld: matched[fld][1] for fld in _FIELDS}
+    proposing = _proposals(ctx, trig["abstract"]["verb"])
     cands: list[_Cand] = []
     for fld in _FIELDS:
         doc = ctx.docs[fld]
-        cands += _vocab_cands(rules, fld, doc, ctx.acronyms)
-        cands += _head_cands(rules, fld, doc)
+        cands += _vocab_cands(rules, fld, doc, ctx.acronyms, matched[fld][0])
+        cands += _head_cands(rules, fld, doc, trig[fld]["head"])
     acro, short_names = _acronym_cands(rules, ctx, proposing)
     cands += acro
-    cands += _named_cands(rules, ctx, proposing)
+    cands += _named_cands(rules, ctx, proposing, trig["abstract"])
     cands += _title_cands(rules, ctx)
 
     excluded = _excluded(exclude)
