@@ -19,6 +19,12 @@ def run(*args: str, code: int = 0):
     return result
 
 
+def assert_one_error(stderr: str) -> None:
+    """One error message and nothing else (Rich may hard-wrap it at the console width)."""
+    assert stderr.startswith("error: [E") and stderr.count("error:") == 1
+    assert "Traceback" not in stderr and stderr.endswith("\n")
+
+
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory):
     """``--graph PATH`` of a store into which ``kg ingest`` (no PATH: the bundled seed) wrote."""
@@ -79,10 +85,9 @@ def test_graph_cmds_papers_using_filters_narrow_the_answer(graph):
 
 def test_graph_cmds_papers_using_unknown_name_suggests_and_fails(graph):
     result = run("papers-using", "Kullbak-Leibler", "--graph", graph, code=1)
-    lines = result.stderr.strip().splitlines()
 
-    assert len(lines) == 1 and lines[0].startswith("error:")
-    assert "Kullback" in lines[0]
+    assert_one_error(result.stderr)
+    assert "did you mean" in result.stderr and "Kullback" in result.stderr
     assert result.stdout == ""
 
 
@@ -98,7 +103,8 @@ def test_graph_cmds_paper_shows_tags_and_claims(graph):
 
 def test_graph_cmds_paper_unknown_id_fails_with_one_line(graph):
     result = run("paper", "p999", "--graph", graph, code=1)
-    assert result.stderr.count("\n") == 1 and "p999" in result.stderr
+    assert_one_error(result.stderr)
+    assert "p999" in result.stderr
 
 
 @pytest.mark.parametrize("kind", ["method", "divergence", "dataset"])
@@ -172,8 +178,8 @@ def test_graph_cmds_unreachable_neo4j_is_one_line(uri):
     result = run("stats", "--store", "neo4j", "--uri", uri, code=3)
 
     assert result.stdout == ""
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith("error:")
+    assert_one_error(result.stderr)
+    assert "unreachable" in result.stderr
 
 
 @pytest.mark.neo4j

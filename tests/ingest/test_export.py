@@ -28,7 +28,10 @@ def graph(tmp_path_factory, seed_jsonl):
 
     tmp = tmp_path_factory.mktemp("export")
     src = tmp / "part.jsonl"
-    src.write_text("".join(seed_jsonl.read_text(encoding="utf-8").splitlines(keepends=True)[:40]))
+    extra = {"id": "x1", "title": "Sinkhorn distances", "abstract": "We compute Sinkhorn distances on MNIST.",
+             "year": 2013, "venue": "NeurIPS", "authors": ["M. Cuturi"]}
+    src.write_text("".join(seed_jsonl.read_text(encoding="utf-8").splitlines(keepends=True)[:40])
+                   + json.dumps(extra) + "\n")
     store = open_store(store="networkx", graph_path=tmp / "graph.json")
     ingest(src, store)
     yield store
@@ -103,19 +106,20 @@ def test_export_csv_uses_the_neo4j_admin_import_layout(graph, tmp_path):
     assert os.access(tmp_path / "csv" / "import.sh", os.X_OK)
 
 
-def neo4j_lib() -> Path | None:
+@pytest.fixture
+def neo4j_lib(neo4j_uri) -> Path:
+    """The Neo4j jars scripts/neo4j-local cached (present whenever it started the test server)."""
     cache = Path(os.environ.get("KG_NEO4J_CACHE", ROOT / ".cache" / "neo4j"))
     libs = sorted(p.parent / "lib" for p in cache.glob("*/complete") if (p.parent / "lib").is_dir())
-    return libs[0] if libs else None
+    if not libs:
+        pytest.fail(f"no Neo4j jars under {cache} although a Neo4j server runs (scripts/neo4j-local caches them)")
+    return libs[0]
 
 
 @pytest.mark.neo4j
 @pytest.mark.slow
-def test_export_csv_imports_with_real_neo4j_admin(graph, tmp_path):
-    from conftest import need
-
-    lib = neo4j_lib()
-    need(lib is not None, "no Neo4j jars cached (scripts/neo4j-local start fetches them)", "KG_REQUIRE_NEO4J")
+def test_export_csv_imports_with_real_neo4j_admin(graph, tmp_path, neo4j_lib):
+    lib = neo4j_lib
     result, _ = export(graph, "csv", tmp_path / "csv")
     home = tmp_path / "neo4j-home"
     (home / "conf").mkdir(parents=True)

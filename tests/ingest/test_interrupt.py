@@ -41,8 +41,16 @@ def _store_args(kind: str, where: str) -> list[str]:
     return ["--store", "networkx", "--graph", where] if kind == "networkx" else ["--store", "neo4j", "--uri", where]
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, seed_jsonl):
+    """The graph file of an uninterrupted ``kg ingest`` of the seed."""
+    full = tmp_path_factory.mktemp("full") / "full.json"
+    kg("ingest", str(seed_jsonl), "--graph", str(full), "--quiet")
+    return full
+
+
 @pytest.mark.parametrize("kind", ["networkx", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def test_ingest_killed_midway_then_rerun_converges(kind, request, tmp_path, seed_jsonl):
+def test_ingest_killed_midway_then_rerun_converges(kind, request, tmp_path, seed_jsonl, uninterrupted):
     from kg.store import open_store
 
     env = {**os.environ, "COLUMNS": "200"}
@@ -55,8 +63,6 @@ def test_ingest_killed_midway_then_rerun_converges(kind, request, tmp_path, seed
         s = open_store(**settings)
         s.clear()
         s.close()
-    full = tmp_path / "full.json"
-    kg("ingest", str(seed_jsonl), "--graph", str(full), "--quiet")
 
     start_and_kill_after_first_batch(["ingest", str(seed_jsonl), *_store_args(kind, where), "--batch-size", "4"], env)
     store = open_store(**settings)
@@ -70,7 +76,7 @@ def test_ingest_killed_midway_then_rerun_converges(kind, request, tmp_path, seed
     report = json.loads(rerun.stdout)
     assert report["unchanged"] == partial and report["new"] == 224 - partial
 
-    killed, uninterrupted = open_store(**settings), open_store(store="networkx", graph_path=full)
+    killed, uninterrupted = open_store(**settings), open_store(store="networkx", graph_path=uninterrupted)
     try:
         assert to_jsonl(graph_records(killed)) == to_jsonl(graph_records(uninterrupted))
     finally:
