@@ -45,8 +45,13 @@ from kg.models import Evidence, Method, Tag, fold, slug
 
 __all__ = ["find_methods", "method_entities", "MethodRules"]
 
-TRIGGER_OUR, TRIGGER_VERB, TRIGGER_HEAD = "__our__", "__verb__", "__head__"
-_TRIGGER_KEYS = {TRIGGER_OUR: "our", TRIGGER_VERB: "verb", TRIGGER_HEAD: "head"}
+TRIGGER_OUR, TRIGGER_VERB, TRIGGER_HEAD, TRIGGER_PROPER = "__our__", "__verb__", "__head__", "__proper__"
+_TRIGGER_KEYS = {TRIGGER_OUR: "our", TRIGGER_VERB: "verb", TRIGGER_HEAD: "head", TRIGGER_PROPER: "proper"}
+#: nouns that name a method after a proper name ("Gibbs algorithm", "Helmholtz decomposition");
+#: not "measure", "metric", "gap": after a name those are mathematical objects ("Lebesgue measure")
+_PROPER_HEADS = ("algorithm", "method", "decomposition", "envelope", "projection", "sampling", "sampler",
+                 "iteration", "transformation", "estimator", "embedding", "network", "dynamics", "bridge",
+                 "machine", "filter")
 
 VOCAB_FILE = "methods.jsonl"
 _FIELDS = ("title", "abstract")
@@ -143,8 +148,8 @@ class MethodRules:
         self.trigger_words = {
             TRIGGER_OUR: ["our"],
             TRIGGER_VERB: sorted(set(_VERB_FORMS) | _NAMING_PARTICIPLES),
-            TRIGGER_HEAD: sorted({f for h, t in self.heads.items() if t == _ANY
-                                  for f in (h, h + "s", h + "es", h[:-1] + "ies" if h.endswith("y") else h)}),
+            TRIGGER_HEAD: sorted({f for h, t in self.heads.items() if t == _ANY for f in _forms(h)}),
+            TRIGGER_PROPER: sorted({f for h in _PROPER_HEADS for f in _forms(h)}),
         }
 
     def matchers(self, doc: Doc) -> tuple[PhraseMatcher, PhraseMatcher]:
@@ -177,6 +182,11 @@ class MethodRules:
     def head_tier(self, tok) -> int | None:
         """The tier of ``tok`` as a head noun (0 any, 1 named, 2 acronym), None if it is no head."""
         return self.heads.get(tok.norm_)
+
+
+def _forms(noun: str) -> tuple[str, ...]:
+    """Singular and plural spellings of a head noun (NORM folds a plain "-s" itself)."""
+    return (noun, noun + "es", noun[:-1] + "ies") if noun.endswith("y") else (noun, noun + "es")
 
 
 def _read_jsonl(path) -> list[dict]:
@@ -320,7 +330,7 @@ def _matches(rules: "MethodRules", doc: Doc) -> tuple[list[tuple[str, int, int]]
     by_norm, _ = rules.matchers(doc)
     strings = doc.vocab.strings
     vocab: list[tuple[str, int, int]] = []
-    trig: dict[str, list[int]] = {"our": [], "verb": [], "head": []}
+    trig: dict[str, list[int]] = {"our": [], "verb": [], "head": [], "proper": []}
     for match_id, s, e in by_norm(doc):
         key = strings[match_id]
         if key in _TRIGGER_KEYS:
@@ -462,8 +472,10 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> lis
                 break
             k = _compound_start(doc, k, lo)
             first = doc[k]
+            parts = [doc[x] for x in range(k, j) if _is_word(doc[x])]
+            if k < j - 1 and (parts[-1].norm_ in rules.generic or parts[-1].text.endswith("ed")):
+                break  # "MSE-based", "steep-shaped", "real-world"
             if not _is_namey(first):
-                parts = [doc[x] for x in range(k, j) if _is_word(doc[x])]
                 if (k == j - 1 and (first.is_stop or first.like_num)) or \
                         all(p.norm_ in rules.generic or p.is_stop or p.like_num for p in parts):
                     break
@@ -481,6 +493,37 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> lis
             continue
         out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, None,
                          _display(span), f"method.head:{tok.norm_}"))
+    return out
+
+
+def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> list[_Cand]:
+    """"<Proper name> [modifier] HEAD" for the heads that need a name in front ("Gibbs algorithm",
+    "Helmholtz decomposition", "Bregman proximity operators"): the capitalised word must not start
+    the sentence (nor be in a title, where every word is capitalised)."""
+    out = []
+    if fld == "title":
+        return out
+    for i in heads:
+        lo, _ = _sent_bounds(doc, i)
+        j = i - 1
+        lower = 0
+        while j > lo and lower < 2 and doc[j].text.islower() and doc[j].text.isalpha() \
+                and doc[j].norm_ not in rules.generic and not doc[j].is_stop:
+            j -= 1
+            lower += 1
+        if j <= lo:
+            continue
+        k = _compound_start(doc, j, lo + 1)
+        name = doc[k]
+        if not all(t.text[:1].isupper() and t.text.isalpha() and not _is_namey(t) for t in doc[k : j + 1]
+                   if t.text != "-") or len(name.text) < 3 or name.is_stop or name.norm_ in rules.generic \
+                or k <= lo or doc[k - 1].text in (".", ":"):
+            continue  # a capitalised name (not an acronym, whose "X algorithm" is X itself)
+        span = doc[k : i + 1]
+        if span[-1].norm_ in rules.nonheads or fold(span.text) in rules.vague:
+            continue
+        out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, None,
+                         _display(span), f"method.head:{doc[i].norm_}"))
     return out
 
 
@@ -646,7 +689,8 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     # a capitalised name: capitalised words, hyphen compounds, "of"/"&" between capitalised words
     m = k
     while m < stop and (_is_cap(doc[m]) or (doc[m].text in ("-", "&", "of", "to", "and") and m > k
-                                            and m + 1 < stop and _is_cap(doc[m + 1]))):
+                                            and m + 1 < stop and _is_cap(doc[m + 1])
+                                            and (doc[m].text != "-" or _glued(doc[m - 1], doc[m])))):
         m += 1
     alone = m - k == 1 and (m >= stop or not _is_word(doc[m]) or doc[m].text.lower() in _OBJECT_END)
     if m > k and (m - k > 1 or _is_namey(doc[k]) or (alone and _sent_bounds(doc, k)[0] != k)):
@@ -667,7 +711,8 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
             while last < stop and rules.head_tier(doc[last]) is not None and rules.head_tier(doc[last]) <= _NAMED:
                 last += 1
             c = _clean(rules, doc, k, last)
-            if c and c[1] - c[0] <= 7 and _is_methodish(rules, doc[c[0]:c[1]], _NAMED):
+            if c and c[1] - c[0] <= 7 and not any(t.is_stop for t in doc[c[0]:c[1]]) and \
+                    _is_methodish(rules, doc[c[0]:c[1]], _NAMED):
                 return c
             return None
     return None
@@ -705,8 +750,9 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
                 not (words[0].text.lower().endswith("ing") and len(words) > 1) and fold(span.text) not in rules.vague and \
                 all(_is_cap(t) or t.text.lower() in ("of", "to", "and", "while", "for") for t in words) and \
                 span[-1].norm_ not in rules.nonheads:
-            named = (_is_namey(words[0]) and not any(t.text.lower() == "of" for t in span)) or \
-                (len(words) <= 3 and "-" in span.text and not any(t.whitespace_ for t in span[:-1]))
+            hyphen = any(t.text == "-" and _glued(doc[t.i - 1], t) for t in span[1:])
+            named = not any(t.text.lower() == "of" for t in span) and len(words) <= 4 and (
+                any(_is_namey(t) for t in words) or hyphen)
             if named or _is_methodish(rules, span, _ACRONYM):
                 out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
                                  rules.lookup(span.text), _display(span), "method.title", True))
@@ -806,6 +852,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         doc = ctx.docs[fld]
         cands += _vocab_cands(rules, fld, doc, ctx.acronyms, matched[fld][0])
         cands += _head_cands(rules, fld, doc, trig[fld]["head"])
+        cands += _proper_cands(rules, fld, doc, trig[fld]["proper"])
     acro, short_names = _acronym_cands(rules, ctx, proposing)
     cands += acro
     cands += _named_cands(rules, ctx, proposing, trig["abstract"])
