@@ -261,6 +261,8 @@ def method_entities() -> list[Method]:
 # --------------------------------------------------------------------------------------------------
 # helpers on tokens
 
+_ACRONYM_NOUNS = frozenset("model method algorithm framework approach architecture layer metric network "
+                           "estimator loss objective scheme".split())
 _ADJ_SUFFIXES = ("ed", "able", "ible", "al", "ive", "ous", "ful", "less", "ary")
 _ANY, _NAMED, _ACRONYM = 0, 1, 2
 
@@ -391,8 +393,11 @@ def _clean(rules: MethodRules, doc: Doc, s: int, e: int, keep_caps: bool = True)
     while e > s and not _is_word(doc[e - 1]):
         e -= 1
     while e - 1 > s and doc[e - 1].norm_ in rules.trailing and _is_word(doc[e - 2]) \
-            and doc[e - 2].norm_ not in rules.generic:
-        e -= 1
+            and doc[e - 2].norm_ not in rules.generic and not (e - 2 == s and doc[s].text[:1].isupper()
+                                                               and not _is_namey(doc[s])):
+        e -= 1  # ... but "Gibbs algorithm" keeps its noun
+    if e - s == 2 and _is_namey(doc[s]) and doc[e - 1].norm_ in _ACRONYM_NOUNS:
+        e -= 1  # "VCI metric", "TGAT model": the acronym is the name
     if s >= e or fold(doc[s:e].text) in rules.vague:
         return None
     return s, e
@@ -480,8 +485,8 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> lis
                         all(p.norm_ in rules.generic or p.is_stop or p.like_num for p in parts):
                     break
                 low = doc[j - 1].text.lower()
-                if k == j - 1 and (low.endswith("ing") or (low != doc[j - 1].norm_ and low.endswith("s"))):
-                    break  # a verb form or a plural noun: not a modifier
+                if k == j - 1 and (low.endswith(("ing", "ly")) or (low != doc[j - 1].norm_ and low.endswith("s"))):
+                    break  # a verb form, an adverb or a plural noun: not a modifier
                 if words == 0 and k == j - 1 and low.endswith(_ADJ_SUFFIXES):
                     break  # "expected loss", "unbounded losses"
             j = k
@@ -711,10 +716,13 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
             while last < stop and rules.head_tier(doc[last]) is not None and rules.head_tier(doc[last]) <= _NAMED:
                 last += 1
             c = _clean(rules, doc, k, last)
-            if c and c[1] - c[0] <= 7 and not any(t.is_stop for t in doc[c[0]:c[1]]) and \
-                    _is_methodish(rules, doc[c[0]:c[1]], _NAMED):
-                return c
-            return None
+            if c is None or c[1] - c[0] > 7 or fold(doc[c[0]].text) in rules.vague:
+                return None  # "our method predicts ...": a vague subject, not a name
+            inner = doc[c[0] : m]  # the words before the head: no verbs, adverbs or plurals there
+            if any(t.is_stop or t.text.endswith("ly") or (t.text.lower() != t.norm_ and t.text.endswith("s"))
+                   for t in inner):
+                return None
+            return c if _is_methodish(rules, doc[c[0]:c[1]], _NAMED) else None
     return None
 
 
@@ -823,6 +831,38 @@ def _overlap_filter(cands: list[_Cand]) -> list[_Cand]:
     return kept
 
 
+def _abbreviates(short: str, long: str) -> bool:
+    """Does ``short`` ("CS-IB", "AB-UPT") abbreviate ``long`` by word initials, first and last letters
+    included ("Cauchy-Schwarz Divergence Information Bottleneck")?"""
+    letters = [c.lower() for c in short if c.isalpha()]
+    initials = [w[0].lower() for w in re.split(r"[\s\-]+", long) if w and w[0].isalpha()]
+    if len(letters) < 2 or not initials or len(initials) > len(letters) + 2:
+        return False
+    if letters[0] != initials[0] or letters[-1] != initials[-1]:
+        return False
+    it = iter(initials)
+    return all(any(c == x for x in it) for c in letters)
+
+
+def _merge_abbreviations(rules: MethodRules, groups: dict[str, dict]) -> None:
+    """Merge a rule-found acronym-like name into the rule-found name it abbreviates, when the paper
+    never defines it in parentheses ("AB-UPT" in the title, "Anchored-Branched Universal Physics
+    Transformers" later)."""
+    shorts = [k for k, g in groups.items() if k not in rules.entities and " " not in g["entity"].name
+              and sum(c.isupper() for c in g["entity"].name) >= 2]
+    for k in shorts:
+        short = groups[k]["entity"].name
+        target = next((t for t, g in sorted(groups.items()) if t != k and t not in rules.entities
+                       and " " in g["entity"].name and _abbreviates(short, g["entity"].name)), None)
+        if target is None:
+            continue
+        src, dst = groups.pop(k), groups[target]
+        dst["proposed"] = dst["proposed"] or src["proposed"]
+        for m in src["mentions"]:
+            dst["mentions"].setdefault(m, None)
+        dst["evidence"].update(src["evidence"])
+
+
 def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
     """The methods of one paper: one Tag per canonical method with role, mentions and evidence.
 
@@ -882,6 +922,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
             or fold(c.name) in title_names
         g["mentions"].setdefault(ev.surface, None)
         g["evidence"].setdefault((ev.field, ev.start, ev.end, ev.rule), ev)
+    _merge_abbreviations(rules, groups)
     tags = []
     for ent_id in sorted(groups):
         g = groups[ent_id]
