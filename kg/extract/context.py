@@ -90,17 +90,22 @@ def _long_form(short: str, words: list) -> int | None:
     return None
 
 
+_PAREN_ACRO = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{1,11})\s*[);,]")
+
+
 def find_acronyms(doc: Doc, fld: TextField) -> list[Acronym]:
     """Acronym definitions ``long form (SHORT)`` in ``doc`` (Schwartz–Hearst style, within a sentence)."""
     out: list[Acronym] = []
-    n = len(doc)
-    for i in range(1, n - 2):
-        if doc[i].text != "(" or doc[i + 2].text not in (")", ";", ","):
-            continue
-        short_tok = doc[i + 1]
-        short = short_tok.text
+    text = doc.text
+    for m in _PAREN_ACRO.finditer(text):
+        short = m.group(1)
         if not _is_acronym(short):
             continue
+        paren = doc.char_span(m.start(), m.start() + 1, alignment_mode="expand")
+        short_span = doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
+        if paren is None or short_span is None or short_span.text != short or paren.start == 0:
+            continue
+        i = paren.start
         sent_start = doc[i].sent.start if doc.has_annotation("SENT_START") else 0
         max_words = min(len(short) + 5, 2 * len(short))
         lo = i
@@ -112,7 +117,7 @@ def find_acronyms(doc: Doc, fld: TextField) -> list[Acronym]:
             lo -= 1
             if not t.is_punct:
                 count += 1
-        words = [t for t in doc[lo:i]]
+        words = list(doc[lo:i])
         if not words:
             continue
         k = _long_form(short, words)
@@ -127,9 +132,20 @@ def find_acronyms(doc: Doc, fld: TextField) -> list[Acronym]:
             continue  # "aggregation (AA)": one plain word cannot define a multi-letter acronym
         out.append(
             Acronym(short, long_span.text, fld, long_span.start_char, long_span.end_char,
-                    short_tok.idx, short_tok.idx + len(short))
+                    short_span.start_char, short_span.end_char)
         )
     return out
+
+
+def _sentence_spans(doc: Doc) -> list[Span]:
+    """The sentence spans of a doc: from the starts our sentencizer recorded, else ``doc.sents``."""
+    from kg.extract.pipeline import SENT_STARTS_KEY
+
+    starts = doc.user_data.get(SENT_STARTS_KEY)
+    if starts is None:
+        return list(doc.sents)
+    bounds = [*starts, len(doc)]
+    return [doc[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
 @dataclass
@@ -161,7 +177,7 @@ class Context:
         ctx = cls(paper=paper, docs=docs, normalized=normalized, version=version)
         for fld in FIELDS:
             doc = docs[fld]
-            spans = [doc[:]] if fld == "title" else list(doc.sents)
+            spans = [doc[:]] if fld == "title" else _sentence_spans(doc)
             for idx, span in enumerate(s for s in spans if s.text.strip()):
                 s, e = ctx.to_original(fld, span.start_char, span.end_char)
                 original = ctx.text(fld)

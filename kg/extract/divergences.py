@@ -62,6 +62,7 @@ _BARE = {
 }
 _HEAD = r"(?:divergences?|distances?|metrics?)"
 _ITEM = r"[A-Za-zα-ωχℓ][\w^{}²\u0370-\u03ff]*(?:[- ][A-Za-z][a-z]+)?"
+_LIST_HEAD = re.compile(rf"\b{_HEAD}\b")
 _LIST = re.compile(
     rf"(?P<items>(?:{_ITEM}-?,\s+)+(?:(?:and|or)\s+)?)(?P<last>{_ITEM})-?\s*(?P<head>{_HEAD})\b"
 )
@@ -150,8 +151,16 @@ def find_divergences(ctx: Context) -> list[Tag]:
                 continue  # "vector fields whose alpha-divergence is a finite Radon measure"
             tags.add_span(vocab[eid], span, f"vocab:{eid}", variant=_variant(span) if eid == KL else None)
         text = ctx.docs[fld].text
-        for m in _LIST.finditer(text):
-            _list_items(ctx, tags, fld, m, vocab)
+        for head in _LIST_HEAD.finditer(text):
+            # a list needs commas just before its head: only then run the (costlier) list regex
+            lo = max(0, head.start() - 160)
+            if "," not in text[max(lo, head.start() - 40):head.start()]:
+                continue
+            m = _LIST.search(text, lo, head.end())
+            while m is not None and m.end() != head.end():
+                m = _LIST.search(text, m.start() + 1, head.end())
+            if m is not None:
+                _list_items(ctx, tags, fld, m, vocab)
         if fld == "abstract":
             _named(ctx, tags, fld, text, vocab)
     _generic(ctx, tags, vocab)
@@ -209,7 +218,7 @@ def _named(ctx: Context, tags: TagCollector, fld, text: str, vocab) -> None:
 def _generic(ctx: Context, tags: TagCollector, vocab) -> None:
     generic = vocab[GENERIC]
     for sent in ctx.sentences:
-        if _TRAP.search(sent.span.text):
+        if "iverg" not in sent.text or _TRAP.search(sent.span.text):
             continue
         specific = tags.ids_in_sentence(sent.field, sent.index)
         if specific:

@@ -50,8 +50,7 @@ _TRIGGER_KEYS = {TRIGGER_OUR: "our", TRIGGER_VERB: "verb", TRIGGER_HEAD: "head",
 #: nouns that name a method after a proper name ("Gibbs algorithm", "Helmholtz decomposition");
 #: not "measure", "metric", "gap": after a name those are mathematical objects ("Lebesgue measure")
 _PROPER_HEADS = ("algorithm", "method", "decomposition", "envelope", "projection", "sampling", "sampler",
-                 "iteration", "transformation", "estimator", "embedding", "network", "dynamics", "bridge",
-                 "machine", "filter")
+                 "iteration", "transformation", "estimator", "embedding", "network", "bridge", "machine", "filter")
 
 VOCAB_FILE = "methods.jsonl"
 _FIELDS = ("title", "abstract")
@@ -478,8 +477,9 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> lis
             k = _compound_start(doc, k, lo)
             first = doc[k]
             parts = [doc[x] for x in range(k, j) if _is_word(doc[x])]
-            if k < j - 1 and (parts[-1].norm_ in rules.generic or parts[-1].text.endswith("ed")):
-                break  # "MSE-based", "steep-shaped", "real-world"
+            if k < j - 1 and (parts[-1].norm_ in rules.generic or parts[-1].text.endswith("ed")
+                              or any(p.is_stop for p in parts)):
+                break  # "MSE-based", "steep-shaped", "real-world", "state-of-the-art"
             if not _is_namey(first):
                 if (k == j - 1 and (first.is_stop or first.like_num)) or \
                         all(p.norm_ in rules.generic or p.is_stop or p.like_num for p in parts):
@@ -522,8 +522,8 @@ def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> l
         name = doc[k]
         if not all(t.text[:1].isupper() and t.text.isalpha() and not _is_namey(t) for t in doc[k : j + 1]
                    if t.text != "-") or len(name.text) < 3 or name.is_stop or name.norm_ in rules.generic \
-                or k <= lo or doc[k - 1].text in (".", ":"):
-            continue  # a capitalised name (not an acronym, whose "X algorithm" is X itself)
+                or k <= lo or doc[k - 1].text in (".", ":") or _used_lowercase(doc, name.text):
+            continue  # a capitalised name (not an acronym, whose "X algorithm" is X itself, nor "Gradient")
         span = doc[k : i + 1]
         if span[-1].norm_ in rules.nonheads or fold(span.text) in rules.vague:
             continue
@@ -693,11 +693,18 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
         stop += 1
     # a capitalised name: capitalised words, hyphen compounds, "of"/"&" between capitalised words
     m = k
-    while m < stop and (_is_cap(doc[m]) or (doc[m].text in ("-", "&", "of", "to", "and") and m > k
-                                            and m + 1 < stop and _is_cap(doc[m + 1])
-                                            and (doc[m].text != "-" or _glued(doc[m - 1], doc[m])))):
-        m += 1
+    while m < stop and (_is_cap(doc[m]) or (m > k and m + 1 < stop and (
+            # "Feature-aligned N-BEATS": a glued hyphen continues a capitalised compound
+            (doc[m].text == "-" and _glued(doc[m - 1], doc[m]) and _glued(doc[m], doc[m + 1])
+             and _is_word(doc[m + 1]))
+            or (doc[m].text in ("&", "of", "to", "and") and _is_cap(doc[m + 1]))))):
+        m += 2 if doc[m].text == "-" else 1
+    m = min(m, stop)
     alone = m - k == 1 and (m >= stop or not _is_word(doc[m]) or doc[m].text.lower() in _OBJECT_END)
+    if m > k and any(c in doc[k:m].text for c in _LATEX_CHARS):
+        return None  # LaTeX remnants ("textrm{FID}_infty") are no names
+    if alone and not _is_namey(doc[k]) and _used_lowercase(doc, doc[k].text):
+        return None  # "called Stability": a common word, capitalised
     if m > k and (m - k > 1 or _is_namey(doc[k]) or (alone and _sent_bounds(doc, k)[0] != k)):
         # "Wasserstein dependency measure": a capitalised word heading a lower-case name
         for last in range(min(stop, m + 3), m, -1):
@@ -724,6 +731,15 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
                 return None
             return c if _is_methodish(rules, doc[c[0]:c[1]], _NAMED) else None
     return None
+
+
+_LATEX_CHARS = "{}^_\\$"
+
+
+def _used_lowercase(doc: Doc, word: str) -> bool:
+    """Does ``word`` also occur in lower case in the doc (so its capitalised use is no proper name)?"""
+    low = word.lower()
+    return low != word and re.search(rf"(?<![\w-]){re.escape(low)}s?(?![\w-])", doc.text) is not None
 
 
 def _sentence_is_ours(doc: Doc, i: int) -> bool:

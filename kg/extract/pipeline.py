@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import unicodedata
 
+import numpy as np
 import spacy
-from spacy.attrs import NORM
+from spacy.attrs import IS_SPACE, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
@@ -72,24 +73,54 @@ def _is_boundary(prev2: str, prev: str, cur: str, nxt: str = "") -> bool:
     return first.isupper() or first.isdigit() or first in _OPENERS or not first.isalnum()
 
 
+SENT_STARTS_KEY = "kg_sent_starts"
+_HASHES: dict[int, np.ndarray] = {}
+
+
+def _ender_hashes(doc: Doc) -> np.ndarray:
+    """ORTH hashes of the tokens after which a sentence may start (cached per vocab)."""
+    key = id(doc.vocab)
+    if key not in _HASHES:
+        words = [*_ENDERS, *(f"{c}." for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")]
+        _HASHES[key] = np.array(sorted(doc.vocab.strings.add(w) for w in words), dtype=np.uint64)
+    return _HASHES[key]
+
+
 @Language.component("kg_sentencizer")
 def kg_sentencizer(doc: Doc) -> Doc:
-    """Set ``is_sent_start`` on every token (rules above; a newline also ends a sentence)."""
-    prev2 = prev = ""
-    newline = False
-    for i, tok in enumerate(doc):
-        text = tok.text
-        if i == 0:
-            tok.is_sent_start = True
-        elif tok.is_space:
-            tok.is_sent_start = False
-            newline = newline or "\n" in text
+    """Set sentence starts (rules in :func:`_is_boundary`; a newline also ends a sentence).
+
+    Vectorized: only the few tokens after a sentence-ending token are looked at in Python. The
+    token indices of the sentence starts are kept in ``doc.user_data["kg_sent_starts"]``.
+    """
+    n = len(doc)
+    if n == 0:
+        doc.user_data[SENT_STARTS_KEY] = []
+        return doc
+    arr = doc.to_array([ORTH, IS_SPACE])
+    orth, space = arr[:, 0], arr[:, 1]
+    starts = np.full(n, -1, dtype=np.int64)
+    starts[0] = 1
+    candidates = np.nonzero(np.isin(orth, _ender_hashes(doc)) | (space == 1))[0]
+    for i in candidates.tolist():
+        prev_tok = doc[i]
+        newline = bool(space[i]) and "\n" in prev_tok.text
+        if space[i] and not newline:
             continue
-        else:
-            nxt = doc[i + 1].text if i + 1 < len(doc) else ""
-            tok.is_sent_start = newline or _is_boundary(prev2, prev, text, nxt)
-        newline = False
-        prev2, prev = prev, text
+        j = i + 1
+        while j < n and space[j]:
+            j += 1
+        if j >= n:
+            continue
+        if newline:
+            starts[j] = 1
+            continue
+        prev2 = doc[i - 1].text if i > 0 else ""
+        nxt = doc[j + 1].text if j + 1 < n else ""
+        if _is_boundary(prev2, prev_tok.text, doc[j].text, nxt):
+            starts[j] = 1
+    doc.from_array([SENT_START], starts.astype(np.uint64).reshape(-1, 1))
+    doc.user_data[SENT_STARTS_KEY] = np.nonzero(starts == 1)[0].tolist()
     return doc
 
 
