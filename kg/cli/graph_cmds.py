@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kg.cli import app
@@ -114,10 +115,17 @@ def graph_command(name: str | None = None) -> Callable[[Callable[..., Any]], Any
 # -- rendering helpers ----------------------------------------------------------------------------
 
 
+_PROSE = {"title": 1, "evidence": 2, "sentence": 2}  # columns that wrap, with their share of the width
+
+
 def _table(title: str | None, *columns: str) -> Table:
+    """A Rich table whose prose columns take the spare width."""
     table = Table(title=title, show_lines=False, title_justify="left")
     for c in columns:
-        table.add_column(c, overflow="fold")
+        if c in _PROSE:
+            table.add_column(c, overflow="fold", ratio=_PROSE[c])
+        else:
+            table.add_column(c, overflow="fold")
     return table
 
 
@@ -280,7 +288,8 @@ def papers_using_cmd(
         })
         return
     names = ", ".join(m["name"] for m in matched)
-    table = _table(f"{page.total} paper(s) using {names}", "paper", "title", "entity", "how", "evidence")
+    shown = f" (showing {offset + 1}-{offset + len(page.items)})" if len(page.items) < page.total else ""
+    table = _table(f"{page.total} paper(s) using {names}{shown}", "paper", "title", "entity", "how", "evidence")
     for h in page.items:
         for i, t in enumerate(h.matches or ()):
             table.add_row(h.paper.id if i == 0 else "", h.paper.title if i == 0 else "",
@@ -310,16 +319,20 @@ def paper_cmd(
         return
     p = x.paper
     meta = ", ".join(str(v) for v in (p.year, p.venue, p.url) if v)
-    out.print(f"[bold]{p.id}[/bold] {p.title}" + (f" ({meta})" if meta else ""), highlight=False)
-    table = _table("tags", "kind", "entity", "how", "surface", "rule", "sentence")
-    for t in x.tags:
-        for e in t.evidence[:1] or ():
-            table.add_row(t.entity.kind, t.entity.name, _how(t), e.surface, e.rule, e.sentence)
-    out.print(table)
-    claims = _table("claims", "#", "type", "about", "sentence")
+    out.print(f"[bold]{escape(p.id)}[/bold] {escape(p.title)}" + (f" ({escape(meta)})" if meta else ""),
+              highlight=False)
+    for kind, tags in (("methods", x.methods), ("divergences", x.divergences), ("datasets", x.datasets)):
+        out.print(f"\n[bold]{kind}[/bold]" + ("" if tags else ": none"), highlight=False)
+        for t in tags:
+            rules = ", ".join(sorted({e.rule for e in t.evidence}))
+            surfaces = "; ".join(t.mentions)
+            how = f" ({_how(t)})" if t.role or t.variant else ""
+            out.print(f"  {escape(t.entity.name)}{how} — {escape(surfaces)} [dim]\\[{escape(rules)}][/dim]",
+                      highlight=False)
+    out.print("\n[bold]claims[/bold]" + ("" if x.claims else ": none"), highlight=False)
     for c in x.claims:
-        claims.add_row(str(c.sentence_index), c.type, ", ".join(c.about), c.text)
-    out.print(claims)
+        about = f" [dim](about {escape(', '.join(c.about))})[/dim]" if c.about else ""
+        out.print(f"  #{c.sentence_index} {c.type}: {escape(c.text)}{about}", highlight=False)
 
 
 @graph_command("entities")
@@ -395,13 +408,13 @@ def why_cmd(
     out.print(f"[bold]{paper_id}[/bold] {x.paper.title}", highlight=False)
     for t in tags:
         out.print(f"\n[bold]{t.entity.name}[/bold] ({t.entity.id}; {_how(t)})", highlight=False)
-        table = _table(None, "field", "sentence #", "span", "surface", "rule", "extractor", "sentence")
         for e in t.evidence:
-            table.add_row(e.field, str(e.sentence_index), f"{e.start}-{e.end}", e.surface, e.rule,
-                          e.extractor_version, e.sentence)
-        out.print(table)
+            out.print(f"  {e.field} sentence {e.sentence_index}, chars {e.start}-{e.end}: "
+                      f"[bold]{escape(e.surface)}[/bold] — rule {escape(e.rule)} "
+                      f"(extractor {e.extractor_version})", highlight=False)
+            out.print(f"    {escape(e.sentence)}", highlight=False, style="dim")
     for c in claims:
-        out.print(f"claim ({c.type}, rule {c.rule}): {c.text}", highlight=False)
+        out.print(f"\nclaim ({c.type}, rule {escape(c.rule)}): {escape(c.text)}", highlight=False)
 
 
 @graph_command("stats")

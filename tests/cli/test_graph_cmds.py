@@ -34,8 +34,14 @@ def graph(tmp_path_factory):
     return path
 
 
-def kl_papers(graph: str, *extra: str) -> list[dict]:
-    return json.loads(run("papers-using", "KL divergence", "--json", "--graph", graph, *extra).stdout)["papers"]
+_KL_PAPERS: dict[str, list[dict]] = {}
+
+
+def kl_papers(graph: str) -> list[dict]:
+    """``kg papers-using 'KL divergence' --json`` on ``graph`` (run once per graph)."""
+    if graph not in _KL_PAPERS:
+        _KL_PAPERS[graph] = json.loads(run("papers-using", "KL divergence", "--json", "--graph", graph).stdout)["papers"]
+    return _KL_PAPERS[graph]
 
 
 def test_graph_cmds_ingest_again_changes_nothing(graph):
