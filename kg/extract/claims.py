@@ -77,7 +77,7 @@ _SETTING = re.compile(
     _I,
 )
 _PASSIVE = re.compile(
-    r"\b(?:is|are|was|were|has been|have been)\s+(?:first\s+|also\s+|then\s+|further\s+)?"
+    r"\b(?:is|are)\s+(?:first\s+|also\s+|then\s+|further\s+)?"
     r"(?:proposed|introduced|presented|developed|derived|shown|proved|proven|established|obtained|"
     r"demonstrated|designed|provided)\b",
     _I,
