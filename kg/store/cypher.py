@@ -45,6 +45,11 @@ def schema_file_statements(path: Path = SCHEMA_FILE) -> list[str]:
 
 
 _LINKS = "|".join(LINK_TYPES)  # USES|PROPOSES|EVALUATES_ON
+#: What reads return of an entity / a link / a paper: only what the models need (decoding Bolt
+#: values dominates read time, so the lookup keys and the scalar evidence copies stay on the server).
+_ENTITY = "e {.id, .kind, .name, .aliases, .description, .family, .parents}"
+_LINK = "r {.role, .variant, .mentions, .evidence, .pos}"
+_PAPER = "p {.*, search: null}"
 
 # -- writes ---------------------------------------------------------------------------------------
 
@@ -124,29 +129,29 @@ PAPER_VERSIONS = (
 LOOKUP = (
     "MATCH (e:Entity)\n"
     "WHERE $key IN e.keys AND ($kind IS NULL OR e.kind = $kind)\n"
-    "RETURN properties(e) AS e ORDER BY e.id"
+    f"RETURN {_ENTITY} AS e ORDER BY e.id"
 )
 
 SEARCH_ENTITIES = (
     "MATCH (e:Entity)\n"
     "WHERE ($kind IS NULL OR e.kind = $kind) AND any(k IN e.keys WHERE k CONTAINS $key)\n"
-    "RETURN properties(e) AS e"
+    f"RETURN {_ENTITY} AS e"
 )
 
-ENTITIES = "UNWIND $ids AS eid\nMATCH (e:Entity {id: eid})\nRETURN properties(e) AS e"
+ENTITIES = f"UNWIND $ids AS eid\nMATCH (e:Entity {{id: eid}})\nRETURN {_ENTITY} AS e"
 
 DESCENDANTS = (
-    "MATCH (:Entity {id: $id})<-[:SUBTYPE_OF*1..]-(c:Entity)\n"
-    "WHERE c.id <> $id\n"
-    "RETURN DISTINCT properties(c) AS e"
+    "MATCH (:Entity {id: $id})<-[:SUBTYPE_OF*1..]-(e:Entity)\n"
+    "WHERE e.id <> $id\n"
+    f"RETURN DISTINCT {_ENTITY} AS e"
 )
-PARENTS = "MATCH (:Entity {id: $id})-[:SUBTYPE_OF]->(p:Entity)\nRETURN DISTINCT properties(p) AS e"
-CHILDREN = "MATCH (:Entity {id: $id})<-[:SUBTYPE_OF]-(c:Entity)\nRETURN DISTINCT properties(c) AS e"
+PARENTS = f"MATCH (:Entity {{id: $id}})-[:SUBTYPE_OF]->(e:Entity)\nRETURN DISTINCT {_ENTITY} AS e"
+CHILDREN = f"MATCH (:Entity {{id: $id}})<-[:SUBTYPE_OF]-(e:Entity)\nRETURN DISTINCT {_ENTITY} AS e"
 
 ENTITY_COUNTS = (
     "MATCH (e:Entity)\n"
     "WHERE $kind IS NULL OR e.kind = $kind\n"
-    f"RETURN properties(e) AS e, COUNT {{ MATCH (p:Paper)-[:{_LINKS}]->(e) RETURN DISTINCT p }} AS papers"
+    f"RETURN {_ENTITY} AS e, COUNT {{ MATCH (p:Paper)-[:{_LINKS}]->(e) RETURN DISTINCT p }} AS papers"
 )
 
 COOCCURRING = (
@@ -155,7 +160,7 @@ COOCCURRING = (
     "WITH DISTINCT p\n"
     f"MATCH (p)-[:{_LINKS}]->(e:Entity)\n"
     "WHERE NOT e.id IN $ids AND ($kind IS NULL OR e.kind = $kind)\n"
-    "RETURN properties(e) AS e, count(DISTINCT p) AS papers"
+    f"RETURN {_ENTITY} AS e, count(DISTINCT p) AS papers"
 )
 
 _PAPER_FILTERS = (
@@ -183,21 +188,21 @@ FIND_PAPERS_ANCHORED = (
 #: Papers matching a PaperQuery without entity filters: scans papers.
 FIND_PAPERS_ALL = "MATCH (p:Paper)\n" + _PAPER_FILTERS
 
-#: A page of papers with their links to the given entities (the query's matched tags).
+#: A page of papers with their links to the given entities (the query's matched tags); the
+#: entities themselves come once each from ENTITIES.
 PAPER_PAGE = (
     "UNWIND $ids AS pid\n"
     "MATCH (p:Paper {id: pid})\n"
-    "RETURN properties(p) AS paper,\n"
-    f"  [(p)-[r:{_LINKS}]->(e:Entity) WHERE e.id IN $entity_ids\n"
-    "     | {entity: properties(e), link: properties(r)}] AS links"
+    f"RETURN {_PAPER} AS paper,\n"
+    f"  [(p)-[r:{_LINKS}]->(e:Entity) WHERE e.id IN $entity_ids | {{entity: e.id, link: {_LINK}}}] AS links"
 )
 
-#: Full records: papers with every link (and its entity) and every claim, in one round trip.
+#: Full records: papers with every link (entity ids; entities from ENTITIES) and every claim.
 PAPERS = (
     "UNWIND $ids AS pid\n"
     "MATCH (p:Paper {id: pid})\n"
-    "RETURN properties(p) AS paper,\n"
-    f"  [(p)-[r:{_LINKS}]->(e:Entity) | {{entity: properties(e), link: properties(r)}}] AS links,\n"
+    f"RETURN {_PAPER} AS paper,\n"
+    f"  [(p)-[r:{_LINKS}]->(e:Entity) | {{entity: e.id, link: {_LINK}}}] AS links,\n"
     "  [(p)-[:MAKES]->(c:Claim) | properties(c)] AS claims"
 )
 

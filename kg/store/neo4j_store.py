@@ -261,21 +261,29 @@ class Neo4jStore:
         page_ids = list(row["page"])
         items: dict[str, PaperHit] = {}
         if page_ids:
-            for r in self._read(Q.PAPER_PAGE, ids=page_ids, entity_ids=R.filter_ids(query)):
-                links = [(link["entity"], link["link"]) for link in r["links"]]
-                x = R.assemble(r["paper"], links, [])
+            rows = self._read(Q.PAPER_PAGE, ids=page_ids, entity_ids=R.filter_ids(query))
+            for x in self._assemble(rows):
                 items[x.paper.id] = PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags))
             self.last_query = (statement, params)
         return PaperPage(total=row["total"], items=tuple(items[i] for i in page_ids if i in items))
 
     def papers(self, ids: Collection[str]) -> dict[str, Extraction]:
         """Full records (paper, tags with evidence, claims) by id, in one round trip."""
-        out = {}
-        for r in self._read(Q.PAPERS, ids=list(ids)):
-            links = [(link["entity"], link["link"]) for link in r["links"]]
-            x = R.assemble(r["paper"], links, r["claims"])
-            out[x.paper.id] = x
+        out = {x.paper.id: x for x in self._assemble(self._read(Q.PAPERS, ids=list(ids)))}
         return {i: out[i] for i in ids if i in out}
+
+    def _assemble(self, rows: list[Any]) -> list[Extraction]:
+        """Extractions from PAPERS/PAPER_PAGE rows; their entities fetched once each."""
+        wanted = sorted({link["entity"] for r in rows for link in r["links"]})
+        entities = {r["e"]["id"]: r["e"] for r in self._read(Q.ENTITIES, ids=wanted)} if wanted else {}
+        return [
+            R.assemble(
+                r["paper"],
+                [(entities[link["entity"]], link["link"]) for link in r["links"]],
+                r.get("claims") or [],
+            )
+            for r in rows
+        ]
 
     def claims(
         self,

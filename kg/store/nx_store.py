@@ -82,6 +82,7 @@ class NetworkXStore:
         self._by_key: dict[str, set[str]] = defaultdict(set)
         self._papers: set[str] = set()
         self._wanted: dict[str, set[str]] = defaultdict(set)  # parent id → child ids naming it
+        self._search: dict[str, str] = {}  # paper node → folded words, filled on first text query
 
     # -- loading and persisting --------------------------------------------------------------
     @property
@@ -113,6 +114,7 @@ class NetworkXStore:
         assert g is not None
         self._by_key.clear()
         self._papers.clear()
+        self._search.clear()
         self._wanted.clear()
         for node, attrs in g.nodes(data=True):
             label = attrs.get("label")
@@ -212,8 +214,9 @@ class NetworkXStore:
                 elif key in R.LINK_TYPES:
                     g.remove_edge(node, target, key=key)
             g.nodes[node].clear()
-        g.add_node(node, label="Paper", **R.paper_props(x.paper, x.extractor_version))
+        g.add_node(node, label="Paper", **R.paper_props(x.paper, x.extractor_version, search=False))
         self._papers.add(node)
+        self._search.pop(node, None)
         links, claims = R.extraction_rows(x)
         for rel, entity_id, props in links:
             if _ek(entity_id) in g:
@@ -343,6 +346,12 @@ class NetworkXStore:
                     out.add(u)
         return out
 
+    def _search_text(self, node: str) -> str:
+        text = self._search.get(node)
+        if text is None:
+            text = self._search[node] = R.search_text(R.paper_from(self.graph.nodes[node]))
+        return text
+
     def find_papers(self, query: PaperQuery) -> PaperPage:
         """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
         with self._lock:
@@ -364,7 +373,7 @@ class NetworkXStore:
                     continue
                 if query.year_max is not None and (year is None or year > query.year_max):
                     continue
-                if words and not all(w in a["search"] for w in words):
+                if words and not all(w in self._search_text(node) for w in words):
                     continue
                 rows.append(a)
             rows.sort(key=lambda a: R.paper_sort_key(query.order, a))

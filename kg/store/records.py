@@ -119,8 +119,9 @@ def query_words(text: str | None) -> list[str]:
     return [f" {w} " for w in dict.fromkeys(fold(text or "").split())]
 
 
-def paper_props(paper: Paper, extractor_version: str) -> dict[str, Any]:
-    """Node properties of a paper (``None`` values left out)."""
+def paper_props(paper: Paper, extractor_version: str, *, search: bool = True) -> dict[str, Any]:
+    """Node properties of a paper (``None`` values left out). ``search`` (the folded words for the
+    word filter) can be left out by a store that computes it when needed."""
     props: dict[str, Any] = {
         "id": paper.id,
         "title": paper.title,
@@ -132,7 +133,7 @@ def paper_props(paper: Paper, extractor_version: str) -> dict[str, Any]:
         "source": paper.source,
         "content_hash": paper.content_hash,
         "extractor_version": extractor_version,
-        "search": search_text(paper),
+        "search": search_text(paper) if search else None,
     }
     return {k: v for k, v in props.items() if v is not None}
 

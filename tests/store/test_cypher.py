@@ -16,7 +16,7 @@ PINNED = {
     "LOOKUP": (
         "MATCH (e:Entity)\n"
         "WHERE $key IN e.keys AND ($kind IS NULL OR e.kind = $kind)\n"
-        "RETURN properties(e) AS e ORDER BY e.id"
+        "RETURN e {.id, .kind, .name, .aliases, .description, .family, .parents} AS e ORDER BY e.id"
     ),
     "MERGE_PAPERS": (
         "UNWIND $rows AS row\n"
