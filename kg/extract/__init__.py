@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kg.extract.context import FIELDS, Context
+from kg.errors import ExtractionError, KGError
 from kg.extract.normalize import normalize
 from kg.models import Entity, Extraction, Paper
 
@@ -68,11 +69,29 @@ def contexts(papers: Iterable[Paper], *, batch_size: int = 64) -> Iterator[Conte
 
 
 def extract(papers: Iterable[Paper], *, batch_size: int = 64) -> Iterator[Extraction]:
-    """Extract every paper (lazily, ``batch_size`` papers at a time through ``nlp.pipe``)."""
+    """Extract every paper (lazily, ``batch_size`` papers at a time through ``nlp.pipe``).
+
+    Raises:
+        ExtractionError: the pipeline failed on a text (a bug: never expected on user text).
+    """
     from kg.extract.rules import run_rules
 
-    for ctx in contexts(papers, batch_size=batch_size):
-        yield run_rules(ctx)
+    it = contexts(papers, batch_size=batch_size)
+    while True:
+        try:
+            ctx = next(it)
+        except StopIteration:
+            return
+        except KGError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - library code raises only kg.errors types
+            raise ExtractionError(f"the spaCy pipeline failed on a batch: {type(exc).__name__}: {exc}") from exc
+        try:
+            yield run_rules(ctx)
+        except KGError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise ExtractionError(f"rules failed on paper {ctx.paper.id}: {type(exc).__name__}: {exc}") from exc
 
 
 def extract_one(paper: Paper) -> Extraction:

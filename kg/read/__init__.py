@@ -38,6 +38,10 @@ class ReadResult:
     papers: list[Paper] = field(default_factory=list)
     problems: list[RecordError] = field(default_factory=list)
 
+    def __iter__(self):
+        """``papers, problems = read_papers(...)`` also works."""
+        return iter((self.papers, self.problems))
+
 
 def paper_id(title: str) -> str:
     """A stable id derived from the folded title: a readable slug, shortened with a hash suffix.

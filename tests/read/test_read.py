@@ -167,3 +167,8 @@ def test_read_binary_file_unknown_format(tmp_path):
 def test_read_corpus_split_on_newline_only(corpus_path):
     result = read_papers(corpus_path)
     assert len(result.papers) == 530 and not result.problems
+
+
+def test_read_result_unpacks_to_papers_and_problems(seed_txt):
+    papers, problems = read_papers(seed_txt)
+    assert len(papers) == 224 and len(problems) == 2
