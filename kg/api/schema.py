@@ -196,6 +196,8 @@ class IntRange(InputObjectType):
 
 
 class IdFilter(InputObjectType):
+    """Paper ids: the paper is one of ``in``."""
+
     in_ = List(NonNull(ID), name="in")
 
 
@@ -329,13 +331,13 @@ def find_papers(info, where, offset: int, limit: int, order) -> Page:
 
 
 # -- object types -----------------------------------------------------------------------------
-def object_type(name: str, model: type, *, bases: tuple = (), exclude: tuple = (), doc: str = "", **attrs):
+def object_type(name: str, model: type, *, exclude: tuple = (), doc: str = "", **attrs):
     """A graphene ObjectType whose scalar fields come from ``model`` plus hand-written ``attrs``."""
     meta = attrs.pop("Meta", None)
     body = {**model_fields(model, exclude=exclude), **attrs, "__doc__": doc or (model.__doc__ or "").strip()}
     if meta is not None:
         body["Meta"] = meta
-    return type(name, (*bases, graphene.ObjectType), body)
+    return type(name, (graphene.ObjectType,), body)
 
 
 Evidence = object_type("Evidence", models.Evidence)
