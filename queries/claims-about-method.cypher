@@ -2,7 +2,10 @@
 // the method is tagged, with the paper that makes them. Table view; return c, p for the graph.
 // Set the method (its name or any alias):
 // :param method => 'diffusion models'
-WITH [w IN split(toLower(replace(replace(replace(trim($method), '-', ' '), '–', ' '), '_', ' ')), ' ') WHERE w <> '' |
+WITH reduce(s = '', c IN split(toLower(normalize($method, NFKD)), '') |
+       s + CASE WHEN c IN ['-', '_', '/', '‐', '‑', '‒', '–', '—', '―', '−', '\t', '\n'] THEN ' '
+                WHEN 'abcdefghijklmnopqrstuvwxyz0123456789 ' CONTAINS c THEN c ELSE '' END) AS folded
+WITH [w IN split(folded, ' ') WHERE w <> '' |
       CASE WHEN size(w) > 3 AND w ENDS WITH 's' AND NOT right(w, 2) IN ['ss', 'us', 'is'] THEN left(w, size(w) - 1) ELSE w END] AS words
 WITH reduce(s = head(words), w IN tail(words) | s + ' ' + w) AS q
 MATCH (m:Method)

@@ -2,7 +2,10 @@
 // with the number of papers that link both (and a few of their ids). Table view.
 // Optional filter: a divergence name or alias (e.g. 'KL', 'Wasserstein'), or null for all.
 // :param divergence => null
-WITH [w IN split(toLower(replace(replace(replace(trim(coalesce($divergence, '')), '-', ' '), '–', ' '), '_', ' ')), ' ') WHERE w <> '' |
+WITH reduce(s = '', c IN split(toLower(normalize(coalesce($divergence, ''), NFKD)), '') |
+       s + CASE WHEN c IN ['-', '_', '/', '‐', '‑', '‒', '–', '—', '―', '−', '\t', '\n'] THEN ' '
+                WHEN 'abcdefghijklmnopqrstuvwxyz0123456789 ' CONTAINS c THEN c ELSE '' END) AS folded
+WITH [w IN split(folded, ' ') WHERE w <> '' |
       CASE WHEN size(w) > 3 AND w ENDS WITH 's' AND NOT right(w, 2) IN ['ss', 'us', 'is'] THEN left(w, size(w) - 1) ELSE w END] AS words
 WITH reduce(s = head(words), w IN tail(words) | s + ' ' + w) AS q
 MATCH (d:Divergence)<-[:USES]-(p:Paper)-[:USES|PROPOSES]->(m:Method)

@@ -58,14 +58,13 @@ def cypher(neo4j_uri: str, seeded) -> Iterator:
     """``run(query, **params) -> list[dict]`` on the seeded graph."""
     from neo4j import GraphDatabase
 
-    driver = GraphDatabase.driver(neo4j_uri, auth=None, notifications_min_severity="OFF")
+    with GraphDatabase.driver(neo4j_uri, auth=None, notifications_min_severity="OFF") as driver:
+        with driver.session(database="neo4j") as session:
 
-    def run(query: str, **params) -> list[dict]:
-        records, _, _ = driver.execute_query(query, params, database_="neo4j")
-        return [dict(r) for r in records]
+            def run(query: str, **params) -> list[dict]:
+                return [dict(r) for r in session.run(query, params)]
 
-    yield run
-    driver.close()
+            yield run
 
 
 def header_params(text: str, run) -> dict:
@@ -91,7 +90,7 @@ def test_cypher_queries_header_documents_params(path: Path) -> None:
     text = path.read_text()
     head = header(text)
     assert len(head) >= 2, "a header comment says what the query shows"
-    assert not any(line.startswith("//") for line in body(text).splitlines())
+    assert not PARAM_LINE.search(body(text)), "the :param lines belong in the header"
     used = set(re.findall(r"\$(\w+)", body(text)))
     documented = {name for name, _ in PARAM_LINE.findall("\n".join(head))}
     assert used == documented, "every $param has a ':param' line in the header, and only those"
@@ -115,24 +114,52 @@ def test_cypher_queries_papers_using_agrees_with_library(name: str, seeded, cyph
     assert page.total > 0
 
 
-@pytest.mark.parametrize(
-    "spellings",
-    [
-        ("KL", "Kullback-Leibler", "kullback–leibler divergences", "relative entropy", "divergence:kullback-leibler"),
-        ("SGD", "Stochastic Gradient Descent", "stochastic-gradient-descent"),
-        ("diffusion models", "DDPM", "Denoising Diffusion Probabilistic Models"),
-    ],
-)
-def test_cypher_queries_fold_names_like_kg(spellings: tuple[str, ...], cypher) -> None:
-    query = body((QUERY_DIR / "papers-using.cypher").read_text())
-    answers = {s: sorted({r["p"]["id"] for r in cypher(query, entity=s)}) for s in spellings}
-    first = answers[spellings[0]]
-    assert first
-    assert all(a == first for a in answers.values()), answers
-    # The Cypher prefix folds exactly as kg.models.fold for these (ASCII, no punctuation) names.
-    fold_prefix = query.split("\nMATCH", 1)[0] + "\nRETURN q"
-    for s in spellings[:-1] if spellings[-1].startswith("divergence:") else spellings:
-        assert cypher(fold_prefix, entity=s)[0]["q"] == fold(s)
+TRICKY_NAMES = [
+    "KL", "Kullback–Leibler divergences", "Rényi α-divergence", "Jensen-Shannon (JS) divergence", "D_{KL}",
+    "ImageNet 64×64", "Newton's method", "Schrödinger bridges", "MMD^2", "SVM (hinge) loss",
+    "Parameter Allocation & Regularization", "  stochastic_gradient/descent  ", "classes", "Gauss", "",
+]
+
+
+def fold_block(text: str) -> str | None:
+    """The Cypher lines of a query that fold its name parameter into ``q`` (None if it has none)."""
+    lines = body(text).splitlines()
+    for n, line in enumerate(lines):
+        if line.endswith(" AS q"):
+            return "\n".join(lines[: n + 1])
+    return None
+
+
+@pytest.mark.parametrize("path", [p for p in QUERY_FILES if fold_block(p.read_text())], ids=lambda p: p.stem)
+def test_cypher_queries_fold_names_like_kg(path: Path, cypher) -> None:
+    text = path.read_text()
+    (param,) = {name for name, _ in PARAM_LINE.findall(text)}
+    block = fold_block(text) + "\nRETURN q"
+    for name in TRICKY_NAMES:
+        assert cypher(block, **{param: name})[0]["q"] == (fold(name) or None), name
+
+
+def test_cypher_queries_papers_using_resolves_names_like_kg(seeded, cypher) -> None:
+    """Every divergence and dataset name and alias (and every 5th method's) resolves, in the saved query,
+    to exactly the entities (with family members) that kg.resolve gives."""
+    from kg.resolve import resolve
+
+    names = set()
+    for row in cypher("MATCH (e:Entity) RETURN e.kind AS kind, e.name AS name, e.aliases AS aliases ORDER BY e.id"):
+        names.update([row["name"], *(row["aliases"] or [])] if row["kind"] != "method" else [])
+    methods = cypher("MATCH (e:Method) RETURN e.name AS name ORDER BY e.id")
+    names.update(r["name"] for r in methods[::5])
+    names.update(["Wasserstein", "optimal transport", "Sinkhorn", "OT", "f-divergences", "FID"])
+    query = body((QUERY_DIR / "papers-using.cypher").read_text()).split("\nMATCH (p:Paper)")[0]
+    query += "\nRETURN collect(DISTINCT e.id) AS ids"
+    differ = {}
+    for name in sorted(names):
+        got = set(cypher(query, entity=name)[0]["ids"])
+        want = set(resolve(seeded, name).ids)
+        if got != want:
+            differ[name] = (sorted(got - want), sorted(want - got))
+    assert len(names) > 200
+    assert not differ, differ
 
 
 def test_cypher_queries_most_used_agrees_with_store(seeded, cypher) -> None:
