@@ -69,7 +69,7 @@ def translate(exc: Exception, uri: str) -> Exception:
         )
     if isinstance(exc, (nx_exc.ServiceUnavailable, nx_exc.SessionExpired, OSError)):
         return StoreUnavailable(f"Neo4j at {uri} is unreachable: {_one_line(exc)}")
-    if isinstance(exc, (nx_exc.ConfigurationError, ValueError)):
+    if isinstance(exc, nx_exc.ConfigurationError):
         return StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_one_line(exc)}")
     return StoreError(f"Neo4j error: {_one_line(exc)}")
 
@@ -122,7 +122,7 @@ class Neo4jStore:
                 f"cannot use the Neo4j URI {uri!r}: it must start with one of "
                 + ", ".join(f"{s}://" for s in SCHEMES)
             )
-        with self._errors():
+        try:
             self._driver = neo4j.GraphDatabase.driver(
                 uri,
                 auth=auth,
@@ -130,6 +130,8 @@ class Neo4jStore:
                 connection_acquisition_timeout=connection_timeout,
                 max_transaction_retry_time=15.0,
             )
+        except (ValueError, TypeError, nx_exc.ConfigurationError) as exc:
+            raise StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_one_line(exc)}") from None
         try:
             with self._errors():
                 self._driver.verify_connectivity()

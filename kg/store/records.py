@@ -10,9 +10,11 @@ The stores only move property dicts in and out of their storage.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from kg.errors import StoreError
 from kg.models import (
     Claim,
     Entity,
@@ -281,11 +283,30 @@ def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[i : i + size]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(x: Extraction) -> None:
+    """Raise StoreError when a paper's id, title or abstract holds an unpaired surrogate: such text is
+    not valid Unicode and neither the Bolt protocol nor UTF-8 files can hold it."""
+    p = x.paper
+    if _SURROGATE.search(p.id) or _SURROGATE.search(p.title) or _SURROGATE.search(p.abstract):
+        raise StoreError(
+            f"paper {p.id.encode('utf-8', 'backslashreplace').decode()!r}"
+            " has text that is not valid Unicode (an unpaired surrogate); fix the input record"
+        )
+
+
 def batches(delta: GraphDelta, size: int) -> Iterator[GraphDelta]:
     """Cut a delta into deltas of at most ``size`` papers (the last write of a paper id wins);
-    the explicit entities go with the first batch. Each batch is one store transaction."""
+    the explicit entities go with the first batch. Each batch is one store transaction.
+
+    Raises:
+        StoreError: a paper's text is not valid Unicode (checked before anything is written).
+    """
     latest: dict[str, Extraction] = {}
     for x in delta.extractions:
+        check_text(x)
         latest.pop(x.paper.id, None)
         latest[x.paper.id] = x
     papers = list(latest.values())

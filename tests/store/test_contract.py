@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from kg.errors import StoreError
 from kg.models import Dataset, Divergence, EntityFilter, GraphDelta, PaperQuery
 from kg.store.base import GraphStore
 
@@ -295,3 +296,10 @@ def test_contract_counts_by_year(store, ids, expected):
     got = store.counts_by_year(ids)
     assert got == expected
     assert list(got) == sorted(got)
+
+
+def test_contract_rejects_invalid_unicode_before_writing(empty_store):
+    bad = gd.paper("p9", "Broken \ud800 title", "An abstract. With text")
+    with pytest.raises(StoreError, match="p9.*not valid Unicode"):
+        empty_store.write(GraphDelta(extractions=(gd.extraction(bad),), entities=gd.TAXONOMY))
+    assert empty_store.stats().papers == 0
