@@ -138,12 +138,17 @@ def curate(gazetteers: Path, min_papers: int = 3) -> list[dict]:
         kept = [a for a in names if curated or keep_alias(a, stop, probs)]
         if not kept:
             return
-        target = next((by_key[fold(a)] for a in kept if fold(a) in by_key), None)
+        # a hand-curated entry is its own entity (an alias colliding with another one is skipped);
+        # a gazetteer row joins the first entity any of its names already belongs to
+        probe = kept[:1] if curated else kept
+        target = next((by_key[fold(a)] for a in probe if fold(a) in by_key), None)
         if target is None:
             target = {"id": f"method:{slug(kept[0])}", "name": kept[0], "aliases": [],
                       "category": category, "sources": []}
             entities.append(target)
         for a in kept:
+            if not fold(a):
+                continue
             if fold(a) not in by_key:
                 by_key[fold(a)] = target
                 if a != target["name"]:

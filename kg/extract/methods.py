@@ -260,6 +260,7 @@ def method_entities() -> list[Method]:
 # --------------------------------------------------------------------------------------------------
 # helpers on tokens
 
+_FUNCTION_WORDS = frozenset("of the a an to and or".split())
 _ACRONYM_NOUNS = frozenset("model method algorithm framework approach architecture layer metric network "
                            "estimator loss objective scheme".split())
 _ADJ_SUFFIXES = ("ed", "able", "ible", "al", "ive", "ous", "ful", "less", "ary")
@@ -478,7 +479,7 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> lis
             first = doc[k]
             parts = [doc[x] for x in range(k, j) if _is_word(doc[x])]
             if k < j - 1 and (parts[-1].norm_ in rules.generic or parts[-1].text.endswith("ed")
-                              or any(p.is_stop for p in parts)):
+                              or any(p.text.lower() in _FUNCTION_WORDS for p in parts)):
                 break  # "MSE-based", "steep-shaped", "real-world", "state-of-the-art"
             if not _is_namey(first):
                 if (k == j - 1 and (first.is_stop or first.like_num)) or \
@@ -667,6 +668,8 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
         starts.append((i + 1, min(sent_end, i + 8), "method.our"))
     for s, e, rule in starts:
         cand = _name_at(rules, doc, s, e)
+        if cand is None and rule == "method.called":
+            cand = _coined_word(rules, doc, s, e)
         if cand is None:
             continue
         a, b = cand
@@ -675,6 +678,34 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
         out.append(_Cand("abstract", a, b, span.start_char, span.end_char, rules.lookup(span.text),
                          _display(span), rule, prop))
     return out
+
+
+def _coined_word(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:
+    """After "called/termed/dubbed", one coined word, even in lower case ("termed f-distill,")."""
+    k = s
+    while k < e and doc[k].text.lower() in ("the", "a", "an", '"', "“", "``", "'"):
+        k += 1
+    if k >= e or not _is_word(doc[k]):
+        return None
+    m = _compound_end(doc, k, e)
+    if m < e and _is_word(doc[m]) and doc[m].text.lower() not in _OBJECT_END:
+        return None  # more words follow: a phrase, not a coined word
+    word = doc[k:m]
+    if m - k == 1 and (word[0].is_stop or word[0].norm_ in rules.generic or word[0].like_num
+                       or _used_lowercase(doc, word.text.capitalize())):
+        return None
+    if any(c in word.text for c in _LATEX_CHARS) or fold(word.text) in rules.vague:
+        return None
+    return k, m
+
+
+def _compound_end(doc: Doc, k: int, e: int) -> int:
+    """End of the glued hyphen compound starting at token ``k`` ("f - distill" → after "distill")."""
+    m = k + 1
+    while m + 1 < e and doc[m].text == "-" and _glued(doc[m - 1], doc[m]) and _glued(doc[m], doc[m + 1]) \
+            and _is_word(doc[m + 1]):
+        m += 2
+    return m
 
 
 def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:
@@ -739,7 +770,10 @@ _LATEX_CHARS = "{}^_\\$"
 def _used_lowercase(doc: Doc, word: str) -> bool:
     """Does ``word`` also occur in lower case in the doc (so its capitalised use is no proper name)?"""
     low = word.lower()
-    return low != word and re.search(rf"(?<![\w-]){re.escape(low)}s?(?![\w-])", doc.text) is not None
+    text = doc.user_data.get("kg.methods.text")
+    if text is None:
+        text = doc.user_data["kg.methods.text"] = doc.text
+    return low != word and re.search(rf"(?<![\w-]){re.escape(low)}s?(?![\w-])", text) is not None
 
 
 def _sentence_is_ours(doc: Doc, i: int) -> bool:

@@ -286,3 +286,64 @@ def test_methods_malformed_vocabulary_raises(tmp_path, broken):
     (tmp_path / "methods.jsonl").write_text(broken + "\n", encoding="utf-8")
     with pytest.raises(VocabularyError):
         MethodRules(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "abstract, name",
+    [
+        ("We then sample with the Gibbs algorithm and study its risk.", "Gibbs algorithm"),
+        ("The field is split by a Helmholtz decomposition into two parts.", "Helmholtz decomposition"),
+        ("We rely on Bregman projections onto convex sets.", "Bregman projections"),
+    ],
+)
+def test_methods_proper_name_head(abstract, name):
+    tag = _named(abstract, name)
+    assert any(e.rule.startswith("method.head:") for e in tag.evidence)
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Entropy methods are popular. We study the entropy of a source.",  # "Entropy" is used lower-case
+        "We bound the Lebesgue measure of the set.",  # a mathematical object, not a method
+    ],
+)
+def test_methods_proper_name_head_rejects_common_words(abstract):
+    tags, _ = _methods(abstract)
+    assert not any(e.rule.startswith("method.head:") for t in tags.values() for e in t.evidence), sorted(tags)
+
+
+@pytest.mark.parametrize(
+    "abstract, name",
+    [
+        ("We generalize it with a novel divergence minimization framework, termed f-distill, that covers "
+         "many trade-offs.", "f-distill"),
+        ("We introduce a scheme, which we call muP, for feature learning.", "muP"),
+    ],
+)
+def test_methods_called_coined_word(abstract, name):
+    tag = _named(abstract, name)
+    assert tag.role == "proposed"
+    assert "method.called" in {e.rule for e in tag.evidence}
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We propose a new estimator, called textrm{FID}_infty, that is unbiased.",  # LaTeX remnant
+        "We define a notion called Stability and show that stability implies robustness.",  # common word
+    ],
+)
+def test_methods_called_rejects_non_names(abstract):
+    tags, _ = _methods(abstract)
+    assert not any(e.rule == "method.called" for t in tags.values() for e in t.evidence), sorted(tags)
+
+
+def test_methods_undefined_acronym_merges_into_its_expansion():
+    tags, _ = _methods("We propose the Cauchy-Schwarz Divergence Information Bottleneck for regression. "
+                       "We show that our CS-IB is robust.")
+    by_name = {t.entity.name: t for t in tags.values()}
+    assert "CS-IB" not in by_name, sorted(by_name)
+    merged = next(t for t in tags.values() if "CS-IB" in t.mentions)
+    assert "Cauchy-Schwarz Divergence Information Bottleneck" in merged.mentions
+    assert merged.role == "proposed"
