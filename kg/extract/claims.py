@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from kg.extract.context import Context, Sentence
 from kg.models import Claim, ClaimType, Tag
 
-_I = re.IGNORECASE
+# patterns are written in lower case and run on the lower-cased sentence (much faster than IGNORECASE)
+_I = 0
 
 _WE = re.compile(r"\b(?:we|our|us|ours)\b|\bthis (?:paper|work|article|study|note|thesis|manuscript)\b|"
                  r"\b(?:in this|here)\b[^.]{0,40}\b(?:we|i)\b|^\s*(?:i|here)\b", _I)
@@ -115,6 +116,7 @@ def claim_type(text: str) -> ClaimType:
     """The claim type suggested by the cue words of a sentence (``other`` when none fires)."""
     best: ClaimType = "other"
     best_score = 0.0
+    text = text.lower()
     for kind, cues in _TYPE_CUES.items():
         score = sum(w * len(p.findall(text)) ** 0.5 for p, w in cues)
         if score > best_score + 1e-9:
@@ -125,9 +127,12 @@ def claim_type(text: str) -> ClaimType:
 def _is_contribution(text: str) -> bool:
     if _PASSIVE.search(text) and not _BACKGROUND_START.search(text):
         return True
-    return bool(_WE.search(text) and _CONTRIB_VERB.search(text)) or bool(
-        re.search(r"\b(?:experiment\w*|results?|simulations?|evaluations?|analys[ie]s)\b[^.]{0,40}\b"
-                  r"(?:show|demonstrat|indicat|confirm|reveal|suggest|verif|illustrat|validat)\w*", text, _I))
+    return bool(_WE.search(text) and _CONTRIB_VERB.search(text)) or bool(_FINDING.search(text))
+
+
+_FINDING = re.compile(r"\b(?:experiment\w*|results?|simulations?|evaluations?|analys[ie]s)\b[^.]{0,40}\b"
+                      r"(?:show|demonstrat|indicat|confirm|reveal|suggest|verif|illustrat|validat)\w*")
+_OUR = re.compile(r"\b(?:our|we)\b")
 
 
 def classify(sentences: list[Sentence]) -> list[tuple[bool, str]]:
@@ -135,7 +140,7 @@ def classify(sentences: list[Sentence]) -> list[tuple[bool, str]]:
     out: list[tuple[bool, str]] = []
     started = False
     for k, sent in enumerate(sentences):
-        text = sent.text
+        text = sent.text.lower()
         if (_HOUSEKEEPING.search(text) and not _VALIDATE.search(text)) or len(text) < 12:
             out.append((False, "claim:housekeeping"))
             continue
@@ -154,7 +159,7 @@ def classify(sentences: list[Sentence]) -> list[tuple[bool, str]]:
         elif started and not background and (_RESULT.search(text) or _ANAPHOR.search(text)
                                              or k >= 0.5 * len(sentences)):
             out.append((True, "claim:after"))
-        elif not started and _RESULT.search(text) and re.search(r"\b(?:our|we)\b", text, _I):
+        elif not started and _RESULT.search(text) and _OUR.search(text):
             out.append((True, "claim:result"))
         else:
             out.append((False, "claim:background"))
