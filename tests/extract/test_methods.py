@@ -116,26 +116,18 @@ def test_methods_acronym_definition(abstract, name, mentions, role):
          "method.called"),
         ("We lift this limitation by proposing non-exchangeable conformal risk control, which is valid.",
          "non-exchangeable conformal risk control", "method.propose"),
+        ("Experiments show that our federated conformal prediction method is valid.",
+         "federated conformal prediction", "method.our"),
+        ("We show that our proposed sequential sampler converges.", "sequential sampler", "method.our"),
+        ("We generalize it with a novel divergence minimization framework, termed f-distill, that covers "
+         "many trade-offs.", "f-distill", "method.called"),
+        ("We introduce a scheme, which we call muP, for feature learning.", "muP", "method.called"),
     ],
 )
 def test_methods_propose_and_called(abstract, name, rule):
     tag = _named(abstract, name)
     assert tag.role == "proposed"
     assert rule in {e.rule for e in tag.evidence}
-
-
-@pytest.mark.parametrize(
-    "abstract, name",
-    [
-        ("Experiments show that our federated conformal prediction method is valid.",
-         "federated conformal prediction"),
-        ("We show that our proposed sequential sampler converges.", "sequential sampler"),
-    ],
-)
-def test_methods_our_names_a_proposal(abstract, name):
-    tag = _named(abstract, name)
-    assert tag.role == "proposed"
-    assert "method.our" in {e.rule for e in tag.evidence}
 
 
 @pytest.mark.parametrize(
@@ -311,20 +303,6 @@ def test_methods_proper_name_head(abstract, name):
 def test_methods_proper_name_head_rejects_common_words(abstract):
     tags, _ = _methods(abstract)
     assert not any(e.rule.startswith("method.head:") for t in tags.values() for e in t.evidence), sorted(tags)
-
-
-@pytest.mark.parametrize(
-    "abstract, name",
-    [
-        ("We generalize it with a novel divergence minimization framework, termed f-distill, that covers "
-         "many trade-offs.", "f-distill"),
-        ("We introduce a scheme, which we call muP, for feature learning.", "muP"),
-    ],
-)
-def test_methods_called_coined_word(abstract, name):
-    tag = _named(abstract, name)
-    assert tag.role == "proposed"
-    assert "method.called" in {e.rule for e in tag.evidence}
 
 
 @pytest.mark.parametrize(
