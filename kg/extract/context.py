@@ -11,6 +11,7 @@ The API is stable: rule modules written by other people build on it (add, don't 
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field as dc_field
 
@@ -106,7 +107,7 @@ def find_acronyms(doc: Doc, fld: TextField) -> list[Acronym]:
         if paren is None or short_span is None or short_span.text != short or paren.start == 0:
             continue
         i = paren.start
-        sent_start = doc[i].sent.start if doc.has_annotation("SENT_START") else 0
+        sent_start = _sentence_start(doc, i)
         max_words = min(len(short) + 5, 2 * len(short))
         lo = i
         count = 0
@@ -135,6 +136,16 @@ def find_acronyms(doc: Doc, fld: TextField) -> list[Acronym]:
                     short_span.start_char, short_span.end_char)
         )
     return out
+
+
+def _sentence_start(doc: Doc, i: int) -> int:
+    """Index of the first token of the sentence holding token ``i`` (without building ``doc.sents``)."""
+    from kg.extract.pipeline import SENT_STARTS_KEY
+
+    starts = doc.user_data.get(SENT_STARTS_KEY)
+    if starts is None:
+        return doc[i].sent.start if doc.has_annotation("SENT_START") else 0
+    return starts[bisect.bisect_right(starts, i) - 1] if starts else 0
 
 
 def _sentence_spans(doc: Doc) -> list[Span]:
@@ -178,7 +189,8 @@ class Context:
         for fld in FIELDS:
             doc = docs[fld]
             spans = [doc[:]] if fld == "title" else _sentence_spans(doc)
-            for idx, span in enumerate(s for s in spans if s.text.strip()):
+            text = doc.text
+            for idx, span in enumerate(s for s in spans if text[s.start_char:s.end_char].strip()):
                 s, e = ctx.to_original(fld, span.start_char, span.end_char)
                 original = ctx.text(fld)
                 # trim whitespace that a span may carry at its edges
@@ -232,6 +244,15 @@ class Context:
         """The sentence containing a span of one of this context's docs."""
         fld: TextField = "title" if span.doc is self.docs["title"] else "abstract"
         return self.sentence_at(fld, span.start_char)
+
+    def sentence_span(self, span: Span) -> Span:
+        """The (normalized) sentence span containing ``span``; cheaper than ``span.sent``."""
+        return self.sentence_of(span).span
+
+    def sentence_text(self, span: Span) -> str:
+        """The normalized text of the sentence containing ``span``."""
+        sent = self.sentence_span(span)
+        return sent.doc.text[sent.start_char:sent.end_char]
 
     def field_of(self, span: Span) -> TextField:
         """Which field's doc a span belongs to."""

@@ -82,7 +82,7 @@ def find_datasets(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
             ev = ctx.span_evidence(span, f"vocab:{eid}")
             if _taken(ev.start, ev.end, blocked):
                 continue
-            if eid in needs_context and not _CONTEXT.search(span.sent.text if fld == "abstract" else ctx.docs[fld].text):
+            if eid in needs_context and not _CONTEXT.search(ctx.sentence_text(span)):
                 continue
             if _defined_otherwise(ctx, span):
                 continue
@@ -118,7 +118,7 @@ def _name_before(doc, i: int, lo: int) -> tuple[int, int] | None:
 
 def _add_name(ctx: Context, tags: TagCollector, fld, doc, a: int, b: int, rule: str, blocked) -> None:
     span = doc[a:b]
-    if span.start == span.sent.start and len(span) == 1 and not _namelike(span[0]):
+    if span.start == ctx.sentence_span(span).start and len(span) == 1 and not _namelike(span[0]):
         return
     ev = ctx.span_evidence(span, rule)
     if _taken(ev.start, ev.end, blocked) or _defined_otherwise(ctx, span):
@@ -136,7 +136,7 @@ def _head_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
         if norm not in _HEADS and not (norm == "set" and tok.i > 0 and doc[tok.i - 1].norm_ == "data"):
             continue
         i = tok.i - 1 if norm == "set" else tok.i
-        lo = tok.sent.start
+        lo = ctx.sentence_span(doc[tok.i:tok.i + 1]).start
         rng = _name_before(doc, i, lo)
         while rng is not None:
             _add_name(ctx, tags, fld, doc, *rng, "ds:head", blocked)
@@ -156,7 +156,7 @@ def _list_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
         i = span.start if span is not None else None
         if i is None:
             continue
-        hi = doc[i].sent.end if i < len(doc) else len(doc)
+        hi = ctx.sentence_span(doc[i:i + 1]).end if i < len(doc) else len(doc)
         while i < hi:
             j = i
             while j < hi and (_namelike(doc[j]) or (doc[j].text == "-" and j + 1 < hi and _namelike(doc[j + 1]))):

@@ -105,9 +105,9 @@ def vocab_spans(ctx: Context, fld, label: str) -> list[Span]:
     return sorted((s for s in out if s.label_ == label), key=lambda s: s.start)
 
 
-def _variant(span: Span) -> str | None:
+def _variant(span: Span, sent_start: int) -> str | None:
     doc = span.doc
-    words = [t.norm_ for t in doc[max(span.sent.start, span.start - 4): span.start] if t.norm_ not in "-()"]
+    words = [t.norm_ for t in doc[max(sent_start, span.start - 4): span.start] if t.norm_ not in "-()"]
     words += [t.norm_ for t in span]
     for w in reversed(words):
         if w in _REVERSE:
@@ -117,7 +117,7 @@ def _variant(span: Span) -> str | None:
     return None
 
 
-def _plausible(span: Span, eid: str) -> bool:
+def _plausible(span: Span, eid: str, sent_text: str) -> bool:
     after = span.doc[span.end].norm_ if span.end < len(span.doc) else ""
     if after in _NOT_AFTER.get(eid, ()):
         return False
@@ -126,7 +126,7 @@ def _plausible(span: Span, eid: str) -> bool:
         if nxt in _NOT_AFTER.get(eid, ()) or nxt == "free":
             return False
     if eid == "divergence:total-variation" and not _HEAD_WORDS.search(span.text) \
-            and not _DISTRIBUTIONAL.search(span.sent.text):
+            and not _DISTRIBUTIONAL.search(sent_text):
         return False  # bare "total variation" of a function or a graph
     # an alias glued into an identifier or URL ("github.com/x/WassersteinMetric")
     if any(("/" in t.text or "." in t.text[1:-1]) and not t.like_num for t in span):
@@ -145,11 +145,14 @@ def find_divergences(ctx: Context) -> list[Tag]:
     for fld in FIELDS:
         for span in vocab_spans(ctx, fld, "divergence"):
             eid = span.id_
-            if not _plausible(span, eid):
+            sent = ctx.sentence_span(span)
+            sent_text = ctx.sentence_text(span)
+            if not _plausible(span, eid, sent_text):
                 continue
-            if "divergence" in span.text.lower() and _TRAP.search(span.sent.text):
+            if "divergence" in span.text.lower() and _TRAP.search(sent_text):
                 continue  # "vector fields whose alpha-divergence is a finite Radon measure"
-            tags.add_span(vocab[eid], span, f"vocab:{eid}", variant=_variant(span) if eid == KL else None)
+            variant = _variant(span, sent.start) if eid == KL else None
+            tags.add_span(vocab[eid], span, f"vocab:{eid}", variant=variant)
         text = ctx.docs[fld].text
         for head in _LIST_HEAD.finditer(text):
             # a list needs commas just before its head: only then run the (costlier) list regex
@@ -218,7 +221,7 @@ def _named(ctx: Context, tags: TagCollector, fld, text: str, vocab) -> None:
 def _generic(ctx: Context, tags: TagCollector, vocab) -> None:
     generic = vocab[GENERIC]
     for sent in ctx.sentences:
-        if "iverg" not in sent.text or _TRAP.search(sent.span.text):
+        if "iverg" not in sent.text or _TRAP.search(sent.text):
             continue
         specific = tags.ids_in_sentence(sent.field, sent.index)
         if specific:

@@ -637,10 +637,16 @@ def _proposals(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]
         start = i + 1
         end = start
         _, sent_end = _sent_bounds(doc, i)
-        while end < sent_end and end - start < 14 and doc[end].text.lower() not in _OBJECT_END:
+        while end < sent_end and end - start < 14:
+            if doc[end].text == "(":  # "we develop the (Stochastic) X (ACR) algorithm": step over asides
+                close = next((x for x in range(end + 1, min(sent_end, end + 5)) if doc[x].text == ")"), None)
+                if close is None:
+                    break
+                end = close + 1
+                continue
+            if doc[end].text.lower() in _OBJECT_END:
+                break
             end += 1
-        if end < sent_end and doc[end].text == "(":  # "we propose X (ACR)": let the parenthesis in
-            end = min(sent_end, end + 3)
         out["abstract"].append((start, end))
     return out
 
