@@ -27,7 +27,7 @@ from kg.extract.context import FIELDS, Context
 from kg.extract.pipeline import VOCAB_KEY
 from kg.extract.rules import TagCollector
 from kg.extract.vocab import entities_by_id
-from kg.models import Divergence, Tag, slug
+from kg.models import Divergence, Tag, fold, slug
 
 KL = "divergence:kullback-leibler"
 GENERIC = "divergence:generic"
@@ -134,6 +134,17 @@ def _plausible(span: Span, eid: str, sent_text: str) -> bool:
     return True
 
 
+def _defined_otherwise(ctx: Context, span: Span, entity) -> bool:
+    """An acronym alias that this paper defines as something else than the entity."""
+    long = ctx.acronyms.get(span.text)
+    if long is None:
+        return False
+    key = fold(long)
+    names = [fold(a) for a in (entity.name, *entity.aliases)]
+    return not any(key.startswith(n) or n.startswith(key) or key.split()[0] == n.split()[0]
+                   for n in names if n)
+
+
 def _dynamic(name: str) -> Divergence:
     return Divergence(id=f"divergence:{slug(name)}", name=name)
 
@@ -151,6 +162,8 @@ def find_divergences(ctx: Context) -> list[Tag]:
                 continue
             if "divergence" in span.text.lower() and _TRAP.search(sent_text):
                 continue  # "vector fields whose alpha-divergence is a finite Radon measure"
+            if _defined_otherwise(ctx, span, vocab[eid]):
+                continue  # the paper defines "EMD" as empirical mode decomposition
             variant = _variant(span, sent.start) if eid == KL else None
             tags.add_span(vocab[eid], span, f"vocab:{eid}", variant=variant)
         text = ctx.docs[fld].text

@@ -122,3 +122,8 @@ def test_divergences_mentions_and_evidence_are_original_text():
         assert abstract[ev.start:ev.end] == ev.surface
         assert ev.rule == "vocab:divergence:kullback-leibler"
     assert tag.entity.family == "divergence:f-divergence"
+
+
+def test_divergences_acronym_defined_as_something_else():
+    assert _divs("We use empirical mode decomposition (EMD) on the signal. EMD is fast.") == {}
+    assert "Wasserstein distance" in _divs("The earth mover's distance (EMD) is used. EMD is robust.")
