@@ -45,8 +45,10 @@ from kg.models import Evidence, Method, Tag, fold, slug
 
 __all__ = ["find_methods", "method_entities", "MethodRules"]
 
-TRIGGER_OUR, TRIGGER_VERB, TRIGGER_HEAD, TRIGGER_PROPER = "__our__", "__verb__", "__head__", "__proper__"
-_TRIGGER_KEYS = {TRIGGER_OUR: "our", TRIGGER_VERB: "verb", TRIGGER_HEAD: "head", TRIGGER_PROPER: "proper"}
+TRIGGER_OUR, TRIGGER_VERB, TRIGGER_HEAD, TRIGGER_PROPER, TRIGGER_NEW = (
+    "__our__", "__verb__", "__head__", "__proper__", "__new__")
+_TRIGGER_KEYS = {TRIGGER_OUR: "our", TRIGGER_VERB: "verb", TRIGGER_HEAD: "head", TRIGGER_PROPER: "proper",
+                 TRIGGER_NEW: "new"}
 #: nouns that name a method after a proper name ("Gibbs algorithm", "Helmholtz decomposition");
 #: not "measure", "metric", "gap": after a name those are mathematical objects ("Lebesgue measure")
 _PROPER_HEADS = ("algorithm", "method", "decomposition", "envelope", "projection", "sampling", "sampler",
@@ -72,6 +74,9 @@ _OBJECT_END = frozenset(
     "and of as . ; : ( ) [ ]".split()
 )
 _COPULA_NEW = frozenset("novel new proposed".split())
+_OUR_SKIP = frozenset("results experiments analysis work findings code contributions contribution knowledge "
+                      "understanding goal aim main key paper study theory theoretical empirical experimental "
+                      "main best own knowledge".split())
 
 
 def _verb_forms(verbs) -> dict[str, str]:
@@ -146,6 +151,7 @@ class MethodRules:
         #: rule loops over tokens in Python: "our", proposing/naming verb forms, open-text head nouns
         self.trigger_words = {
             TRIGGER_OUR: ["our"],
+            TRIGGER_NEW: sorted(_COPULA_NEW),
             TRIGGER_VERB: sorted(set(_VERB_FORMS) | _NAMING_PARTICIPLES),
             TRIGGER_HEAD: sorted({f for h, t in self.heads.items() if t == _ANY for f in _forms(h)}),
             TRIGGER_PROPER: sorted({f for h in _PROPER_HEADS for f in _forms(h)}),
@@ -332,7 +338,7 @@ def _matches(rules: "MethodRules", doc: Doc) -> tuple[list[tuple[str, int, int]]
     by_norm, _ = rules.matchers(doc)
     strings = doc.vocab.strings
     vocab: list[tuple[str, int, int]] = []
-    trig: dict[str, list[int]] = {"our": [], "verb": [], "head": [], "proper": []}
+    trig: dict[str, list[int]] = {key: [] for key in _TRIGGER_KEYS.values()}
     for match_id, s, e in by_norm(doc):
         key = strings[match_id]
         if key in _TRIGGER_KEYS:
@@ -582,15 +588,13 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
             out.append(_Cand(a.field, short_span.start, tail.i + 1, short_span.start_char,
                              tail.idx + len(tail.text), ent_id, name, "method.acronym", prop))
     if defined:
-        uses = re.compile(r"(?<![\w-])(%s)s?(?![\w-])" % "|".join(
-            sorted(map(re.escape, defined), key=len, reverse=True)))
         for fld in _FIELDS:
             doc = ctx.docs[fld]
-            for m in uses.finditer(ctx.normalized[fld].text):
-                i = _token_at(doc, m.start())
-                if i is None or doc[i].idx + len(doc[i].text) != m.end():
+            text = ctx.normalized[fld].text
+            for key, start, end in _word_hits(text, defined):
+                i = _token_at(doc, start)
+                if i is None or doc[i].idx + len(doc[i].text) != end:
                     continue
-                key = m.group(1)
                 if key in defined:
                     tok = doc[i]
                     ent_id, name, tail_norm = defined[key]
@@ -670,6 +674,8 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
             _, sent_end = _sent_bounds(doc, tok.i)
             starts.append((tok.i + 1, min(sent_end, tok.i + 10), "method.called"))
     for i in trig["our"]:
+        if i + 1 < len(doc) and (fold(doc[i + 1].text) in rules.vague or doc[i + 1].text.lower() in _OUR_SKIP):
+            continue  # "our method shows ...", "our results": no name follows
         _, sent_end = _sent_bounds(doc, i)
         starts.append((i + 1, min(sent_end, i + 8), "method.our"))
     for s, e, rule in starts:
@@ -779,7 +785,23 @@ def _used_lowercase(doc: Doc, word: str) -> bool:
     text = doc.user_data.get("kg.methods.text")
     if text is None:
         text = doc.user_data["kg.methods.text"] = doc.text
-    return low != word and re.search(rf"(?<![\w-]){re.escape(low)}s?(?![\w-])", text) is not None
+    return low != word and next(_word_hits(text, (low,)), None) is not None
+
+
+def _word_hits(text: str, words):
+    """``(word, start, end)`` for each whole-word occurrence of one of ``words`` (plural "s" allowed)
+    in ``text``; plain ``str.find``, no per-paper regex to compile."""
+    for w in words:
+        pos = text.find(w)
+        while pos >= 0:
+            end = pos + len(w)
+            if end < len(text) and text[end] == "s":
+                end += 1
+            before = text[pos - 1] if pos else " "
+            after = text[end] if end < len(text) else " "
+            if not (before.isalnum() or before == "-") and not (after.isalnum() or after == "-"):
+                yield w, pos, end
+            pos = text.find(w, pos + 1)
 
 
 def _sentence_is_ours(doc: Doc, i: int) -> bool:
@@ -836,11 +858,15 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
     return out
 
 
-def _proposed_marks(ctx: Context, cands: list[_Cand]) -> set[tuple[str, int]]:
+def _proposed_marks(ctx: Context, cands: list[_Cand], trig: dict) -> set[tuple[str, int]]:
     """Candidates the authors introduce: "our (proposed/new) X", "the proposed X", "X, a novel ...",
-    "a novel ... X" in a sentence of ours."""
+    "a novel ... X" in a sentence of ours. Only candidates near an "our"/"novel"/"new"/"proposed"
+    trigger are looked at."""
     marks = set()
     for c in cands:
+        near = trig[c.fld]["our"] + trig[c.fld]["new"]
+        if not any(c.start - 7 <= x < c.start or c.end < x <= c.end + 2 for x in near):
+            continue
         doc = ctx.docs[c.fld]
         j = c.start - 1
         while j >= 0 and doc[j].text.lower() in _COPULA_NEW:
@@ -962,7 +988,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
             continue
         kept.append(c)
     kept = _overlap_filter(kept)
-    marks = _proposed_marks(ctx, kept)
+    marks = _proposed_marks(ctx, kept, trig)
 
     # a name that is an accepted acronym ("WyckoffDiff" in the title) is the acronym's entity
     short_folds = {fold(k): v for k, v in short_names.items()}
