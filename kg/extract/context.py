@@ -94,10 +94,12 @@ def _long_form(short: str, words: list) -> int | None:
 _PAREN_ACRO = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{1,11})\s*[);,]")
 
 
-def find_acronyms(doc: Doc, fld: TextField) -> list[Acronym]:
-    """Acronym definitions ``long form (SHORT)`` in ``doc`` (Schwartz–Hearst style, within a sentence)."""
+def find_acronyms(doc: Doc, fld: TextField, text: str | None = None) -> list[Acronym]:
+    """Acronym definitions ``long form (SHORT)`` in ``doc`` (Schwartz–Hearst style, within a sentence).
+
+    ``text`` is ``doc.text`` when the caller has it (``Doc.text`` walks every token)."""
     out: list[Acronym] = []
-    text = doc.text
+    text = doc.text if text is None else text
     for m in _PAREN_ACRO.finditer(text):
         short = m.group(1)
         if not _is_acronym(short):
@@ -189,7 +191,7 @@ class Context:
         for fld in FIELDS:
             doc = docs[fld]
             spans = [doc[:]] if fld == "title" else _sentence_spans(doc)
-            text = doc.text
+            text = normalized[fld].text  # == doc.text, without a walk over the tokens
             for idx, span in enumerate(s for s in spans if text[s.start_char:s.end_char].strip()):
                 s, e = ctx.to_original(fld, span.start_char, span.end_char)
                 original = ctx.text(fld)
@@ -199,12 +201,16 @@ class Context:
                 while e > s and original[e - 1].isspace():
                     e -= 1
                 ctx.sentences.append(Sentence(fld, idx, s, e, original[s:e], span))
-            for acro in find_acronyms(doc, fld):
+            for acro in find_acronyms(doc, fld, text):
                 ctx.acronym_defs.append(acro)
                 ctx.acronyms.setdefault(acro.short, acro.long)
         return ctx
 
     # ---------------------------------------------------------------------------------------------
+    def doc_text(self, fld: TextField) -> str:
+        """The NORMALIZED text of a field (the text of ``docs[fld]``; cheaper than ``Doc.text``)."""
+        return self.normalized[fld].text
+
     def text(self, fld: TextField) -> str:
         """The ORIGINAL text of a field."""
         return self.paper.title if fld == "title" else self.paper.abstract
@@ -252,7 +258,7 @@ class Context:
     def sentence_text(self, span: Span) -> str:
         """The normalized text of the sentence containing ``span``."""
         sent = self.sentence_span(span)
-        return sent.doc.text[sent.start_char:sent.end_char]
+        return self.normalized[self.field_of(span)].text[sent.start_char:sent.end_char]
 
     def field_of(self, span: Span) -> TextField:
         """Which field's doc a span belongs to."""

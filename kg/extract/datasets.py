@@ -150,7 +150,7 @@ def _head_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
 
 def _list_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
     doc = ctx.docs[fld]
-    text = doc.text
+    text = ctx.doc_text(fld)
     for m in _LIST_CUE.finditer(text):
         span = doc.char_span(m.end(), m.end(), alignment_mode="expand")
         i = span.start if span is not None else None

@@ -166,7 +166,7 @@ def find_divergences(ctx: Context) -> list[Tag]:
                 continue  # the paper defines "EMD" as empirical mode decomposition
             variant = _variant(span, sent.start) if eid == KL else None
             tags.add_span(vocab[eid], span, f"vocab:{eid}", variant=variant)
-        text = ctx.docs[fld].text
+        text = ctx.doc_text(fld)
         for head in _LIST_HEAD.finditer(text):
             # a list needs commas just before its head: only then run the (costlier) list regex
             lo = max(0, head.start() - 160)

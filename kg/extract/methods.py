@@ -41,7 +41,8 @@ from spacy.tokens import Doc, Span
 from kg.config import default_data_dir
 from kg.errors import VocabularyError
 from kg.extract.context import Context
-from kg.models import Evidence, Method, Tag, fold, slug
+from kg.models import Evidence, Method, Tag, slug
+from kg.models import fold as _fold_uncached
 
 __all__ = ["find_methods", "method_entities", "MethodRules"]
 
@@ -187,6 +188,12 @@ class MethodRules:
     def head_tier(self, tok) -> int | None:
         """The tier of ``tok`` as a head noun (0 any, 1 named, 2 acronym), None if it is no head."""
         return self.heads.get(tok.norm_)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def fold(text: str) -> str:
+    """:func:`kg.models.fold`, memoized (the same names are folded over and over)."""
+    return _fold_uncached(text)
 
 
 def _forms(noun: str) -> tuple[str, ...]:
