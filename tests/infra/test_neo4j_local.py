@@ -50,6 +50,19 @@ def parse_env(stdout: str) -> dict[str, str]:
     return out
 
 
+def server_processes(home: Path) -> list[int]:
+    """Pids of Neo4j server processes started for ``home`` (read from /proc, whatever the pid file says)."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:  # the process ended while we looked
+            continue
+        if b"org.neo4j.server.CommunityEntryPoint" in args and f"--home-dir={home}".encode() in args:
+            pids.append(int(cmdline.parent.name))
+    return pids
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[Path]:
     """A throwaway server home; whatever started there is stopped afterwards."""
@@ -95,10 +108,25 @@ def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
     assert page.status_code == 200
     assert "<title>Neo4j Browser" in page.text
 
+    # --fresh on a running home: the old server is stopped and the database starts empty.
+    with GraphDatabase.driver(env["NEO4J_URI"], auth=None) as driver:
+        driver.execute_query("CREATE (:Marker {at: 'before fresh'})", database_="neo4j")
+    old_pid = int((home / "run" / "neo4j.pid").read_text())
+    fresh = run(home, "start", "--fresh", "--free-ports")
+    assert fresh.returncode == 0, fresh.stderr
+    assert f"stopping the running server (pid {old_pid}) for --fresh" in fresh.stderr
+    assert not Path(f"/proc/{old_pid}").exists()
+    env = parse_env(run(home, "env").stdout)
+    with GraphDatabase.driver(env["NEO4J_URI"], auth=None) as driver:
+        records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n", database_="neo4j")
+    assert records[0]["n"] == 0
+
     pid = int((home / "run" / "neo4j.pid").read_text())
+    assert pid != old_pid
+    assert server_processes(home) == [pid]
     stopped = run(home, "stop")
     assert stopped.returncode == 0, stopped.stderr
-    assert not Path(f"/proc/{pid}").exists()
+    assert server_processes(home) == []
     assert "Stopped." in (home / "logs" / "console.log").read_text()
     status = run(home, "status")
     assert status.returncode == 3
@@ -128,6 +156,16 @@ def test_neo4j_local_server_dying_at_startup_fails_with_log(home: Path) -> None:
     assert "died during startup" in result.stderr
     assert "first error:" in result.stderr and "already in use" in result.stderr
     assert not (home / "run" / "neo4j.pid").exists()
+    assert server_processes(home) == []
+
+
+def test_neo4j_local_readiness_timeout_stops_the_server(home: Path) -> None:
+    result = run(home, "start", "--free-ports", extra_env={"KG_NEO4J_TIMEOUT": "1"})
+    assert result.returncode == 1
+    assert "not ready after 1s" in result.stderr and "stopping it" in result.stderr
+    assert not (home / "run" / "neo4j.pid").exists()
+    assert run(home, "status").returncode == 3
+    assert server_processes(home) == []
 
 
 @pytest.mark.parametrize(
