@@ -10,8 +10,9 @@ Rules, in order:
 1. the folded text equals an entity's folded name or alias (``store.lookup``);
 2. otherwise the same after dropping a leading article or adding/removing a generic head word
    (divergence, distance, discrepancy, metric, loss, dataset, …): "Wasserstein" →
-   "Wasserstein distance"; when the text names only non-divergences, a divergence named with a
-   head word is added ("optimal transport": the method AND the "optimal transport distance" family);
+   "Wasserstein distance"; when the text names only methods (and no kind is asked for), a divergence
+   named with a head word is added ("optimal transport": the method AND the "optimal transport
+   distance" family);
 3. a leading ``forward``/``reverse`` (or ``inclusive``/``exclusive``) is read as the KL variant;
 4. unless ``exact``, a family includes its SUBTYPE_OF descendants ("f-divergence" → KL, χ², …);
 5. when nothing matches, close names are suggested (substring search, then difflib).
@@ -155,7 +156,7 @@ def resolve(
         matched = store.lookup(candidate, kind)
         if matched:
             break
-    if matched and kind in (None, "divergence") and not any(e.kind == "divergence" for e in matched):
+    if matched and kind is None and all(e.kind == "method" for e in matched):
         # "optimal transport" names a method AND, with a head word, the divergence family
         for candidate in _with_heads(_bases(text), DIVERGENCE_HEADS):
             found = [e for e in store.lookup(candidate, "divergence") if e.id not in {m.id for m in matched}]
