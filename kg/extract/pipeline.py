@@ -74,15 +74,15 @@ def _is_boundary(prev2: str, prev: str, cur: str, nxt: str = "") -> bool:
 
 
 SENT_STARTS_KEY = "kg_sent_starts"
-_HASHES: dict[int, np.ndarray] = {}
+_HASHES: dict[int, frozenset[int]] = {}
 
 
-def _ender_hashes(doc: Doc) -> np.ndarray:
+def _ender_hashes(doc: Doc) -> frozenset[int]:
     """ORTH hashes of the tokens after which a sentence may start (cached per vocab)."""
     key = id(doc.vocab)
     if key not in _HASHES:
         words = [*_ENDERS, *(f"{c}." for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")]
-        _HASHES[key] = np.array(sorted(doc.vocab.strings.add(w) for w in words), dtype=np.uint64)
+        _HASHES[key] = frozenset(doc.vocab.strings.add(w) for w in words)
     return _HASHES[key]
 
 
@@ -101,8 +101,9 @@ def kg_sentencizer(doc: Doc) -> Doc:
     orth, space = arr[:, 0], arr[:, 1]
     starts = np.full(n, -1, dtype=np.int64)
     starts[0] = 1
-    candidates = np.nonzero(np.isin(orth, _ender_hashes(doc)) | (space == 1))[0]
-    for i in candidates.tolist():
+    enders = _ender_hashes(doc)
+    candidates = [i for i, (h, sp) in enumerate(zip(orth.tolist(), space.tolist())) if sp or h in enders]
+    for i in candidates:
         prev_tok = doc[i]
         newline = bool(space[i]) and "\n" in prev_tok.text
         if space[i] and not newline:
