@@ -225,9 +225,8 @@ def _named(ctx: Context, tags: TagCollector, fld, text: str, vocab) -> None:
         if any(e.start_char < m.end() and start < e.end_char for e in ctx.docs[fld].spans[VOCAB_KEY]):
             continue  # already a vocabulary divergence
         head = m.group("head")
-        name = text[start:m.start("head")].strip() + " " + head.rstrip("s").replace("ie", "y") \
-            if head.lower().startswith("discrepanc") else text[start:m.end()]
-        name = re.sub(r"ies$", "y", name) if name.endswith("ies") else re.sub(r"(?<=[ce])s$", "", name)
+        singular = re.sub(r"ies$", "y", head) if head.endswith("ies") else re.sub(r"(?<=[ce])s$", "", head)
+        name = text[start:m.start("head")] + singular  # "Jeffreys divergences" → "Jeffreys divergence"
         tags.add_chars(_dynamic(name), fld, start, m.end(), "div:named")
 
 
