@@ -269,9 +269,10 @@ class NetworkXStore:
     def search_entities(self, text: str, kind: EntityKind | None = None, limit: int = 10) -> list[Entity]:
         """Entities whose folded name/alias contains ``fold(text)``; shortest matching key first."""
         key = fold(text)
-        self.graph  # noqa: B018 - loads the graph and its indexes
-        ids = {i for k, found in self._by_key.items() if key in k for i in found}
-        return R.ranked(self._entities_of([_ek(i) for i in ids], kind), key, limit)
+        with self._lock:
+            self.graph  # noqa: B018 - loads the graph and its indexes
+            ids = {i for k, found in self._by_key.items() if key in k for i in found}
+            return R.ranked(self._entities_of([_ek(i) for i in ids], kind), key, limit)
 
     def entities(self, ids: Collection[str]) -> dict[str, Entity]:
         """Entities by id (missing ids are left out)."""
@@ -305,12 +306,13 @@ class NetworkXStore:
 
     def entity_counts(self, kind: EntityKind | None = None) -> list[EntityCount]:
         """Every entity (of ``kind``) with its number of papers; most papers first, then name."""
-        g = self.graph
-        rows = []
-        for node, attrs in g.nodes(data=True):
-            if attrs.get("label") in R.KIND_LABELS.values() and (kind is None or attrs["kind"] == kind):
-                rows.append((R.entity_from(attrs), len(self._papers_of(node))))
-        return R.sorted_counts(rows)
+        with self._lock:
+            g = self.graph
+            rows = []
+            for node, attrs in g.nodes(data=True):
+                if attrs.get("label") in R.KIND_LABELS.values() and (kind is None or attrs["kind"] == kind):
+                    rows.append((R.entity_from(attrs), len(self._papers_of(node))))
+            return R.sorted_counts(rows)
 
     def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
         """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers."""

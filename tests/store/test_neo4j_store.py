@@ -137,3 +137,13 @@ def test_open_store_neo4j_from_environment(neo4j_uri, monkeypatch):
         assert isinstance(store, Neo4jStore) and store.uri == neo4j_uri
         store.write(GraphDelta(entities=(gd.GAN,)))
         assert [e.id for e in store.lookup("GANs")] == ["method:gan"]
+
+
+def test_open_store_overrides_given_settings(tmp_path, monkeypatch):
+    from kg.config import load_settings
+
+    monkeypatch.delenv("KG_STORE", raising=False)
+    base = load_settings(graph_path=tmp_path / "a.json", batch_size=7)
+    store = open_store(base, graph_path=tmp_path / "b.json", store=None)
+    assert isinstance(store, NetworkXStore)
+    assert store.path == tmp_path / "b.json" and store.batch_size == 7
