@@ -693,7 +693,7 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
             continue
         a, b = cand
         span = doc[a:b]
-        prop = rule in ("method.propose", "method.our") or _sentence_is_ours(doc, s)
+        prop = rule in ("method.propose", "method.our") or _sentence_is_ours(doc, s, also=_COPULA_NEW)
         out.append(_Cand("abstract", a, b, span.start_char, span.end_char, rules.lookup(span.text),
                          _display(span), rule, prop))
     return out
@@ -779,6 +779,8 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
             if any(t.is_stop or t.text.endswith("ly") or (t.text.lower() != t.norm_ and t.text.endswith("s"))
                    for t in inner):
                 return None
+            if last < len(doc) and doc[last].norm_ in _ACRONYM_NOUNS and rules.lookup(doc[c[0]:c[1]].text):
+                return None  # "a novel recurrent neural network architecture": a new, unnamed thing
             return c if _is_methodish(rules, doc[c[0]:c[1]], _NAMED) else None
     return None
 
@@ -811,9 +813,10 @@ def _word_hits(text: str, words):
             pos = text.find(w, pos + 1)
 
 
-def _sentence_is_ours(doc: Doc, i: int) -> bool:
+def _sentence_is_ours(doc: Doc, i: int, also: frozenset = frozenset()) -> bool:
+    """Is the sentence of token ``i`` the authors' ("we", "our"; plus the words in ``also``)?"""
     a, b = _sent_bounds(doc, i)
-    return any(t.text.lower() in ("we", "our") for t in doc[a:b])
+    return any(t.text.lower() in ("we", "our") or t.text.lower() in also for t in doc[a:b])
 
 
 _LETTERS = re.compile(r"[^\W\d_]")
@@ -846,6 +849,11 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
             hyphen = any(t.text == "-" and _glued(doc[t.i - 1], t) for t in span[1:])
             named = not any(t.text.lower() == "of" for t in span) and len(words) <= 4 and (
                 any(_is_namey(t) for t in words) or hyphen)
+            abstract = ctx.docs["abstract"]
+            if len(words) == 1 and words[0].text.isalpha() and not named:
+                # "Tent: Fully Test-Time Adaptation ...": a coined word the abstract uses, never in lower case
+                named = next(_word_hits(ctx.normalized["abstract"].text, (words[0].text,)), None) is not None \
+                    and not _used_lowercase(abstract, words[0].text)
             if named or _is_methodish(rules, span, _ACRONYM):
                 out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
                                  rules.lookup(span.text), _display(span), "method.title", True))
@@ -889,8 +897,9 @@ def _proposed_marks(ctx: Context, cands: list[_Cand], trig: dict) -> set[tuple[s
         while k > max(lo, c.start - 6) and doc[k].text.lower() != "novel" and _is_word(doc[k]) \
                 and (not doc[k].is_stop or doc[k].text.lower() in ("of", "the")):
             k -= 1
-        if k >= lo and doc[k].text.lower() == "novel" and _sentence_is_ours(doc, c.start):
-            marks.add((c.fld, c.start))
+        modifier = c.entity is not None and c.end < len(doc) and doc[c.end].norm_ in _ACRONYM_NOUNS
+        if k >= lo and doc[k].text.lower() == "novel" and not modifier and _sentence_is_ours(doc, c.start):
+            marks.add((c.fld, c.start))  # ... but not "a novel <known method> architecture"
     return marks
 
 
@@ -973,6 +982,8 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         [('log-variance loss', 'proposed')]
     """
     rules = _rules()
+    for fld in _FIELDS:  # the normalized text is doc.text without spaCy rebuilding it token by token
+        ctx.docs[fld].user_data["kg.methods.text"] = ctx.normalized[fld].text
     matched = {fld: _matches(rules, ctx.docs[fld]) for fld in _FIELDS}
     trig = {fld: matched[fld][1] for fld in _FIELDS}
     proposing = _proposals(ctx, trig["abstract"]["verb"])

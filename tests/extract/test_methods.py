@@ -122,6 +122,8 @@ def test_methods_acronym_definition(abstract, name, mentions, role):
         ("We generalize it with a novel divergence minimization framework, termed f-distill, that covers "
          "many trade-offs.", "f-distill", "method.called"),
         ("We introduce a scheme, which we call muP, for feature learning.", "muP", "method.called"),
+        ("The proposed model, dubbed Strategic Attentive Writer (STRAW), learns plans.",
+         "Strategic Attentive Writer", "method.called"),
     ],
 )
 def test_methods_propose_and_called(abstract, name, rule):
@@ -140,6 +142,8 @@ def test_methods_propose_and_called(abstract, name, rule):
         ("The Monge Gap: A Regularizer to Learn All Transport Maps",
          "We introduce a regularizer, the Monge gap of a map.", "Monge Gap"),
         ("Adaptive Data-Free Quantization", "Quantization without data is hard.", "Adaptive Data-Free Quantization"),
+        ("Tent: Fully Test-Time Adaptation by Entropy Minimization",
+         "We adapt by test entropy minimization. Tent reduces the error.", "Tent"),
     ],
 )
 def test_methods_title_contribution(title, abstract, name):
@@ -155,10 +159,11 @@ def test_methods_title_contribution(title, abstract, name):
         "Why does Throwing Away Data Improve Worst-Group Error?",
         "On the hardness of learning under symmetries",
         "Online Learning: Random Averages, Combinatorial Parameters, and Learnability",
+        "Attention: a study of what we attend to",  # a word the abstract below uses in lower case
     ],
 )
 def test_methods_title_without_contribution(title):
-    tags, _ = _methods("We study the problem.", title)
+    tags, _ = _methods("We study the problem. Attention matters, and attention is studied.", title)
     assert not any(e.rule == "method.title" for t in tags.values() for e in t.evidence), sorted(tags)
 
 
@@ -216,6 +221,8 @@ def test_methods_divergence_exclusion(abstract, present, absent):
          "proposed"),
         ("We compare against DropConnect, a regularizer.", "DropConnect", "used"),
         ("Prior work used the kernel density estimator of Parzen.", "kernel density estimator", "used"),
+        ("We present a novel deep recurrent neural network architecture for planning.",
+         "recurrent neural networks", "used"),
     ],
 )
 def test_methods_role(abstract, name, role):
