@@ -11,7 +11,9 @@ the bundled seed corpus, it prints:
      uvicorn process, over one keep-alive connection;
    and the ratio GraphQL / direct (target: <= 2x). A third column runs the same GraphQL request
    in-process (parse/validate/execute, no HTTP), which splits the overhead into GraphQL and transport;
-2. throughput (requests/s) of that GraphQL query under 20 concurrent clients for ``--seconds``.
+2. the HTTP floor: the round trip of the smallest query (``{ __typename }``), which the direct
+   call does not pay — on the embedded store it is of the order of the store call itself;
+3. throughput (requests/s) of that GraphQL query under 20 concurrent clients for ``--seconds``.
 
 The Neo4j database named by NEO4J_URI/NEO4J_DATABASE is CLEARED and reloaded with the seed: do not
 point this at a graph you need. Start a throwaway one with
@@ -172,6 +174,8 @@ def bench_store(label: str, store, serve_args: list[str], args) -> None:
                     f"{statistics.median(graphql) * 1e3:>10.2f}ms {p95(graphql) * 1e3:>6.2f}ms {ratio:>5.2f}x"
                     f" {statistics.median(local) * 1e3:>9.2f}ms {statistics.median(local) / statistics.median(direct):>5.2f}x"
                 )
+            (floor,) = timed([lambda: http.post("/graphql", json={"query": "{ __typename }"}).json()], args.repeats)
+        print(f"HTTP floor (`{{ __typename }}` round trip): median {statistics.median(floor) * 1e3:.2f}ms")
         verdict = "meets" if statistics.median(ratios) <= 2 else "MISSES"
         print(f"median ratio GraphQL/direct: {statistics.median(ratios):.2f}x ({verdict} the <= 2x target)")
         rps, errors = throughput(base, args.clients, args.seconds)

@@ -87,3 +87,25 @@ def test_schema_enums_have_the_model_literal_values(name):
 def test_schema_is_read_only():
     assert schema.graphql_schema.mutation_type is None
     assert schema.graphql_schema.subscription_type is None
+
+
+def test_schema_derive_maps_model_annotations_and_skips_the_rest():
+    from pydantic import BaseModel
+
+    from kg.api.derive import model_fields
+
+    class Sample(BaseModel):
+        id: str
+        count: int
+        note: str | None = None
+        names: tuple[str, ...] = ()
+        kind: models.EntityKind = "method"
+        table: dict[str, int] = {}
+
+    fields = model_fields(Sample)
+    assert sorted(fields) == ["count", "id", "kind", "names", "note"]  # the dict needs a hand-written field
+    assert str(fields["id"].type) == "ID!"
+    assert str(fields["count"].type) == "Int!"
+    assert str(fields["note"].type) == "String"
+    assert str(fields["names"].type) == "[String!]!"
+    assert str(fields["kind"].type) == "EntityKind!"
