@@ -689,6 +689,7 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
         cand = _name_at(rules, doc, s, e)
         if cand is None and rule == "method.called":
             cand = _coined_word(rules, doc, s, e)
+
         if cand is None:
             continue
         a, b = cand
@@ -758,6 +759,8 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     if m > k and (m - k > 1 or _is_namey(doc[k]) or (alone and _sent_bounds(doc, k)[0] != k)):
         # "Wasserstein dependency measure": a capitalised word heading a lower-case name
         for last in range(min(stop, m + 3), m, -1):
+            if not all(t.text.isalpha() and t.text.islower() for t in doc[m:last]):
+                continue
             c = _clean(rules, doc, k, last)
             if c and rules.head_tier(doc[c[1] - 1]) is not None and _is_methodish(rules, doc[c[0]:c[1]], _NAMED):
                 return c
