@@ -110,7 +110,7 @@ def vocabulary_entities() -> list[Entity]:
     try:
         from kg.extract import methods
 
-        extra = getattr(methods, "vocabulary_entities", None)
+        extra = getattr(methods, "vocabulary_entities", None) or getattr(methods, "method_entities", None)
         if extra is not None:
             for ent in extra():
                 out.setdefault(ent.id, ent)
