@@ -7,6 +7,7 @@
 * ``api_store`` — parametrized over ``networkx`` and ``neo4j`` (the real server of
   tests/conftest.py's ``neo4j_uri``), both loaded with the hand-made graph: every test that uses it
   runs against both stores.
+* ``seed_clients`` — the seed in both stores, one client each, to compare answers.
 * ``client`` — an httpx client speaking real HTTP semantics to the ASGI app (httpx.ASGITransport).
 """
 
@@ -215,12 +216,6 @@ def api_store(request) -> Iterator:
     yield from _loaded_store(request, "handmade_delta")
 
 
-@pytest.fixture(params=STORE_KINDS, scope="module")
-def seed_store(request) -> Iterator:
-    """The bundled seed corpus in a real store (both kinds)."""
-    yield from _loaded_store(request, "seed_delta")
-
-
 class Client:
     """Synchronous facade over an httpx client on the ASGI app: ``gql(query, **variables)``."""
 
@@ -252,59 +247,47 @@ class Client:
         self.loop.close()
 
 
+def _served(store) -> Iterator[Client]:
+    from kg.api import create_app
+
+    c = Client(create_app(store))
+    yield c
+    c.close()
+
+
+def _in_memory(delta: GraphDelta):
+    from kg.store.nx_store import NetworkXStore
+
+    store = NetworkXStore(None)
+    store.write(delta)
+    return store
+
+
 @pytest.fixture(scope="module")
 def client(api_store) -> Iterator[Client]:
-    from kg.api import create_app
-
-    c = Client(create_app(api_store))
-    yield c
-    c.close()
-
-
-@pytest.fixture(scope="module")
-def seed_client(seed_store) -> Iterator[Client]:
-    from kg.api import create_app
-
-    c = Client(create_app(seed_store))
-    yield c
-    c.close()
+    """The app over the hand-made graph, on each store kind."""
+    yield from _served(api_store)
 
 
 @pytest.fixture(scope="module")
 def nx_store(handmade_delta):
     """The hand-made graph in the embedded store only (for tests about the server, not the store)."""
-    from kg.store.nx_store import NetworkXStore
-
-    store = NetworkXStore(None)
-    store.write(handmade_delta)
-    return store
+    return _in_memory(handmade_delta)
 
 
 @pytest.fixture(scope="module")
 def nx_client(nx_store) -> Iterator[Client]:
-    from kg.api import create_app
-
-    c = Client(create_app(nx_store))
-    yield c
-    c.close()
+    yield from _served(nx_store)
 
 
 @pytest.fixture(scope="module")
 def many_store(many_delta):
-    from kg.store.nx_store import NetworkXStore
-
-    store = NetworkXStore(None)
-    store.write(many_delta)
-    return store
+    return _in_memory(many_delta)
 
 
 @pytest.fixture(scope="module")
 def seed_like_many_papers_client(many_store) -> Iterator[Client]:
-    from kg.api import create_app
-
-    c = Client(create_app(many_store))
-    yield c
-    c.close()
+    yield from _served(many_store)
 
 
 @pytest.fixture
