@@ -110,6 +110,7 @@ MERGE_CLAIMS = (
     "SET c = row\n"
     "MERGE (p)-[:MAKES]->(c)\n"
     "WITH c, row\n"
+    "CALL (c) { MATCH (c)-[a:ABOUT]->() DELETE a }\n"
     "UNWIND row.about AS eid\n"
     "MATCH (e:Entity {id: eid})\n"
     "MERGE (c)-[:ABOUT]->(e)"

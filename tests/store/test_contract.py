@@ -303,3 +303,12 @@ def test_contract_rejects_invalid_unicode_before_writing(empty_store):
     with pytest.raises(StoreError, match="p9.*not valid Unicode"):
         empty_store.write(GraphDelta(extractions=(gd.extraction(bad),), entities=gd.TAXONOMY))
     assert empty_store.stats().papers == 0
+
+
+def test_contract_claim_id_reused_by_another_paper_takes_its_links(store):
+    other = gd.paper("p6", "Another paper", "We reuse nothing. Claims are fine")
+    stolen = gd.claim(other, 0, "other", [gd.MNIST]).model_copy(update={"id": "p1#0"})
+    store.write(GraphDelta(extractions=(gd.extraction(other, claims=[stolen]),)))
+    (claim,) = store.claims(about=[gd.MNIST.id], paper_ids=["p6"])
+    assert claim == stolen
+    assert store.claims(about=[gd.KL.id]) == [c for c in gd.extractions()[2].claims]
