@@ -397,7 +397,9 @@ def _clean(rules: MethodRules, doc: Doc, s: int, e: int, keep_caps: bool = True)
     while changed and s < e:
         changed = False
         while s < e and not _is_namey(doc[s]) and (not _is_word(doc[s]) or doc[s].is_stop or (
-                doc[s].norm_ in rules.generic and (doc[s].text.islower() or keep_caps is False))):
+                doc[s].norm_ in rules.generic and (doc[s].text.islower() or keep_caps is False))) and not (
+                _is_word(doc[s]) and s + 2 < e and doc[s + 1].text == "-" and _glued(doc[s], doc[s + 1])):
+            # (a hyphen compound is kept whole: "One-Class", "Data-Free")
             s += 1
             changed = True
         if s + 1 < e and doc[s].norm_ in rules.containers and doc[s + 1].text.lower() == "of":
@@ -866,14 +868,25 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
     span = doc[0:end]
     words = [t for t in span if _is_word(t)]
     if 2 <= len(words) <= 6 and all(_is_cap(t) for t in words) and words[0].text.lower() not in _TITLE_STOP \
-            and not words[0].text.lower().endswith("ing"):
+            and not words[0].text.lower().endswith("ing") \
+            and not (words[0].is_stop and words[0].text.lower() not in ("the", "a", "an")
+                     and not (len(doc) > 1 and doc[1].text == "-" and _glued(doc[0], doc[1]))):
         c = _clean(rules, doc, 0, end, keep_caps=False)
-        if c and _is_methodish(rules, doc[c[0]:c[1]], _NAMED):
+        if c and (_is_methodish(rules, doc[c[0]:c[1]], _NAMED) or _refines_known(rules, doc, *c)):
             span = doc[c[0]:c[1]]
             ent_id = rules.lookup(span.text)
             out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
                              ent_id, _display(span), "method.title", ent_id is None))
     return out
+
+
+def _refines_known(rules: MethodRules, doc: Doc, s: int, e: int) -> bool:
+    """Does ``doc[s:e]`` end in a known method with distinguishing words in front ("Entropic Neural
+    Optimal Transport", "Copula Conformal Prediction"): a new variant of it?"""
+    for x in range(s + 1, e):
+        if rules.lookup(doc[x:e].text):
+            return any(_is_word(t) and t.norm_ not in rules.generic and not t.is_stop for t in doc[s:x])
+    return False
 
 
 def _proposed_marks(ctx: Context, cands: list[_Cand], trig: dict) -> set[tuple[str, int]]:

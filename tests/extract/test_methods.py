@@ -12,7 +12,7 @@ from kg.eval import evaluate
 from kg.extract import contexts, extract
 from kg.extract.methods import MethodRules, find_methods, method_entities
 from kg.extract.rules import run_rules
-from kg.models import Paper
+from kg.models import Paper, slug
 
 
 def _methods(abstract: str, title: str = "A study", *, with_exclude: bool = True):
@@ -332,3 +332,17 @@ def test_methods_undefined_acronym_merges_into_its_expansion():
     merged = next(t for t in tags.values() if "CS-IB" in t.mentions)
     assert "Cauchy-Schwarz Divergence Information Bottleneck" in merged.mentions
     assert merged.role == "proposed"
+
+
+@pytest.mark.parametrize(
+    "title, name",
+    [
+        ("Entropic Neural Optimal Transport via Diffusion Processes", "Entropic Neural Optimal Transport"),
+        ("Copula Conformal Prediction for Multi-step Time Series Forecasting", "Copula Conformal Prediction"),
+        ("One-Class LP Classifiers for Dissimilarity Representations", "One-Class LP Classifier"),
+    ],
+)
+def test_methods_title_variant_of_known_method(title, name):
+    tag = _named("We study the setting.", name, title)
+    assert tag.role == "proposed"
+    assert tag.entity.id == f"method:{slug(name)}"
