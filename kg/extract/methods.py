@@ -486,7 +486,9 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> lis
         lo, _ = _sent_bounds(doc, i)
         j = i
         words = 0
-        while j > lo and words < 3:
+        while j > lo and (words < 3 or (words < 5 and fld == "abstract" and doc[j].text[:1].isupper()
+                                        and doc[j - 1].text[:1].isupper())):
+            # (a capitalised name may be longer: "Mirrored Stein Variational Gradient Descent")
             k = j - 1
             if not _is_word(doc[k]):
                 break
