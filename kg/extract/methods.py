@@ -1,8 +1,8 @@
 """Methods: which techniques a paper proposes or uses, found by vocabulary AND by rules.
 
 Why rules and not only a list: most methods worth indexing are new ("Uni-Instruct", "kernel method of
-moments (KMM)", "log-variance loss") and no gazetteer has them. Five rule families run over the
-normalized docs of a :class:`~kg.extract.context.Context`:
+moments (KMM)", "log-variance loss") and no gazetteer has them. The rule families run over the
+normalized docs of a :class:`~kg.extract.context.Context`; the rule id in each evidence says which fired:
 
 * ``method.vocab:<id>`` — the curated vocabulary (``data/vocab/methods.jsonl``, rebuilt by
   ``tools/curate_methods.py``) through a ``PhraseMatcher`` on ``NORM`` (case-, plural- and hyphen-
@@ -12,16 +12,22 @@ normalized docs of a :class:`~kg.extract.context.Context`:
   form is a vocabulary name, ends in a method head noun, or is a capitalised name the authors
   introduce; later bare uses of the acronym resolve to the same entity. A paper's own definition beats
   the vocabulary's reading of an acronym ("GMM" = generalized method of moments here).
-* ``method.propose`` / ``method.called`` — "we propose/introduce/present X", "called/termed/dubbed X".
-* ``method.title`` — the title's named contribution ("Uni-Instruct: ...", "The Monge Gap: ...").
+* ``method.propose`` / ``method.called`` / ``method.our`` — "we propose/introduce/present X",
+  "called/termed/dubbed X", "our X".
+* ``method.title`` — the title's named contribution ("Uni-Instruct: ...", "The Monge Gap: ...") or its
+  leading name ("Adaptive Data-Free Quantization", "Copula Conformal Prediction for ...").
 * ``method.head:<noun>`` — "<distinguishing modifier(s)> HEAD" (``data/vocab/method_heads.txt``):
-  "log-variance loss", "straight-through estimator"; vague names alone never count
-  (``method_vague.txt``), generic modifiers never distinguish (``method_generic.txt``).
+  "log-variance loss", "straight-through estimator", and after a proper name "Gibbs algorithm";
+  vague names alone never count (``method_vague.txt``), generic modifiers never distinguish
+  (``method_generic.txt``).
 
 Divergence and dataset spans (``exclude``) never become methods, but a method that merely contains one
 ("Wasserstein GAN") still does. ``role`` is "proposed" when the paper introduces the method (the
 title's name, the object of "we propose", "our X", "X, a novel ...", an acronym the authors define
 while proposing), else "used". The output is one :class:`~kg.models.Tag` per entity, deterministic.
+
+Speed: no rule loops over every token in Python. One ``NORM`` phrase-matcher pass per field finds the
+vocabulary AND the trigger words ("our", proposing verbs, head nouns); rules only look around those.
 """
 
 from __future__ import annotations
