@@ -14,7 +14,9 @@ The store handed to resolvers is wrapped in :class:`ReadOnlyStore`: the API cann
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
+import types
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -54,19 +56,43 @@ READ_METHODS = (
 )
 
 
+class RequestBound:
+    """Runs a shared store's methods with ``self`` bound to this per-request object.
+
+    Reads of instance state (the Neo4j driver, the database name) fall through to the shared store;
+    attribute *writes* a method makes — ``Neo4jStore.last_query`` — land here. So concurrent
+    requests each see the Cypher they ran themselves, with no lock and no change to the store.
+    """
+
+    def __init__(self, store: GraphStore) -> None:
+        self.__dict__["_shared"] = store
+
+    def __getattr__(self, name: str) -> Any:
+        shared = self.__dict__["_shared"]
+        try:
+            attr = inspect.getattr_static(type(shared), name)
+        except AttributeError:
+            return getattr(shared, name)
+        if isinstance(attr, (types.FunctionType, property)):
+            return attr.__get__(self, type(shared))
+        return getattr(shared, name)
+
+
 class ReadOnlyStore:
     """A per-request view of a :class:`GraphStore` exposing only its read methods.
 
     The API never writes: ``write``/``clear``/``close`` do not exist on it, so a resolver bug cannot
     modify the graph. When the store keeps the last Cypher it ran (``Neo4jStore.last_query``), each
-    read appends that ``{"query", "params"}`` to :attr:`recorded`, which the response shows as
-    ``extensions.cypher`` — parameterized text a user can paste into Neo4j Browser.
+    read appends that ``{"query", "params"}`` to :attr:`recorded` (from this request only, see
+    :class:`RequestBound`), which the response shows as ``extensions.cypher`` — parameterized text a
+    user can paste into Neo4j Browser.
     """
 
     def __init__(self, store: GraphStore) -> None:
-        self._store = store
         self.name = getattr(store, "name", type(store).__name__)
-        self.recorded: list[dict[str, Any]] | None = [] if hasattr(store, "last_query") else None
+        records = hasattr(store, "last_query")
+        self._store: Any = RequestBound(store) if records else store
+        self.recorded: list[dict[str, Any]] | None = [] if records else None
 
     def __getattr__(self, attr: str) -> Any:
         if attr not in READ_METHODS:
@@ -76,17 +102,16 @@ class ReadOnlyStore:
             return method
 
         def recording(*args: Any, **kwargs: Any) -> Any:
-            before = getattr(self._store, "last_query", None)
+            self._store.__dict__.pop("last_query", None)
             try:
                 return method(*args, **kwargs)
             finally:
-                self._record(before)
+                self._record(self._store.__dict__.get("last_query"))
 
         return recording
 
-    def _record(self, before: Any) -> None:
-        last = getattr(self._store, "last_query", None)
-        if last is None or last is before or self.recorded is None:
+    def _record(self, last: Any) -> None:
+        if last is None or self.recorded is None:
             return
         query, params = last
         entry = {"query": query, "params": params}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from kg.models import fold
+
 PAGE = "{ id }"
 
 
@@ -233,3 +235,28 @@ def test_queries_cypher_extension_only_on_neo4j(client, api_store):
         assert all("KL" not in c["query"] for c in cypher)  # user input travels as parameters only
     else:
         assert "extensions" not in body
+
+
+def test_queries_concurrent_requests_get_their_own_answers_and_cypher(client, api_store):
+    """Concurrent requests (the server runs each in its own worker thread) each get their own
+    papers and, on Neo4j, the Cypher they ran — not a neighbour's."""
+    import asyncio
+
+    expected = {"KL": ["h2", "h4"], "MMD": ["h3"], "Wasserstein": ["h1"], "CIFAR-10": ["h1", "h3"]}
+    names = list(expected) * 5
+    query = "query($n: String!) { papers(where: {uses: [{name: $n}]}) { id } }"
+
+    async def one(name):
+        r = await client.http.post("/graphql", json={"query": query, "variables": {"n": name}})
+        return name, r.json()
+
+    async def many():
+        return await asyncio.gather(*(one(n) for n in names))
+
+    for name, body in client.loop.run_until_complete(many()):
+        assert _ids(body["data"]["papers"]) == expected[name]
+        if api_store.name == "neo4j":
+            keys = [c["params"]["key"] for c in body["extensions"]["cypher"] if "key" in c["params"]]
+            assert keys and all(k == fold(name) for k in keys), (name, keys)
+        else:
+            assert "extensions" not in body
