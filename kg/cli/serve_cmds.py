@@ -32,4 +32,6 @@ def serve_cmd(
             f"kg serve: {store.name} store with {stats.papers} papers → http://{host}:{port}/graphql",
             highlight=False,
         )
+        if stats.papers == 0:
+            err.print("[yellow]warning:[/yellow] the store holds no papers yet: run `kg ingest` first", highlight=False)
         serve(store, host=host, port=port, log_level=log_level)
