@@ -182,6 +182,7 @@ class Context:
     sentences: list[Sentence] = dc_field(default_factory=list)
     acronyms: dict[str, str] = dc_field(default_factory=dict)
     acronym_defs: list[Acronym] = dc_field(default_factory=list)
+    _index: dict = dc_field(default_factory=dict, repr=False)  # field → (sentence start chars, sentences)
 
     @classmethod
     def build(cls, paper: Paper, docs: dict[TextField, Doc], normalized: dict[TextField, Normalized],
@@ -230,21 +231,14 @@ class Context:
 
     def sentence_at(self, fld: TextField, doc_char: int) -> Sentence:
         """The sentence of ``fld`` that contains normalized character ``doc_char``."""
-        best = None
-        for s in self.sentences:
-            if s.field != fld:
-                continue
-            if s.span.start_char <= doc_char:
-                best = s
-            else:
-                break
-        if best is None:
-            best = next(s for s in self.sentences if s.field == fld) if any(
-                s.field == fld for s in self.sentences) else None
-        if best is None:  # an empty field: a zero-length pseudo sentence
-            doc = self.docs[fld]
-            return Sentence(fld, 0, 0, 0, "", doc[0:0])
-        return best
+        index = self._index.get(fld)
+        if index is None:
+            sents = self.field_sentences(fld)
+            index = self._index[fld] = ([x.span.start_char for x in sents], sents)
+        starts, sents = index
+        if not sents:  # an empty field: a zero-length pseudo sentence
+            return Sentence(fld, 0, 0, 0, "", self.docs[fld][0:0])
+        return sents[max(0, bisect.bisect_right(starts, doc_char) - 1)]
 
     def sentence_of(self, span: Span) -> Sentence:
         """The sentence containing a span of one of this context's docs."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from spacy.attrs import NORM
 from spacy.tokens import Span
 
 from kg.extract.context import FIELDS, Context
@@ -129,9 +130,23 @@ def _add_name(ctx: Context, tags: TagCollector, fld, doc, a: int, b: int, rule: 
     tags.add(ent, ev)
 
 
+_HEAD_HASHES: dict[int, frozenset[int]] = {}
+
+
+def _head_hashes(doc) -> frozenset[int]:
+    """NORM hashes of the dataset head nouns (cached per vocab)."""
+    key = id(doc.vocab)
+    if key not in _HEAD_HASHES:
+        _HEAD_HASHES[key] = frozenset(doc.vocab.strings.add(w) for w in (*_HEADS, "set"))
+    return _HEAD_HASHES[key]
+
+
 def _head_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
     doc = ctx.docs[fld]
-    for tok in doc:
+    heads = _head_hashes(doc)
+    norms = doc.to_array([NORM]).tolist()
+    for k in (k for k, h in enumerate(norms) if h in heads):
+        tok = doc[k]
         norm = tok.norm_
         if norm not in _HEADS and not (norm == "set" and tok.i > 0 and doc[tok.i - 1].norm_ == "data"):
             continue
