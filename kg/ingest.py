@@ -13,8 +13,10 @@ something has to decide *what* to write. That is this module:
 * the divergence taxonomy from the vocabulary is written first, so ``SUBTYPE_OF`` edges exist even
   for family nodes no paper names.
 
-An interrupted ingest leaves whole batches behind; re-running it skips them and writes the rest, so
-it converges to the graph an uninterrupted run gives.
+An interrupted ingest leaves whole batches behind (Neo4j commits each one; the embedded store is
+flushed after the first batch and then often enough to lose only the last few, see
+:class:`Checkpoint`); re-running it skips them and writes the rest, so it converges to the graph an
+uninterrupted run gives.
 
 Example::
 
@@ -142,6 +144,49 @@ def _extract_chunk(papers: Sequence[Paper], problems: list[Problem]) -> list[Ext
     return out
 
 
+class Checkpoint:
+    """When to make written batches durable on a store that persists on ``flush()`` (the embedded
+    store rewrites its whole file, so flushing after every batch would make a large ingest quadratic).
+
+    Flushes after the first batch of papers, then whenever the time since the last flush reaches
+    ``ratio`` times what that flush took (so persisting costs at most about 1/ratio of the run), and
+    at the end. A killed ingest therefore loses at most the last few batches; re-running it
+    converges. Neo4j commits every batch anyway (its ``flush`` is a no-op that costs nothing).
+    """
+
+    def __init__(self, store: GraphStore, ratio: float = 4.0) -> None:
+        flush = getattr(store, "flush", None)
+        self._flush = flush if callable(flush) else None
+        self.ratio = ratio
+        self.flushes = 0
+        self._papers_durable = False
+        self._cost = 0.0
+        self._since = time.perf_counter()
+        self._pending = False
+
+    def _do(self) -> None:
+        started = time.perf_counter()
+        if self._flush is not None:
+            self._flush()
+        self.flushes += 1
+        self._since = time.perf_counter()
+        self._cost = self._since - started
+        self._pending = False
+
+    def after_batch(self, has_papers: bool = True) -> None:
+        """A batch was written: flush if it is the first with papers or enough work has piled up."""
+        self._pending = True
+        first = has_papers and not self._papers_durable
+        if first or time.perf_counter() - self._since >= self.ratio * self._cost:
+            self._do()
+            self._papers_durable = self._papers_durable or has_papers
+
+    def finish(self) -> None:
+        """Flush whatever is not durable yet."""
+        if self._pending:
+            self._do()
+
+
 def plan(papers: Sequence[Paper], store: GraphStore, version: str, *, force: bool = False
          ) -> tuple[list[Paper], set[str], int]:
     """Decide what to write: ``(papers to extract, ids the store already held, unchanged count)``.
@@ -205,12 +250,11 @@ def ingest(
     entities: dict[str, str] = {}
     edges: Counter = Counter()
 
-    flush = getattr(store, "flush", None)  # the embedded store persists on flush: a batch is durable
+    checkpoint = Checkpoint(store)
 
     def write(delta: GraphDelta) -> None:
         store.write(delta)
-        if callable(flush):
-            flush()
+        checkpoint.after_batch(bool(delta.extractions))
         report.batches += 1
         entities.update((e.id, e.kind) for e in delta.all_entities().values())
         edges.update(count_delta(delta)[1])
@@ -231,6 +275,7 @@ def ingest(
         if progress:
             progress(done, total)
 
+    checkpoint.finish()
     report.entities = dict(sorted(Counter(entities.values()).items()))
     report.edges = dict(sorted(edges.items()))
     report.totals = store.stats()

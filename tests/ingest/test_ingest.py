@@ -141,3 +141,21 @@ def test_ingest_progress_counts_up_to_every_paper(nx_store, seed_jsonl, tmp_path
 def test_ingest_missing_path_is_an_input_error(nx_store, paths):
     with pytest.raises(InputError):
         ingest(paths, nx_store)
+
+
+def test_ingest_checkpoints_the_embedded_store(seed_jsonl, tmp_path):
+    """The first batch of papers is on disk when progress reports it; everything is at the end."""
+    from kg.store import open_store
+
+    path = tmp_path / "graph.json"
+    src = write_jsonl(tmp_path / "part.jsonl", seed_records(seed_jsonl, 30))
+    on_disk: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        if done and not on_disk:
+            on_disk.append(open_store(store="networkx", graph_path=path).stats().papers)
+
+    store = open_store(store="networkx", graph_path=path)
+    ingest(src, store, batch_size=5, progress=progress)  # not closed: ingest itself must persist
+    assert on_disk == [5]
+    assert open_store(store="networkx", graph_path=path).stats().papers == 30
