@@ -15,7 +15,9 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from neo4j import GraphDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "neo4j-local"
@@ -92,8 +94,6 @@ def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
     assert again.returncode == 0
     assert "already running" in again.stderr
 
-    from neo4j import GraphDatabase
-
     with GraphDatabase.driver(env["NEO4J_URI"], auth=None) as driver:
         records, _, _ = driver.execute_query(
             "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS v, edition",
@@ -101,8 +101,6 @@ def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
         )
     assert records[0]["edition"] == "community"
     assert records[0]["v"].startswith("5.26.")
-
-    import httpx
 
     page = httpx.get(f"{env['KG_NEO4J_HTTP']}/browser/", timeout=30)
     assert page.status_code == 200
