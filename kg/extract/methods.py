@@ -52,10 +52,14 @@ from kg.models import fold as _fold_uncached
 
 __all__ = ["find_methods", "method_entities", "MethodRules"]
 
-TRIGGER_OUR, TRIGGER_VERB, TRIGGER_HEAD, TRIGGER_PROPER, TRIGGER_NEW = (
-    "__our__", "__verb__", "__head__", "__proper__", "__new__")
+TRIGGER_OUR, TRIGGER_VERB, TRIGGER_HEAD, TRIGGER_PROPER, TRIGGER_NEW, TRIGGER_LIST = (
+    "__our__", "__verb__", "__head__", "__proper__", "__new__", "__list__")
 _TRIGGER_KEYS = {TRIGGER_OUR: "our", TRIGGER_VERB: "verb", TRIGGER_HEAD: "head", TRIGGER_PROPER: "proper",
-                 TRIGGER_NEW: "new"}
+                 TRIGGER_NEW: "new", TRIGGER_LIST: "list"}
+#: plural nouns after which "such as / including / e.g." lists methods ("approaches, such as DMD, SiD")
+_LIST_NOUNS = frozenset("approach method model algorithm technique baseline estimator sampler optimizer "
+                        "network architecture work framework scheme variant loss objective".split())
+_LIST_END = frozenset(". ; : ) ( [ ] which that to in for with inside on".split())
 #: nouns that name a method after a proper name ("Gibbs algorithm", "Helmholtz decomposition");
 #: not "measure", "metric", "gap": after a name those are mathematical objects ("Lebesgue measure")
 _PROPER_HEADS = ("algorithm", "method", "decomposition", "envelope", "projection", "sampling", "sampler",
@@ -159,6 +163,7 @@ class MethodRules:
         self.trigger_words = {
             TRIGGER_OUR: ["our"],
             TRIGGER_NEW: sorted(_COPULA_NEW),
+            TRIGGER_LIST: ["such as", "including", "e.g."],
             TRIGGER_VERB: sorted(set(_VERB_FORMS) | _NAMING_PARTICIPLES),
             TRIGGER_HEAD: sorted({f for h, t in self.heads.items() if t == _ANY for f in _forms(h)}),
             TRIGGER_PROPER: sorted({f for h in _PROPER_HEADS for f in _forms(h)}),
@@ -554,6 +559,50 @@ def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> l
         out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, None,
                          _display(span), f"method.head:{doc[i].norm_}"))
     return out
+
+
+def _list_cands(rules: MethodRules, fld: str, doc: Doc, lists: list[int]) -> list[_Cand]:
+    """Named items of "<methods>, such as A, B and C" / "including" / "e.g.": made-up names
+    ("Diff-Instruct", "SiD", "f-distill") and capitalised ones ("Versatile Diffusion")."""
+    out = []
+    for i in lists:
+        j = i - 1
+        while j >= 0 and doc[j].text in (",", "("):
+            j -= 1
+        low = doc[j].text.lower() if j >= 0 else ""
+        if not low.endswith("s") or not {low[:-1], low[:-2], low[:-3] + "y"} & _LIST_NOUNS:
+            continue  # only after a plural method noun: "approaches, such as"
+        k = i + (2 if doc[i].text.lower() == "such" else 1)
+        _, sent_end = _sent_bounds(doc, i)
+        while k < sent_end:
+            while k < sent_end and doc[k].text.lower() in (",", "and", "or", "etc", "etc."):
+                k += 1
+            if k >= sent_end or doc[k].text.lower() in _LIST_END:
+                break
+            m = k
+            while m < sent_end and doc[m].text not in (",",) and doc[m].text.lower() not in ("and", "or") \
+                    and doc[m].text.lower() not in _LIST_END and m - k < 6:
+                m += 1
+            end = next((x for x in range(m, k, -1) if _list_item(doc, k, x)), None)
+            if end is not None and end - k <= 4:
+                item = doc[k:end]
+                out.append(_Cand(fld, k, end, item.start_char, item.end_char, rules.lookup(item.text),
+                                 _display(item), "method.list"))
+            if end != m:
+                break  # a clause follows ("NADAM are based on ..."): the list is over
+            k = m
+    return out
+
+
+def _list_item(doc: Doc, k: int, m: int) -> bool:
+    """Is ``doc[k:m]`` a name in a list: capitalised or made-up words ("Versatile Diffusion", "SiD",
+    "Zero-1-to-3", "BiGAN/ALI"), or one coined lower-case compound ("f-distill", "single-linkage")?"""
+    item = doc[k:m]
+    if not any(_is_word(t) for t in item) or any(c in item.text for c in _LATEX_CHARS):
+        return False
+    if all(c[:1].isupper() or any(x.isupper() or x.isdigit() for x in c) for c in item.text.split()):
+        return True
+    return _compound_end(doc, k, m) == m and m - k >= 3 and item.text.islower() and not item.text.endswith("ed")
 
 
 def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[list[_Cand], dict[str, str]]:
@@ -1017,6 +1066,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         cands += _vocab_cands(rules, fld, doc, ctx.acronyms, matched[fld][0])
         cands += _head_cands(rules, fld, doc, trig[fld]["head"])
         cands += _proper_cands(rules, fld, doc, trig[fld]["proper"])
+        cands += _list_cands(rules, fld, doc, trig[fld]["list"])
     acro, short_names = _acronym_cands(rules, ctx, proposing)
     cands += acro
     cands += _named_cands(rules, ctx, proposing, trig["abstract"])

@@ -346,3 +346,22 @@ def test_methods_title_variant_of_known_method(title, name):
     tag = _named("We study the setting.", name, title)
     assert tag.role == "proposed"
     assert tag.entity.id == f"method:{slug(name)}"
+
+
+@pytest.mark.parametrize(
+    "abstract, names, absent",
+    [
+        ("We unify existing distillation approaches, such as Diff-Instruct, SiD, f-distill, etc, inside one "
+         "framework.", {"Diff-Instruct", "SiD", "f-distill"}, set()),
+        ("We test fine-tuned models, including Zero-1-to-3, Versatile Diffusion, and DynamiCrafter.",
+         {"Zero-1-to-3", "Versatile Diffusion", "DynamiCrafter"}, set()),
+        ("It helps in applications such as Object Recognition and Speech.", set(), {"Object Recognition"}),
+        ("Optimizers such as NADAM are based on moments.", {"NADAM"}, {"NADAM are based"}),
+    ],
+)
+def test_methods_list_after_method_noun(abstract, names, absent):
+    tags, _ = _methods(abstract)
+    found = {t.entity.name for t in tags.values() if any(e.rule == "method.list" for e in t.evidence)}
+    assert names <= found, found
+    assert not absent & found
+    assert all(tags[k].role == "used" for k in tags)
