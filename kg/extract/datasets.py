@@ -44,7 +44,7 @@ _NOT_NAMES = {
     "mt", "vqa", "ood", "iid", "i.i.d.", "sota",
 }
 _LIST_CUE = re.compile(
-    r"\b(?:data ?sets?|benchmarks?|corpora|tasks)\b,?\s*(?:such as|including|like|namely|e\.g\.,?|\(|:)\s*",
+    r"\b(?:data ?sets?|benchmarks?|corpora)\b,?\s*(?:such as|including|like|namely|e\.g\.,?|\(|:)\s*",
     re.IGNORECASE,
 )
 
