@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Span
 from kg.extract.context import FIELDS, Context
 from kg.extract.pipeline import VOCAB_KEY
 from kg.extract.rules import TagCollector
-from kg.extract.vocab import entities_by_id
+from kg.extract.vocab import ambiguous_aliases, entities_by_id
 from kg.models import Divergence, Tag, fold, slug
 
 KL = "divergence:kullback-leibler"
@@ -41,6 +41,7 @@ _NOT_AFTER = {
                                    "seminorm", "penalty", "minimization", "prior", "loss", "of",
                                    "diminishing", "flow", "model"},
     "divergence:wasserstein": {"gan", "autoencoder", "auto", "wgan"},
+    KL: {"ucb", "lucb"},  # the KL-UCB bandit algorithm
 }
 
 # bare conjunct names in a divergence list → entity id
@@ -180,7 +181,15 @@ def find_divergences(ctx: Context) -> list[Tag]:
         if fld == "abstract":
             _named(ctx, tags, fld, text, vocab)
     _generic(ctx, tags, vocab)
-    return _drop_bare_parents(tags.tags())
+    return _drop_ambiguous_only(_drop_bare_parents(tags.tags()))
+
+
+def _drop_ambiguous_only(found: list[Tag]) -> list[Tag]:
+    """Drop a tag whose every mention is an ambiguous acronym of its entity ("IPM" alone)."""
+    amb = ambiguous_aliases()
+    return [t for t in found
+            if not (t.entity.id in amb and all(m.rstrip("s") in amb[t.entity.id] or m in amb[t.entity.id]
+                                               for m in t.mentions))]
 
 
 _HEAD_WORDS = re.compile(r"(?i)divergence|distance|metric|discrepanc|criterion|transport")

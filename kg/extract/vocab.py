@@ -12,6 +12,9 @@ rules produce, such as "L2 distance" inside a list of divergences); ``"context":
 Papers with Code list (CC BY-SA 4.0, see data/NOTICE.md): matched, but not written to the graph
 until a paper mentions it.
 
+``"ambiguous": [...]`` — cased aliases that count only when the paper also names the entity another
+way ("IPM" is also an interior-point method: tagged only next to "integral probability metric").
+
 ``aliases`` match case-insensitively on NORM (plural- and hyphen-tolerant); ``cased`` aliases
 (short acronyms such as "KL", "TV", "FID") match only as written, so "tv" or "Fid" do not fire.
 A malformed file raises :class:`~kg.errors.VocabularyError` (a bug in data/, not user input).
@@ -123,6 +126,13 @@ def alias_index(kind: str) -> dict[str, Entity]:
             for a in [r["name"], *r.get("aliases", ()), *r.get("cased", ())]:
                 out.setdefault(fold(a), ents[r["id"]])
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def ambiguous_aliases() -> dict[str, frozenset[str]]:
+    """Entity id → its ambiguous cased aliases."""
+    return {r["id"]: frozenset(r["ambiguous"]) for name in RULER_FILES for r in load_rows(name)
+            if r.get("ambiguous")}
 
 
 def ruler_patterns() -> list[dict]:

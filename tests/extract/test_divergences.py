@@ -127,3 +127,15 @@ def test_divergences_mentions_and_evidence_are_original_text():
 def test_divergences_acronym_defined_as_something_else():
     assert _divs("We use empirical mode decomposition (EMD) on the signal. EMD is fast.") == {}
     assert "Wasserstein distance" in _divs("The earth mover's distance (EMD) is used. EMD is robust.")
+
+
+@pytest.mark.parametrize(
+    "abstract, expected",
+    [
+        ("We solve the LP with an IPM in polynomial time.", set()),
+        ("We use the integral probability metric (IPM). The IPM is estimated.", {"integral probability metric"}),
+        ("We analyse KL-UCB for bandits.", set()),
+    ],
+)
+def test_divergences_ambiguous_acronyms(abstract, expected):
+    assert set(_divs(abstract)) == expected
