@@ -80,6 +80,22 @@ def page(chromium_path: str, neo4j_http: str) -> Iterator:
             browser.close()
 
 
+def grass_color(selector: str) -> str:
+    """The ``color`` of a rule in queries/style.grass (upper case, as compared with the SVG)."""
+    rule = re.search(re.escape(selector) + r" \{([^}]*)\}", GRASS.read_text()).group(1)
+    return re.search(r"(?m)^\s*color: (#[0-9A-Fa-f]{6});", rule).group(1).upper()
+
+
+def is_caption_of(caption: str, title: str) -> bool:
+    """The Browser wraps a caption over lines and cuts it with "…": its first word is the title's and
+    its letters appear in the title in order."""
+    words = caption.replace("…", " ").split()
+    if not words or not title.startswith(words[0]):
+        return False
+    rest = iter(title)
+    return all(ch in rest for ch in "".join(words))
+
+
 def drop_file(page, path: Path) -> None:
     """Drop a file onto the Browser, as a user dragging it from their file manager."""
     data = page.evaluate_handle(
@@ -135,6 +151,24 @@ def test_neo4j_browser_runs_saved_query_with_style(page, seeded, driver) -> None
     assert len(papers) >= 10
     assert overview.inner_text() == f"Paper ({len(papers)})"
     assert page.get_by_text(f"Divergence ({len(entities)})").first.is_visible()
+
+    # The graph is drawn with the dropped style: one fill per label, papers captioned by title.
+    fills = page.evaluate(
+        """() => { const m = {}; document.querySelectorAll('svg g.node circle.b-outline')
+             .forEach(c => { const f = c.getAttribute('fill').toUpperCase(); m[f] = (m[f] || 0) + 1; });
+             return m; }"""
+    )
+    assert fills == {grass_color("node.Paper"): len(papers), grass_color("node.Divergence"): len(entities)}
+    paper_captions = page.evaluate(
+        """(fill) => [...document.querySelectorAll('svg g.node')]
+             .filter(g => g.querySelector('circle.b-outline').getAttribute('fill').toUpperCase() === fill)
+             .map(g => [...g.querySelectorAll('text.caption')].map(t => t.textContent).join(''))""",
+        grass_color("node.Paper"),
+    )
+    titles = [r["p"]["title"] for r in records]
+    assert len(paper_captions) == len(papers)
+    for caption in paper_captions:
+        assert any(is_caption_of(caption, title) for title in titles), caption
     page.wait_for_timeout(2500)  # let the force layout settle for the screenshot
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "neo4j-browser.png"))
