@@ -714,11 +714,17 @@ def _proposals(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]
                     break
                 end = close + 1
                 continue
-            if doc[end].text.lower() in _OBJECT_END:
+            if doc[end].text.lower() in _OBJECT_END and not _joins_name(doc, end):
                 break
             end += 1
         out["abstract"].append((start, end))
     return out
+
+
+def _joins_name(doc: Doc, i: int) -> bool:
+    """Is token ``i`` an "of"/"and"/"&" inside a capitalised name ("Aggregation of Diverse Experts")?"""
+    return doc[i].text.lower() in ("of", "and", "&") and 0 < i < len(doc) - 1 and _is_cap(doc[i - 1]) \
+        and _is_cap(doc[i + 1])
 
 
 def _in_proposal(proposing: dict, fld: str, tok_i: int) -> bool:
@@ -798,8 +804,8 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     if k >= e:
         return None
     stop = k
-    while stop < e and doc[stop].text.lower() not in _OBJECT_END and doc[stop].text.lower() not in \
-            _NAMING_PARTICIPLES and doc[stop].text != ",":
+    while stop < e and (doc[stop].text.lower() not in _OBJECT_END or _joins_name(doc, stop)) and \
+            doc[stop].text.lower() not in _NAMING_PARTICIPLES and doc[stop].text != ",":
         stop += 1
     # a capitalised name: capitalised words, hyphen compounds, "of"/"&" between capitalised words
     m = k
@@ -1027,11 +1033,31 @@ def _merge_abbreviations(rules: MethodRules, groups: dict[str, dict]) -> None:
                        and " " in g["entity"].name and _abbreviates(short, g["entity"].name)), None)
         if target is None:
             continue
-        src, dst = groups.pop(k), groups[target]
-        dst["proposed"] = dst["proposed"] or src["proposed"]
-        for m in src["mentions"]:
-            dst["mentions"].setdefault(m, None)
-        dst["evidence"].update(src["evidence"])
+        _merge_groups(groups, k, target)
+
+
+def _merge_groups(groups: dict[str, dict], src_id: str, dst_id: str) -> None:
+    src, dst = groups.pop(src_id), groups[dst_id]
+    dst["proposed"] = dst["proposed"] or src["proposed"]
+    for m in src["mentions"]:
+        dst["mentions"].setdefault(m, None)
+    dst["evidence"].update(src["evidence"])
+
+
+def _merge_title_into_defined(rules: MethodRules, groups: dict[str, dict]) -> None:
+    """A title name that ends with a name the abstract defines by acronym is that method with extra
+    words ("Task Difficulty Aware Parameter Allocation & Regularization" → "Parameter Allocation &
+    Regularization (PAR)"): merge it there."""
+    defined = {fold(g["entity"].name): k for k, g in groups.items() if k not in rules.entities
+               and any(e.rule == "method.acronym" for e in g["evidence"].values())}
+    for k in sorted(groups):
+        g = groups.get(k)
+        if g is None or k in rules.entities or not all(e.rule == "method.title" for e in g["evidence"].values()):
+            continue
+        key = fold(g["entity"].name)
+        target = next((t for name, t in sorted(defined.items()) if t != k and key.endswith(" " + name)), None)
+        if target is not None:
+            _merge_groups(groups, k, target)
 
 
 def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
@@ -1097,6 +1123,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         g["mentions"].setdefault(ev.surface, None)
         g["evidence"].setdefault((ev.field, ev.start, ev.end, ev.rule), ev)
     _merge_abbreviations(rules, groups)
+    _merge_title_into_defined(rules, groups)
     tags = []
     for ent_id in sorted(groups):
         g = groups[ent_id]

@@ -365,3 +365,20 @@ def test_methods_list_after_method_noun(abstract, names, absent):
     assert names <= found, found
     assert not absent & found
     assert all(tags[k].role == "used" for k in tags)
+
+
+def test_methods_title_name_merges_into_defined_acronym():
+    tags, _ = _methods(
+        "In this paper, we propose the Parameter Allocation & Regularization (PAR), which adapts.",
+        title="Task Difficulty Aware Parameter Allocation & Regularization for Lifelong Learning")
+    par = next(t for t in tags.values() if "PAR" in t.mentions)
+    assert par.entity.name == "Parameter Allocation & Regularization"
+    assert "Task Difficulty Aware Parameter Allocation & Regularization" in par.mentions
+    assert par.role == "proposed"
+    assert len([t for t in tags.values() if "Regularization" in t.entity.name]) == 1
+
+
+def test_methods_capitalised_name_spans_of():
+    tag = _named("We propose a novel approach, called Self-supervised Aggregation of Diverse Experts, which "
+                 "has two strategies.", "Self-supervised Aggregation of Diverse Experts")
+    assert tag.role == "proposed"
