@@ -167,11 +167,11 @@ class NetworkXStore:
         """``(other node, edge attributes)`` of ``node``'s edges of the given types (``"in"`` or
         ``"out"``); empty when the node is missing."""
         g = self.graph
-        if node not in g:
+        # the raw adjacency dicts ({neighbour: {key: attributes}}): edge views are slow
+        nbrs = (g._pred if direction == "in" else g._succ).get(node)
+        if not nbrs:
             return []
-        if direction == "in":
-            return [(u, d) for u, _, k, d in g.in_edges(node, keys=True, data=True) if k in types]
-        return [(v, d) for _, v, k, d in g.out_edges(node, keys=True, data=True) if k in types]
+        return [(v, d) for v, keyed in nbrs.items() for k, d in keyed.items() if k in types]
 
     # -- writing -----------------------------------------------------------------------------
     def write(self, delta: GraphDelta) -> None:
@@ -333,9 +333,13 @@ class NetworkXStore:
         return R.sorted_counts(rows)
 
     # -- papers and claims -------------------------------------------------------------------
-    def _links(self, paper_node: str) -> list[tuple[dict, dict]]:
-        nodes = self.graph.nodes
-        return [(nodes[v], data) for v, data in self._near(paper_node, R.LINK_TYPES)]
+    def _links(self, paper_node: str, entity_ids: Collection[str] | None = None) -> list[tuple[dict, dict]]:
+        """``(entity attributes, link attributes)`` of a paper's links (to ``entity_ids`` only, if given)."""
+        nodes = self.graph._node  # the plain node → attributes dict (NodeView lookups are slow)
+        near = self._near(paper_node, R.LINK_TYPES)
+        if entity_ids is not None:
+            near = [(v, d) for v, d in near if v[len("Entity:") :] in entity_ids]
+        return [(nodes[v], d) for v, d in near]
 
     def _filter_papers(self, f) -> set[str]:
         g = self.graph
@@ -380,9 +384,10 @@ class NetworkXStore:
                 rows.append(a)
             rows.sort(key=lambda a: R.paper_sort_key(query.order, a))
             page = rows[query.offset : query.offset + query.limit]
+            wanted = set(R.filter_ids(query))
             items = []
             for a in page:
-                x = R.assemble(a, self._links(_pk(a["id"])), [])
+                x = R.assemble(a, self._links(_pk(a["id"]), wanted), [])
                 items.append(PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags)))
             return PaperPage(total=len(rows), items=tuple(items))
 
