@@ -147,3 +147,15 @@ def test_open_store_overrides_given_settings(tmp_path, monkeypatch):
     store = open_store(base, graph_path=tmp_path / "b.json", store=None)
     assert isinstance(store, NetworkXStore)
     assert store.path == tmp_path / "b.json" and store.batch_size == 7
+
+
+def test_open_store_default_does_not_import_the_driver(tmp_path):
+    import subprocess
+
+    code = (
+        "import sys; from kg.store import open_store; "
+        f"s = open_store(store='networkx', graph_path={str(tmp_path / 'g.json')!r}); s.stats(); "
+        "print('neo4j' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
