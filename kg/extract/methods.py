@@ -722,8 +722,8 @@ def _proposals(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]
 
 
 def _joins_name(doc: Doc, i: int) -> bool:
-    """Is token ``i`` an "of"/"and"/"&" inside a capitalised name ("Aggregation of Diverse Experts")?"""
-    return doc[i].text.lower() in ("of", "and", "&") and 0 < i < len(doc) - 1 and _is_cap(doc[i - 1]) \
+    """Is token ``i`` an "of"/"&" inside a capitalised name ("Aggregation of Diverse Experts")?"""
+    return doc[i].text.lower() in ("of", "&") and 0 < i < len(doc) - 1 and _is_cap(doc[i - 1]) \
         and _is_cap(doc[i + 1])
 
 
@@ -813,7 +813,7 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
             # "Feature-aligned N-BEATS": a glued hyphen continues a capitalised compound
             (doc[m].text == "-" and _glued(doc[m - 1], doc[m]) and _glued(doc[m], doc[m + 1])
              and _is_word(doc[m + 1]))
-            or (doc[m].text in ("&", "of", "to", "and") and _is_cap(doc[m + 1]))))):
+            or (doc[m].text in ("&", "of", "to") and _is_cap(doc[m + 1]))))):
         m += 2 if doc[m].text == "-" else 1
     m = min(m, stop)
     alone = m - k == 1 and (m >= stop or not _is_word(doc[m]) or doc[m].text.lower() in _OBJECT_END)
