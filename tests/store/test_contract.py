@@ -312,3 +312,23 @@ def test_contract_claim_id_reused_by_another_paper_takes_its_links(store):
     (claim,) = store.claims(about=[gd.MNIST.id], paper_ids=["p6"])
     assert claim == stolen
     assert store.claims(about=[gd.KL.id]) == [c for c in gd.extractions()[2].claims]
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda s: s.papers([]), {}),
+        (lambda s: s.entities([]), {}),
+        (lambda s: s.paper_versions([]), {}),
+        (lambda s: s.claims(about=[]), []),
+        (lambda s: s.claims(paper_ids=[]), []),
+        (lambda s: s.cooccurring([]), []),
+        (lambda s: s.counts_by_year([]), {}),
+        (lambda s: s.search_entities("kl", limit=0), []),
+        (lambda s: s.find_papers(PaperQuery(ids=())).total, 0),
+        (lambda s: s.find_papers(PaperQuery(using=(EntityFilter(ids=()), EntityFilter(ids=(KL,))))).total, 0),
+        (lambda s: s.find_papers(PaperQuery(text="  -- ")).total, 5),
+    ],
+)
+def test_contract_empty_inputs(store, call, expected):
+    assert call(store) == expected
