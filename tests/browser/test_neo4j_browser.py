@@ -82,7 +82,7 @@ def page(chromium_path: str, neo4j_http: str) -> Iterator:
 
 def grass_color(selector: str) -> str:
     """The ``color`` of a rule in queries/style.grass (upper case, as compared with the SVG)."""
-    rule = re.search(re.escape(selector) + r" \{([^}]*)\}", GRASS.read_text()).group(1)
+    rule = re.search(r"(?ms)^" + re.escape(selector) + r" \{$(.*?)^\}$", GRASS.read_text()).group(1)
     return re.search(r"(?m)^\s*color: (#[0-9A-Fa-f]{6});", rule).group(1).upper()
 
 

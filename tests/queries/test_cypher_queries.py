@@ -196,3 +196,34 @@ def test_cypher_queries_neighbourhood_has_links_and_claims(cypher) -> None:
         "MATCH (:Paper {id: $id})-[:USES|PROPOSES|EVALUATES_ON]->(e) RETURN collect(e.id) AS ids", id=row["p"]["id"]
     )[0]["ids"]
     assert linked == set(store_links)
+
+
+def grass_rules() -> dict[str, dict[str, str]]:
+    """queries/style.grass as ``{selector: {property: value}}``."""
+    text = (QUERY_DIR / "style.grass").read_text()
+    return {
+        selector: dict(re.findall(r"([\w-]+):\s*([^;]+);", props))
+        for selector, props in re.findall(r"(?ms)^([\w.]+) \{$(.*?)^\}$", text)
+    }
+
+
+def test_cypher_queries_style_covers_every_label_and_type(cypher) -> None:
+    rules = grass_rules()
+    labels = {r["label"] for r in cypher("CALL db.labels() YIELD label RETURN label")}
+    types = {r["relationshipType"] for r in cypher("CALL db.relationshipTypes() YIELD relationshipType RETURN *")}
+    assert {"Paper", "Entity", "Method", "Divergence", "Dataset", "Claim"} <= labels
+    assert {"USES", "PROPOSES", "EVALUATES_ON", "MAKES", "ABOUT", "SUBTYPE_OF"} <= types
+    colors = set()
+    for label in labels:
+        rule = rules[f"node.{label}"]
+        assert re.fullmatch(r"#[0-9A-Fa-f]{6}", rule["color"])
+        prop = re.fullmatch(r'"\{(\w+)\}"', rule["caption"]).group(1)
+        missing = cypher(f"MATCH (n:`{label}`) WHERE n.{prop} IS NULL RETURN count(n) AS n")[0]["n"]
+        assert missing == 0, f"{label} nodes without the caption property {prop}"
+        colors.add(rule["color"].upper())
+    assert len(colors) == len(labels), "one colour per label"
+    for rel_type in types:
+        assert rules[f"relationship.{rel_type}"]["caption"] == '"<type>"'
+    expected_captions = {"Paper": "title", "Method": "name", "Divergence": "name", "Dataset": "name", "Claim": "type"}
+    for label, prop in expected_captions.items():
+        assert rules[f"node.{label}"]["caption"] == f'"{{{prop}}}"'
