@@ -43,7 +43,7 @@ from kg.store import records as R
 
 try:
     import neo4j
-    from neo4j import exceptions as nx_exc
+    from neo4j import exceptions as neo4j_errors
 except ImportError:  # pragma: no cover - exercised only without the extra
     neo4j = None  # type: ignore[assignment]
 
@@ -60,16 +60,16 @@ def translate(exc: Exception, uri: str) -> Exception:
     Unreachable server / bad address → StoreUnavailable; refused credentials (wrong password,
     expired or forbidden) → StoreUnavailable; anything else the server or driver reports → StoreError.
     """
-    if isinstance(exc, nx_exc.AuthError) or str(getattr(exc, "code", "")).startswith(
+    if isinstance(exc, neo4j_errors.AuthError) or str(getattr(exc, "code", "")).startswith(
         "Neo.ClientError.Security."
     ):
         return StoreUnavailable(
             f"Neo4j at {uri} refused the credentials (check NEO4J_USERNAME / NEO4J_PASSWORD): "
             f"{_one_line(exc)}"
         )
-    if isinstance(exc, (nx_exc.ServiceUnavailable, nx_exc.SessionExpired, OSError)):
+    if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)):
         return StoreUnavailable(f"Neo4j at {uri} is unreachable: {_one_line(exc)}")
-    if isinstance(exc, nx_exc.ConfigurationError):
+    if isinstance(exc, neo4j_errors.ConfigurationError):
         return StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_one_line(exc)}")
     return StoreError(f"Neo4j error: {_one_line(exc)}")
 
@@ -130,11 +130,11 @@ class Neo4jStore:
                 connection_acquisition_timeout=connection_timeout,
                 max_transaction_retry_time=15.0,
             )
-        except (ValueError, TypeError, nx_exc.ConfigurationError) as exc:
+        except (ValueError, TypeError, neo4j_errors.ConfigurationError) as exc:
             raise StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_one_line(exc)}") from None
         try:
             with self._errors():
-                self._driver.verify_connectivity()
+                self.driver.verify_connectivity()
             self.ensure_schema()
         except Exception:
             self.close()
@@ -150,10 +150,17 @@ class Neo4jStore:
         except Exception as exc:  # noqa: BLE001 - every driver failure becomes one kg error line
             raise translate(exc, self.uri) from None
 
+    @property
+    def driver(self):
+        """The open driver; StoreError once the store is closed."""
+        if self._driver is None:
+            raise StoreError("the Neo4j store is closed")
+        return self._driver
+
     def _read(self, query: str, **params: Any) -> list[Any]:
         self.last_query = (query, params)
         with self._errors():
-            records, _, _ = self._driver.execute_query(  # type: ignore[union-attr]
+            records, _, _ = self.driver.execute_query(
                 query, parameters_=params, database_=self.database, routing_=neo4j.RoutingControl.READ
             )
         return records
@@ -162,7 +169,7 @@ class Neo4jStore:
         """Create the constraints and indexes (idempotent: ``IF NOT EXISTS``)."""
         with self._errors():
             for statement in Q.SCHEMA:
-                self._driver.execute_query(statement, database_=self.database)  # type: ignore[union-attr]
+                self.driver.execute_query(statement, database_=self.database)
 
     def close(self) -> None:
         """Close the driver (idempotent)."""
@@ -187,7 +194,7 @@ class Neo4jStore:
 
     def write(self, delta: GraphDelta) -> None:
         """Upsert the delta: one managed transaction per batch of ``batch_size`` papers."""
-        with self._errors(), self._driver.session(database=self.database) as session:  # type: ignore[union-attr]
+        with self._errors(), self.driver.session(database=self.database) as session:
             for batch in R.batches(delta, self.batch_size):
                 session.execute_write(self._run_plan, Q.write_plan(batch))
 
@@ -198,7 +205,7 @@ class Neo4jStore:
 
     def clear(self) -> None:
         """Delete every node and relationship (in batches of 10,000)."""
-        with self._errors(), self._driver.session(database=self.database) as session:  # type: ignore[union-attr]
+        with self._errors(), self.driver.session(database=self.database) as session:
             session.run(Q.CLEAR).consume()
 
     # -- entities ----------------------------------------------------------------------------

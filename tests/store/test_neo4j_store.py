@@ -159,3 +159,12 @@ def test_open_store_default_does_not_import_the_driver(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_closed_store_is_a_store_error(neo4j_uri):
+    store = Neo4jStore(neo4j_uri, None, "neo4j")
+    store.close()
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.stats()
