@@ -52,6 +52,7 @@ from kg.models import fold as _fold_uncached
 
 __all__ = ["find_methods", "method_entities", "MethodRules"]
 
+CASED = "cased:"  # label prefix of the case-sensitive aliases in the phrase matcher
 TRIGGER_OUR, TRIGGER_VERB, TRIGGER_HEAD, TRIGGER_PROPER, TRIGGER_NEW, TRIGGER_LIST = (
     "__our__", "__verb__", "__head__", "__proper__", "__new__", "__list__")
 _TRIGGER_KEYS = {TRIGGER_OUR: "our", TRIGGER_VERB: "verb", TRIGGER_HEAD: "head", TRIGGER_PROPER: "proper",
@@ -157,7 +158,7 @@ class MethodRules:
         self.nonheads = frozenset(_norm(w) for w in _read_lines(folder / "method_nonheads.txt"))
         self.trailing = frozenset(_norm(w) for w in _read_lines(folder / "method_trailing.txt"))
         self.containers = frozenset(_norm(w) for w in _read_lines(folder / "method_containers.txt"))
-        self._matchers: dict[int, tuple[PhraseMatcher, PhraseMatcher]] = {}
+        self._matchers: dict[int, PhraseMatcher] = {}
         #: single-word triggers matched by the same NORM phrase matcher as the vocabulary, so that no
         #: rule loops over tokens in Python: "our", proposing/naming verb forms, open-text head nouns
         self.trigger_words = {
@@ -169,15 +170,16 @@ class MethodRules:
             TRIGGER_PROPER: sorted({f for h in _PROPER_HEADS for f in _forms(h)}),
         }
 
-    def matchers(self, doc: Doc) -> tuple[PhraseMatcher, PhraseMatcher]:
-        """The (NORM, ORTH) phrase matchers for the vocab of ``doc`` (built on first use)."""
+    def matcher(self, doc: Doc) -> PhraseMatcher:
+        """The one NORM phrase matcher for the vocab of ``doc`` (built on first use): vocabulary
+        aliases, ``cased`` aliases (label ``cased:<id>``, checked against the exact text afterwards)
+        and the trigger words."""
         key = id(doc.vocab)
         if key not in self._matchers:
             from kg.extract.pipeline import get_nlp, pattern_variants
 
             make = get_nlp().make_doc
             by_norm = PhraseMatcher(doc.vocab, attr="NORM")
-            by_orth = PhraseMatcher(doc.vocab, attr="ORTH")
             for label, words in self.trigger_words.items():
                 by_norm.add(label, [make(w) for w in words])
             for ent_id, aliases in self.norm_patterns.items():
@@ -188,8 +190,8 @@ class MethodRules:
             for alias, ent_id in self.cased.items():
                 cased.setdefault(ent_id, []).append(alias)
             for ent_id, aliases in cased.items():
-                by_orth.add(ent_id, [make(a) for a in aliases])
-            self._matchers[key] = (by_norm, by_orth)
+                by_norm.add(CASED + ent_id, [make(a) for a in aliases])
+            self._matchers[key] = by_norm
         return self._matchers[key]
 
     def lookup(self, text: str) -> str | None:
@@ -350,19 +352,22 @@ def _sent_bounds(doc: Doc, i: int) -> tuple[int, int]:
     return starts[max(k, 0)], starts[k + 1] if k + 1 < len(starts) else len(doc)
 
 
-def _matches(rules: "MethodRules", doc: Doc) -> tuple[list[tuple[str, int, int]], dict[str, list[int]]]:
-    """One NORM phrase-matcher pass: vocabulary matches ``(id, start, end)`` and the token indices of
-    the triggers ("our", proposing/naming verb forms, open-text head nouns)."""
-    by_norm, _ = rules.matchers(doc)
+def _matches(rules: "MethodRules", doc: Doc) -> tuple[list[tuple[str, int, int, bool]], dict[str, list[int]]]:
+    """One NORM phrase-matcher pass: vocabulary matches ``(id, start, end, cased)`` (a cased alias only
+    when the text is exactly the alias) and the token indices of the triggers ("our", proposing/naming
+    verb forms, head nouns, list markers)."""
     strings = doc.vocab.strings
-    vocab: list[tuple[str, int, int]] = []
+    vocab: list[tuple[str, int, int, bool]] = []
     trig: dict[str, list[int]] = {key: [] for key in _TRIGGER_KEYS.values()}
-    for match_id, s, e in by_norm(doc):
+    for match_id, s, e in rules.matcher(doc)(doc):
         key = strings[match_id]
         if key in _TRIGGER_KEYS:
             trig[_TRIGGER_KEYS[key]].append(s)
+        elif key.startswith(CASED):
+            if rules.cased.get(doc[s:e].text) == key[len(CASED):]:
+                vocab.append((key[len(CASED):], s, e, True))
         else:
-            vocab.append((key, s, e))
+            vocab.append((key, s, e, False))
     return vocab, trig
 
 
@@ -467,20 +472,15 @@ def _titleish(span: Span) -> bool:
 
 
 def _vocab_cands(rules: MethodRules, fld: str, doc: Doc, acronyms: dict[str, str],
-                 matches: list[tuple[str, int, int]]) -> list[_Cand]:
-    _, by_orth = rules.matchers(doc)
+                 matches: list[tuple[str, int, int, bool]]) -> list[_Cand]:
     out = []
-    for ent_id, s, e in matches:
+    for ent_id, s, e, cased in matches:
         span = doc[s:e]
-        out.append(_Cand(fld, s, e, span.start_char, span.end_char, ent_id,
-                         rules.entities[ent_id].name, f"method.vocab:{ent_id}"))
-    for match_id, s, e in by_orth(doc):
-        ent_id = doc.vocab.strings[match_id]
-        short = doc[s:e].text
-        defined = acronyms.get(short) or acronyms.get(short[:-1] if short.endswith("s") else short)
-        if defined is not None and rules.lookup(defined) != ent_id:
-            continue  # the paper defines this acronym as something else
-        span = doc[s:e]
+        if cased:
+            short = span.text
+            defined = acronyms.get(short) or acronyms.get(short[:-1] if short.endswith("s") else short)
+            if defined is not None and rules.lookup(defined) != ent_id:
+                continue  # the paper defines this acronym as something else
         out.append(_Cand(fld, s, e, span.start_char, span.end_char, ent_id,
                          rules.entities[ent_id].name, f"method.vocab:{ent_id}"))
     return out
