@@ -121,6 +121,10 @@ def test_neo4j_browser_runs_saved_query_with_style(page, seeded, driver) -> None
     page.locator("select").nth(1).select_option(label="No authentication")
     page.locator('[data-testid="connect"]').click()
     page.get_by_text("You have a working connection").first.wait_for()
+    banner = page.get_by_text("To help make Neo4j Browser better")
+    if banner.count():  # the usage-data banner: dismiss it, as a user would, for a clean screenshot
+        banner.locator("xpath=following-sibling::*[1]").click()
+        banner.wait_for(state="detached")
 
     # Style: dropping the grass file makes the Browser store it and show it in a :style frame.
     drop_file(page, GRASS)
