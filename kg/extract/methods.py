@@ -859,9 +859,7 @@ _LATEX_CHARS = "{}^_\\$"
 def _used_lowercase(doc: Doc, word: str) -> bool:
     """Does ``word`` also occur in lower case in the doc (so its capitalised use is no proper name)?"""
     low = word.lower()
-    text = doc.user_data.get("kg.methods.text")
-    if text is None:
-        text = doc.user_data["kg.methods.text"] = doc.text
+    text = _doc_text(doc)
     return low != word and next(_word_hits(text, (low,)), None) is not None
 
 
@@ -884,7 +882,22 @@ def _word_hits(text: str, words):
 def _sentence_is_ours(doc: Doc, i: int, also: frozenset = frozenset()) -> bool:
     """Is the sentence of token ``i`` the authors' ("we", "our"; plus the words in ``also``)?"""
     a, b = _sent_bounds(doc, i)
-    return any(t.text.lower() in ("we", "our") or t.text.lower() in also for t in doc[a:b])
+    idx, _ = _arrays(doc)
+    text = _doc_text(doc)
+    sentence = text[idx[a] : idx[b] if b < len(doc) else len(text)].lower()
+    return not _OURS_WORDS.union(also).isdisjoint(_OURS.findall(sentence))
+
+
+_OURS = re.compile(r"[a-z]+")
+_OURS_WORDS = frozenset(("we", "our"))
+
+
+def _doc_text(doc: Doc) -> str:
+    """``doc.text``, taken from the normalized text find_methods stored (spaCy would rebuild it)."""
+    text = doc.user_data.get("kg.methods.text")
+    if text is None:
+        text = doc.user_data["kg.methods.text"] = doc.text
+    return text
 
 
 _LETTERS = re.compile(r"[^\W\d_]")
@@ -893,6 +906,10 @@ _TITLE_STOP = frozenset("on towards toward why how when what is are do does can 
                         "revisiting understanding a an".split())
 _TITLE_BREAK = frozenset("for in with via under of on from to through without using by at beyond "
                          "and : -- — –".split())
+_TITLE_BREAK_RE = re.compile(r"(?<=\s)(?:%s)(?=\s)|:|--|—|–" % "|".join(
+    w for w in sorted(_TITLE_BREAK, key=len, reverse=True) if w.isalpha()), re.IGNORECASE)
+#: where a title's name ends: ":", "--", an em/en dash, or a spaced hyphen ("WyckoffDiff - A ...")
+_TITLE_CUT = re.compile(r"(?:\s*)(:|--|—|–|(?<=\s)-(?=\s))")
 
 
 def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
@@ -903,8 +920,8 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
     letters = len(_LETTERS.findall(title))
     if not letters or len(_UPPER.findall(title)) > 0.6 * letters:
         return []  # empty or an all-capitals title: no casing to go by
-    cut = next((t.i for t in doc if t.text in (":", "--", "—", "–")
-                or (t.text == "-" and t.whitespace_ and t.i > 0 and doc[t.i - 1].whitespace_)), None)
+    m = _TITLE_CUT.search(title)
+    cut = _token_at(doc, m.start(1)) if m else None
     out = []
     if cut:
         s = 1 if doc[0].text.lower() == "the" else 0
@@ -927,7 +944,9 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
                                  rules.lookup(span.text), _display(span), "method.title", True))
                 return out
     # the leading noun phrase of the title, up to a preposition
-    end = next((t.i for t in doc if t.text.lower() in _TITLE_BREAK and t.i > 0), len(doc))
+    m = _TITLE_BREAK_RE.search(title)
+    end = _token_at(doc, m.start()) if m else None
+    end = len(doc) if end is None else end
     span = doc[0:end]
     words = [t for t in span if _is_word(t)]
     if 2 <= len(words) <= 6 and all(_is_cap(t) for t in words) and words[0].text.lower() not in _TITLE_STOP \
