@@ -156,7 +156,7 @@ def main() -> None:
     mem_times = [timed_write(NetworkXStore(None), deltas) for _ in range(args.repeats)]
     mem_med = statistics.median(mem_times)
     print(f"  of which persisting: the same writes in memory only run at {n / mem_med:.0f} papers/s "
-          f"(median {mem_med:.2f} s): the per-batch flush (whole file rewritten) costs "
+          f"(median {mem_med:.2f} s): persisting (the whole file is rewritten per flush) costs "
           f"{100 * (1 - mem_med / nx_med):.0f}%")
     nx_store = NetworkXStore(path)
     nx_lat = lookup_latency(nx_store, args.lookups)
