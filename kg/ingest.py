@@ -123,23 +123,24 @@ def _chunks(items: Sequence[Paper], size: int) -> Iterator[Sequence[Paper]]:
 
 
 def _extract_chunk(papers: Sequence[Paper], problems: list[Problem]) -> list[Extraction]:
-    """Extract a chunk with ``nlp.pipe``; if that fails, paper by paper so one bad text costs only
-    itself (reported as a problem)."""
+    """Extract a chunk with ``nlp.pipe``; if that fails, paper by paper so that one text the
+    extractor chokes on costs only itself (reported as a problem, never a traceback)."""
     from kg.extract import extract, extract_one
 
     try:
         return list(extract(papers))
-    except ExtractionError:
+    except Exception:  # noqa: BLE001 - find the paper(s) at fault below
         pass
     out = []
     for p in papers:
         try:
             out.append(extract_one(p))
-        except ExtractionError as exc:
+        except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the ingest
             source, _, line = (p.source or p.id).rpartition(":")
+            why = str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}"
             problems.append(
                 Problem(source=source or p.id, line=int(line) if line.isdigit() else None,
-                        reason=f"extraction failed for paper {p.id}: {exc}")
+                        reason=f"extraction failed for paper {p.id}: {why}")
             )
     return out
 
