@@ -217,7 +217,7 @@ def _print_ingest_report(report: Any) -> None:
     if report.problems:
         err.print(f"[yellow]{len(report.problems)} bad record(s) skipped:[/yellow]")
         for p in report.problems:
-            err.print(f"  {p.where}: {p.reason}", highlight=False, markup=False)
+            err.print(f"  {p.where}: {p.reason}", highlight=False, markup=False, soft_wrap=True)
 
 
 @graph_command("ingest")
@@ -459,4 +459,4 @@ def export_cmd(
     if not quiet:
         where = f" to {out_path}" if out_path else ""
         err.print(f"exported {result.nodes} nodes and {result.relationships} relationships as {fmt}{where}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
