@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from spacy.attrs import IDX, SENT_START
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
@@ -338,6 +338,17 @@ def _arrays(doc: Doc) -> tuple[np.ndarray, list[int]]:
     return got
 
 
+def _words(doc: Doc) -> list[str]:
+    """The token texts of ``doc`` as plain strings (built once from the text; no Token objects)."""
+    got = doc.user_data.get("kg.methods.words")
+    if got is None:
+        idx, _ = _arrays(doc)
+        text = _doc_text(doc)
+        got = [text[a : a + n] for a, n in zip(idx.tolist(), doc.to_array(LENGTH).tolist())] if len(doc) else []
+        doc.user_data["kg.methods.words"] = got
+    return got
+
+
 def _token_at(doc: Doc, char: int) -> int | None:
     """Index of the token starting exactly at normalized character ``char`` (None: mid-token)."""
     idx, _ = _arrays(doc)
@@ -537,15 +548,16 @@ def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> l
     out = []
     if fld == "title":
         return out
+    words = _words(doc)
     for i in heads:
         lo, _ = _sent_bounds(doc, i)
         j = i - 1
         lower = 0
-        while j > lo and lower < 2 and doc[j].text.islower() and doc[j].text.isalpha() \
+        while j > lo and lower < 2 and words[j].islower() and words[j].isalpha() \
                 and doc[j].norm_ not in rules.generic and not doc[j].is_stop:
             j -= 1
             lower += 1
-        if j <= lo:
+        if j <= lo or not words[j][:1].isupper():
             continue
         k = _compound_start(doc, j, lo + 1)
         name = doc[k]
@@ -686,21 +698,22 @@ def _proposals(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]
     """Per field, the token windows holding the object of an authors' "we propose ..." (start, end)."""
     out: dict[str, list[tuple[int, int]]] = {f: [] for f in _FIELDS}
     doc = ctx.docs["abstract"]
+    words = _words(doc)
     for i in verbs:
-        tok = doc[i]
-        lemma = _VERB_FORMS.get(tok.text.lower())
+        low = words[i].lower()
+        lemma = _VERB_FORMS.get(low)
         if lemma is None:
             continue
         j = i - 1
-        while j >= 0 and doc[j].text.lower() in _PROPOSE_ADVERBS:
+        while j >= 0 and words[j].lower() in _PROPOSE_ADVERBS:
             j -= 1
-        prev = doc[j].text.lower() if j >= 0 else ""
+        prev = words[j].lower() if j >= 0 else ""
         if lemma in _NAMING_VERBS:
             if prev != "we":
                 continue
         elif prev not in _AUTHOR_SUBJECTS:
             # "by proposing X", "and use it to develop X" in a sentence whose subject is the authors
-            gerund = tok.text.lower().endswith("ing") and prev in ("by", "and", ",", "")
+            gerund = low.endswith("ing") and prev in ("by", "and", ",", "")
             infinitive = prev == "to"
             if not ((gerund or infinitive) and _sentence_is_ours(doc, i)):
                 continue
@@ -708,13 +721,13 @@ def _proposals(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]
         end = start
         _, sent_end = _sent_bounds(doc, i)
         while end < sent_end and end - start < 14:
-            if doc[end].text == "(":  # "we develop the (Stochastic) X (ACR) algorithm": step over asides
-                close = next((x for x in range(end + 1, min(sent_end, end + 5)) if doc[x].text == ")"), None)
+            if words[end] == "(":  # "we develop the (Stochastic) X (ACR) algorithm": step over asides
+                close = next((x for x in range(end + 1, min(sent_end, end + 5)) if words[x] == ")"), None)
                 if close is None:
                     break
                 end = close + 1
                 continue
-            if doc[end].text.lower() in _OBJECT_END and not _joins_name(doc, end):
+            if words[end].lower() in _OBJECT_END and not _joins_name(doc, end):
                 break
             end += 1
         out["abstract"].append((start, end))
@@ -804,8 +817,9 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     if k >= e:
         return None
     stop = k
-    while stop < e and (doc[stop].text.lower() not in _OBJECT_END or _joins_name(doc, stop)) and \
-            doc[stop].text.lower() not in _NAMING_PARTICIPLES and doc[stop].text != ",":
+    words = _words(doc)
+    while stop < e and (words[stop].lower() not in _OBJECT_END or _joins_name(doc, stop)) and \
+            words[stop].lower() not in _NAMING_PARTICIPLES and words[stop] != ",":
         stop += 1
     # a capitalised name: capitalised words, hyphen compounds, "of"/"&" between capitalised words
     m = k
