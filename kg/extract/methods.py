@@ -400,7 +400,7 @@ def _display(span: Span) -> str:
         return "".join(words).strip()  # "kernel method of moments": the head is not the last word
     base = last.text
     if base.isalpha() and not _is_namey(last) and len(base) > 3 and base.endswith("s") \
-            and not base.endswith(("ss", "us", "is")):
+            and not base.endswith(("ss", "us", "is")) and (base.islower() or len(out) > 1):
         if base.endswith("ies"):
             base = base[:-3] + "y"
         elif base.endswith(("sses", "xes", "ches", "shes")):
@@ -415,7 +415,8 @@ def _display(span: Span) -> str:
 # what counts as a method name
 
 
-def _clean(rules: MethodRules, doc: Doc, s: int, e: int, keep_caps: bool = True) -> tuple[int, int] | None:
+def _clean(rules: MethodRules, doc: Doc, s: int, e: int, keep_caps: bool = True,
+           light: bool = False) -> tuple[int, int] | None:
     """Trim a phrase to its name: drop generic leading words ("a novel", "our", "the so-called"; a
     capitalised one such as "Neural" only when ``keep_caps`` is False), "<container> of" ("a family
     of"), and trailing generic words ("algorithm", "method") when something specific is left.
@@ -424,7 +425,8 @@ def _clean(rules: MethodRules, doc: Doc, s: int, e: int, keep_caps: bool = True)
     while changed and s < e:
         changed = False
         while s < e and not _is_namey(doc[s]) and (not _is_word(doc[s]) or doc[s].is_stop or (
-                doc[s].norm_ in rules.generic and (doc[s].text.islower() or keep_caps is False))) and not (
+                doc[s].norm_ in (_COPULA_NEW if light else rules.generic)
+                and (doc[s].text.islower() or keep_caps is False))) and not (
                 _is_word(doc[s]) and s + 2 < e and doc[s + 1].text == "-" and _glued(doc[s], doc[s + 1])):
             # (a hyphen compound is kept whole: "One-Class", "Data-Free")
             s += 1
@@ -560,6 +562,8 @@ def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> l
         if j <= lo or not words[j][:1].isupper():
             continue
         k = _compound_start(doc, j, lo + 1)
+        while k - 1 > lo and words[k - 1][:1].isupper() and words[k - 1].isalpha() and j - k < 3:
+            k -= 1  # "Hessian Free optimization": the whole capitalised name
         name = doc[k]
         if not all(t.text[:1].isupper() and t.text.isalpha() and not _is_namey(t) for t in doc[k : j + 1]
                    if t.text != "-") or len(name.text) < 3 or name.is_stop or name.norm_ in rules.generic \
@@ -628,7 +632,8 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
         short_span = doc.char_span(a.short_start, a.short_end, alignment_mode="expand")
         if long_span is None or short_span is None or a.short in defined:
             continue
-        cleaned = _clean(rules, doc, long_span.start, long_span.end)
+        # the long form starts where the acronym's first letter does: trim only determiners and "novel"
+        cleaned = _clean(rules, doc, long_span.start, long_span.end, light=True)
         if cleaned is None:
             continue
         name_span = doc[cleaned[0] : cleaned[1]]
@@ -1069,6 +1074,18 @@ def _merge_abbreviations(rules: MethodRules, groups: dict[str, dict]) -> None:
         _merge_groups(groups, k, target)
 
 
+def _known_without_noun(rules: MethodRules, name: str) -> str | None:
+    """The vocabulary id of a name once a trailing generic noun is dropped ("Langevin Monte Carlo
+    algorithms" → Langevin Monte Carlo, "Frank-Wolfe method" → Frank-Wolfe)."""
+    head, _, last = name.rpartition(" ")
+    if head and fold(last) in _GENERIC_NOUNS:
+        return rules.lookup(head)
+    return None
+
+
+_GENERIC_NOUNS = frozenset(("algorithm", "method", "scheme"))  # folded (plural s dropped)
+
+
 def _merge_groups(groups: dict[str, dict], src_id: str, dst_id: str) -> None:
     src, dst = groups.pop(src_id), groups[dst_id]
     dst["proposed"] = dst["proposed"] or src["proposed"]
@@ -1147,7 +1164,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
     groups: dict[str, dict] = {}
     for c in sorted(kept, key=lambda c: (c.fld != "title", c.start_char, c.rule)):
         name = short_folds.get(fold(c.name), c.name) if c.entity is None else c.name
-        ent_id = c.entity or rules.lookup(name)
+        ent_id = c.entity or rules.lookup(name) or _known_without_noun(rules, name)
         entity = rules.entities[ent_id] if ent_id else Method(id=f"method:{slug(name)}", name=name)
         g = groups.setdefault(entity.id, {"entity": entity, "proposed": False, "mentions": {}, "evidence": {}})
         ev = ctx.evidence(c.fld, c.start_char, c.end_char, c.rule)

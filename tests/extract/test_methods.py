@@ -382,3 +382,30 @@ def test_methods_capitalised_name_spans_of():
     tag = _named("We propose a novel approach, called Self-supervised Aggregation of Diverse Experts, which "
                  "has two strategies.", "Self-supervised Aggregation of Diverse Experts")
     assert tag.role == "proposed"
+
+
+@pytest.mark.parametrize(
+    "abstract, title, entity_id, mention",
+    [
+        # the acronym's long form keeps its adjectives: "neural architecture search", not "architecture search"
+        ("Weight-sharing neural architecture search (NAS) is effective. NAS builds a supernet.", "A study",
+         "method:neural-architecture-search", "NAS"),
+        # "<known method> algorithms" is the known method
+        ("We relate it to Langevin Monte Carlo algorithms and mirror descent.", "A study",
+         "method:langevin-monte-carlo", "Langevin Monte Carlo algorithms"),
+    ],
+)
+def test_methods_resolves_to_vocabulary(abstract, title, entity_id, mention):
+    tags, _ = _methods(abstract, title)
+    assert entity_id in tags, sorted(tags)
+    assert mention in tags[entity_id].mentions
+    assert len(tags) == len({t.entity.id for t in tags.values()})
+    assert not any(t.entity.name in ("architecture search", "Langevin Monte Carlo algorithm") for t in tags.values())
+
+
+def test_methods_names_keep_their_spelling():
+    tags, _ = _methods("We derive a simplification of the Hessian Free optimization method. Grams is fast.",
+                       "Grams: Gradient Descent with Adaptive Momentum Scaling")
+    names = {t.entity.name for t in tags.values()}
+    assert "Grams" in names and "Gram" not in names
+    assert "Hessian Free optimization method" in names or "Hessian Free optimization" in names, names
