@@ -332,3 +332,15 @@ def test_contract_claim_id_reused_by_another_paper_takes_its_links(store):
 )
 def test_contract_empty_inputs(store, call, expected):
     assert call(store) == expected
+
+
+def test_contract_rewrite_changes_link_type(store):
+    x = gd.extractions()[2]
+    proposed = x.methods[0].model_copy(update={"role": "proposed"})
+    store.write(GraphDelta(extractions=(x.model_copy(update={"methods": (proposed,)}),)))
+    assert store.stats().links["USES"] == FIXTURE_STATS["links"]["USES"] - 1
+    assert store.stats().links["PROPOSES"] == FIXTURE_STATS["links"]["PROPOSES"] + 1
+    used = store.find_papers(PaperQuery(using=(EntityFilter(ids=(GAN,), role="used"),)))
+    assert [h.paper.id for h in used.items] == ["p1"]
+    store.write(GraphDelta(extractions=(x,)))
+    assert store.stats().model_dump() == FIXTURE_STATS

@@ -21,10 +21,18 @@ PINNED = {
     "MERGE_PAPERS": (
         "UNWIND $rows AS row\n"
         "MERGE (p:Paper {id: row.id})\n"
-        "SET p = row\n"
-        "WITH p\n"
-        "CALL (p) { MATCH (p)-[r:USES|PROPOSES|EVALUATES_ON]->() DELETE r }\n"
-        "CALL (p) { MATCH (p)-[:MAKES]->(c:Claim) DETACH DELETE c }"
+        "SET p = row.props\n"
+        "WITH p, row\n"
+        "CALL (p, row) {\n"
+        "  MATCH (p)-[r:USES|PROPOSES|EVALUATES_ON]->(e:Entity)\n"
+        "  WHERE NOT (type(r) + ' ' + e.id) IN row.links\n"
+        "  DELETE r\n"
+        "}\n"
+        "CALL (p, row) {\n"
+        "  MATCH (p)-[:MAKES]->(c:Claim)\n"
+        "  WHERE NOT c.id IN row.claims\n"
+        "  DETACH DELETE c\n"
+        "}"
     ),
     "MERGE_CLAIMS": (
         "UNWIND $rows AS row\n"
@@ -33,7 +41,7 @@ PINNED = {
         "SET c = row\n"
         "MERGE (p)-[:MAKES]->(c)\n"
         "WITH c, row\n"
-        "CALL (c) { MATCH (c)-[a:ABOUT]->() DELETE a }\n"
+        "CALL (c, row) { MATCH (c)-[a:ABOUT]->(e:Entity) WHERE NOT e.id IN row.about DELETE a }\n"
         "UNWIND row.about AS eid\n"
         "MATCH (e:Entity {id: eid})\n"
         "MERGE (c)-[:ABOUT]->(e)"
@@ -60,11 +68,11 @@ PINNED_BY_LABEL = {
     ("MERGE_ENTITIES", "divergence"): (
         "UNWIND $rows AS row\nMERGE (e:Entity {id: row.id})\nSET e = row, e:Divergence"
     ),
-    ("CREATE_LINKS", "USES"): (
+    ("MERGE_LINKS", "USES"): (
         "UNWIND $rows AS row\n"
         "MATCH (p:Paper {id: row.paper})\n"
         "MATCH (e:Entity {id: row.entity})\n"
-        "CREATE (p)-[r:USES]->(e)\n"
+        "MERGE (p)-[r:USES]->(e)\n"
         "SET r = row.props"
     ),
 }
@@ -113,7 +121,7 @@ def test_cypher_write_plan_order_and_rows():
     assert statements == [
         Q.MERGE_ENTITIES["method"], Q.MERGE_ENTITIES["divergence"], Q.MERGE_ENTITIES["dataset"],
         Q.REPLACE_SUBTYPES, Q.MERGE_PAPERS,
-        Q.CREATE_LINKS["USES"], Q.CREATE_LINKS["PROPOSES"], Q.CREATE_LINKS["EVALUATES_ON"],
+        Q.MERGE_LINKS["USES"], Q.MERGE_LINKS["PROPOSES"], Q.MERGE_LINKS["EVALUATES_ON"],
         Q.MERGE_CLAIMS,
     ]
     rows = [len(p.get("rows", p.get("ids", []))) for _, p in plan]
@@ -150,7 +158,7 @@ def _operators(plan) -> set[str]:
         (Q.PAPERS, "NodeUniqueIndexSeek"),
         (Q.ENTITIES, "NodeUniqueIndexSeek"),
         (Q.PAPER_VERSIONS, "NodeUniqueIndexSeek"),
-        (Q.CREATE_LINKS["USES"], "NodeUniqueIndexSeek"),
+        (Q.MERGE_LINKS["USES"], "NodeUniqueIndexSeek"),
     ],
 )
 def test_cypher_lookups_use_indexes(neo4j_store, neo4j_uri, statement, operator):

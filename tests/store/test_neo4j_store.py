@@ -84,7 +84,7 @@ def test_neo4j_store_schema_is_idempotent(neo4j_store, neo4j_uri):
         pass
     records = neo4j_store._read("SHOW INDEXES YIELD name RETURN collect(name) AS names")
     names = set(records[0]["names"])
-    assert {"paper_id", "entity_id", "claim_id", "entity_key", "entity_names", "paper_text"} <= names
+    assert {"paper_id", "entity_id", "claim_id", "entity_key", "entity_names", "paper_titles"} <= names
 
 
 @pytest.mark.neo4j
