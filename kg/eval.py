@@ -54,6 +54,8 @@ class EvalReport(BaseModel):
     kinds: dict[str, KindScore]
     role_accuracy: float | None = None
     roles_matched: int = 0
+    claim_type_accuracy: float | None = None
+    claims_matched: int = 0
     rules: list[RuleScore]
 
 
@@ -142,7 +144,7 @@ def score(gold: dict[str, dict], pred: dict[str, dict],
     """
     kinds: dict[str, KindScore] = {}
     per_rule: dict[tuple[str, str], list[int]] = {}
-    role_ok = role_n = 0
+    role_ok = role_n = type_ok = type_n = 0
     for kind in KINDS:
         tp = fp = fn = 0
         for pid, g in gold.items():
@@ -158,6 +160,9 @@ def score(gold: dict[str, dict], pred: dict[str, dict],
                     if kind == "methods" and isinstance(item, dict) and isinstance(gl[j], dict):
                         role_n += 1
                         role_ok += item.get("role") == gl[j].get("role")
+                    if kind == "claims" and isinstance(item, dict) and isinstance(gl[j], dict):
+                        type_n += 1
+                        type_ok += item.get("type") == gl[j].get("type")
                 key = (kind, item["sentence"] if kind == "claims" else item.get("name")) \
                     if isinstance(item, dict) else (kind, item)
                 for rule in ((rules or {}).get(pid, {}).get(key) or ["?"]):
@@ -176,6 +181,8 @@ def score(gold: dict[str, dict], pred: dict[str, dict],
         kinds=kinds,
         role_accuracy=round(role_ok / role_n, 3) if role_n else None,
         roles_matched=role_n,
+        claim_type_accuracy=round(type_ok / type_n, 3) if type_n else None,
+        claims_matched=type_n,
         rules=rule_rows,
     )
 

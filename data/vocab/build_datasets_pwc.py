@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import spacy_lookups_data
+from spacy.lang.en.stop_words import STOP_WORDS
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,6 +50,8 @@ def main(src: str) -> None:
             words = f.split()
             if len(words) > 1 and all(w.lower() in english for w in words):
                 continue  # "Robotic Instruments": a Title Case phrase, not a name
+            if all(w.lower() in STOP_WORDS for w in f.split("-")):
+                continue  # "IS-A": function words in capitals ("is a" relations), not a name
             if re.fullmatch(r"\d+[A-Za-z]?", f) or re.search(r"(?i)\b(dataset|data|corpus|benchmark)\b", f):
                 continue
             keep.append(f)

@@ -117,6 +117,8 @@ def eval_cmd(
     out.print(table)
     if report.role_accuracy is not None:
         out.print(f"method role accuracy: {report.role_accuracy:.3f} on {report.roles_matched} matched methods")
+    if report.claim_type_accuracy is not None:
+        out.print(f"claim type accuracy: {report.claim_type_accuracy:.3f} on {report.claims_matched} matched claims")
     if rules:
         rt = Table(title="per rule (precision of the predictions each rule contributed to)")
         for col in ("kind", "rule", "tp", "fp", "P"):

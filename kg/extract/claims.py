@@ -24,11 +24,11 @@ from kg.models import Claim, ClaimType, Tag
 _I = 0
 
 _WE = re.compile(r"\b(?:we|our|us|ours)\b|\bthis (?:paper|work|article|study|note|thesis|manuscript)\b|"
-                 r"\b(?:in this|here)\b[^.]{0,40}\b(?:we|i)\b|^\s*(?:i|here)\b", _I)
+                 r"\bthe present (?:paper|work|article|study|note)\b|\b(?:in this|here)\b[^.]{0,40}\b(?:we|i)\b|^\s*(?:i|here)\b", _I)
 _CONTRIB_VERB = re.compile(
     r"\b(?:propos|introduc|present|develop|design|devis|formulat|establish|prov(?:e|ing|ed)|show|"
     r"demonstrat|deriv|obtain|achiev|outperform|improv|find|found|reveal|identif|characteri[sz]|"
-    r"generali[sz]|extend|unif|resolv|solv|provid|offer|construct|build|bridg|answer|settl|"
+    r"giv(?:e|es|ing)\b|generali[sz]|extend|unif|resolv|solv|provid|offer|construct|build|bridg|answer|settl|"
     r"analy[sz]|quantif|verif|validat|confirm|observ|discover|illustrat|compar|evaluat|report|"
     r"argu|conjectur|leverag|exploit|apply|lift|overcom|refin|bound|guarantee|certif|establish|"
     r"stud(?:y|ies)|investigat|examin|explor|frame|cast|view|call|term|name|dub|highlight|suggest|explain|draw|connect|relat|link|train|"
@@ -67,6 +67,43 @@ _HOUSEKEEPING = re.compile(
     r"[^.]{0,40}\b(?:available|released|public(?:ly)?)\b|\bproject page\b",
     _I,
 )
+# page chrome a PDF-to-text conversion leaves in an abstract: never a claim
+_PDF_LEFTOVER = re.compile(
+    r"\bcopyright \d{4}|\bproceedings of the\b|\bcorrespondence to\b|\bequal contribution\b|"
+    r"[\w.+-]+@[\w-]+\.[\w.]+|\b(?:pmlr|jmlr w&cp) \d+|"
+    r"\b(?:university|department|school|institute|laborator(?:y|ies)|college)\b(?:[^.]*\b(?:university|department|"
+    r"school|institute|laborator(?:y|ies)|college)\b){1}", _I)
+# one step of a procedure ("Specifically, we first select ...", "Then, the adapters are trained ..."):
+# a description, not a claim, unless its verb states a contribution or finding
+_STEP_START = re.compile(
+    r"^\s*(?:specifically|first(?:ly)?|second(?:ly)?|third(?:ly)?|then|subsequently|next|afterwards|"
+    r"after that|in the (?:first|second|next|final) (?:step|stage|phase)),?\s+", _I)
+_STEP_WE = re.compile(r"we\s+(?:(?:first|then|also|further|next|\w+ly)\s+)*(\w+)", _I)
+_STRONG_VERB = re.compile(
+    r"(?:propos|introduc|present|develop|design|devis|establish|prov|show|demonstrat|deriv|obtain|achiev|"
+    r"outperform|find|found|reveal|identif|characteri|argu|giv|provid|construct|build|formulat|discover|"
+    r"observ|conclud|verif|validat|generali|extend|improv|answer|resolv|settl|bound|guarantee|analy[sz]|"
+    r"evaluat|compar|appl|test|illustrat|quantif|confirm)", _I)
+
+
+def _is_step(text: str) -> bool:
+    """A procedural step: a sequencing opener, then "we <procedural verb>" with no contribution verb
+    coordinated to it, or (after "then"/"next"/...) a sentence with no author and no result."""
+    m = _STEP_START.match(text)
+    if m is None:
+        return False
+    rest = text[m.end():]
+    we = _STEP_WE.match(rest)
+    if we is not None:
+        return not (_STRONG_VERB.match(we.group(1)) or _AND_STRONG.search(rest))
+    return (m.group(0).strip(" ,").lower() in _LATER) and not (
+        _OUR.search(rest) or _RESULT_STRONG.search(rest) or _PASSIVE.search(rest))
+
+
+_LATER = {"then", "subsequently", "next", "afterwards", "after that"}
+_AND_STRONG = re.compile(r"\b(?:and|then)\s+(?:\w+ly\s+)?" + _STRONG_VERB.pattern, _I)
+_RESULT_STRONG = re.compile(r"\b(?:outperform|demonstrat|show|prov|achiev|surpass|reveal|experiment|improv|characteri|deriv|establish)\w*", _I)
+
 _SETTING = re.compile(
     r"^\s*(?:(?:specifically|in particular|first|here|in this (?:paper|work|manuscript|note)),?\s*)?we "
     r"(?:consider|focus|refer|assume|ask|conduct|perform|run|carry|begin|start|call this|denote|"
@@ -94,6 +131,10 @@ _TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:we (?:call|term|dub|name)|(?:called|termed|dubbed|named))\b", _I), 1.5),
         (re.compile(r"\b(?:novel|new)\b[^.]{0,25}\b(?:method|framework|approach|algorithm|model|loss|objective|architecture|technique|estimator|family|paradigm|metric|regularizer|strategy|formulation|class)\b", _I), 1.5),
         (re.compile(r"\b(?:framework|method|approach|algorithm|architecture)\b", _I), 0.5),
+        # a construction the authors describe: "we extend X to", "we frame X as", "our key idea is"
+        (re.compile(r"\b(?:we|i)\s+(?:\w+ly\s+|also\s+|then\s+|further\s+|first\s+)?(?:extend|generali[sz]e|frame|cast|"
+                    r"create|implement|describe|define|parameteri[sz]e|construct|build|formulate)\b|"
+                    r"\bkey idea\b", _I), 1.2),
     ],
     "theoretical": [
         (re.compile(r"\b(?:prov(?:e|es|ed|ing)|proofs?|theorems?|lemma|derive\w*|establish\w*|characteri[sz]\w*)\b", _I), 2.5),
@@ -101,6 +142,10 @@ _TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
                     r"complexity|guarantees?|consisten\w+|optimal(?:ity)?|equivalen\w+|necessary|sufficient|"
                     r"lower|upper|tight|theor\w+|analy[sz]\w*|special cases?|identif\w*|generali[sz]ation error|"
                     r"closed[- ]form|polynomial|exponential|sample complexity|inequalit\w+|formula\w*)\b", _I), 1.0),
+        # a finding stated without experiments is, in the gold, a theoretical one
+        (re.compile(r"\b(?:we|i|it is)\s+(?:\w+ly\s+|also\s+|then\s+|further\s+|first\s+)?(?:show|prove|find|obtain|"
+                    r"determine|answer|resolve|shown)\b|\b(?:implies|impl(?:y|ies) that|reveals? that|"
+                    r"approximate any|invarian\w+|in the limit|regimes?)\b", _I), 1.1),
     ],
     "empirical": [
         (re.compile(r"\b(?:experiment\w*|empirical(?:ly)?|numerical(?:ly)?|simulations?|benchmarks?|datasets?|"
@@ -108,6 +153,10 @@ _TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
                     r"performances?|fid|ablations?)\b", _I), 2.0),
         (re.compile(r"\b(?:improv\w*|achiev\w*|surpass\w*|competitive|superior|gains?|speed-?ups?|faster|"
                     r"\d+(?:\.\d+)?\s?%|\d+(?:\.\d+)?x|effectiveness|efficiency|scal\w+|tasks?)\b", _I), 0.8),
+        (re.compile(r"\bwe (?:\w+ly )?(?:observ|validat|evaluat|test|illustrat|appl(?:y|ie)|compar)\w*|"
+                    r"\b(?:applying it|applicability|results (?:on|show)|trained on|evaluated on)\b", _I), 1.2),
+        # a sentence that opens on how it was found: "Empirically, we show ..."
+        (re.compile(r"^\s*(?:empirically|experimentally|numerically|in (?:our )?experiments)\b", _I), 2.5),
     ],
 }
 
@@ -130,7 +179,8 @@ def _is_contribution(text: str) -> bool:
     return bool(_WE.search(text) and _CONTRIB_VERB.search(text)) or bool(_FINDING.search(text))
 
 
-_FINDING = re.compile(r"\b(?:experiment\w*|results?|simulations?|evaluations?|analys[ie]s)\b[^.]{0,40}\b"
+_FINDING = re.compile(r"(?:\b(?:experiment\w*|results?|simulations?|evaluations?|analys[ie]s)\b[^.]{0,40}|"
+                      r"^\s*(?:an?|our|this) (?:\w+ )?(?:investigation|study|analysis|evaluation) )\b"
                       r"(?:show|demonstrat|indicat|confirm|reveal|suggest|verif|illustrat|validat)\w*")
 _OUR = re.compile(r"\b(?:our|we)\b")
 
@@ -144,11 +194,14 @@ def classify(sentences: list[Sentence]) -> list[tuple[bool, str]]:
         if (_HOUSEKEEPING.search(text) and not _VALIDATE.search(text)) or len(text) < 12:
             out.append((False, "claim:housekeeping"))
             continue
+        if _PDF_LEFTOVER.search(text):
+            out.append((False, "claim:pdf-leftover"))
+            continue
         if text.rstrip().endswith("?"):
             out.append((False, "claim:question"))
             continue
         contribution = _is_contribution(text)
-        setting = bool(_SETTING.search(text)) and not _SETTING_RESULT.search(text)
+        setting = (bool(_SETTING.search(text)) and not _SETTING_RESULT.search(text)) or _is_step(text)
         background = bool(_BACKGROUND_START.search(text)) and not _WE.search(text)
         if contribution and not setting:
             started = True

@@ -6,6 +6,8 @@ Rules (the evidence ``rule``):
   (Papers with Code, filtered; matched only as written and only in a sentence about data).
 * ``ds:head`` — a name-like phrase before a dataset head noun: "the Waterbirds dataset",
   "CIFAR-10 and SVHN benchmarks", "the YFCC100M corpus".
+* ``ds:source`` — data recorded by a named mission, survey or instrument: "data recorded by a
+  seismometer during NASA's InSight mission" → "InSight mission".
 * ``ds:list`` — names listed after "datasets such as / including / like / (": "benchmarks including
   HumanEval and MBPP".
 
@@ -76,21 +78,27 @@ def find_datasets(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
     vocab = entities_by_id()
     needs_context = flagged("context")
     tags = TagCollector(ctx)
+    # a name that needs a data context counts everywhere in the paper once one mention has it
+    # ("we introduce the SCAN domain ..." ... "networks trained on SCAN")
+    pending: list = []
     for fld in FIELDS:
         blocked = [(ev.start, ev.end) for t in exclude for ev in t.evidence if ev.field == fld]
         for span in vocab_spans(ctx, fld, "dataset"):
             eid = span.id_
             ev = ctx.span_evidence(span, f"vocab:{eid}")
-            if _taken(ev.start, ev.end, blocked):
+            if _taken(ev.start, ev.end, blocked) or _defined_otherwise(ctx, span):
                 continue
             if eid in needs_context and not _CONTEXT.search(ctx.sentence_text(span)):
-                continue
-            if _defined_otherwise(ctx, span):
+                pending.append((eid, ev))
                 continue
             tags.add(vocab[eid], ev)
         if fld == "abstract":
             _head_rule(ctx, tags, fld, blocked)
             _list_rule(ctx, tags, fld, blocked)
+            _source_rule(ctx, tags, fld, blocked)
+    for eid, ev in pending:
+        if eid in tags:
+            tags.add(vocab[eid], ev)
     return tags.tags()
 
 
@@ -182,3 +190,28 @@ def _list_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
             while j < hi and doc[j].text in (",", "and", "or", "&"):
                 j += 1
             i = j
+
+
+_SOURCE_HEADS = r"(?i:mission|survey|telescope|satellite|observatory|spacecraft|rover)"
+_SOURCE = re.compile(
+    r"\b(?:data|measurements|observations|recordings)\b[^.;]{0,60}?\b(?:by|from|during|of|in)\s"
+    r"[^.;]{0,40}?(?P<name>(?:[A-Z][A-Za-z]+['’]s\s+)?(?P<core>[A-Z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*|"
+    r"[A-Z][a-z]+(?:\s[A-Z][A-Za-z0-9-]+)+)\s(?P<head>" + _SOURCE_HEADS + r"))\b"
+)
+
+
+def _source_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
+    """Data from a named mission/survey/instrument; the name needs an inner capital or a digit
+    ("InSight", "Gaia DR3") or two capitalized words ("Sloan Digital Sky Survey")."""
+    text = ctx.doc_text(fld)
+    if not re.search(_SOURCE_HEADS, text):
+        return
+    for m in _SOURCE.finditer(text):
+        core = m.group("core")
+        if core.split()[0] in ("The", "This", "Our", "A", "An"):
+            continue
+        ev = ctx.evidence(fld, m.start("name"), m.end("name"), "ds:source")
+        if _taken(ev.start, ev.end, blocked):
+            continue
+        name = f"{core} {m.group('head')}"
+        tags.add(Dataset(id=f"dataset:{slug(name)}", name=name), ev)

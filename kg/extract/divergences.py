@@ -86,7 +86,7 @@ _NOUN_MODIFIER = re.compile(r"^[a-z]{3,}(?:tion|sion|ment|ity)$")
 # a vector-calculus / dynamics sense anywhere in the sentence
 _TRAP = re.compile(
     r"divergence[- ]free|divergence theorem|divergence[- ]measure|vector field|velocity field|"
-    r"flow field|gauss[- ]green|divergence operator|divergence form|divergence[- ]based likelihood|"
+    r"flow field|gauss[- ]green|divergence operator|divergence form|"
     r"\bdiverge(?:s|d|nt)?\b|training divergence|divergence of (?:the )?(?:training|loss|gradient|class)",
     re.IGNORECASE,
 )
@@ -116,6 +116,13 @@ def _variant(span: Span, sent_start: int) -> str | None:
         if w in _FORWARD:
             return "forward"
     return None
+
+
+def _between(span: Span) -> bool:
+    """The mention is followed by a statistical use ("the f-divergence between them"), which no
+    vector-field sense of the sentence overrides."""
+    doc = span.doc
+    return span.end < len(doc) and doc[span.end].norm_ in _GENERIC_AFTER
 
 
 def _plausible(span: Span, eid: str, sent_text: str) -> bool:
@@ -161,7 +168,7 @@ def find_divergences(ctx: Context) -> list[Tag]:
             sent_text = ctx.sentence_text(span)
             if not _plausible(span, eid, sent_text):
                 continue
-            if "divergence" in span.text.lower() and _TRAP.search(sent_text):
+            if "divergence" in span.text.lower() and _TRAP.search(sent_text) and not _between(span):
                 continue  # "vector fields whose alpha-divergence is a finite Radon measure"
             if _defined_otherwise(ctx, span, vocab[eid]):
                 continue  # the paper defines "EMD" as empirical mode decomposition

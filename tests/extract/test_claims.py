@@ -67,7 +67,54 @@ def test_claims_claim_or_not(sentence, is_claim):
         ("We derive the convergence rate of the algorithm.", "theoretical"),
         ("Experiments on benchmarks show that our method outperforms baselines.", "empirical"),
         ("Our method is easy to implement and can be plugged into pipelines.", "other"),
+        ("We show that the estimator is invariant to reparametrisation.", "theoretical"),
+        ("Empirically, we show that language models drift as their entropy rates grow.", "empirical"),
+        ("We applied the method to two matching problems and compared it with existing solvers.", "empirical"),
+        ("We extend conformal prediction to the federated setting.", "proposal"),
     ],
 )
 def test_claims_type_cues(sentence, kind):
     assert claim_type(sentence) == kind
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Copyright 2019 by the author(s).",
+        "Proceedings of the 36 th International Conference on Machine Learning, Long Beach, California, PMLR 97, 2019.",
+        "Correspondence to: Ann Bee <ann@uni.edu>.",
+        "School of Mathematics, Some University, China Department of Statistics, Other University, China.",
+    ],
+)
+def test_claims_pdf_leftovers_are_never_claims(sentence):
+    claims = _claims(f"We propose a new sampler and prove that it converges. {sentence}")
+    assert [c.sentence_index for c in claims] == [0]
+
+
+@pytest.mark.parametrize(
+    "sentence, is_claim",
+    [
+        ("Specifically, we first select useful training instances from the collected data.", False),
+        ("Subsequently, we align the features of the two networks.", False),
+        ("Then, the adapters are trained without altering the original parameters.", False),
+        ("Specifically, we propose a fast path gradient estimator.", True),
+        ("Then we introduce key theories that make the loss tractable.", True),
+        ("Specifically, we incorporate correlation constraints and then propose a selection method.", True),
+        ("Finally, we show that our method achieves competitive performance.", True),
+    ],
+)
+def test_claims_procedure_steps_are_not_claims(sentence, is_claim):
+    claims = _claims(f"We propose a new method for federated unlearning. {sentence}")
+    assert (1 in [c.sentence_index for c in claims]) is is_claim
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "An empirical investigation shows that SGD first visits increasingly sharp regions.",
+        "The present work addresses these limitations by introducing a pruned transform.",
+        "In this work, inspired by prior relaxations, we give a continuous relaxation of the cut problem.",
+    ],
+)
+def test_claims_findings_without_a_we_contribution_verb(sentence):
+    assert _claims(sentence)

@@ -31,6 +31,10 @@ def _datasets(abstract: str, title: str = "A study of things") -> dict[str, obje
         ("Experiments on HotpotQA show gains.", "HotpotQA"),
         ("We use the FooBar-7 dataset for evaluation.", "FooBar-7"),
         ("We evaluate on benchmarks such as QuuxQA and ZedBench.", "ZedBench"),
+        ("On NASBench-201, we also achieve state-of-the-art results.", "NAS-Bench-201"),
+        ("We remove glitches from data recorded by a seismometer during NASA's InSight mission on Mars.",
+         "InSight mission"),
+        ("We fit galaxy shapes to observations from the Sloan Digital Sky Survey.", "Sloan Digital Sky Survey"),
     ],
 )
 def test_datasets_names_variants_and_patterns(abstract, name):
@@ -47,6 +51,8 @@ def test_datasets_names_variants_and_patterns(abstract, name):
         "We discuss the MATH of the problem.",  # a gazetteer/context name without a data context
         "Kinetics of the reaction are modeled by an ODE.",
         "The model is a GAN.",
+        "Knowledge graphs store IS-A and PART-OF relations between concepts in the data.",
+        "The mission of the data team is to curate knowledge.",
     ],
 )
 def test_datasets_generic_descriptions_are_skipped(abstract):
@@ -55,6 +61,12 @@ def test_datasets_generic_descriptions_are_skipped(abstract):
 
 def test_datasets_context_names_need_a_data_sentence():
     assert "MATH" in _datasets("We evaluate on GSM8K and MATH benchmarks.")
+
+
+def test_datasets_context_once_per_paper_covers_every_mention():
+    found = _datasets("We introduce the SCAN domain of navigation commands. "
+                      "We then test networks trained on SCAN with sequence-to-sequence methods.")
+    assert [e.surface for e in found["SCAN"].evidence] == ["SCAN", "SCAN"]
 
 
 def test_datasets_evidence_round_trips():

@@ -45,6 +45,8 @@ def _divs(abstract: str, title: str = "A study of things") -> dict[str, object]:
         ("Samples are compared with the energy distance.", "energy distance"),
         ("We introduce the Fr\\'echet Wrenformer Distance for crystals.", "Fréchet Wrenformer Distance"),
         ("It relies on an expected transportation divergence between estimators.", "transportation divergence"),
+        ("The flow follows a vector field given by the first variation of the f -divergence between them.",
+         "f-divergence"),
     ],
 )
 def test_divergences_vocabulary_and_rules(abstract, name):
