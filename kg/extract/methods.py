@@ -946,8 +946,11 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
         s = 1 if doc[0].text.lower() == "the" else 0
         span = doc[s:cut]
         words = [t for t in span if _is_word(t)]
+        # a multi-word name the abstract repeats as written is the paper's own ("Project and Forget")
+        repeated = len(words) > 1 and span.text in ctx.normalized["abstract"].text
         if words and len(words) <= 5 and words[0].text.lower() not in _TITLE_STOP and \
-                not (words[0].text.lower().endswith("ing") and len(words) > 1) and fold(span.text) not in rules.vague and \
+                (repeated or not (words[0].text.lower().endswith("ing") and len(words) > 1)) and \
+                fold(span.text) not in rules.vague and \
                 all(_is_cap(t) or t.text.lower() in ("of", "to", "and", "while", "for") for t in words) and \
                 span[-1].norm_ not in rules.nonheads:
             hyphen = any(t.text == "-" and _glued(doc[t.i - 1], t) for t in span[1:])
@@ -958,7 +961,7 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
                 # "Tent: Fully Test-Time Adaptation ...": a coined word the abstract uses, never in lower case
                 named = next(_word_hits(ctx.normalized["abstract"].text, (words[0].text,)), None) is not None \
                     and not _used_lowercase(abstract, words[0].text)
-            if named or _is_methodish(rules, span, _ACRONYM):
+            if named or repeated or _is_methodish(rules, span, _ACRONYM):
                 out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
                                  rules.lookup(span.text), _display(span), "method.title", True))
                 return out

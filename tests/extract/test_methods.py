@@ -144,6 +144,10 @@ def test_methods_propose_and_called(abstract, name, rule):
         ("Adaptive Data-Free Quantization", "Quantization without data is hard.", "Adaptive Data-Free Quantization"),
         ("Tent: Fully Test-Time Adaptation by Entropy Minimization",
          "We adapt by test entropy minimization. Tent reduces the error.", "Tent"),
+        ("Learning to Retain while Acquiring: Combating Distribution-Shift in Distillation",
+         "We call our method Learning to Retain while Acquiring.", "Learning to Retain while Acquiring"),
+        ("Project and Forget: Solving Large-Scale Metric Constrained Problems",
+         "We propose Project and Forget, an algorithm.", "Project and Forget"),
     ],
 )
 def test_methods_title_contribution(title, abstract, name):
