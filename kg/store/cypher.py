@@ -53,11 +53,14 @@ _PAPER = "p {.*, search: null}"
 
 # -- writes ---------------------------------------------------------------------------------------
 
-#: Upsert entities of one kind; properties replaced by the latest write. One per label.
+#: Upsert entities of one kind; properties replaced by the latest write, unchanged entities not
+#: touched (every batch carries the entities its papers use; re-setting them re-indexed their names
+#: in the full-text index at every commit). One per label.
 MERGE_ENTITIES: dict[str, str] = {
     kind: (
         "UNWIND $rows AS row\n"
         "MERGE (e:Entity {id: row.id})\n"
+        "WITH e, row WHERE properties(e) <> row\n"
         f"SET e = row, e:{label}"
     )
     for kind, label in KIND_LABELS.items()

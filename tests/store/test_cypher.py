@@ -66,7 +66,8 @@ PINNED = {
 }
 PINNED_BY_LABEL = {
     ("MERGE_ENTITIES", "divergence"): (
-        "UNWIND $rows AS row\nMERGE (e:Entity {id: row.id})\nSET e = row, e:Divergence"
+        "UNWIND $rows AS row\nMERGE (e:Entity {id: row.id})\nWITH e, row WHERE properties(e) <> row\n"
+        "SET e = row, e:Divergence"
     ),
     ("MERGE_LINKS", "USES"): (
         "UNWIND $rows AS row\n"
