@@ -66,12 +66,12 @@ MERGE_ENTITIES: dict[str, str] = {
     for kind, label in KIND_LABELS.items()
 }
 
-#: Rebuild the SUBTYPE_OF edges of the divergences written (to every listed parent that exists),
-#: and link existing children that name them as parent.
+#: Make the SUBTYPE_OF edges of the divergences written match their ``parents`` (stale edges
+#: deleted, an edge to every listed parent that exists), and link existing children naming them.
 REPLACE_SUBTYPES = (
     "UNWIND $ids AS cid\n"
     "MATCH (c:Divergence {id: cid})\n"
-    "CALL (c) { MATCH (c)-[s:SUBTYPE_OF]->() DELETE s }\n"
+    "CALL (c) { MATCH (c)-[s:SUBTYPE_OF]->(old) WHERE NOT old.id IN c.parents DELETE s }\n"
     "CALL (c) {\n"
     "  UNWIND c.parents AS pid\n"
     "  MATCH (p:Divergence {id: pid})\n"
