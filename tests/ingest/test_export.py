@@ -127,8 +127,9 @@ def test_export_csv_imports_with_real_neo4j_admin(graph, tmp_path, neo4j_lib):
              for f in result.files if not f.endswith("import.sh")]
     proc = subprocess.run(
         ["java", "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool", "database", "import", "full", "neo4j",
-         "--multiline-fields=true", "--array-delimiter=;", "--bad-tolerance=0", *files],
-        env={**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")},
+         "--multiline-fields=true", "--array-delimiter=;", "--bad-tolerance=0",
+         f"--report-file={tmp_path / 'import.report'}", *files],
+        env={**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}, cwd=tmp_path,
         capture_output=True, text=True, timeout=300,
     )
 
