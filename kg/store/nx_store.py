@@ -25,6 +25,11 @@ from typing import Any
 
 import networkx as nx
 
+try:  # ~8x faster serialization of the whole graph at every flush; plain json otherwise
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency, but the store works without it
+    orjson = None  # type: ignore[assignment]
+
 from kg.errors import StoreError
 from kg.models import (
     Claim,
@@ -98,7 +103,7 @@ class NetworkXStore:
         if self.path is None or not self.path.exists():
             return nx.MultiDiGraph(kg_format=FORMAT)
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(self.path.read_bytes())
             g = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges", name="_key")
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StoreError(f"cannot read the graph file {self.path}: {exc}") from None
@@ -141,15 +146,22 @@ class NetworkXStore:
             if not self._dirty or self.path is None or self._g is None:
                 return
             data = nx.node_link_data(self._g, edges="edges", name="_key")
+            if orjson is not None:
+                blob = orjson.dumps(data)
+            else:
+                blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            tmp = None
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(blob)
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.replace(tmp, self.path)
             except OSError as exc:
+                if tmp is not None and os.path.exists(tmp):
+                    os.unlink(tmp)
                 raise StoreError(f"cannot write the graph file {self.path}: {exc}") from None
             self._dirty = False
 
