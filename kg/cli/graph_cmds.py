@@ -73,8 +73,14 @@ class StoreOptions:
         """:class:`kg.config.Settings` from the environment with the given flags on top."""
         from kg.config import load_settings
 
+        from pydantic import ValidationError
+
         given = {_STORE_SETTINGS[k]: v for k, v in vars(self).items()}
-        return load_settings(**given, **extra)  # None values are dropped: the environment decides
+        try:
+            return load_settings(**given, **extra)  # None values are dropped: the environment decides
+        except ValidationError as exc:
+            bad = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+            raise InputError(f"bad setting (from a flag or a KG_*/NEO4J_* variable): {bad}") from None
 
     @contextmanager
     def open(self, **extra: Any) -> Iterator[Any]:
@@ -229,7 +235,7 @@ def ingest_cmd(
     force: Annotated[bool, typer.Option(
         "--force", help="Re-extract and re-write papers the store already holds unchanged.")] = False,
     batch_size: Annotated[Optional[int], typer.Option(
-        "--batch-size", min=1, help="Papers per store transaction (default: KG_BATCH_SIZE or 1000).")] = None,
+        "--batch-size", min=1, max=100_000, help="Papers per store transaction (default: KG_BATCH_SIZE or 1000).")] = None,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
     *,

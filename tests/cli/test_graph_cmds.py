@@ -199,3 +199,12 @@ def test_graph_cmds_papers_using_same_on_neo4j(graph, neo4j_uri):
     on_neo4j = json.loads(run("papers-using", "KL divergence", "--json", "--store", "neo4j", "--uri", neo4j_uri).stdout)
 
     assert on_neo4j["papers"] == kl_papers(graph)
+
+
+@pytest.mark.parametrize("env", [{"KG_STORE": "sqlite"}, {"KG_BATCH_SIZE": "0"}])
+def test_graph_cmds_bad_setting_in_env_is_one_line(env, tmp_path):
+    result = CliRunner().invoke(app, ["stats", "--graph", str(tmp_path / "g.json")], env=env)
+
+    assert result.exit_code == 2
+    assert_one_error(result.stderr)
+    assert "bad setting" in result.stderr and next(iter(env)).removeprefix("KG_").lower() in result.stderr
