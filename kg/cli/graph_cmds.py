@@ -71,9 +71,9 @@ class StoreOptions:
 
     def settings(self, **extra: Any):
         """:class:`kg.config.Settings` from the environment with the given flags on top."""
-        from kg.config import load_settings
-
         from pydantic import ValidationError
+
+        from kg.config import load_settings
 
         given = {_STORE_SETTINGS[k]: v for k, v in vars(self).items()}
         try:

@@ -208,3 +208,12 @@ def test_graph_cmds_bad_setting_in_env_is_one_line(env, tmp_path):
     assert result.exit_code == 2
     assert_one_error(result.stderr)
     assert "bad setting" in result.stderr and next(iter(env)).removeprefix("KG_").lower() in result.stderr
+
+
+@pytest.mark.parametrize("args,message", [(["missing.jsonl"], "missing.jsonl"), (["--format", "xml"], "'xml'")])
+def test_graph_cmds_ingest_bad_input_exits_2_without_traceback(args, message, tmp_path):
+    result = CliRunner().invoke(app, ["ingest", *args, "--graph", str(tmp_path / "g.json")])
+
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and message in result.stderr
+    assert not (tmp_path / "g.json").exists()
