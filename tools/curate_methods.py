@@ -10,6 +10,10 @@ whole curation lives here and in two data files:
   conformal prediction, ...). They win every collision and are never pruned.
 * ``data/vocab/method_stop.txt`` — names never kept as aliases.
 
+An alias written ``?ACR`` in ``method_extra.txt`` is *guarded*: a short acronym that is also common
+for other things ("CP", "DP", "SAM", "LM"). It is stored under ``guarded`` and only counts in a paper
+that also names the method in full (or defines the acronym itself).
+
 Rules applied to gazetteer names (never to the hand-curated ones):
 
 * a single-word alias that is a common English word (spaCy's English lexeme probability > -15.5) is
@@ -67,10 +71,11 @@ def read_extra(path: Path) -> list[dict]:
             continue
         body, _, category = line.partition(" ; ")
         names = [x.strip() for x in body.split(" | ") if x.strip()]
-        if not names:
-            sys.exit(f"{path}:{n}: empty entry")
-        out.append({"name": names[0], "aliases": names[1:], "category": category.strip() or None,
-                    "source": "curated"})
+        if not names or names[0].startswith("?"):
+            sys.exit(f"{path}:{n}: empty entry or guarded name")
+        out.append({"name": names[0], "aliases": [x for x in names[1:] if not x.startswith("?")],
+                    "guarded": [x[1:] for x in names[1:] if x.startswith("?")],
+                    "category": category.strip() or None, "source": "curated"})
     return out
 
 
@@ -134,7 +139,8 @@ def curate(gazetteers: Path, min_papers: int = 3) -> list[dict]:
     entities: list[dict] = []
     by_key: dict[str, dict] = {}
 
-    def add(names: list[str], category: str | None, source: str, curated: bool) -> None:
+    def add(names: list[str], category: str | None, source: str, curated: bool,
+            guarded: tuple[str, ...] = ()) -> None:
         kept = [a for a in names if curated or keep_alias(a, stop, probs)]
         if not kept:
             return
@@ -144,8 +150,11 @@ def curate(gazetteers: Path, min_papers: int = 3) -> list[dict]:
         target = next((by_key[fold(a)] for a in probe if fold(a) in by_key), None)
         if target is None:
             target = {"id": f"method:{slug(kept[0])}", "name": kept[0], "aliases": [],
-                      "category": category, "sources": []}
+                      "category": category, "sources": [], "guarded": []}
             entities.append(target)
+        for a in guarded:  # a guarded acronym also blocks gazetteer rows from reusing it bare
+            by_key.setdefault(fold(a), target)
+            target["guarded"].append(a)
         for a in kept:
             if not fold(a):
                 continue
@@ -163,7 +172,7 @@ def curate(gazetteers: Path, min_papers: int = 3) -> list[dict]:
         target["category"] = target["category"] or category
 
     for e in read_extra(VOCAB / "method_extra.txt"):
-        add([e["name"], *e["aliases"]], e["category"], "curated", True)
+        add([e["name"], *e["aliases"]], e["category"], "curated", True, tuple(e["guarded"]))
     for r in read_pwc(gazetteers / "ml_methods_pwc.tsv", min_papers):
         add(r["names"], r["category"], "pwc", False)
     for r in read_scirex(gazetteers / "scirex_salient_entities.tsv"):
@@ -177,9 +186,12 @@ def curate(gazetteers: Path, min_papers: int = 3) -> list[dict]:
         seen.add(e["id"])
         names = [e["name"], *e["aliases"]]
         cased = [a for a in names if is_cased(a, probs)]
-        out.append({"id": e["id"], "kind": "method", "name": e["name"],
-                    "aliases": [a for a in e["aliases"] if a not in cased], "cased": cased,
-                    "category": e["category"], "sources": e["sources"]})
+        row = {"id": e["id"], "kind": "method", "name": e["name"],
+               "aliases": [a for a in e["aliases"] if a not in cased], "cased": cased,
+               "category": e["category"], "sources": e["sources"]}
+        if e["guarded"]:
+            row["guarded"] = e["guarded"]
+        out.append(row)
     return out
 
 

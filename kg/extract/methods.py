@@ -130,6 +130,9 @@ class MethodRules:
         self.entities: dict[str, Method] = {}
         self.alias_index: dict[str, str] = {}  # folded alias -> id
         self.cased: dict[str, str] = {}  # exact alias (and plural) -> id
+        #: guarded acronyms (and plurals): common for other things too, so they count only in a paper
+        #: that also names the method in full ("conformal prediction ... CP")
+        self.guarded: frozenset[str] = frozenset()
         self.norm_patterns: dict[str, list[str]] = {}
         for n, row in enumerate(_read_jsonl(folder / VOCAB_FILE), 1):
             try:
@@ -146,6 +149,10 @@ class MethodRules:
             for alias in cased:
                 self.cased.setdefault(alias, ent.id)
                 self.cased.setdefault(alias + "s", ent.id)
+            for alias in row.get("guarded", ()):
+                for form in (alias, alias + "s"):
+                    if self.cased.setdefault(form, ent.id) == ent.id:
+                        self.guarded |= {form}
             self.norm_patterns[ent.id] = [a for a in [row["name"], *row.get("aliases", ())] if a not in cased]
         self.heads: dict[str, int] = {}
         for line in _read_lines(folder / "method_heads.txt"):
@@ -485,12 +492,15 @@ def _titleish(span: Span) -> bool:
 
 
 def _vocab_cands(rules: MethodRules, fld: str, doc: Doc, acronyms: dict[str, str],
-                 matches: list[tuple[str, int, int, bool]]) -> list[_Cand]:
+                 matches: list[tuple[str, int, int, bool]], named: set[str]) -> list[_Cand]:
+    """Vocabulary matches; a guarded acronym only for a method ``named`` in full in the paper."""
     out = []
     for ent_id, s, e, cased in matches:
         span = doc[s:e]
         if cased:
             short = span.text
+            if short in rules.guarded and ent_id not in named:
+                continue
             defined = acronyms.get(short) or acronyms.get(short[:-1] if short.endswith("s") else short)
             if defined is not None and rules.lookup(defined) != ent_id:
                 continue  # the paper defines this acronym as something else
@@ -1139,10 +1149,12 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
     matched = {fld: _matches(rules, ctx.docs[fld]) for fld in _FIELDS}
     trig = {fld: matched[fld][1] for fld in _FIELDS}
     proposing = _proposals(ctx, trig["abstract"]["verb"])
+    named = {m[0] for fld in _FIELDS for m in matched[fld][0] if not m[3] or
+             ctx.docs[fld][m[1]:m[2]].text not in rules.guarded}
     cands: list[_Cand] = []
     for fld in _FIELDS:
         doc = ctx.docs[fld]
-        cands += _vocab_cands(rules, fld, doc, ctx.acronyms, matched[fld][0])
+        cands += _vocab_cands(rules, fld, doc, ctx.acronyms, matched[fld][0], named)
         cands += _head_cands(rules, fld, doc, trig[fld]["head"])
         cands += _proper_cands(rules, fld, doc, trig[fld]["proper"])
         cands += _list_cands(rules, fld, doc, trig[fld]["list"])
