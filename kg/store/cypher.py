@@ -189,28 +189,25 @@ _PAPER_FILTERS = (
     "  AND all(w IN $words WHERE p.search CONTAINS w)\n"
     "WITH p ORDER BY CASE $order WHEN 'year' THEN p.year END,\n"
     "  CASE $order WHEN 'title' THEN p.title END, p.id\n"
-    "WITH collect(p.id) AS ids\n"
-    "RETURN size(ids) AS total, ids[$offset..$offset + $limit] AS page"
+    "WITH collect(p) AS ps\n"
+    "WITH size(ps) AS total, ps[$offset..$offset + $limit] AS page\n"
+    "RETURN total,\n"
+    f"  [p IN page | {{paper: {_PAPER}, links: [(p)-[r:{_LINKS}]->(e:Entity) WHERE e.id IN $entity_ids\n"
+    f"     | {{entity: e.id, link: {_LINK}}}]}}] AS rows,\n"
+    f"  COLLECT {{ MATCH (e:Entity) WHERE e.id IN $entity_ids RETURN {_ENTITY} AS e }} AS entities"
 )
 
-#: Papers matching a PaperQuery with entity filters: starts from the first filter's entities.
+#: Papers matching a PaperQuery with entity filters, in one round trip: the total, the page (each
+#: paper with its links to the filters' entities) and those entities. Starts from the first filter's
+#: entities.
 FIND_PAPERS_ANCHORED = (
     "MATCH (a:Entity)<-[:" + _LINKS + "]-(p:Paper)\n"
     "WHERE a.id IN $anchor\n"
     "WITH DISTINCT p\n" + _PAPER_FILTERS
 )
 
-#: Papers matching a PaperQuery without entity filters: scans papers.
+#: Papers matching a PaperQuery without entity filters (same result shape): scans papers.
 FIND_PAPERS_ALL = "MATCH (p:Paper)\n" + _PAPER_FILTERS
-
-#: A page of papers with their links to the given entities (the query's matched tags); the
-#: entities themselves come once each from ENTITIES.
-PAPER_PAGE = (
-    "UNWIND $ids AS pid\n"
-    "MATCH (p:Paper {id: pid})\n"
-    f"RETURN {_PAPER} AS paper,\n"
-    f"  [(p)-[r:{_LINKS}]->(e:Entity) WHERE e.id IN $entity_ids | {{entity: e.id, link: {_LINK}}}] AS links"
-)
 
 #: Full records: papers with every link (entity ids; entities from ENTITIES) and every claim.
 PAPERS = (

@@ -266,25 +266,26 @@ class Neo4jStore:
             params["anchor"] = list(query.using[0].ids)
         else:
             statement = Q.FIND_PAPERS_ALL
+        params["entity_ids"] = R.filter_ids(query)
         (row,) = self._read(statement, **params)
-        page_ids = list(row["page"])
-        items: dict[str, PaperHit] = {}
-        if page_ids:
-            rows = self._read(Q.PAPER_PAGE, ids=page_ids, entity_ids=R.filter_ids(query))
-            for x in self._assemble(rows):
-                items[x.paper.id] = PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags))
-            self.last_query = (statement, params)
-        return PaperPage(total=row["total"], items=tuple(items[i] for i in page_ids if i in items))
+        entities = {e["id"]: e for e in row["entities"]}
+        items = [
+            PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags))
+            for x in self._assemble(row["rows"], entities)
+        ]
+        return PaperPage(total=row["total"], items=tuple(items))
 
     def papers(self, ids: Collection[str]) -> dict[str, Extraction]:
         """Full records (paper, tags with evidence, claims) by id, in one round trip."""
         out = {x.paper.id: x for x in self._assemble(self._read(Q.PAPERS, ids=list(ids)))}
         return {i: out[i] for i in ids if i in out}
 
-    def _assemble(self, rows: list[Any]) -> list[Extraction]:
-        """Extractions from PAPERS/PAPER_PAGE rows; their entities fetched once each."""
-        wanted = sorted({link["entity"] for r in rows for link in r["links"]})
-        entities = {r["e"]["id"]: r["e"] for r in self._read(Q.ENTITIES, ids=wanted)} if wanted else {}
+    def _assemble(self, rows: list[Any], entities: dict[str, dict] | None = None) -> list[Extraction]:
+        """Extractions from PAPERS / FIND_PAPERS_* rows; the entities they link to are given or
+        fetched, once each."""
+        if entities is None:
+            wanted = sorted({link["entity"] for r in rows for link in r["links"]})
+            entities = {r["e"]["id"]: r["e"] for r in self._read(Q.ENTITIES, ids=wanted)} if wanted else {}
         return [
             R.assemble(
                 r["paper"],

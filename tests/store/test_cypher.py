@@ -60,8 +60,14 @@ PINNED = {
         "  AND all(w IN $words WHERE p.search CONTAINS w)\n"
         "WITH p ORDER BY CASE $order WHEN 'year' THEN p.year END,\n"
         "  CASE $order WHEN 'title' THEN p.title END, p.id\n"
-        "WITH collect(p.id) AS ids\n"
-        "RETURN size(ids) AS total, ids[$offset..$offset + $limit] AS page"
+        "WITH collect(p) AS ps\n"
+        "WITH size(ps) AS total, ps[$offset..$offset + $limit] AS page\n"
+        "RETURN total,\n"
+        "  [p IN page | {paper: p {.*, search: null}, links: [(p)-[r:USES|PROPOSES|EVALUATES_ON]->(e:Entity)"
+        " WHERE e.id IN $entity_ids\n"
+        "     | {entity: e.id, link: r {.role, .variant, .mentions, .evidence, .pos}}]}] AS rows,\n"
+        "  COLLECT { MATCH (e:Entity) WHERE e.id IN $entity_ids"
+        " RETURN e {.id, .kind, .name, .aliases, .description, .family, .parents} AS e } AS entities"
     ),
 }
 PINNED_BY_LABEL = {
