@@ -7,6 +7,7 @@ CLI (unknown commands or options fail here, not on a user's machine).
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -146,6 +147,14 @@ def test_compose_cli_check_rejects_what_the_cli_rejects(name: str, args: list[st
         parse_cli(name, args)
     with pytest.raises(AssertionError, match="not a command"):
         parse_cli("no-such-command", [])
+
+
+def test_compose_dockerfile_default_command_is_real() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
+    assert cmd[0] == "kg"
+    ctx = parse_cli(cmd[1], cmd[2:])
+    assert ctx.params["host"] == "0.0.0.0" and ctx.params["port"] == 8000
 
 
 def test_compose_dockerignore_keeps_context_small() -> None:
