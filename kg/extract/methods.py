@@ -86,6 +86,9 @@ _OBJECT_END = frozenset(
     "and of as . ; : ( ) [ ]".split()
 )
 _COPULA_NEW = frozenset("novel new proposed".split())
+#: words before "<vague noun>, NAME" that make NAME the authors' own: "our algorithm, NAME", "the
+#: resulting method, NAME", "a new approach, the NAME"
+_APPOSITION_CUES = frozenset("our resulting proposed new novel".split())
 _OUR_SKIP = frozenset("results experiments analysis work findings code contributions contribution knowledge "
                       "understanding goal aim main key paper study theory theoretical empirical experimental "
                       "main best own knowledge".split())
@@ -170,7 +173,7 @@ class MethodRules:
         #: rule loops over tokens in Python: "our", proposing/naming verb forms, open-text head nouns
         self.trigger_words = {
             TRIGGER_OUR: ["our"],
-            TRIGGER_NEW: sorted(_COPULA_NEW),
+            TRIGGER_NEW: sorted(_COPULA_NEW | _APPOSITION_CUES),
             TRIGGER_LIST: ["such as", "including", "e.g."],
             TRIGGER_VERB: sorted(set(_VERB_FORMS) | _NAMING_PARTICIPLES),
             TRIGGER_HEAD: sorted({f for h, t in self.heads.items() if t == _ANY for f in _forms(h)}),
@@ -825,12 +828,17 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     """The method name starting the window ``[s, e)`` (after generic words), if there is one."""
     k = s
     while k < e and not _is_namey(doc[k]) and (doc[k].norm_ in rules.generic or doc[k].is_stop
-                                               or doc[k].text in (",", "-", "“", '"', "``", "'")):
+                                               or doc[k].text in (",", "-", *_OPEN_QUOTES)):
         k += 1
     if k + 1 < e and doc[k].norm_ in rules.containers and doc[k + 1].text.lower() == "of":
         return _name_at(rules, doc, k + 2, e)
+    if k + 2 < e and doc[k + 1].text == "," and (doc[k].norm_ in _ACRONYM_NOUNS or fold(doc[k].text) in rules.vague):
+        return _name_at(rules, doc, k + 2, e)  # "a new algorithm, the NAME, ...": the apposition names it
     if k >= e:
         return None
+    quoted = _quoted(doc, k, e)
+    if quoted is not None:
+        return quoted
     stop = k
     words = _words(doc)
     while stop < e and (words[stop].lower() not in _OBJECT_END or _joins_name(doc, stop)) and \
@@ -862,6 +870,12 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
         if c and doc[c[1] - 1].norm_ not in rules.nonheads:
             return c
         return None
+    # a known method with distinguishing words in front is a new variant of it: the longer name wins
+    c = _clean(rules, doc, k, stop)
+    c = c and (c[0], max(c[1], next(x for x in range(stop, k, -1) if _is_word(doc[x - 1])), c[1]))
+    if c and c[1] - c[0] <= 5 and _refines_known(rules, doc, *c) and \
+            not any(t.is_stop or t.text.endswith("ly") or any(x.isdigit() for x in t.text) for t in doc[c[0]:c[1]]):
+        return c
     # a lower-case phrase: up to the first head noun (and the head nouns right after it)
     for m in range(k, stop):
         if rules.head_tier(doc[m]) is not None and rules.head_tier(doc[m]) <= _NAMED and \
@@ -883,6 +897,20 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
 
 
 _LATEX_CHARS = "{}^_\\$"
+_OPEN_QUOTES = ("``", "`", "“", '"', "'")
+_CLOSE_QUOTES = ("''", "”", '"', "'")
+
+
+def _quoted(doc: Doc, k: int, e: int) -> tuple[int, int] | None:
+    """A name written in quotes right at token ``k`` (``dubbed “Name with lower-case words”``): the
+    whole quoted phrase, up to eight tokens, when it starts with a capital."""
+    if k == 0 or doc[k - 1].text not in _OPEN_QUOTES or not _is_cap(doc[k]):
+        return None
+    close = next((x for x in range(k + 1, min(len(doc), k + 9)) if doc[x].text in _CLOSE_QUOTES), None)
+    if close is None or close - k < 2 or any(c in doc[k:close].text for c in _LATEX_CHARS + ",."):
+        return None
+    return k, close
+
 
 
 def _used_lowercase(doc: Doc, word: str) -> bool:
@@ -1003,16 +1031,29 @@ def _refines_known(rules: MethodRules, doc: Doc, s: int, e: int) -> bool:
     return False
 
 
-def _proposed_marks(ctx: Context, cands: list[_Cand], trig: dict) -> set[tuple[str, int]]:
+def _apposition(rules: MethodRules, doc: Doc, start: int) -> bool:
+    """Is the name at token ``start`` in apposition to the authors' vague noun: "<our|the resulting|
+    a new> <algorithm|method|...>, [the] NAME"?"""
+    j = start - 1
+    if j >= 0 and doc[j].text.lower() in ("the", "a", "an"):
+        j -= 1
+    if j < 1 or doc[j].text != "," or not (doc[j - 1].norm_ in _ACRONYM_NOUNS or fold(doc[j - 1].text) in rules.vague):
+        return False
+    return any(doc[x].text.lower() in _APPOSITION_CUES for x in range(max(0, j - 4), j - 1))
+
+
+def _proposed_marks(rules: MethodRules, ctx: Context, cands: list[_Cand], trig: dict) -> set[tuple[str, int]]:
     """Candidates the authors introduce: "our (proposed/new) X", "the proposed X", "X, a novel ...",
-    "a novel ... X" in a sentence of ours. Only candidates near an "our"/"novel"/"new"/"proposed"
-    trigger are looked at."""
+    "a novel ... X" in a sentence of ours, "our algorithm, X". Only candidates near an "our"/"novel"/
+    "new"/"proposed"/"resulting" trigger are looked at."""
     marks = set()
     for c in cands:
         near = trig[c.fld]["our"] + trig[c.fld]["new"]
         if not any(c.start - 7 <= x < c.start or c.end < x <= c.end + 2 for x in near):
             continue
         doc = ctx.docs[c.fld]
+        if _apposition(rules, doc, c.start):
+            marks.add((c.fld, c.start))
         j = c.start - 1
         while j >= 0 and doc[j].text.lower() in _COPULA_NEW:
             j -= 1
@@ -1027,8 +1068,14 @@ def _proposed_marks(ctx: Context, cands: list[_Cand], trig: dict) -> set[tuple[s
         while k > max(lo, c.start - 6) and doc[k].text.lower() != "novel" and _is_word(doc[k]) \
                 and (not doc[k].is_stop or doc[k].text.lower() in ("of", "the")):
             k -= 1
-        modifier = c.entity is not None and c.end < len(doc) and doc[c.end].norm_ in _ACRONYM_NOUNS
-        if k >= lo and doc[k].text.lower() == "novel" and not modifier and _sentence_is_ours(doc, c.start):
+        known = (c.entity or rules.lookup(c.name)) is not None
+        modifier = known and c.end < len(doc) and doc[c.end].norm_ in _ACRONYM_NOUNS
+        # a known method after "novel" and other words is what the new thing builds on ("a novel
+        # class of <modified> <known method>s"): only "novel <known method>" itself is new
+        between = known and any(_is_word(t) and t.norm_ not in rules.containers and t.text.lower() not in ("of", "the")
+                                for t in doc[k + 1 : c.start])
+        if k >= lo and doc[k].text.lower() == "novel" and not modifier and not between \
+                and _sentence_is_ours(doc, c.start):
             marks.add((c.fld, c.start))  # ... but not "a novel <known method> architecture"
     return marks
 
@@ -1171,7 +1218,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
             continue
         kept.append(c)
     kept = _overlap_filter(kept)
-    marks = _proposed_marks(ctx, kept, trig)
+    marks = _proposed_marks(rules, ctx, kept, trig)
 
     # a name that is an accepted acronym ("WyckoffDiff" in the title) is the acronym's entity
     short_folds = {fold(k): v for k, v in short_names.items()}
