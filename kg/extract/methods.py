@@ -126,7 +126,7 @@ class _Cand:
 class MethodRules:
     """The loaded methods vocabulary and rule tables (one per process, see :func:`_rules`)."""
 
-    TIERS = {"any": 0, "named": 1, "acronym": 2}
+    TIERS = {"any": 0, "strict": 0, "named": 1, "acronym": 2}
 
     def __init__(self, folder=None) -> None:
         folder = folder or default_data_dir() / "vocab"
@@ -158,11 +158,15 @@ class MethodRules:
                         self.guarded |= {form}
             self.norm_patterns[ent.id] = [a for a in [row["name"], *row.get("aliases", ())] if a not in cased]
         self.heads: dict[str, int] = {}
+        #: open-text heads that one plain modifier does not make a name ("proper loss", "VAE loss")
+        self.strict: set[str] = set()
         for line in _read_lines(folder / "method_heads.txt"):
             head, _, tier = line.partition("\t")
             if tier.strip() not in self.TIERS:
                 raise VocabularyError(f"method_heads.txt: unknown tier {tier.strip()!r} for {head!r}")
             self.heads[_norm(head.strip())] = self.TIERS[tier.strip()]
+            if tier.strip() == "strict":
+                self.strict.add(_norm(head.strip()))
         self.generic = frozenset(_norm(w) for w in _read_lines(folder / "method_generic.txt"))
         self.vague = frozenset(fold(w) for w in _read_lines(folder / "method_vague.txt"))
         self.nonheads = frozenset(_norm(w) for w in _read_lines(folder / "method_nonheads.txt"))
@@ -410,7 +414,8 @@ def _display(span: Span) -> str:
         return "".join(words).strip()  # "kernel method of moments": the head is not the last word
     base = last.text
     if base.isalpha() and not _is_namey(last) and len(base) > 3 and base.endswith("s") \
-            and not base.endswith(("ss", "us", "is")) and (base.islower() or len(out) > 1):
+            and not base.endswith(("ss", "us", "is")) and not (base.endswith("ics") and not base.endswith("rics")) \
+            and (base.islower() or len(out) > 1):  # ("dynamics" stays, "metrics" is plural)
         if base.endswith("ies"):
             base = base[:-3] + "y"
         elif base.endswith(("sses", "xes", "ches", "shes")):
@@ -549,11 +554,23 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> lis
         if words == 0:
             continue
         span = doc[j : i + 1]
-        if fold(span.text) in rules.vague:
+        if fold(span.text) in rules.vague or (words > 1 and span.text.isupper()):
+            continue
+        if tok.norm_ in rules.strict and not _specific_modifiers(doc, j, i, words):
             continue
         out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, None,
                          _display(span), f"method.head:{tok.norm_}"))
     return out
+
+
+def _specific_modifiers(doc: Doc, j: int, i: int, groups: int) -> bool:
+    """Do the modifiers ``doc[j:i]`` of a strict head name something: two or more of them
+    ("squared error logit loss"), or one coined lower-case hyphen compound ("log-variance loss"), but
+    not one plain word ("proper loss", "reconstruction loss") nor an acronym ("VAE loss")?"""
+    if groups >= 2:
+        return True
+    parts = [t.text for t in doc[j:i] if _is_word(t)]
+    return len(parts) > 1 and all(p.isalpha() and p.islower() and len(p) > 1 for p in parts)
 
 
 def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> list[_Cand]:
@@ -828,7 +845,8 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     """The method name starting the window ``[s, e)`` (after generic words), if there is one."""
     k = s
     while k < e and not _is_namey(doc[k]) and (doc[k].norm_ in rules.generic or doc[k].is_stop
-                                               or doc[k].text in (",", "-", *_OPEN_QUOTES)):
+                                               or doc[k].text in (",", "-", *_OPEN_QUOTES)
+                                               or doc[k].text.lower() in ("i.e.", "namely", "viz.")):
         k += 1
     if k + 1 < e and doc[k].norm_ in rules.containers and doc[k + 1].text.lower() == "of":
         return _name_at(rules, doc, k + 2, e)
@@ -1026,6 +1044,8 @@ def _refines_known(rules: MethodRules, doc: Doc, s: int, e: int) -> bool:
     """Does ``doc[s:e]`` end in a known method with distinguishing words in front ("Entropic Neural
     Optimal Transport", "Copula Conformal Prediction"): a new variant of it?"""
     for x in range(s + 1, e):
+        if doc[x - 1].text == "-" or doc[x].text == "-":
+            continue  # inside a hyphen compound ("self-attention"): no split
         if rules.lookup(doc[x:e].text):
             return any(_is_word(t) and t.norm_ not in rules.generic and not t.is_stop for t in doc[s:x])
     return False
