@@ -798,6 +798,7 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
             continue  # "our method shows ...", "our results": no name follows
         _, sent_end = _sent_bounds(doc, i)
         starts.append((i + 1, min(sent_end, i + 8), "method.our"))
+    out += _apposed_names(rules, doc, trig["new"])
     for s, e, rule in starts:
         cand = _name_at(rules, doc, s, e)
         if cand is None and rule == "method.called":
@@ -810,6 +811,33 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
         prop = rule in ("method.propose", "method.our") or _sentence_is_ours(doc, s, also=_COPULA_NEW)
         out.append(_Cand("abstract", a, b, span.start_char, span.end_char, rules.lookup(span.text),
                          _display(span), rule, prop))
+    return out
+
+
+def _apposed_names(rules: MethodRules, doc: Doc, news: list[int]) -> list[_Cand]:
+    """Capitalised names followed by ", a new/novel ...": "We describe Recursive Adaptive Coverage, a new
+    algorithm that ..." (rule ``method.apposition``, proposed)."""
+    out = []
+    words = _words(doc)
+    for i in news:
+        if i < 3 or words[i].lower() not in ("new", "novel") or words[i - 1].lower() not in ("a", "an") \
+                or words[i - 2] != ",":
+            continue
+        lo, _ = _sent_bounds(doc, i)
+        end = i - 2
+        k = end
+        while k - 1 >= lo and end - k < 6 and (_is_cap(doc[k - 1]) or (
+                words[k - 1] == "-" and k - 2 >= lo and _glued(doc[k - 2], doc[k - 1]) and _glued(doc[k - 1], doc[k]))):
+            k -= 1
+        if k < end and words[k] == "-":
+            k += 1
+        span = doc[k:end]
+        if not len(span) or not (len([t for t in span if _is_word(t)]) >= 2 or _is_namey(span[0])) \
+                or any(c in span.text for c in _LATEX_CHARS) or span[0].is_stop \
+                or fold(span.text) in rules.vague or rules.lookup(span.text):
+            continue
+        out.append(_Cand("abstract", k, end, span.start_char, span.end_char, None, _display(span),
+                         "method.apposition", True))
     return out
 
 
@@ -977,8 +1005,8 @@ def _doc_text(doc: Doc) -> str:
 
 _LETTERS = re.compile(r"[^\W\d_]")
 _UPPER = re.compile(r"[A-Z]")
-_TITLE_STOP = frozenset("on towards toward why how when what is are do does can beyond rethinking "
-                        "revisiting understanding a an".split())
+_TITLE_STOP = frozenset("on towards toward why how when what whence is are do does can beyond rethinking "
+                        "revisiting understanding a an no not all every".split())
 _TITLE_BREAK = frozenset("for in with via under of on from to through without using by at beyond "
                          "and : -- — –".split())
 _TITLE_BREAK_RE = re.compile(r"(?<=\s)(?:%s)(?=\s)|:|--|—|–" % "|".join(
@@ -1021,6 +1049,19 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
                 out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
                                  rules.lookup(span.text), _display(span), "method.title", True))
                 return out
+    # a title that is only a short capitalised name ("Conformal Risk Control") names the contribution,
+    # known or not
+    words = [t for t in doc if _is_word(t)]
+    if not m and 2 <= len(words) <= 3 and all(_is_cap(t) for t in words) and "?" not in title \
+            and "'" not in title and "’" not in title and words[0].text.lower() not in _TITLE_STOP \
+            and not words[0].text.lower().endswith("ing") \
+            and not any(t.is_stop or t.text.lower().endswith("ly") for t in words):
+        end = words[-1].i + 1
+        span = doc[words[0].i : end]
+        if span[-1].norm_ not in rules.nonheads and fold(span.text) not in rules.vague:
+            out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
+                             rules.lookup(span.text), _display(span), "method.title", True))
+            return out
     # the leading noun phrase of the title, up to a preposition
     m = _TITLE_BREAK_RE.search(title)
     end = _token_at(doc, m.start()) if m else None
