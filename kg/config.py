@@ -49,6 +49,18 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides) -> Settings:
-    """Settings from the environment, with ``overrides`` (non-None values only) on top."""
+    """Settings from the environment, with ``overrides`` (non-None values only) on top.
+
+    Raises:
+        InputError: a flag or a ``KG_*``/``NEO4J_*`` variable has a value that is not allowed.
+    """
+    from pydantic import ValidationError
+
+    from kg.errors import InputError
+
     given = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**given)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        bad = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        raise InputError(f"bad setting (from a flag or a KG_*/NEO4J_* variable): {bad}") from None

@@ -14,7 +14,7 @@ from rich.console import Console
 from kg.errors import InputError, KGError, StoreUnavailable
 
 out = Console(soft_wrap=True)  # data
-err = Console(stderr=True)  # progress, logs, errors
+err = Console(stderr=True, soft_wrap=True)  # progress, logs, errors: one error = one line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
