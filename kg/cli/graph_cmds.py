@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal, Optional
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from kg.cli import app
 from kg.cli._common import err, guard, out, print_json
@@ -148,8 +149,29 @@ def _tag_json(tag: Tag) -> dict[str, Any]:
     }
 
 
-def _first_sentence(tag: Tag) -> str:
-    return tag.evidence[0].sentence if tag.evidence else ""
+def _first_sentence(tag: Tag, width: int = 70) -> Text | str:
+    """The first evidence sentence cut to ``width`` characters either side of the mention, which is
+    shown in bold (the whole sentence is in ``--json`` and ``kg why``)."""
+    if not tag.evidence:
+        return ""
+    ev = tag.evidence[0]
+    sentence, surface = ev.sentence, ev.surface
+    at = sentence.find(surface) if surface else -1
+    if at < 0:
+        return sentence
+    lo, hi = max(0, at - width), min(len(sentence), at + len(surface) + width)
+    if lo > 0:  # start and end on word boundaries
+        lo = sentence.find(" ", lo, at) + 1 or lo
+    if hi < len(sentence):
+        cut = sentence.rfind(" ", at + len(surface), hi)
+        hi = cut if cut > 0 else hi
+    text = Text("…" if lo > 0 else "")
+    text.append(sentence[lo:at])
+    text.append(surface, style="bold")
+    text.append(sentence[at + len(surface):hi])
+    if hi < len(sentence):
+        text.append("…")
+    return text
 
 
 def _resolve_ids(store: Any, text: str, kind: str | None = None, *, exact: bool = False) -> list[str]:
