@@ -573,6 +573,48 @@ def _specific_modifiers(doc: Doc, j: int, i: int, groups: int) -> bool:
     return len(parts) > 1 and all(p.isalpha() and p.islower() and len(p) > 1 for p in parts)
 
 
+def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list[_Cand]:
+    """A known method with one or two distinguishing words in front in the title, that the abstract
+    repeats ("Optimistic policy iteration" ... "optimistic policy iteration"): the paper's subject is
+    that variant, so the longer name wins (rule ``method.variant``)."""
+    out: list[_Cand] = []
+    if not known:
+        return out
+    doc = ctx.docs["title"]
+    abstract = ctx.normalized["abstract"].text
+    low = abstract.lower()
+    if len(low) != len(abstract):
+        return out
+    adoc = ctx.docs["abstract"]
+    for c in known:
+        k = c.start
+        for _ in range(2):
+            j = _compound_start(doc, k - 1, 0) if k > 0 else k
+            if j >= k or not all(_is_word(t) or t.text == "-" for t in doc[j:k]):
+                break
+            words = [t for t in doc[j:k] if _is_word(t)]
+            if any(t.is_stop or t.norm_ in rules.generic or t.text.lower() in _TITLE_BREAK or t.like_num
+                   or (t.text.endswith("ing") and not t.text.islower()) or (_is_namey(t) and t.text.isupper())
+                   for t in words):
+                break
+            k = j
+        if k == c.start:
+            continue
+        span = doc[k : c.end]
+        hits = [(a, b) for _, a, b in _word_hits(low, (span.text.lower(),))]
+        if not hits:
+            continue
+        name = _display(adoc.char_span(*hits[0], alignment_mode="expand") or span)
+        out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char, None, name,
+                         "method.variant"))
+        for a, b in hits:
+            hit = adoc.char_span(a, b, alignment_mode="expand")
+            if hit is not None:
+                out.append(_Cand("abstract", hit.start, hit.end, hit.start_char, hit.end_char, None, name,
+                                 "method.variant"))
+    return out
+
+
 def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> list[_Cand]:
     """"<Proper name> [modifier] HEAD" for the heads that need a name in front ("Gibbs algorithm",
     "Helmholtz decomposition", "Bregman proximity operators"): the capitalised word must not start
@@ -1062,23 +1104,33 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
             out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
                              rules.lookup(span.text), _display(span), "method.title", True))
             return out
-    # the leading noun phrase of the title, up to a preposition
-    m = _TITLE_BREAK_RE.search(title)
+    # the leading noun phrase of the title, up to a preposition; else that of a subtitle introducing
+    # something new ("...: A Rectified Straight Through Estimator for ...")
+    out += _leading_name(rules, doc, title, 0)
+    if not out and cut and cut + 2 < len(doc) and doc[cut + 1].text.lower() in ("a", "an"):
+        out += _leading_name(rules, doc, title, cut + 1)
+    return out
+
+
+def _leading_name(rules: MethodRules, doc: Doc, title: str, s: int) -> list[_Cand]:
+    """The capitalised noun phrase starting the title at token ``s``, up to a preposition, when it
+    names a method (proposed unless it is a known one)."""
+    m = _TITLE_BREAK_RE.search(title, doc[s].idx)
     end = _token_at(doc, m.start()) if m else None
     end = len(doc) if end is None else end
-    span = doc[0:end]
+    span = doc[s:end]
     words = [t for t in span if _is_word(t)]
     if 2 <= len(words) <= 6 and all(_is_cap(t) for t in words) and words[0].text.lower() not in _TITLE_STOP \
             and not words[0].text.lower().endswith("ing") \
             and not (words[0].is_stop and words[0].text.lower() not in ("the", "a", "an")
-                     and not (len(doc) > 1 and doc[1].text == "-" and _glued(doc[0], doc[1]))):
-        c = _clean(rules, doc, 0, end, keep_caps=False)
+                     and not (len(doc) > s + 1 and doc[s + 1].text == "-" and _glued(doc[s], doc[s + 1]))):
+        c = _clean(rules, doc, s, end, keep_caps=False)
         if c and (_is_methodish(rules, doc[c[0]:c[1]], _NAMED) or _refines_known(rules, doc, *c)):
             span = doc[c[0]:c[1]]
             ent_id = rules.lookup(span.text)
-            out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
-                             ent_id, _display(span), "method.title", ent_id is None))
-    return out
+            return [_Cand("title", span.start, span.end, span.start_char, span.end_char,
+                          ent_id, _display(span), "method.title", ent_id is None)]
+    return []
 
 
 def _refines_known(rules: MethodRules, doc: Doc, s: int, e: int) -> bool:
@@ -1100,7 +1152,9 @@ def _apposition(rules: MethodRules, doc: Doc, start: int) -> bool:
         j -= 1
     if j < 1 or doc[j].text != "," or not (doc[j - 1].norm_ in _ACRONYM_NOUNS or fold(doc[j - 1].text) in rules.vague):
         return False
-    return any(doc[x].text.lower() in _APPOSITION_CUES for x in range(max(0, j - 4), j - 1))
+    before = [doc[x].text.lower() for x in range(max(0, j - 6), j - 1)]
+    return any(w in _APPOSITION_CUES for w in before[-3:]) or any(
+        _VERB_FORMS.get(w) in _PROPOSE_VERBS and w not in _NAMING_PARTICIPLES for w in before)
 
 
 def _proposed_marks(rules: MethodRules, ctx: Context, cands: list[_Cand], trig: dict) -> set[tuple[str, int]]:
@@ -1109,10 +1163,12 @@ def _proposed_marks(rules: MethodRules, ctx: Context, cands: list[_Cand], trig: 
     "new"/"proposed"/"resulting" trigger are looked at."""
     marks = set()
     for c in cands:
+        doc = ctx.docs[c.fld]
+        if any(c.start - 9 <= x < c.start for x in trig[c.fld]["verb"]) and _apposition(rules, doc, c.start):
+            marks.add((c.fld, c.start))
         near = trig[c.fld]["our"] + trig[c.fld]["new"]
         if not any(c.start - 7 <= x < c.start or c.end < x <= c.end + 2 for x in near):
             continue
-        doc = ctx.docs[c.fld]
         if _apposition(rules, doc, c.start):
             marks.add((c.fld, c.start))
         j = c.start - 1
@@ -1266,6 +1322,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         cands += _head_cands(rules, fld, doc, trig[fld]["head"])
         cands += _proper_cands(rules, fld, doc, trig[fld]["proper"])
         cands += _list_cands(rules, fld, doc, trig[fld]["list"])
+    cands += _variant_cands(rules, ctx, [c for c in cands if c.fld == "title" and c.entity is not None])
     acro, short_names = _acronym_cands(rules, ctx, proposing)
     cands += acro
     cands += _named_cands(rules, ctx, proposing, trig["abstract"])
