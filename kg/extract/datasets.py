@@ -199,14 +199,17 @@ _SOURCE = re.compile(
     r"[A-Z][a-z]+(?:\s[A-Z][A-Za-z0-9-]+)+)\s(?P<head>" + _SOURCE_HEADS + r"))\b"
 )
 
+_SOURCE_HEAD = re.compile(r"[A-Z][A-Za-z0-9-]*\s" + _SOURCE_HEADS + r"\b")
+
 
 def _source_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
     """Data from a named mission/survey/instrument; the name needs an inner capital or a digit
     ("InSight", "Gaia DR3") or two capitalized words ("Sloan Digital Sky Survey")."""
     text = ctx.doc_text(fld)
-    if not re.search(_SOURCE_HEADS, text):
-        return
-    for m in _SOURCE.finditer(text):
+    for head in _SOURCE_HEAD.finditer(text):  # cheap: a capitalized word before a head noun
+        m = _SOURCE.search(text, max(0, head.start() - 160), head.end())
+        if m is None or m.end() != head.end():
+            continue
         core = m.group("core")
         if core.split()[0] in ("The", "This", "Our", "A", "An"):
             continue

@@ -94,16 +94,21 @@ _TRAP = re.compile(
 
 def vocab_spans(ctx: Context, fld, label: str) -> list[Span]:
     """Maximal vocabulary spans of ``label`` in a field (a span inside a longer one is dropped)."""
-    doc: Doc = ctx.docs[fld]
-    spans = sorted(doc.spans[VOCAB_KEY], key=lambda s: (-(s.end - s.start), s.start))
-    taken: set[int] = set()
-    out = []
-    for s in spans:
-        if any(i in taken for i in range(s.start, s.end)):
-            continue
-        taken.update(range(s.start, s.end))
-        out.append(s)
-    return sorted((s for s in out if s.label_ == label), key=lambda s: s.start)
+    key = ("vocab_spans", fld)
+    by_label = ctx._index.get(key)
+    if by_label is None:  # computed once per field, shared by the divergence and dataset rules
+        doc: Doc = ctx.docs[fld]
+        spans = sorted(doc.spans[VOCAB_KEY], key=lambda s: (-(s.end - s.start), s.start))
+        taken: set[int] = set()
+        by_label = ctx._index[key] = {}
+        for s in spans:
+            if taken and not taken.isdisjoint(range(s.start, s.end)):
+                continue
+            taken.update(range(s.start, s.end))
+            by_label.setdefault(s.label_, []).append(s)
+        for group in by_label.values():
+            group.sort(key=lambda s: s.start)
+    return list(by_label.get(label, ()))
 
 
 def _variant(span: Span, sent_start: int) -> str | None:

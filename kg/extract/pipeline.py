@@ -21,6 +21,7 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
 VOCAB_KEY = "kg_vocab"
+TOKENIZER_CACHE = 60_000  # chunks; spaCy's default of 10,000 is filled by our vocabulary patterns
 
 # Tokens that end with an abbreviation period (the "." is a separate token after these).
 ABBREVIATIONS = frozenset(
@@ -172,6 +173,12 @@ def build_nlp(patterns: list[dict] | None = None) -> Language:
         rulers["NORM"].add_patterns(norm_pats)
     if cased_pats:
         rulers["ORTH"].add_patterns(cased_pats)
+    # The tokenizer caches the tokens of each whitespace-separated chunk, but only up to
+    # ``max_cache_size`` chunks: tokenizing thousands of vocabulary patterns (ours, the methods
+    # module's) would fill it before any text is seen and every later chunk would be split again.
+    # Start texts with an empty cache and room for the patterns plus the 10,000 chunks spaCy keeps.
+    nlp.tokenizer._flush_cache()
+    nlp.tokenizer.max_cache_size = TOKENIZER_CACHE
     return nlp
 
 
