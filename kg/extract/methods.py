@@ -644,6 +644,8 @@ def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> l
         span = doc[k : i + 1]
         if span[-1].norm_ in rules.nonheads or fold(span.text) in rules.vague:
             continue
+        if i == k + 1 and name.text.endswith(("ian", "ean")) and doc[i].norm_ in _GENERIC_NOUNS:
+            continue  # an adjective from a name ("Bayesian methods", "Euclidean algorithm" is vocabulary)
         out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, None,
                          _display(span), f"method.head:{doc[i].norm_}"))
     return out
@@ -704,6 +706,7 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
         short_span = doc.char_span(a.short_start, a.short_end, alignment_mode="expand")
         if long_span is None or short_span is None or a.short in defined:
             continue
+        long_span = doc[_extend_long(doc, a.short, long_span.start, long_span.end) : long_span.end]
         # the long form starts where the acronym's first letter does: trim only determiners and "novel"
         cleaned = _clean(rules, doc, long_span.start, long_span.end, light=True)
         if cleaned is None:
@@ -762,6 +765,42 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
     short_names = {k: v[1] for k, v in defined.items()}
     short_names.update({f"{k} {v[2]}": v[1] for k, v in defined.items() if v[2]})
     return out, short_names
+
+
+def _initials(text: str) -> list[str]:
+    return [w[0].lower() for w in re.split(r"[\s\-]+", text) if w and w[0].isalpha()]
+
+
+def _missing_letters(short: str, long: str) -> int:
+    """How many leading letters of ``short`` no word of ``long`` accounts for, aligning the word
+    initials from the end ("PPO" / "Policy Optimization" → 1); 0 when they do not align at all."""
+    letters = [c.lower() for c in short if c.isalpha()]
+    j = len(letters)
+    for ini in reversed(_initials(long)):
+        j = next((x for x in range(j - 1, -1, -1) if letters[x] == ini), -1)
+        if j < 0:
+            return 0
+    return j
+
+
+def _extend_long(doc: Doc, short: str, s: int, e: int) -> int:
+    """Start of an acronym's long form, moved left over up to three words when the found one misses
+    the acronym's first letters ("Proximal | Policy Optimization (PPO)", "Two Step | CCA (TSCCA)")."""
+    if not _missing_letters(short, doc[s:e].text):
+        return s
+    lo, _ = _sent_bounds(doc, s)
+    k, words = s, 0
+    while k - 1 >= lo and words < 3:
+        k -= 1
+        t = doc[k]
+        if t.text == "-" and k - 1 >= lo and _glued(doc[k - 1], t):
+            continue
+        if not _is_word(t) or (t.is_stop and not t.like_num):
+            break
+        words += 1
+        if not _missing_letters(short, doc[k:e].text) and t.text[:1].lower() == short[:1].lower():
+            return k
+    return s
 
 
 def _singular_tail(name: str) -> str:
