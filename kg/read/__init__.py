@@ -70,6 +70,16 @@ def _files(paths: str | Path | Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
+def _surrogate_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored (no store accepts lone surrogates), or None."""
+    for c in text:
+        if 0xD800 <= ord(c) <= 0xDFFF:
+            if 0xDC80 <= ord(c) <= 0xDCFF:  # what surrogateescape makes of bytes that are not UTF-8
+                return "undecodable bytes (not UTF-8)"
+            return f"invalid Unicode: lone surrogate U+{ord(c):04X} (e.g. a JSON escape like \\ud800)"
+    return None
+
+
 def _to_paper(rec: RawRecord) -> Paper | RecordError:
     where = rec.source
     if rec.error:
@@ -77,8 +87,9 @@ def _to_paper(rec: RawRecord) -> Paper | RecordError:
     data = rec.data
     title = _text(data.get("title"))
     abstract = _text(data.get("abstract"))
-    if any(0xDC80 <= ord(c) <= 0xDCFF for c in title + abstract):  # surrogateescape'd bytes
-        return RecordError(where, rec.line, "undecodable bytes (not UTF-8)")
+    bad = _surrogate_problem(title + abstract + "".join(str(v) for v in data.values()))
+    if bad:
+        return RecordError(where, rec.line, bad)
     if len(title) + len(abstract) > MAX_RECORD_CHARS:
         return RecordError(where, rec.line, f"record too long ({len(title) + len(abstract)} characters, "
                                             f"limit {MAX_RECORD_CHARS})")

@@ -91,6 +91,22 @@ def test_read_undecodable_bytes(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "bad_line",
+    [
+        '{"title": "Lone \\ud800 surrogate", "abstract": "We use MMD."}',
+        '{"title": "Fine title", "abstract": "We use MMD.", "venue": "V\\udfff"}',
+    ],
+)
+def test_read_lone_surrogate_escape_is_a_record_problem(tmp_path, bad_line):
+    path = tmp_path / "surrogate.jsonl"
+    good = json.dumps({"title": "Fine", "abstract": ABSTRACT})
+    path.write_text(good + "\n" + bad_line + "\n", encoding="utf-8")
+    result = read_papers(path)
+    assert [p.title for p in result.papers] == ["Fine"]
+    assert result.problems[0].line == 2 and "lone surrogate" in result.problems[0].reason
+
+
+@pytest.mark.parametrize(
     "second, expected_reason",
     [
         ({"id": "a", "title": "Another title", "abstract": ABSTRACT}, "duplicate of paper a"),
