@@ -1,23 +1,23 @@
 """Methods: which techniques a paper proposes or uses, found by vocabulary AND by rules.
 
-Why rules and not only a list: most methods worth indexing are new ("Uni-Instruct", "kernel method of
-moments (KMM)", "log-variance loss") and no gazetteer has them. The rule families run over the
+Why rules and not only a list: most methods worth indexing are new (a coined "Co-Teaching", a defined
+"generalized method of moments (GMM)", a modified "smoothed hinge ranking loss") and no gazetteer has them. The rule families run over the
 normalized docs of a :class:`~kg.extract.context.Context`; the rule id in each evidence says which fired:
 
 * ``method.vocab:<id>`` — the curated vocabulary (``data/vocab/methods.jsonl``, rebuilt by
   ``tools/curate_methods.py``) through a ``PhraseMatcher`` on ``NORM`` (case-, plural- and hyphen-
   tolerant) and one on ``ORTH`` for the ``cased`` aliases (acronyms such as "SGD", English words such as
   "Adam").
-* ``method.acronym`` — paper-scoped acronym definitions ("kernel method of moments (KMM)") whose long
+* ``method.acronym`` — paper-scoped acronym definitions ("generalized method of moments (GMM)") whose long
   form is a vocabulary name, ends in a method head noun, or is a capitalised name the authors
   introduce; later bare uses of the acronym resolve to the same entity. A paper's own definition beats
-  the vocabulary's reading of an acronym ("GMM" = generalized method of moments here).
+  the vocabulary's reading of an acronym ("GMM" = generalized method of moments, not a mixture model).
 * ``method.propose`` / ``method.called`` / ``method.our`` — "we propose/introduce/present X",
   "called/termed/dubbed X", "our X".
-* ``method.title`` — the title's named contribution ("Uni-Instruct: ...", "The Monge Gap: ...") or its
-  leading name ("Adaptive Data-Free Quantization", "Copula Conformal Prediction for ...").
+* ``method.title`` — the title's named contribution ("Co-Teaching: ...", "The Sinkhorn Distance: ...") or its
+  leading name ("Adaptive Gradient Clipping", "Copula Conformal Prediction for ...").
 * ``method.head:<noun>`` — "<distinguishing modifier(s)> HEAD" (``data/vocab/method_heads.txt``):
-  "log-variance loss", "straight-through estimator", and after a proper name "Gibbs algorithm";
+  "cross-entropy loss", "straight-through estimator", and after a proper name "Gibbs algorithm";
   vague names alone never count (``method_vague.txt``), generic modifiers never distinguish
   (``method_generic.txt``).
 
@@ -57,11 +57,11 @@ TRIGGER_OUR, TRIGGER_VERB, TRIGGER_HEAD, TRIGGER_PROPER, TRIGGER_NEW, TRIGGER_LI
     "__our__", "__verb__", "__head__", "__proper__", "__new__", "__list__")
 _TRIGGER_KEYS = {TRIGGER_OUR: "our", TRIGGER_VERB: "verb", TRIGGER_HEAD: "head", TRIGGER_PROPER: "proper",
                  TRIGGER_NEW: "new", TRIGGER_LIST: "list"}
-#: plural nouns after which "such as / including / e.g." lists methods ("approaches, such as DMD, SiD")
+#: plural nouns after which "such as / including / e.g." lists methods ("approaches, such as DQN, A3C")
 _LIST_NOUNS = frozenset("approach method model algorithm technique baseline estimator sampler optimizer "
                         "network architecture work framework scheme variant loss objective".split())
 _LIST_END = frozenset(". ; : ) ( [ ] which that to in for with inside on".split())
-#: nouns that name a method after a proper name ("Gibbs algorithm", "Helmholtz decomposition");
+#: nouns that name a method after a proper name ("Gibbs algorithm", "Cholesky decomposition");
 #: not "measure", "metric", "gap": after a name those are mathematical objects ("Lebesgue measure")
 _PROPER_HEADS = ("algorithm", "method", "decomposition", "envelope", "projection", "sampling", "sampler",
                  "iteration", "transformation", "estimator", "embedding", "network", "bridge", "machine", "filter")
@@ -317,7 +317,7 @@ def _is_cap(tok) -> bool:
 
 
 def _is_namey(tok) -> bool:
-    """CamelCase, ALL-CAPS or digit-bearing words: "ConjNorm", "TFG", "DIFF2", "ReSTE"."""
+    """CamelCase, ALL-CAPS or digit-bearing words: "DropConnect", "BERT", "GPT2", "ResNet"."""
     t = tok.text
     if len(t) < 2 or not t[0].isalpha():
         return False
@@ -443,7 +443,7 @@ def _clean(rules: MethodRules, doc: Doc, s: int, e: int, keep_caps: bool = True,
                 doc[s].norm_ in (_COPULA_NEW if light else rules.generic)
                 and (doc[s].text.islower() or keep_caps is False))) and not (
                 _is_word(doc[s]) and s + 2 < e and doc[s + 1].text == "-" and _glued(doc[s], doc[s + 1])):
-            # (a hyphen compound is kept whole: "One-Class", "Data-Free")
+            # (a hyphen compound is kept whole: "One-Class", "Off-Policy")
             s += 1
             changed = True
         if s + 1 < e and doc[s].norm_ in rules.containers and doc[s + 1].text.lower() == "of":
@@ -456,7 +456,7 @@ def _clean(rules: MethodRules, doc: Doc, s: int, e: int, keep_caps: bool = True,
                                                                and not _is_namey(doc[s])):
         e -= 1  # ... but "Gibbs algorithm" keeps its noun
     if e - s == 2 and _is_namey(doc[s]) and doc[e - 1].norm_ in _ACRONYM_NOUNS:
-        e -= 1  # "VCI metric", "TGAT model": the acronym is the name
+        e -= 1  # "FID metric", "BERT model": the acronym is the name
     if s >= e or fold(doc[s:e].text) in rules.vague:
         return None
     return s, e
@@ -472,7 +472,7 @@ def _head_of(rules: MethodRules, span: Span):
 
 def _is_methodish(rules: MethodRules, span: Span, tier: int) -> bool:
     """Is a (cleaned) phrase a method name at this tier? Vocabulary names always are; made-up names
-    ("Uni-Instruct", "ConjNorm") are; otherwise the head must be a head noun of this tier or lower,
+    ("Co-Teaching", "DropConnect") are; otherwise the head must be a head noun of this tier or lower,
     not a non-method word, and some other word must distinguish it."""
     if rules.lookup(span.text):
         return True
@@ -530,7 +530,7 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> lis
         words = 0
         while j > lo and (words < 3 or (words < 5 and fld == "abstract" and doc[j].text[:1].isupper()
                                         and doc[j - 1].text[:1].isupper())):
-            # (a capitalised name may be longer: "Mirrored Stein Variational Gradient Descent")
+            # (a capitalised name may be longer: "Accelerated Proximal Block Coordinate Descent")
             k = j - 1
             if not _is_word(doc[k]):
                 break
@@ -539,7 +539,7 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> lis
             parts = [doc[x] for x in range(k, j) if _is_word(doc[x])]
             if k < j - 1 and (parts[-1].norm_ in rules.generic or parts[-1].text.endswith("ed")
                               or any(p.text.lower() in _FUNCTION_WORDS for p in parts)):
-                break  # "MSE-based", "steep-shaped", "real-world", "state-of-the-art"
+                break  # "model-based", "bell-shaped", "real-world", "state-of-the-art"
             if not _is_namey(first):
                 if (k == j - 1 and (first.is_stop or first.like_num)) or \
                         all(p.norm_ in rules.generic or p.is_stop or p.like_num for p in parts):
@@ -565,8 +565,8 @@ def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> lis
 
 def _specific_modifiers(doc: Doc, j: int, i: int, groups: int) -> bool:
     """Do the modifiers ``doc[j:i]`` of a strict head name something: two or more of them
-    ("squared error logit loss"), or one coined lower-case hyphen compound ("log-variance loss"), but
-    not one plain word ("proper loss", "reconstruction loss") nor an acronym ("VAE loss")?"""
+    ("smoothed hinge ranking loss"), or one coined lower-case hyphen compound ("cross-entropy loss"), but
+    not one plain word ("proper loss", "ranking loss") nor an acronym ("VAE loss")?"""
     if groups >= 2:
         return True
     parts = [t.text for t in doc[j:i] if _is_word(t)]
@@ -617,7 +617,7 @@ def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list
 
 def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> list[_Cand]:
     """"<Proper name> [modifier] HEAD" for the heads that need a name in front ("Gibbs algorithm",
-    "Helmholtz decomposition", "Bregman proximity operators"): the capitalised word must not start
+    "Cholesky decomposition", "Bregman projection operators"): the capitalised word must not start
     the sentence (nor be in a title, where every word is capitalised)."""
     out = []
     if fld == "title":
@@ -635,7 +635,7 @@ def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> l
             continue
         k = _compound_start(doc, j, lo + 1)
         while k - 1 > lo and words[k - 1][:1].isupper() and words[k - 1].isalpha() and j - k < 3:
-            k -= 1  # "Hessian Free optimization": the whole capitalised name
+            k -= 1  # "Gauss Newton optimization": the whole capitalised name
         name = doc[k]
         if not all(t.text[:1].isupper() and t.text.isalpha() and not _is_namey(t) for t in doc[k : j + 1]
                    if t.text != "-") or len(name.text) < 3 or name.is_stop or name.norm_ in rules.generic \
@@ -653,7 +653,7 @@ def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> l
 
 def _list_cands(rules: MethodRules, fld: str, doc: Doc, lists: list[int]) -> list[_Cand]:
     """Named items of "<methods>, such as A, B and C" / "including" / "e.g.": made-up names
-    ("Diff-Instruct", "SiD", "f-distill") and capitalised ones ("Versatile Diffusion")."""
+    ("Co-Teaching", "DQN", "t-SNE") and capitalised ones ("Stable Diffusion")."""
     out = []
     for i in lists:
         j = i - 1
@@ -679,14 +679,14 @@ def _list_cands(rules: MethodRules, fld: str, doc: Doc, lists: list[int]) -> lis
                 out.append(_Cand(fld, k, end, item.start_char, item.end_char, rules.lookup(item.text),
                                  _display(item), "method.list"))
             if end != m:
-                break  # a clause follows ("NADAM are based on ..."): the list is over
+                break  # a clause follows ("..., C are based on ..."): the list is over
             k = m
     return out
 
 
 def _list_item(doc: Doc, k: int, m: int) -> bool:
-    """Is ``doc[k:m]`` a name in a list: capitalised or made-up words ("Versatile Diffusion", "SiD",
-    "Zero-1-to-3", "BiGAN/ALI"), or one coined lower-case compound ("f-distill", "single-linkage")?"""
+    """Is ``doc[k:m]`` a name in a list: capitalised or made-up words ("Stable Diffusion", "DQN",
+    "Pix2Pix", "BiGAN/ALI"), or one coined lower-case compound ("t-sne", "single-linkage")?"""
     item = doc[k:m]
     if not any(_is_word(t) for t in item) or any(c in item.text for c in _LATEX_CHARS):
         return False
@@ -712,7 +712,7 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
         if cleaned is None:
             continue
         name_span = doc[cleaned[0] : cleaned[1]]
-        # "label-distributionally robust (LDR) losses": the head follows the parenthesis
+        # "class-balanced (CB) losses": the head follows the parenthesis
         close = short_span.end
         tail = None
         if close + 1 < len(doc) and doc[close].text == ")" and rules.head_tier(doc[close + 1]) is not None \
@@ -851,7 +851,7 @@ def _proposals(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]
 
 
 def _joins_name(doc: Doc, i: int) -> bool:
-    """Is token ``i`` an "of"/"&" inside a capitalised name ("Aggregation of Diverse Experts")?"""
+    """Is token ``i`` an "of"/"&" inside a capitalised name ("Mixture of Experts")?"""
     return doc[i].text.lower() in ("of", "&") and 0 < i < len(doc) - 1 and _is_cap(doc[i - 1]) \
         and _is_cap(doc[i + 1])
 
@@ -923,7 +923,7 @@ def _apposed_names(rules: MethodRules, doc: Doc, news: list[int]) -> list[_Cand]
 
 
 def _coined_word(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:
-    """After "called/termed/dubbed", one coined word, even in lower case ("termed f-distill,")."""
+    """After "called/termed/dubbed", one coined word, even in lower case ("termed word2vec,")."""
     k = s
     while k < e and doc[k].text.lower() in ("the", "a", "an", '"', "“", "``", "'"):
         k += 1
@@ -974,7 +974,7 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     # a capitalised name: capitalised words, hyphen compounds, "of"/"&" between capitalised words
     m = k
     while m < stop and (_is_cap(doc[m]) or (m > k and m + 1 < stop and (
-            # "Feature-aligned N-BEATS": a glued hyphen continues a capitalised compound
+            # "Gradient-boosted XGBoost": a glued hyphen continues a capitalised compound
             (doc[m].text == "-" and _glued(doc[m - 1], doc[m]) and _glued(doc[m], doc[m + 1])
              and _is_word(doc[m + 1]))
             or (doc[m].text in ("&", "of", "to") and _is_cap(doc[m + 1]))))):
@@ -982,11 +982,11 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     m = min(m, stop)
     alone = m - k == 1 and (m >= stop or not _is_word(doc[m]) or doc[m].text.lower() in _OBJECT_END)
     if m > k and any(c in doc[k:m].text for c in _LATEX_CHARS):
-        return None  # LaTeX remnants ("textrm{FID}_infty") are no names
+        return None  # LaTeX remnants ("mathrm{KL}_infty") are no names
     if alone and not _is_namey(doc[k]) and _used_lowercase(doc, doc[k].text):
-        return None  # "called Stability": a common word, capitalised
+        return None  # "called Balance": a common word, capitalised
     if m > k and (m - k > 1 or _is_namey(doc[k]) or (alone and _sent_bounds(doc, k)[0] != k)):
-        # "Wasserstein dependency measure": a capitalised word heading a lower-case name
+        # "Gumbel softmax trick": a capitalised word heading a lower-case name
         for last in range(min(stop, m + 3), m, -1):
             if not all(t.text.isalpha() and t.text.islower() for t in doc[m:last]):
                 continue
@@ -1092,13 +1092,13 @@ _TITLE_BREAK = frozenset("for in with via under of on from to through without us
                          "and : -- — –".split())
 _TITLE_BREAK_RE = re.compile(r"(?<=\s)(?:%s)(?=\s)|:|--|—|–" % "|".join(
     w for w in sorted(_TITLE_BREAK, key=len, reverse=True) if w.isalpha()), re.IGNORECASE)
-#: where a title's name ends: ":", "--", an em/en dash, or a spaced hyphen ("WyckoffDiff - A ...")
+#: where a title's name ends: ":", "--", an em/en dash, or a spaced hyphen ("NAME - A ...")
 _TITLE_CUT = re.compile(r"(?:\s*)(:|--|—|–|(?<=\s)-(?=\s))")
 
 
 def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
     """The title's named contribution: the part before ':' / ' -- ' when it is a short name, else the
-    title's leading capitalised phrase when it names a method ("Adaptive Data-Free Quantization")."""
+    title's leading capitalised phrase when it names a method ("Adaptive Gradient Clipping")."""
     doc = ctx.docs["title"]
     title = ctx.normalized["title"].text
     letters = len(_LETTERS.findall(title))
@@ -1111,7 +1111,7 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
         s = 1 if doc[0].text.lower() == "the" else 0
         span = doc[s:cut]
         words = [t for t in span if _is_word(t)]
-        # a multi-word name the abstract repeats as written is the paper's own ("Project and Forget")
+        # a multi-word name the abstract repeats as written is the paper's own ("Sample and Aggregate")
         repeated = len(words) > 1 and span.text in ctx.normalized["abstract"].text
         if words and len(words) <= 5 and words[0].text.lower() not in _TITLE_STOP and \
                 (repeated or not (words[0].text.lower().endswith("ing") and len(words) > 1)) and \
@@ -1123,14 +1123,14 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
                 any(_is_namey(t) for t in words) or hyphen)
             abstract = ctx.docs["abstract"]
             if len(words) == 1 and words[0].text.isalpha() and not named:
-                # "Tent: Fully Test-Time Adaptation ...": a coined word the abstract uses, never in lower case
+                # "Word2Vec: ...": a coined word the abstract uses, never in lower case
                 named = next(_word_hits(ctx.normalized["abstract"].text, (words[0].text,)), None) is not None \
                     and not _used_lowercase(abstract, words[0].text)
             if named or repeated or _is_methodish(rules, span, _ACRONYM):
                 out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char,
                                  rules.lookup(span.text), _display(span), "method.title", True))
                 return out
-    # a title that is only a short capitalised name ("Conformal Risk Control") names the contribution,
+    # a title that is only a short capitalised name ("Soft Actor Critic") names the contribution,
     # known or not
     words = [t for t in doc if _is_word(t)]
     if not m and 2 <= len(words) <= 3 and all(_is_cap(t) for t in words) and "?" not in title \
@@ -1144,7 +1144,7 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
                              rules.lookup(span.text), _display(span), "method.title", True))
             return out
     # the leading noun phrase of the title, up to a preposition; else that of a subtitle introducing
-    # something new ("...: A Rectified Straight Through Estimator for ...")
+    # something new ("...: A Smoothed Straight Through Estimator for ...")
     out += _leading_name(rules, doc, title, 0)
     if not out and cut and cut + 2 < len(doc) and doc[cut + 1].text.lower() in ("a", "an"):
         out += _leading_name(rules, doc, title, cut + 1)
@@ -1173,8 +1173,8 @@ def _leading_name(rules: MethodRules, doc: Doc, title: str, s: int) -> list[_Can
 
 
 def _refines_known(rules: MethodRules, doc: Doc, s: int, e: int) -> bool:
-    """Does ``doc[s:e]`` end in a known method with distinguishing words in front ("Entropic Neural
-    Optimal Transport", "Copula Conformal Prediction"): a new variant of it?"""
+    """Does ``doc[s:e]`` end in a known method with distinguishing words in front ("Distributed Stochastic
+    Gradient Descent", "Sparse Gaussian Process Regression"): a new variant of it?"""
     for x in range(s + 1, e):
         if doc[x - 1].text == "-" or doc[x].text == "-":
             continue  # inside a hyphen compound ("self-attention"): no split
@@ -1263,8 +1263,8 @@ def _overlap_filter(cands: list[_Cand]) -> list[_Cand]:
 
 
 def _abbreviates(short: str, long: str) -> bool:
-    """Does ``short`` ("CS-IB", "AB-UPT") abbreviate ``long`` by word initials, first and last letters
-    included ("Cauchy-Schwarz Divergence Information Bottleneck")?"""
+    """Does ``short`` ("DVIB", "VQ-VAE") abbreviate ``long`` by word initials, first and last letters
+    included ("Deep Variational Information Bottleneck")?"""
     letters = [c.lower() for c in short if c.isalpha()]
     initials = [w[0].lower() for w in re.split(r"[\s\-]+", long) if w and w[0].isalpha()]
     if len(letters) < 2 or not initials or len(initials) > len(letters) + 2:
@@ -1277,8 +1277,8 @@ def _abbreviates(short: str, long: str) -> bool:
 
 def _merge_abbreviations(rules: MethodRules, groups: dict[str, dict]) -> None:
     """Merge a rule-found acronym-like name into the rule-found name it abbreviates, when the paper
-    never defines it in parentheses ("AB-UPT" in the title, "Anchored-Branched Universal Physics
-    Transformers" later)."""
+    never defines it in parentheses (an acronym in the title, its words spelled out
+    in the abstract)."""
     shorts = [k for k, g in groups.items() if k not in rules.entities and " " not in g["entity"].name
               and sum(c.isupper() for c in g["entity"].name) >= 2]
     for k in shorts:
@@ -1312,8 +1312,8 @@ def _merge_groups(groups: dict[str, dict], src_id: str, dst_id: str) -> None:
 
 def _merge_title_into_defined(rules: MethodRules, groups: dict[str, dict]) -> None:
     """A title name that ends with a name the abstract defines by acronym is that method with extra
-    words ("Task Difficulty Aware Parameter Allocation & Regularization" → "Parameter Allocation &
-    Regularization (PAR)"): merge it there."""
+    words ("Noise Aware Feature Aggregation & Fusion" → "Feature Aggregation &
+    Fusion (FAF)"): merge it there."""
     defined = {fold(g["entity"].name): k for k, g in groups.items() if k not in rules.entities
                and any(e.rule == "method.acronym" for e in g["evidence"].values())}
     for k in sorted(groups):
@@ -1377,7 +1377,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
     kept = _overlap_filter(kept)
     marks = _proposed_marks(rules, ctx, kept, trig)
 
-    # a name that is an accepted acronym ("WyckoffDiff" in the title) is the acronym's entity
+    # a name that is an accepted acronym (a coined title name defined in the abstract) is the acronym's entity
     short_folds = {fold(k): v for k, v in short_names.items()}
     title_names = {fold(c.name) for c in kept if c.rule == "method.title" and c.proposed}
     groups: dict[str, dict] = {}
