@@ -396,6 +396,9 @@ def _matches(rules: "MethodRules", doc: Doc) -> tuple[list[tuple[str, int, int, 
     return vocab, trig
 
 
+_PREPOSITIONS = frozenset("of between for with in via to on under across".split())
+
+
 def _display(span: Span) -> str:
     """A rule-found name as written, without parenthesised acronyms, with a plural lower-case head
     singularized ("losses" → "loss")."""
@@ -410,8 +413,8 @@ def _display(span: Span) -> str:
         i += 1
     words = [t.text + t.whitespace_ for t in out]
     last = out[-1]
-    if any(t.text.lower() == "of" for t in out):
-        return "".join(words).strip()  # "kernel method of moments": the head is not the last word
+    if any(t.text.lower() in _PREPOSITIONS for t in out[1:]):
+        return "".join(words).strip()  # "generalized method of moments": the head is not the last word
     base = last.text
     if base.isalpha() and not _is_namey(last) and len(base) > 3 and base.endswith("s") \
             and not base.endswith(("ss", "us", "is")) and not (base.endswith("ics") and not base.endswith("rics")) \
@@ -604,7 +607,10 @@ def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list
         hits = [(a, b) for _, a, b in _word_hits(low, (span.text.lower(),))]
         if not hits:
             continue
-        name = _display(adoc.char_span(*hits[0], alignment_mode="expand") or span)
+        spans = [x for x in (adoc.char_span(a, b, alignment_mode="expand") for a, b in hits) if x is not None]
+        # the name as written mid-sentence (a sentence start capitalises it)
+        inner = [x for x in spans if _sent_bounds(adoc, x.start)[0] != x.start]
+        name = _display((inner or spans or [span])[0])
         out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char, None, name,
                          "method.variant"))
         for a, b in hits:

@@ -413,3 +413,125 @@ def test_methods_names_keep_their_spelling():
     names = {t.entity.name for t in tags.values()}
     assert "Grams" in names and "Gram" not in names
     assert "Hessian Free optimization method" in names or "Hessian Free optimization" in names, names
+
+
+@pytest.mark.parametrize(
+    "abstract, entity_id, present",
+    [
+        # a guarded acronym counts only beside the method's full name
+        ("The CP decomposition of the tensor is unique.", "method:conformal-prediction", False),
+        ("We use conformal prediction. CP gives coverage.", "method:conformal-prediction", True),
+        ("The LM head is frozen.", "method:language-model", False),
+        ("We apply SAM to the image.", "method:sharpness-aware-minimization", False),
+    ],
+)
+def test_methods_guarded_acronyms(abstract, entity_id, present):
+    tags, _ = _methods(abstract)
+    assert (entity_id in tags) is present, sorted(tags)
+    if present:
+        assert "CP" in tags[entity_id].mentions
+
+
+@pytest.mark.parametrize(
+    "abstract, name",
+    [
+        ("Our algorithm, Sparse Sinkhorn Matching (SSM), scales to large graphs.", "Sparse Sinkhorn Matching"),
+        ("We study guidance. The resulting method, Noise-Free Training (NFT), halves the cost.",
+         "Noise-Free Training"),
+        ("We propose a power based estimator, Smoothed Straight Through Estimator (SSTE), for binary nets.",
+         "Smoothed Straight Through Estimator"),
+        ("We describe Greedy Adaptive Coverage, a new algorithm that plans paths.", "Greedy Adaptive Coverage"),
+    ],
+)
+def test_methods_apposition_is_proposed(abstract, name):
+    assert _named(abstract, name).role == "proposed"
+
+
+@pytest.mark.parametrize(
+    "abstract, name, known",
+    [
+        # a known method with distinguishing words in a proposal: the longer name, not the known one
+        ("Motivated by this, we propose a new algorithm, the saddle-free Newton method, that escapes saddles.",
+         "saddle-free Newton method", "method:newton-method"),
+        # a quoted name is taken whole, lower-case words included
+        ('We propose a method dubbed "Knowledge Distillation between Different Domains" for web data.',
+         "Knowledge Distillation between Different Domains", "method:knowledge-distillation"),
+    ],
+)
+def test_methods_longest_name_wins_in_proposals(abstract, name, known):
+    tags, _ = _methods(abstract)
+    assert _named(abstract, name).role == "proposed"
+    assert known not in tags or tags[known].role == "used"
+
+
+def test_methods_novel_variant_does_not_propose_the_known_method():
+    tags, _ = _methods("We analyse this novel class of denoising reflected diffusion models in depth.")
+    assert tags["method:diffusion-model"].role == "used"
+
+
+@pytest.mark.parametrize(
+    "abstract, absent, present",
+    [
+        ("Any proper loss works; the VAE loss and the reconstruction loss too.", "loss", None),
+        ("We minimise the squared error logit loss.", None, "squared error logit loss"),
+        ("We minimise the log-variance loss.", None, "log-variance loss"),
+        ("Acceleration in stochastic descent dynamics and double descent.", "descent", None),
+        ("Bayesian methods are popular; so are methods that learn regularizers.", "method", None),
+    ],
+)
+def test_methods_strict_heads_and_vague_modifiers(abstract, absent, present):
+    tags, _ = _methods(abstract)
+    names = {t.entity.name for t in tags.values()}
+    if absent:
+        assert not any(n.lower().endswith(absent) or n.lower().endswith(absent + "s") for n in names), names
+    if present:
+        assert present in names
+
+
+@pytest.mark.parametrize(
+    "title, abstract, name, role",
+    [
+        # a short capitalised title is the paper's own name, even when the vocabulary knows it
+        ("Conformal Risk Control", "We extend conformal prediction to control expected losses.",
+         "conformal risk control", "proposed"),
+        # a title variant of a known method the abstract repeats wins over the shorter known name
+        ("Optimistic policy iteration and natural actor-critic",
+         "Optimistic policy iteration is popular. We analyse optimistic policy iteration.",
+         "optimistic policy iteration", "used"),
+    ],
+)
+def test_methods_title_names(title, abstract, name, role):
+    tag = _named(abstract, name, title)
+    assert tag.role == role
+    if name == "optimistic policy iteration":
+        tags, _ = _methods(abstract, title)
+        assert "method:policy-iteration" not in tags
+
+
+@pytest.mark.parametrize("title", ["No Unbiased Estimator of the Variance", "Individually Fair Rankings"])
+def test_methods_title_statements_are_no_names(title):
+    tags, _ = _methods("We study estimators of ranking quality.", title)
+    assert not any(e.field == "title" for t in tags.values() for e in t.evidence), sorted(tags)
+
+
+def test_methods_truncated_acronym_long_form_is_extended():
+    tags, _ = _methods("Two popular algorithms: Proximal Policy Optimization (PPO) and Trust Region Policy "
+                       "Optimization (TRPO). We use PPO.")
+    ppo = tags["method:proximal-policy-optimization"]
+    assert {"PPO", "Proximal Policy Optimization"} <= set(ppo.mentions)
+    assert not any(t.entity.name == "Policy Optimization" for t in tags.values())
+
+
+@pytest.mark.parametrize(
+    "abstract, entity_id",
+    [
+        ("Baselines include isolation forest and local outlier factor.", "method:isolation-forest"),
+        ("We compare with quasi-Newton methods and conjugate gradient.", "method:quasi-newton-method"),
+        ("The oracle uses simulated annealing.", "method:simulated-annealing"),
+        ("We attribute predictions with Shapley values.", "method:shapley-value"),
+        ("We analyse TD(λ) with linear features.", "method:temporal-difference-learning"),
+    ],
+)
+def test_methods_standard_techniques_in_vocabulary(abstract, entity_id):
+    tags, _ = _methods(abstract)
+    assert entity_id in tags, sorted(tags)
