@@ -740,8 +740,9 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
             name = rules.entities[ent_id].name if ent_id else _display(name_span)
             prop = _in_proposal(proposing, a.field, full.start)
             if ent_id is None and not _is_methodish(rules, name_span, _ACRONYM) and not (
-                    _titleish(name_span) and prop and name_span[-1].norm_ not in rules.nonheads):
-                continue
+                    _titleish(name_span) and prop and name_span[-1].norm_ not in rules.nonheads) \
+                    and not _refines_known(rules, doc, name_span.start, name_span.end):
+                continue  # (a known method with words in front is a variant: "graph scattering transforms")
         prop = _in_proposal(proposing, a.field, full.start)
         defined[a.short] = (ent_id, name, tail.norm_ if tail is not None else None)
         out.append(_Cand(a.field, full.start, full.end, full.start_char, full.end_char, ent_id,
@@ -1216,11 +1217,16 @@ def _proposed_marks(rules: MethodRules, ctx: Context, cands: list[_Cand], trig: 
             continue
         if _apposition(rules, doc, c.start):
             marks.add((c.fld, c.start))
+        known = (c.entity or rules.lookup(c.name)) is not None
+        # "our convolutional network model", "our transformer architecture": the authors' instance of a
+        # known method, not a new method
+        modifier = known and c.end < len(doc) and doc[c.end].norm_ in _ACRONYM_NOUNS
         j = c.start - 1
         while j >= 0 and doc[j].text.lower() in _COPULA_NEW:
             j -= 1
         if j >= 0 and (doc[j].text.lower() == "our" or (j < c.start - 1 and doc[j].text.lower() == "the"
-                                                        and doc[c.start - 1].text.lower() == "proposed")):
+                                                        and doc[c.start - 1].text.lower() == "proposed")) \
+                and not modifier:
             marks.add((c.fld, c.start))
         if c.end + 2 < len(doc) and doc[c.end].text == "," and doc[c.end + 1].text.lower() in ("a", "an") \
                 and doc[c.end + 2].text.lower() in ("novel", "new"):
@@ -1230,8 +1236,6 @@ def _proposed_marks(rules: MethodRules, ctx: Context, cands: list[_Cand], trig: 
         while k > max(lo, c.start - 6) and doc[k].text.lower() != "novel" and _is_word(doc[k]) \
                 and (not doc[k].is_stop or doc[k].text.lower() in ("of", "the")):
             k -= 1
-        known = (c.entity or rules.lookup(c.name)) is not None
-        modifier = known and c.end < len(doc) and doc[c.end].norm_ in _ACRONYM_NOUNS
         # a known method after "novel" and other words is what the new thing builds on ("a novel
         # class of <modified> <known method>s"): only "novel <known method>" itself is new
         between = known and any(_is_word(t) and t.norm_ not in rules.containers and t.text.lower() not in ("of", "the")
