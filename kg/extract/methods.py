@@ -1024,6 +1024,9 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
             if any(t.is_stop or t.text.endswith("ly") or (t.text.lower() != t.norm_ and t.text.endswith("s"))
                    for t in inner):
                 return None
+            if len(inner) == 1 and inner[0].text.islower() and inner[0].text.endswith("ed") \
+                    and not rules.lookup(doc[c[0]:c[1]].text):
+                return None  # "an updated loss", "a modified estimator": one participle names nothing
             if last < len(doc) and doc[last].norm_ in _ACRONYM_NOUNS and rules.lookup(doc[c[0]:c[1]].text):
                 return None  # "a novel recurrent neural network architecture": a new, unnamed thing
             return c if _is_methodish(rules, doc[c[0]:c[1]], _NAMED) else None
@@ -1124,7 +1127,8 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
                 (repeated or not (words[0].text.lower().endswith("ing") and len(words) > 1)) and \
                 fold(span.text) not in rules.vague and \
                 all(_is_cap(t) or t.text.lower() in ("of", "to", "and", "while", "for") for t in words) and \
-                span[-1].norm_ not in rules.nonheads:
+                span[-1].norm_ not in rules.nonheads and not _LATEX_GLUED.search(span.text) and \
+                not _of_known(rules, span):
             hyphen = any(t.text == "-" and _glued(doc[t.i - 1], t) for t in span[1:])
             named = not any(t.text.lower() == "of" for t in span) and len(words) <= 4 and (
                 any(_is_namey(t) for t in words) or hyphen)
@@ -1158,6 +1162,17 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
     return out
 
 
+#: a LaTeX command glued to a word by the normalization ("scriptsizeFLaws")
+_LATEX_GLUED = re.compile(r"\b(?:text|math|script|footnote|small|large|emph|frac|mbox)[a-z]*[A-Z]")
+
+
+def _of_known(rules: MethodRules, span: Span) -> bool:
+    """Is ``span`` "<X> of <known method>" ("Sample Complexity of GAN"): a property of a known
+    method, not a method?"""
+    ofs = [t.i for t in span if t.text.lower() == "of"]
+    return bool(ofs) and rules.lookup(span.doc[ofs[-1] + 1 : span.end].text) is not None
+
+
 def _leading_name(rules: MethodRules, doc: Doc, title: str, s: int) -> list[_Cand]:
     """The capitalised noun phrase starting the title at token ``s``, up to a preposition, when it
     names a method (proposed unless it is a known one)."""
@@ -1171,6 +1186,8 @@ def _leading_name(rules: MethodRules, doc: Doc, title: str, s: int) -> list[_Can
             and not (words[0].is_stop and words[0].text.lower() not in ("the", "a", "an")
                      and not (len(doc) > s + 1 and doc[s + 1].text == "-" and _glued(doc[s], doc[s + 1]))):
         c = _clean(rules, doc, s, end, keep_caps=False)
+        if c and _LATEX_GLUED.search(doc[c[0]:c[1]].text):
+            return []
         if c and (_is_methodish(rules, doc[c[0]:c[1]], _NAMED) or _refines_known(rules, doc, *c)):
             span = doc[c[0]:c[1]]
             ent_id = rules.lookup(span.text)

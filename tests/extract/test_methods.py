@@ -535,3 +535,22 @@ def test_methods_truncated_acronym_long_form_is_extended():
 def test_methods_standard_techniques_in_vocabulary(abstract, entity_id):
     tags, _ = _methods(abstract)
     assert entity_id in tags, sorted(tags)
+
+
+@pytest.mark.parametrize(
+    "title, abstract",
+    [
+        ("Sample Complexity of GAN: A Compression View", "We study how many samples a GAN needs."),
+        ("Inference Scaling scriptsizeFLaws: The Limits of Resampling", "We study repeated sampling."),
+    ],
+)
+def test_methods_title_property_or_latex_is_no_name(title, abstract):
+    tags, _ = _methods(abstract, title)
+    assert not any(t.role == "proposed" for t in tags.values()), sorted(tags)
+
+
+@pytest.mark.parametrize("abstract", ["We propose an updated loss for the student.",
+                                      "Our convolutional network model reaches 0.7% error."])
+def test_methods_no_proposal_without_a_name(abstract):
+    tags, _ = _methods(abstract)
+    assert not any(t.role == "proposed" for t in tags.values()), sorted(tags)
