@@ -962,8 +962,10 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     k = s
     while k < e and not _is_namey(doc[k]) and (doc[k].norm_ in rules.generic or doc[k].is_stop
                                                or doc[k].text in (",", "-", *_OPEN_QUOTES)
-                                               or doc[k].text.lower() in ("i.e.", "namely", "viz.")):
-        k += 1
+                                               or doc[k].text.lower() in ("i.e.", "namely", "viz.")) \
+            and not (_is_word(doc[k]) and _compound_end(doc, k, e) > k + 1
+                     and _norm(doc[k:_compound_end(doc, k, e)].text) not in rules.generic):
+        k += 1  # (a hyphen compound is kept whole: "top-k", "one-shot")
     if k + 1 < e and doc[k].norm_ in rules.containers and doc[k + 1].text.lower() == "of":
         return _name_at(rules, doc, k + 2, e)
     if k + 2 < e and doc[k + 1].text == "," and (doc[k].norm_ in _ACRONYM_NOUNS or fold(doc[k].text) in rules.vague):
