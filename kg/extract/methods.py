@@ -596,7 +596,8 @@ def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list
             if j >= k or not all(_is_word(t) or t.text == "-" for t in doc[j:k]):
                 break
             words = [t for t in doc[j:k] if _is_word(t)]
-            if any(t.is_stop or t.norm_ in rules.generic or t.text.lower() in _TITLE_BREAK or t.like_num
+            if any((t.is_stop and not _in_compound(t)) or t.norm_ in rules.generic or t.text.lower() in _TITLE_BREAK
+                   or t.like_num
                    or (t.text.endswith("ing") and not t.text.islower()) or (_is_namey(t) and t.text.isupper())
                    for t in words):
                 break
@@ -948,6 +949,13 @@ def _coined_word(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int
     return k, m
 
 
+def _in_compound(tok) -> bool:
+    """Is ``tok`` glued to a hyphen on either side ("top" in "top-k")?"""
+    doc = tok.doc
+    return (tok.i + 1 < len(doc) and doc[tok.i + 1].text == "-" and _glued(tok, doc[tok.i + 1])) or \
+        (tok.i > 0 and doc[tok.i - 1].text == "-" and _glued(doc[tok.i - 1], tok))
+
+
 def _compound_end(doc: Doc, k: int, e: int) -> int:
     """End of the glued hyphen compound starting at token ``k`` ("f - distill" → after "distill")."""
     m = k + 1
@@ -1010,7 +1018,8 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     c = _clean(rules, doc, k, stop)
     c = c and (c[0], max(c[1], next(x for x in range(stop, k, -1) if _is_word(doc[x - 1])), c[1]))
     if c and c[1] - c[0] <= 5 and _refines_known(rules, doc, *c) and \
-            not any(t.is_stop or t.text.endswith("ly") or any(x.isdigit() for x in t.text) for t in doc[c[0]:c[1]]):
+            not any((t.is_stop and not _in_compound(t)) or t.text.endswith("ly") or any(x.isdigit() for x in t.text)
+                    for t in doc[c[0]:c[1]]):
         return c
     # a lower-case phrase: up to the first head noun (and the head nouns right after it)
     for m in range(k, stop):

@@ -554,3 +554,9 @@ def test_methods_title_property_or_latex_is_no_name(title, abstract):
 def test_methods_no_proposal_without_a_name(abstract):
     tags, _ = _methods(abstract)
     assert not any(t.role == "proposed" for t in tags.values()), sorted(tags)
+
+
+def test_methods_hyphen_compound_with_stop_word_stays_in_the_name():
+    tags, _ = _methods("We propose top-k multiclass SVM as a direct method for top-k performance.",
+                       "Top-k Multiclass SVM")
+    assert [(t.entity.name, t.role) for t in tags.values()] == [("top-k multiclass SVM", "proposed")]
