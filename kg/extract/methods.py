@@ -1203,7 +1203,8 @@ def _leading_name(rules: MethodRules, doc: Doc, title: str, s: int) -> list[_Can
             span = doc[c[0]:c[1]]
             ent_id = rules.lookup(span.text)
             return [_Cand("title", span.start, span.end, span.start_char, span.end_char,
-                          ent_id, _display(span), "method.title", ent_id is None)]
+                          ent_id, _display(span), "method.title",
+                          ent_id is None or doc[s].text.lower() in ("a", "an"))]  # "A Fast <known method>"
     return []
 
 
@@ -1352,7 +1353,9 @@ def _merge_title_into_defined(rules: MethodRules, groups: dict[str, dict]) -> No
     """A title name that ends with a name the abstract defines by acronym is that method with extra
     words ("Noise Aware Feature Aggregation & Fusion" → "Feature Aggregation &
     Fusion (FAF)"): merge it there."""
-    defined = {fold(g["entity"].name): k for k, g in groups.items() if k not in rules.entities
+    # (only a name the paper defines while proposing it: a defined background method with words in
+    # front is a new variant of it, "Pruned <defined method>")
+    defined = {fold(g["entity"].name): k for k, g in groups.items() if k not in rules.entities and g["proposed"]
                and any(e.rule == "method.acronym" for e in g["evidence"].values())}
     for k in sorted(groups):
         g = groups.get(k)

@@ -560,3 +560,17 @@ def test_methods_hyphen_compound_with_stop_word_stays_in_the_name():
     tags, _ = _methods("We propose top-k multiclass SVM as a direct method for top-k performance.",
                        "Top-k Multiclass SVM")
     assert [(t.entity.name, t.role) for t in tags.values()] == [("top-k multiclass SVM", "proposed")]
+
+
+def test_methods_title_a_known_method_is_proposed():
+    tag = _named("We present an augmented Lagrangian algorithm for low-rank matrices.", "augmented Lagrangian method",
+                 "A Fast Augmented Lagrangian Algorithm for Learning Low-Rank Matrices")
+    assert tag.role == "proposed"
+
+
+def test_methods_title_variant_of_a_defined_background_method_stays_apart():
+    tags, _ = _methods("Graph scattering transforms (GSTs) are stable. We prune GSTs to save computation.",
+                       "Pruned Graph Scattering Transforms")
+    by_name = {t.entity.name: t.role for t in tags.values()}
+    assert by_name.get("Pruned Graph Scattering Transform") == "proposed", by_name
+    assert by_name.get("Graph scattering transform") == "used", by_name
