@@ -8,19 +8,15 @@ server the rest of the suite uses.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from neo4j import GraphDatabase
-
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "scripts" / "neo4j-local"
+from neo4j_local import parse_env, run, server_processes  # tests/infra/neo4j_local.py (pytest puts this folder on sys.path)
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,40 +25,6 @@ pytestmark = [
         reason="scripts/neo4j-local needs Java 17+ and Maven",
     ),
 ]
-
-
-def run(home: Path, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 240):
-    """Run the script with ``KG_NEO4J_HOME=home``; returns the CompletedProcess (never raises on rc)."""
-    env = {**os.environ, "KG_NEO4J_HOME": str(home), **(extra_env or {})}
-    for var in ("KG_NEO4J_BOLT_PORT", "KG_NEO4J_HTTP_PORT"):
-        if extra_env is None or var not in extra_env:
-            env.pop(var, None)
-    return subprocess.run(
-        [str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
-def parse_env(stdout: str) -> dict[str, str]:
-    """``export NAME=value`` lines → ``{NAME: value}``; any other line is an error."""
-    out = {}
-    for line in stdout.splitlines():
-        assert line.startswith("export "), line
-        name, _, value = line[len("export ") :].partition("=")
-        out[name] = value
-    return out
-
-
-def server_processes(home: Path) -> list[int]:
-    """Pids of Neo4j server processes started for ``home`` (read from /proc, whatever the pid file says)."""
-    pids = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            args = cmdline.read_bytes().split(b"\0")
-        except OSError:  # the process ended while we looked
-            continue
-        if b"org.neo4j.server.CommunityEntryPoint" in args and f"--home-dir={home}".encode() in args:
-            pids.append(int(cmdline.parent.name))
-    return pids
 
 
 @pytest.fixture
@@ -93,6 +55,10 @@ def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
     again = run(home, "start")
     assert again.returncode == 0
     assert "already running" in again.stderr
+    # Asking a running auth-less server for a password is refused, not silently ignored.
+    other_mode = run(home, "start", "--password", "a-password")
+    assert other_mode.returncode == 1
+    assert "already running" in other_mode.stderr and "with auth disabled: stop it first" in other_mode.stderr
 
     with GraphDatabase.driver(env["NEO4J_URI"], auth=None) as driver:
         records, _, _ = driver.execute_query(
@@ -129,6 +95,13 @@ def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
     status = run(home, "status")
     assert status.returncode == 3
     assert "not running" in status.stdout
+
+    # Neo4j takes an initial password only before a database's first start: this one exists already.
+    late = run(home, "start", "--password", "a-password")
+    assert late.returncode == 1
+    assert "created without a password" in late.stderr and "add --fresh" in late.stderr
+    assert server_processes(home) == []
+    assert set(parse_env(run(home, "env").stdout)) == {"NEO4J_URI", "KG_NEO4J_HTTP"}
 
 
 def test_neo4j_local_port_in_use_fails_loudly(home: Path) -> None:
@@ -172,6 +145,8 @@ def test_neo4j_local_readiness_timeout_stops_the_server(home: Path) -> None:
         ((), 2, "start [--fresh] [--free-ports]"),
         (("bogus",), 2, "start [--fresh] [--free-ports]"),
         (("start", "--nope"), 1, "unknown option '--nope'"),
+        (("start", "--password"), 1, "--password needs a value"),
+        (("start", "--free-ports", "--password", "short"), 1, "at least 8 characters"),
         (("stop",), 0, "not running"),
     ],
 )
