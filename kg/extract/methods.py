@@ -1204,7 +1204,7 @@ def _leading_name(rules: MethodRules, doc: Doc, title: str, s: int) -> list[_Can
             ent_id = rules.lookup(span.text)
             return [_Cand("title", span.start, span.end, span.start_char, span.end_char,
                           ent_id, _display(span), "method.title",
-                          ent_id is None or doc[s].text.lower() in ("a", "an"))]  # "A Fast <known method>"
+                          ent_id is None or doc[s].text.lower() in ("a", "an"))]  # "X: A Fast <known method> ..."
     return []
 
 

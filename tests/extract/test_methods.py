@@ -562,12 +562,6 @@ def test_methods_hyphen_compound_with_stop_word_stays_in_the_name():
     assert [(t.entity.name, t.role) for t in tags.values()] == [("top-k multiclass SVM", "proposed")]
 
 
-def test_methods_title_a_known_method_is_proposed():
-    tag = _named("We present an augmented Lagrangian algorithm for low-rank matrices.", "augmented Lagrangian method",
-                 "A Fast Augmented Lagrangian Algorithm for Learning Low-Rank Matrices")
-    assert tag.role == "proposed"
-
-
 def test_methods_title_variant_of_a_defined_background_method_stays_apart():
     tags, _ = _methods("Graph scattering transforms (GSTs) are stable. We prune GSTs to save computation.",
                        "Pruned Graph Scattering Transforms")
