@@ -401,15 +401,25 @@ def claims_cmd(
     with opts.open() as store:
         ids = _resolve_ids(store, about) if about else None
         claims = store.claims(about=ids, type=type_)
-    total = len(claims)
-    if limit:
-        claims = claims[:limit]
+        total = len(claims)
+        if limit:
+            claims = claims[:limit]
+        # two batched calls, whatever the number of claims: entity names, and each paper's datasets
+        names = {i: e.name for i, e in store.entities({i for c in claims for i in c.about}).items()}
+        records = store.papers({c.paper_id for c in claims})
+    datasets = {pid: [t.entity.name for t in x.datasets] for pid, x in records.items()}
     if json_:
-        print_json({"total": total, "claims": [c.model_dump(mode="json") for c in claims]})
+        print_json({"total": total, "claims": [
+            {**c.model_dump(mode="json"), "about_names": [names.get(i, i) for i in c.about],
+             "paper_datasets": datasets.get(c.paper_id, [])}
+            for c in claims
+        ]})
         return
-    table = _table(f"{total} claim(s)" + (f" about {about}" if about else ""), "paper", "type", "about", "sentence")
+    title = f"{total} claim(s)" + (f" about {about}" if about else "") + (f" (showing {len(claims)})" if len(claims) < total else "")
+    table = _table(title, "paper", "type", "about", "sentence", "paper's datasets")
     for c in claims:
-        table.add_row(c.paper_id, c.type, ", ".join(c.about), c.text)
+        table.add_row(c.paper_id, c.type, ", ".join(names.get(i, i) for i in c.about), c.text,
+                      ", ".join(datasets.get(c.paper_id, [])) or "-")
     out.print(table)
 
 

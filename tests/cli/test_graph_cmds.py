@@ -134,6 +134,17 @@ def test_graph_cmds_claims_about_an_entity(graph):
     assert data["claims"] and all(KL in c["about"] for c in data["claims"])
 
 
+def test_graph_cmds_claims_name_entities_and_the_papers_datasets(graph):
+    """'Which claims are made about X, on which datasets?' in one command."""
+    data = json.loads(run("claims", "--about", "CIFAR-10", "--limit", "0", "--json", "--graph", graph).stdout)
+    assert data["claims"]
+    for c in data["claims"]:
+        assert len(c["about_names"]) == len(c["about"]) and "CIFAR-10" in c["about_names"]
+        assert "CIFAR-10" in c["paper_datasets"]  # the claim mentions it, so the paper is tagged with it
+    table = run("claims", "--about", "CIFAR-10", "--graph", graph).stdout
+    assert "paper's datasets" in table and "dataset:cifar" not in table  # names, not ids
+
+
 def test_graph_cmds_why_points_into_the_original_text(graph):
     paper = kl_papers(graph)[0]
     why = json.loads(run("why", paper["id"], "KL", "--json", "--graph", graph).stdout)
