@@ -135,7 +135,8 @@ class MethodRules:
         self.cased: dict[str, str] = {}  # exact alias (and plural) -> id
         #: guarded acronyms (and plurals): common for other things too, so they count only in a paper
         #: that also names the method in full ("conformal prediction ... CP")
-        self.guarded: frozenset[str] = frozenset()
+        #: an ambiguous acronym may be guarded for several methods ("BNN": Bayesian or binary)
+        self.guarded: dict[str, set[str]] = {}
         self.norm_patterns: dict[str, list[str]] = {}
         for n, row in enumerate(_read_jsonl(folder / VOCAB_FILE), 1):
             try:
@@ -154,8 +155,7 @@ class MethodRules:
                 self.cased.setdefault(alias + "s", ent.id)
             for alias in row.get("guarded", ()):
                 for form in (alias, alias + "s"):
-                    if self.cased.setdefault(form, ent.id) == ent.id:
-                        self.guarded |= {form}
+                    self.guarded.setdefault(form, set()).add(ent.id)
             self.norm_patterns[ent.id] = [a for a in [row["name"], *row.get("aliases", ())] if a not in cased]
         self.heads: dict[str, int] = {}
         #: open-text heads that one plain modifier does not make a name ("proper loss", "VAE loss")
@@ -203,6 +203,10 @@ class MethodRules:
             cased: dict[str, list[str]] = {}
             for alias, ent_id in self.cased.items():
                 cased.setdefault(ent_id, []).append(alias)
+            for alias, ids in self.guarded.items():
+                for ent_id in ids:
+                    if alias not in cased.get(ent_id, ()):
+                        cased.setdefault(ent_id, []).append(alias)
             for ent_id, aliases in cased.items():
                 by_norm.add(CASED + ent_id, [make(a) for a in aliases])
             self._matchers[key] = by_norm
@@ -389,8 +393,9 @@ def _matches(rules: "MethodRules", doc: Doc) -> tuple[list[tuple[str, int, int, 
         if key in _TRIGGER_KEYS:
             trig[_TRIGGER_KEYS[key]].append(s)
         elif key.startswith(CASED):
-            if rules.cased.get(doc[s:e].text) == key[len(CASED):]:
-                vocab.append((key[len(CASED):], s, e, True))
+            text, ent_id = doc[s:e].text, key[len(CASED):]
+            if rules.cased.get(text) == ent_id or ent_id in rules.guarded.get(text, ()):
+                vocab.append((ent_id, s, e, True))
         else:
             vocab.append((key, s, e, False))
     return vocab, trig

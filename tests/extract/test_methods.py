@@ -568,3 +568,14 @@ def test_methods_title_variant_of_a_defined_background_method_stays_apart():
     by_name = {t.entity.name: t.role for t in tags.values()}
     assert by_name.get("Pruned Graph Scattering Transform") == "proposed", by_name
     assert by_name.get("Graph scattering transform") == "used", by_name
+
+
+@pytest.mark.parametrize(
+    "abstract, entity_id",
+    [("Binary neural networks are small. BNNs are fast.", "method:binary-neural-network"),
+     ("Bayesian neural networks are calibrated. BNNs are slow.", "method:bayesian-neural-network")],
+)
+def test_methods_ambiguous_guarded_acronym_follows_the_full_name(abstract, entity_id):
+    tags, _ = _methods(abstract)
+    assert list(tags) == [entity_id]
+    assert "BNNs" in tags[entity_id].mentions
