@@ -129,6 +129,9 @@ class Neo4jStore:
                 connection_timeout=connection_timeout,
                 connection_acquisition_timeout=connection_timeout,
                 max_transaction_retry_time=15.0,
+                # The server's query notifications ("relationship type does not exist" on an empty
+                # database, ...) are advice for query authors, not for kg's users: keep stderr clean.
+                notifications_min_severity="OFF",
             )
         except (ValueError, TypeError, neo4j_errors.ConfigurationError) as exc:
             raise StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_one_line(exc)}") from None

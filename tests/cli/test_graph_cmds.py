@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -228,3 +230,21 @@ def test_graph_cmds_ingest_bad_input_exits_2_without_traceback(args, message, tm
     assert result.exit_code == 2
     assert "Traceback" not in result.output and message in result.stderr
     assert not (tmp_path / "g.json").exists()
+
+
+def test_graph_cmds_stats_on_an_empty_neo4j_keeps_stderr_clean(neo4j_uri):
+    """Server notifications (unknown relationship types on an empty db) are not shown to users."""
+    from kg.store import open_store
+
+    store = open_store(store="neo4j", neo4j_uri=neo4j_uri)
+    try:
+        store.clear()
+    finally:
+        store.close()
+    # a real process: the driver logs through the logging module, which CliRunner does not capture
+    proc = subprocess.run(
+        [sys.executable, "-m", "kg", "stats", "--store", "neo4j", "--uri", neo4j_uri, "--json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0 and json.loads(proc.stdout)["papers"] == 0
+    assert "notification" not in proc.stderr.lower() and "does not exist" not in proc.stderr, proc.stderr
