@@ -421,7 +421,8 @@ def _display(span: Span) -> str:
     if any(t.text.lower() in _PREPOSITIONS for t in out[1:]):
         return "".join(words).strip()  # "generalized method of moments": the head is not the last word
     base = last.text
-    if base.isalpha() and not _is_namey(last) and len(base) > 3 and base.endswith("s") \
+    hyphened = len(out) > 1 and out[-2].text == "-"  # "Metropolis-Hastings": a name, not a plural
+    if base.isalpha() and not _is_namey(last) and len(base) > 3 and base.endswith("s") and not hyphened \
             and not base.endswith(("ss", "us", "is")) and not (base.endswith("ics") and not base.endswith("rics")) \
             and (base.islower() or len(out) > 1):  # ("dynamics" stays, "metrics" is plural)
         if base.endswith("ies"):
