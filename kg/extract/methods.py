@@ -864,6 +864,17 @@ def _proposals(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]
     return out
 
 
+def _proposals_wide(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]]]:
+    """Per field, the rest of each sentence after an authors' proposing verb ("by introducing X")."""
+    doc = ctx.docs["abstract"]
+    words = _words(doc)
+    out: list[tuple[int, int]] = []
+    for i in verbs:
+        if _VERB_FORMS.get(words[i].lower()) in _PROPOSE_VERBS and _sentence_is_ours(doc, i, also=_AUTHOR_SUBJECTS):
+            out.append((i + 1, _sent_bounds(doc, i)[1]))
+    return {"abstract": out}
+
+
 def _joins_name(doc: Doc, i: int) -> bool:
     """Is token ``i`` an "of"/"&" inside a capitalised name ("Mixture of Experts")?"""
     return doc[i].text.lower() in ("of", "&") and 0 < i < len(doc) - 1 and _is_cap(doc[i - 1]) \
@@ -1426,16 +1437,25 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
 
     # a name that is an accepted acronym (a coined title name defined in the abstract) is the acronym's entity
     short_folds = {fold(k): v for k, v in short_names.items()}
+    proposing_at = _proposals_wide(ctx, trig["abstract"]["verb"])
     title_names = {fold(c.name) for c in kept if c.rule == "method.title" and c.proposed}
     groups: dict[str, dict] = {}
     for c in sorted(kept, key=lambda c: (c.fld != "title", c.start_char, c.rule)):
         name = short_folds.get(fold(c.name), c.name) if c.entity is None else c.name
         ent_id = c.entity or rules.lookup(name) or _known_without_noun(rules, name)
         entity = rules.entities[ent_id] if ent_id else Method(id=f"method:{slug(name)}", name=name)
-        g = groups.setdefault(entity.id, {"entity": entity, "proposed": False, "mentions": {}, "evidence": {}})
+        g = groups.setdefault(entity.id, {"entity": entity, "proposed": False, "mentions": {}, "evidence": {},
+                                          "first": None})
         ev = ctx.evidence(c.fld, c.start_char, c.end_char, c.rule)
-        g["proposed"] = g["proposed"] or c.proposed or (c.fld, c.start) in marks \
-            or fold(c.name) in title_names
+        proposing = c.proposed or (c.fld, c.start) in marks
+        if proposing and c.fld == "abstract" and ent_id and c.rule != "method.acronym" and g["first"] is not None \
+                and g["first"] < _sent_bounds(ctx.docs["abstract"], c.start)[0]:
+            # a known method the abstract already named in an earlier sentence is background: "we
+            # introduce an approximate <known method> rule" proposes a variant, not the method
+            proposing = False
+        if c.fld == "abstract" and g["first"] is None and not proposing and not _in_proposal(proposing_at, c.fld, c.start):
+            g["first"] = c.start
+        g["proposed"] = g["proposed"] or proposing or fold(c.name) in title_names
         g["mentions"].setdefault(ev.surface, None)
         g["evidence"].setdefault((ev.field, ev.start, ev.end, ev.rule), ev)
     _merge_abbreviations(rules, groups)

@@ -579,3 +579,19 @@ def test_methods_ambiguous_guarded_acronym_follows_the_full_name(abstract, entit
     tags, _ = _methods(abstract)
     assert list(tags) == [entity_id]
     assert "BNNs" in tags[entity_id].mentions
+
+
+@pytest.mark.parametrize(
+    "abstract, entity_id, role",
+    [
+        # named as background first, then "we introduce an approximate <known> rule": a variant of it
+        ("Metropolis-Hastings (MH) is slow on large data. We introduce an approximate MH rule based on a "
+         "sequential test.", "method:metropolis-hasting", "used"),
+        # first named while introducing it: still the authors' own
+        ("We build a sentence encoder by introducing self-attention. We also propose a self-attention "
+         "mechanism with a penalty term.", "method:attention-mechanism", "proposed"),
+    ],
+)
+def test_methods_known_method_named_earlier_is_background(abstract, entity_id, role):
+    tags, _ = _methods(abstract)
+    assert tags[entity_id].role == role
