@@ -673,8 +673,9 @@ def _list_cands(rules: MethodRules, fld: str, doc: Doc, lists: list[int]) -> lis
         while j >= 0 and doc[j].text in (",", "("):
             j -= 1
         low = doc[j].text.lower() if j >= 0 else ""
-        if not low.endswith("s") or not {low[:-1], low[:-2], low[:-3] + "y"} & _LIST_NOUNS:
-            continue  # only after a plural method noun: "approaches, such as"
+        # after a plural method noun ("approaches, such as"); else only a list naming a known method
+        after_noun = low.endswith("s") and bool({low[:-1], low[:-2], low[:-3] + "y"} & _LIST_NOUNS)
+        found: list[_Cand] = []
         k = i + (2 if doc[i].text.lower() == "such" else 1)
         _, sent_end = _sent_bounds(doc, i)
         while k < sent_end:
@@ -689,11 +690,15 @@ def _list_cands(rules: MethodRules, fld: str, doc: Doc, lists: list[int]) -> lis
             end = next((x for x in range(m, k, -1) if _list_item(doc, k, x)), None)
             if end is not None and end - k <= 4:
                 item = doc[k:end]
-                out.append(_Cand(fld, k, end, item.start_char, item.end_char, rules.lookup(item.text),
-                                 _display(item), "method.list"))
+                found.append(_Cand(fld, k, end, item.start_char, item.end_char, rules.lookup(item.text),
+                                   _display(item), "method.list"))
             if end != m:
                 break  # a clause follows ("..., C are based on ..."): the list is over
             k = m
+        if after_noun:
+            out += found
+        elif len(found) >= 2 and any(c.entity for c in found):  # (and then only names, no lower-case words)
+            out += [c for c in found if not doc[c.start:c.end].text.islower()]
     return out
 
 

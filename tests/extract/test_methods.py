@@ -595,3 +595,12 @@ def test_methods_ambiguous_guarded_acronym_follows_the_full_name(abstract, entit
 def test_methods_known_method_named_earlier_is_background(abstract, entity_id, role):
     tags, _ = _methods(abstract)
     assert tags[entity_id].role == role
+
+
+def test_methods_list_naming_a_known_method_lists_methods():
+    tags, _ = _methods("We verify our claim with a range of conditional models for image generation, including "
+                       "Zero-1-to-3, Versatile Diffusion, DiT, DynaCrafter, and InstructPix2Pix.")
+    names = {t.entity.name for t in tags.values()}
+    assert {"Zero-1-to-3", "Versatile Diffusion", "DynaCrafter"} <= names, names
+    tags, _ = _methods("It is unclear for high-dimensional games, such as GANs or multi-agent RL.")
+    assert not any("multi-agent" in t.entity.name for t in tags.values())
