@@ -27,13 +27,15 @@ def _need(module: str) -> None:
         raise MissingExtra(module, "server")
 
 
-def create_app(store: GraphStore, *, limits: Limits | None = None, owns_store: bool = False) -> Starlette:
+def create_app(
+    store: GraphStore, *, limits: Limits | None = None, owns_store: bool = False, offload: bool | None = None
+) -> Starlette:
     """The ASGI app (``/graphql``, GraphiQL, ``/healthz``) over ``store``; see :mod:`kg.api.server`."""
     for module in ("graphene", "graphql_server", "starlette"):
         _need(module)
     from kg.api.server import create_app as _create_app
 
-    return _create_app(store, limits=limits, owns_store=owns_store)
+    return _create_app(store, limits=limits, owns_store=owns_store, offload=offload)
 
 
 def serve(store: GraphStore, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info", **kw: Any) -> None:
