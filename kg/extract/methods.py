@@ -584,8 +584,8 @@ def _specific_modifiers(doc: Doc, j: int, i: int, groups: int) -> bool:
 
 def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list[_Cand]:
     """A known method with one or two distinguishing words in front in the title, that the abstract
-    repeats ("Optimistic policy iteration" ... "optimistic policy iteration"): the paper's subject is
-    that variant, so the longer name wins (rule ``method.variant``)."""
+    repeats ("Optimistic policy iteration" ... "optimistic policy iteration"; the longest such): the
+    paper's subject is that variant, so the longer name wins (rule ``method.variant``)."""
     out: list[_Cand] = []
     if not known:
         return out
@@ -597,6 +597,7 @@ def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list
     adoc = ctx.docs["abstract"]
     for c in known:
         k = c.start
+        starts: list[int] = []
         for _ in range(2):
             j = _compound_start(doc, k - 1, 0) if k > 0 else k
             if j >= k or not all(_is_word(t) or t.text == "-" for t in doc[j:k]):
@@ -608,10 +609,14 @@ def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list
                    for t in words):
                 break
             k = j
-        if k == c.start:
-            continue
-        span = doc[k : c.end]
-        hits = [(a, b) for _, a, b in _word_hits(low, (span.text.lower(),))]
+            starts.append(k)
+        # the longest variant the abstract repeats
+        span, hits = doc[c.start : c.end], []
+        for k in reversed(starts):
+            span = doc[k : c.end]
+            hits = [(a, b) for _, a, b in _word_hits(low, (span.text.lower(),))]
+            if hits:
+                break
         if not hits:
             continue
         spans = [x for x in (adoc.char_span(a, b, alignment_mode="expand") for a, b in hits) if x is not None]
