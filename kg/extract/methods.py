@@ -521,9 +521,18 @@ def _vocab_cands(rules: MethodRules, fld: str, doc: Doc, acronyms: dict[str, str
             defined = acronyms.get(short) or acronyms.get(short[:-1] if short.endswith("s") else short)
             if defined is not None and rules.lookup(defined) != ent_id:
                 continue  # the paper defines this acronym as something else
+        if e - s == 1 and e + 2 < len(doc) and doc[e].text == "-" and _glued(doc[e - 1], doc[e]) \
+                and doc[e + 1].text.lower() in _FAMILY_SUFFIXES and fold(doc[e + 2].text) in _GENERIC_NOUNS:
+            fam = doc[s : e + 3]  # "Adam-type algorithms", "Newton-like methods": a family of variants
+            name = f"{doc[s:e].text}-{doc[e + 1].text.lower()}"
+            out.append(_Cand(fld, s, e + 3, fam.start_char, fam.end_char, None, name, "method.family"))
+            continue
         out.append(_Cand(fld, s, e, span.start_char, span.end_char, ent_id,
                          rules.entities[ent_id].name, f"method.vocab:{ent_id}"))
     return out
+
+
+_FAMILY_SUFFIXES = frozenset(("type", "like", "style"))
 
 
 def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> list[_Cand]:
@@ -1365,7 +1374,7 @@ def _known_without_noun(rules: MethodRules, name: str) -> str | None:
     return None
 
 
-_GENERIC_NOUNS = frozenset(("algorithm", "method", "scheme"))  # folded (plural s dropped)
+_GENERIC_NOUNS = frozenset(("algorithm", "method", "scheme", "optimizer"))  # folded (plural s dropped)
 
 
 def _merge_groups(groups: dict[str, dict], src_id: str, dst_id: str) -> None:

@@ -604,3 +604,10 @@ def test_methods_list_naming_a_known_method_lists_methods():
     assert {"Zero-1-to-3", "Versatile Diffusion", "DynaCrafter"} <= names, names
     tags, _ = _methods("It is unclear for high-dimensional games, such as GANs or multi-agent RL.")
     assert not any("multi-agent" in t.entity.name for t in tags.values())
+
+
+def test_methods_family_of_a_known_method():
+    tags, _ = _methods("We analyse Adam-type methods.", "On the Convergence of A Class of Adam-Type Algorithms")
+    fam = next(t for t in tags.values() if t.entity.name == "Adam-type")
+    assert set(fam.mentions) == {"Adam-Type Algorithms", "Adam-type methods"}
+    assert {e.rule for e in fam.evidence} == {"method.family"}
