@@ -1,30 +1,43 @@
 """Methods: which techniques a paper proposes or uses, found by vocabulary AND by rules.
 
 Why rules and not only a list: most methods worth indexing are new (a coined "Co-Teaching", a defined
-"generalized method of moments (GMM)", a modified "smoothed hinge ranking loss") and no gazetteer has them. The rule families run over the
-normalized docs of a :class:`~kg.extract.context.Context`; the rule id in each evidence says which fired:
+"generalized method of moments (GMM)", a modified "smoothed hinge ranking loss") and no gazetteer has
+them. The rule families run over the normalized docs of a :class:`~kg.extract.context.Context`; the
+rule id in each evidence says which fired:
 
 * ``method.vocab:<id>`` — the curated vocabulary (``data/vocab/methods.jsonl``, rebuilt by
   ``tools/curate_methods.py``) through a ``PhraseMatcher`` on ``NORM`` (case-, plural- and hyphen-
   tolerant) and one on ``ORTH`` for the ``cased`` aliases (acronyms such as "SGD", English words such as
-  "Adam").
+  "Adam"). ``guarded`` acronyms that are common for other things ("CP", "DP", "LM", "BNN") count only
+  in a paper that also names the method in full.
 * ``method.acronym`` — paper-scoped acronym definitions ("generalized method of moments (GMM)") whose long
-  form is a vocabulary name, ends in a method head noun, or is a capitalised name the authors
-  introduce; later bare uses of the acronym resolve to the same entity. A paper's own definition beats
-  the vocabulary's reading of an acronym ("GMM" = generalized method of moments, not a mixture model).
-* ``method.propose`` / ``method.called`` / ``method.our`` — "we propose/introduce/present X",
-  "called/termed/dubbed X", "our X".
-* ``method.title`` — the title's named contribution ("Co-Teaching: ...", "The Sinkhorn Distance: ...") or its
-  leading name ("Adaptive Gradient Clipping", "Copula Conformal Prediction for ...").
+  form is a vocabulary name, ends in a method head noun, refines a known method, or is a capitalised
+  name the authors introduce; later bare uses of the acronym resolve to the same entity. A paper's own
+  definition beats the vocabulary's reading of an acronym; a long form missing the acronym's first
+  letters is extended to the words that supply them.
+* ``method.propose`` / ``method.called`` / ``method.our`` / ``method.apposition`` — "we propose/introduce/
+  present X", "called/termed/dubbed X" (a quoted name whole), "our X", "NAME, a new/novel ...".
+* ``method.title`` — the title's named contribution ("Co-Teaching: ...", "The Sinkhorn Distance: ..."), a
+  title that is only a short name, its leading name ("Adaptive Gradient Clipping") or a subtitle's
+  ("...: A Smoothed Straight Through Estimator for ...").
+* ``method.variant`` — a known method with distinguishing words in front that the title names and the
+  abstract repeats ("Optimistic policy iteration"): the longer name wins over the known one, as it
+  does in proposals ("we propose the saddle-free Newton method").
+* ``method.family`` — "<known method>-type/-like/-style algorithms".
+* ``method.list`` — coined or capitalised items of "<methods> such as/including A, B and C", or of any
+  such list that names a known method.
 * ``method.head:<noun>`` — "<distinguishing modifier(s)> HEAD" (``data/vocab/method_heads.txt``):
   "cross-entropy loss", "straight-through estimator", and after a proper name "Gibbs algorithm";
   vague names alone never count (``method_vague.txt``), generic modifiers never distinguish
-  (``method_generic.txt``).
+  (``method_generic.txt``), and a ``strict`` head ("loss", "descent") needs two modifiers or a hyphen
+  compound ("proper loss" and "VAE loss" are no names).
 
 Divergence and dataset spans (``exclude``) never become methods, but a method that merely contains one
 ("Wasserstein GAN") still does. ``role`` is "proposed" when the paper introduces the method (the
-title's name, the object of "we propose", "our X", "X, a novel ...", an acronym the authors define
-while proposing), else "used". The output is one :class:`~kg.models.Tag` per entity, deterministic.
+title's name, the object of "we propose", "our X", "X, a novel ...", "our algorithm, X", an acronym
+the authors define while proposing), else "used"; a known method the abstract named earlier as
+background stays "used" when a later proposal only builds on it ("an approximate <known> rule"), as
+does "our <known method> model". The output is one :class:`~kg.models.Tag` per entity, deterministic.
 
 Speed: no rule loops over every token in Python. One ``NORM`` phrase-matcher pass per field finds the
 vocabulary AND the trigger words ("our", proposing verbs, head nouns); rules only look around those.
