@@ -1398,6 +1398,27 @@ def _merge_groups(groups: dict[str, dict], src_id: str, dst_id: str) -> None:
     dst["evidence"].update(src["evidence"])
 
 
+def _merge_title_into_known(rules: MethodRules, groups: dict[str, dict]) -> None:
+    """A title name that is a known method of the paper with one word inserted inside it ("Classifier-
+    Free Diffusion Guidance" for classifier-free guidance) is that method, named for the title; words in
+    front make a variant instead ("Stochastic Normalizing Flows") and stay apart."""
+    known = {k: _fold_words(g["entity"].name) for k, g in groups.items() if k in rules.entities}
+    for k in sorted(groups):
+        g = groups.get(k)
+        if g is None or k in rules.entities or not all(e.field == "title" for e in g["evidence"].values()):
+            continue
+        words = _fold_words(g["entity"].name)
+        for target, kw in sorted(known.items()):
+            if len(kw) >= 2 and len(words) == len(kw) + 1 and words[0] == kw[0] and words[-1] == kw[-1] \
+                    and any(words[:i] + words[i + 1:] == kw for i in range(1, len(words) - 1)):
+                _merge_groups(groups, k, target)
+                break
+
+
+def _fold_words(name: str) -> list[str]:
+    return fold(name.replace("-", " ")).split()
+
+
 def _merge_title_into_defined(rules: MethodRules, groups: dict[str, dict]) -> None:
     """A title name that ends with a name the abstract defines by acronym is that method with extra
     words ("Noise Aware Feature Aggregation & Fusion" → "Feature Aggregation &
@@ -1492,6 +1513,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         g["evidence"].setdefault((ev.field, ev.start, ev.end, ev.rule), ev)
     _merge_abbreviations(rules, groups)
     _merge_title_into_defined(rules, groups)
+    _merge_title_into_known(rules, groups)
     tags = []
     for ent_id in sorted(groups):
         g = groups[ent_id]

@@ -611,3 +611,15 @@ def test_methods_family_of_a_known_method():
     fam = next(t for t in tags.values() if t.entity.name == "Adam-type")
     assert set(fam.mentions) == {"Adam-Type Algorithms", "Adam-type methods"}
     assert {e.rule for e in fam.evidence} == {"method.family"}
+
+
+@pytest.mark.parametrize(
+    "title, merged",
+    [("Classifier-Free Diffusion Guidance", True),  # a word inside: the known method, renamed
+     ("Stochastic Classifier-Free Guidance", False)],  # a word in front: a variant
+)
+def test_methods_title_rephrasing_a_known_method(title, merged):
+    tags, _ = _methods("We show that classifier-free guidance works without a classifier.", title)
+    cfg = tags["method:classifier-free-guidance"]
+    assert (title in cfg.mentions) is merged
+    assert (cfg.role == "proposed") is merged
