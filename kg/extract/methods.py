@@ -406,7 +406,7 @@ def _matches(rules: "MethodRules", doc: Doc) -> tuple[list[tuple[str, int, int, 
         if key in _TRIGGER_KEYS:
             trig[_TRIGGER_KEYS[key]].append(s)
         elif key.startswith(CASED):
-            text, ent_id = doc[s:e].text, key[len(CASED):]
+            text, ent_id = (_words(doc)[s] if e - s == 1 else doc[s:e].text), key[len(CASED):]
             if rules.cased.get(text) == ent_id or ent_id in rules.guarded.get(text, ()):
                 vocab.append((ent_id, s, e, True))
         else:
@@ -1464,7 +1464,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
     trig = {fld: matched[fld][1] for fld in _FIELDS}
     proposing = _proposals(ctx, trig["abstract"]["verb"])
     named = {m[0] for fld in _FIELDS for m in matched[fld][0] if not m[3] or
-             ctx.docs[fld][m[1]:m[2]].text not in rules.guarded}
+             (_words(ctx.docs[fld])[m[1]] if m[2] - m[1] == 1 else ctx.docs[fld][m[1]:m[2]].text) not in rules.guarded}
     cands: list[_Cand] = []
     for fld in _FIELDS:
         doc = ctx.docs[fld]
