@@ -10,8 +10,9 @@ them, loads all pending ids with ONE batched store call (``store.papers(ids)`` /
 
 The number of store calls of a query therefore depends on its *shape* (how many nested levels ask for
 records), never on the page size — ``tests/api/test_batching.py`` pins that with a counting wrapper
-around a real store. Resolvers run synchronously in one worker thread per request, so a loader needs
-no locking; it lives in the GraphQL context and dies with the request.
+around a real store. Resolvers of a request run synchronously in one thread (a worker thread, or the
+event loop itself for the in-memory store), so a loader needs no locking; it lives in the GraphQL
+context and dies with the request.
 """
 
 from __future__ import annotations
