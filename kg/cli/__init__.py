@@ -33,8 +33,9 @@ from kg.cli import extract_cmds, graph_cmds, serve_cmds  # noqa: E402,F401  (reg
 def version() -> None:
     """Print the kg version and the extractor version."""
     from kg import __version__
+    from kg.extract import extractor_version
 
-    typer.echo(f"kg {__version__}")
+    typer.echo(f"kg {__version__}\nextractor {extractor_version()}")
 
 
 def main() -> None:
