@@ -2,7 +2,7 @@
 
 Prints, for the seed repeated (default 10×, 2,240 papers) and for the 530-abstract CC BY corpus
 (read by splitting on "\\n" only), the median over repeats of abstracts/s for both, and the ratio
-full/bare (target ≥ 0.35×). Run from the repo root::
+full/bare (target ≥ 0.35×), and checks that two runs give identical JSON. Run from the repo root::
 
     .venv/bin/python bench/extract.py [--repeats 5] [--seed-times 10] [--corpus PATH]
 
@@ -89,6 +89,21 @@ def stages(papers: list[Paper], repeats: int) -> None:
     print("stages, ms/paper (median): " + " | ".join(row))
 
 
+def determinism(papers: list[Paper]) -> bool:
+    """Extract twice (different batch sizes) and compare the JSON byte for byte; print its digest."""
+    import hashlib
+
+    def dump(batch_size: int) -> bytes:
+        rows = (json.dumps(x.to_gold(), sort_keys=True, ensure_ascii=False) for x in extract(papers, batch_size=batch_size))
+        return "\n".join(rows).encode("utf-8")
+
+    first, second = dump(64), dump(7)
+    same = first == second
+    print(f"deterministic: {'yes' if same else 'NO'} (two runs, {len(papers)} papers, "
+          f"sha256 {hashlib.sha256(first).hexdigest()[:16]})")
+    return same
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
@@ -106,6 +121,7 @@ def main() -> None:
     else:
         print(f"corpus not found at {args.corpus}: skipped")
     print(f"worst ratio {min(ratios):.2f}x (target >= 0.35x)")
+    determinism(seed)
 
 
 if __name__ == "__main__":
