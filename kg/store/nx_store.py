@@ -104,15 +104,45 @@ class NetworkXStore:
             return nx.MultiDiGraph(kg_format=FORMAT)
         try:
             data = json.loads(self.path.read_bytes())
+        except OSError as exc:
+            raise StoreError(f"cannot read the graph file {self.path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise StoreError(f"{self.path} is not a kg graph file (not JSON: {exc})") from None
+        try:
             g = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges", name="_key")
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise StoreError(f"cannot read the graph file {self.path}: {exc}") from None
+        except (ValueError, KeyError, TypeError, AttributeError, nx.NetworkXError):
+            raise StoreError(
+                f"{self.path} is not a kg graph file (expected networkx node-link JSON); "
+                "delete it or point KG_GRAPH_PATH elsewhere"
+            ) from None
         if g.graph.get("kg_format") != FORMAT:
             raise StoreError(
                 f"{self.path} is not a kg graph file (format {g.graph.get('kg_format')!r}); "
                 "delete it or point KG_GRAPH_PATH elsewhere"
             )
+        self._validate(g)
         return g
+
+    def _validate(self, g: nx.MultiDiGraph) -> None:
+        """Every node must convert to its model, so that a damaged file fails here with one clear
+        line naming the node, not later in some query with a KeyError."""
+        for node, attrs in g.nodes(data=True):
+            label = attrs.get("label")
+            try:
+                if label == "Paper":
+                    R.paper_from(attrs)
+                elif label in R.KIND_LABELS.values():
+                    R.entity_from(attrs)
+                elif label == "Claim":
+                    R.claim_from(attrs)
+                else:
+                    raise ValueError(f"unknown label {label!r}")
+            except Exception as exc:  # noqa: BLE001 - any failure means a damaged file
+                why = f"missing property {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+                raise StoreError(
+                    f"{self.path} is damaged: node {attrs.get('id', node)!r} ({label}) is not valid: {why}; "
+                    "re-create it with kg ingest (or point KG_GRAPH_PATH elsewhere)"
+                ) from None
 
     def _reindex(self) -> None:
         g = self._g

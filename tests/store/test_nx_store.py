@@ -4,6 +4,7 @@ clear errors for unusable files, and the documented node/edge keys."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -105,3 +106,22 @@ def test_nx_store_clear_is_persisted(path):
     with NetworkXStore(path) as store:
         store.clear()
     assert NetworkXStore(path).stats().papers == 0
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"directed":true,"multigraph":true,"graph":{"kg_format":1},'
+         '"nodes":[{"_key":"Paper:x","id":"x","label":"Paper"}],"edges":[]}', "is damaged: node 'x' (Paper)"),
+        ("[1, 2]", "is not a kg graph file"),
+        ("{not json", "is not a kg graph file (not JSON"),
+    ],
+)
+def test_nx_store_damaged_file_is_one_store_error(tmp_path, content, message):
+    from kg.errors import StoreError
+    from kg.store.nx_store import NetworkXStore
+
+    path = tmp_path / "graph.json"
+    path.write_text(content)
+    with pytest.raises(StoreError, match=re.escape(message)):
+        NetworkXStore(path).stats()
