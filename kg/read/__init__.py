@@ -65,6 +65,10 @@ def _files(paths: str | Path | Iterable[str | Path]) -> Iterator[Path]:
             raise InputError(f"no such file or directory: {path}")
         if path.is_dir():
             found = sorted(q for q in path.rglob("*") if q.is_file() and q.suffix.lower() in _SUFFIXES)
+            if not found:
+                raise InputError(
+                    f"no input files under {path} (looked for {', '.join(sorted(_SUFFIXES))})"
+                )
             yield from found
         else:
             yield path
@@ -85,37 +89,50 @@ def _to_paper(rec: RawRecord) -> Paper | RecordError:
     if rec.error:
         return RecordError(where, rec.line, rec.error)
     data = rec.data
-    title = _text(data.get("title"))
-    abstract = _text(data.get("abstract"))
+    try:
+        return _paper_from(data, where, rec.line)
+    except _FieldTypeError as exc:
+        return RecordError(where, rec.line, str(exc))
+
+
+def _paper_from(data: dict, where: str, line: int | None) -> Paper | RecordError:
+    title = _text(data.get("title"), "title")
+    abstract = _text(data.get("abstract"), "abstract")
     bad = _surrogate_problem(title + abstract + "".join(str(v) for v in data.values()))
     if bad:
-        return RecordError(where, rec.line, bad)
+        return RecordError(where, line, bad)
     if len(title) + len(abstract) > MAX_RECORD_CHARS:
-        return RecordError(where, rec.line, f"record too long ({len(title) + len(abstract)} characters, "
+        return RecordError(where, line, f"record too long ({len(title) + len(abstract)} characters, "
                                             f"limit {MAX_RECORD_CHARS})")
     if not title:
-        return RecordError(where, rec.line, "missing or empty title")
+        return RecordError(where, line, "missing or empty title")
     if not abstract:
-        return RecordError(where, rec.line, "missing or empty abstract")
+        return RecordError(where, line, "missing or empty abstract")
     rid = data.get("id")
+    if rid is not None and (isinstance(rid, bool) or not isinstance(rid, (str, int))):
+        raise _FieldTypeError(f"field 'id' must be a string or an integer, got {type(rid).__name__}")
     rid = str(rid).strip() if rid not in (None, "") else ""
     return Paper(
         id=rid or paper_id(title),
         title=title,
         abstract=abstract,
         year=_year(data.get("year")),
-        venue=_text(data.get("venue")) or None,
-        url=_text(data.get("url")) or None,
+        venue=_text(data.get("venue"), "venue") or None,
+        url=_text(data.get("url"), "url") or None,
         authors=_authors(data.get("authors")),
-        source=f"{where}:{rec.line}",
+        source=f"{where}:{line}",
     )
 
 
-def _text(v) -> str:
+class _FieldTypeError(ValueError):
+    """A field that must be text holds a list, an object, a number, ..."""
+
+
+def _text(v, field: str = "field") -> str:
     if v is None:
         return ""
     if not isinstance(v, str):
-        v = str(v)
+        raise _FieldTypeError(f"field '{field}' must be a string, got {type(v).__name__}")
     return v.strip()
 
 

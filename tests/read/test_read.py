@@ -188,3 +188,25 @@ def test_read_corpus_split_on_newline_only(corpus_path):
 def test_read_result_unpacks_to_papers_and_problems(seed_txt):
     papers, problems = read_papers(seed_txt)
     assert len(papers) == 224 and len(problems) == 2
+
+
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        ({"title": "List abstract", "abstract": ["x"]}, "field 'abstract' must be a string, got list"),
+        ({"id": ["l"], "title": "List id", "abstract": ABSTRACT}, "field 'id' must be a string or an integer"),
+        ({"title": 5, "abstract": ABSTRACT}, "field 'title' must be a string, got int"),
+        ({"title": "T", "abstract": ABSTRACT, "venue": {"x": 1}}, "field 'venue' must be a string, got dict"),
+    ],
+)
+def test_read_wrong_field_type_is_reported_not_stringified(tmp_path, line, reason):
+    path = _jsonl(tmp_path, [{"id": 7, "title": "Fine", "abstract": ABSTRACT}, line])
+    result = read_papers(path)
+    assert [p.id for p in result.papers] == ["7"]  # an integer id is fine
+    assert result.problems[0].line == 2 and reason in result.problems[0].reason
+
+
+def test_read_folder_without_input_files_is_an_input_error(tmp_path):
+    (tmp_path / "notes.bin").write_bytes(b"\x00\x01")
+    with pytest.raises(InputError, match="no input files under"):
+        read_papers(tmp_path)
