@@ -74,9 +74,9 @@ def extract_cmd(
 
 
 def _titles(path: Path | None) -> dict[str, str]:
-    if path is None or not path.exists():
+    if path is None:
         return {}
-    from kg.read import read_papers
+    from kg.read import read_papers  # raises InputError for a path that does not exist
 
     return {p.id: p.title for p in read_papers(path).papers}
 

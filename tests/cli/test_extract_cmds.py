@@ -69,3 +69,8 @@ def test_extract_cmds_eval_table_joins_raw_seed_by_title(gold_dev, seed_txt):
 def test_extract_cmds_eval_missing_gold(tmp_path):
     result = CliRunner().invoke(app, ["eval", str(tmp_path / "gold.jsonl")])
     assert result.exit_code == 2 and "no such gold file" in result.stderr
+
+
+def test_extract_cmds_eval_missing_papers_file_is_an_error(gold_dev, tmp_path):
+    result = CliRunner().invoke(app, ["eval", str(gold_dev), "--papers", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 2 and "no such file" in result.stderr
