@@ -13,6 +13,27 @@ import typer
 
 from kg.cli._common import err
 from kg.cli.graph_cmds import StoreOptions, graph_command
+from kg.errors import InputError
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail with one line (InputError) when HOST:PORT cannot be bound, before uvicorn logs a stack of
+    lines about it. Port 0 (any free port) is left to uvicorn."""
+    import socket
+
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InputError(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 @graph_command("serve")
@@ -26,6 +47,7 @@ def serve_cmd(
     """Serve the GraphQL API at http://HOST:PORT/graphql (GraphiQL in a browser, /healthz)."""
     from kg.api import serve
 
+    _check_can_listen(host, port)
     with opts.open() as store:
         stats = store.stats()
         err.print(
