@@ -50,6 +50,15 @@ def neo4j_uri() -> str:
 
 
 @pytest.fixture(scope="session")
+def java_and_maven() -> None:
+    """scripts/neo4j-local needs Java 17+ and Maven: a skip without them, a failure where Neo4j is required."""
+    import shutil
+
+    need(shutil.which("java") is not None and shutil.which("mvn") is not None,
+         "scripts/neo4j-local needs Java 17+ and Maven", "KG_REQUIRE_NEO4J")
+
+
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = "/usr/bin/chromium"
     need(Path(path).exists(), "Debian chromium is not installed at /usr/bin/chromium", "KG_REQUIRE_BROWSER")

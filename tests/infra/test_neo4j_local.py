@@ -8,7 +8,6 @@ server the rest of the suite uses.
 
 from __future__ import annotations
 
-import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,13 +17,7 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j_local import parse_env, run, server_processes  # tests/infra/neo4j_local.py (pytest puts this folder on sys.path)
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        shutil.which("java") is None or shutil.which("mvn") is None,
-        reason="scripts/neo4j-local needs Java 17+ and Maven",
-    ),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("java_and_maven")]
 
 
 @pytest.fixture

@@ -112,7 +112,7 @@ def test_resolve_variants_order(text, expected):
 @pytest.fixture(scope="module")
 def vocabulary_store():
     """An embedded store holding the real bundled vocabulary (kg.extract.vocabulary_entities)."""
-    extract = pytest.importorskip("kg.extract")
+    import kg.extract as extract
     from kg.store.nx_store import NetworkXStore
 
     store = NetworkXStore(None)
