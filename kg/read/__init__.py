@@ -14,6 +14,7 @@ the first one's title and abstract win, metadata it lacks (year, venue, url, aut
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,10 +138,12 @@ def _text(v, field: str = "field") -> str:
 
 
 def _year(v) -> int | None:
-    try:
-        y = int(str(v).strip()[:4]) if v not in (None, "") else None
-    except ValueError:
+    """A year from 2021, "2021" or an ISO-like date "2021-05-01"; anything else (``"n.d."``,
+    ``"12345"``, ``True``) is left empty rather than losing the abstract over its metadata."""
+    if isinstance(v, bool) or v in (None, ""):
         return None
+    m = re.fullmatch(r"\s*(\d{4})(?:[-/ T.].*)?\s*", str(v))
+    y = int(m.group(1)) if m else None
     return y if y is not None and 1000 <= y <= 3000 else None
 
 

@@ -210,3 +210,12 @@ def test_read_folder_without_input_files_is_an_input_error(tmp_path):
     (tmp_path / "notes.bin").write_bytes(b"\x00\x01")
     with pytest.raises(InputError, match="no input files under"):
         read_papers(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "year, expected",
+    [(2021, 2021), ("2021", 2021), ("2021-05-01", 2021), (" 2020 ", 2020), ("12345", None), ("n.d.", None), (True, None)],
+)
+def test_read_year_is_parsed_strictly_and_a_bad_one_left_empty(tmp_path, year, expected):
+    result = read_papers(_jsonl(tmp_path, [{"title": "T", "abstract": ABSTRACT, "year": year}]))
+    assert result.papers[0].year == expected  # the abstract is kept either way
