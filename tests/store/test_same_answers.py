@@ -85,3 +85,19 @@ def test_same_answers_search_and_lookup(both, text, kind, limit):
     embedded, server = both
     assert embedded.search_entities(text, kind, limit) == server.search_entities(text, kind, limit)
     assert embedded.lookup(text, kind) == server.lookup(text, kind)
+
+
+def test_same_answers_cover_non_empty_results(both):
+    """The property tests above must not pass by comparing empty answers: most single-entity
+    lookups on the fixture graph find papers, claims and co-occurring entities, on both stores."""
+    embedded, server = both
+    found = {"papers": 0, "claims": 0, "cooccurring": 0}
+    for eid in ENTITY_IDS:
+        q = PaperQuery(using=(EntityFilter(ids=(eid,)),))
+        a, b = embedded.find_papers(q), server.find_papers(q)
+        assert a == b
+        found["papers"] += a.total > 0
+        found["claims"] += bool(embedded.claims([eid]))
+        found["cooccurring"] += bool(embedded.cooccurring([eid]))
+    assert found["papers"] >= len(ENTITY_IDS) // 2, found
+    assert found["claims"] > 0 and found["cooccurring"] > 0, found
