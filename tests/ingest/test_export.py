@@ -62,6 +62,23 @@ def test_export_is_deterministic(graph):
     assert export(graph, "graphml")[1] == export(graph, "graphml")[1]
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "graphml"])
+def test_export_is_identical_across_processes_and_hash_seeds(graph, fmt):
+    """Set/dict order must not leak into exports: two processes with different hash seeds agree."""
+    import sys
+
+    graph.flush()
+    outs = []
+    for seed in ("1", "12345"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "kg", "export", "--format", fmt, "--graph", str(graph.path), "--quiet"],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert proc.returncode == 0, proc.stderr
+        outs.append(proc.stdout)
+    assert outs[0] == outs[1] and outs[0].count("\n") > 100
+
+
 @pytest.mark.parametrize("fmt,reader", [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
 def test_export_graph_files_read_back_with_json_encoded_attributes(graph, tmp_path, fmt, reader):
     path = tmp_path / f"g.{fmt}"
