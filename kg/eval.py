@@ -205,7 +205,27 @@ def load_gold(path: str | Path) -> dict[str, dict]:
             out[rec["id"]] = rec
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise InputError(f"{path}:{n}: not a gold record: {exc}") from None
+        problem = _gold_problem(rec)
+        if problem:
+            raise InputError(f"{path}:{n}: not a gold record: {problem}")
     return out
+
+
+def _gold_problem(rec: dict) -> str | None:
+    """What is wrong with a gold record's shape (see data/gold/GUIDELINE.md), or None."""
+    for kind in ("divergences", "methods", "datasets", "claims"):
+        items = rec.get(kind, [])
+        if not isinstance(items, list):
+            return f"'{kind}' must be a list, got {type(items).__name__}"
+        key = "sentence" if kind == "claims" else "name"
+        for item in items:
+            if isinstance(item, str):
+                continue  # score.py accepts bare names/sentences too
+            if not isinstance(item, dict) or not isinstance(item.get(key), str):
+                return f"every item of '{kind}' needs a string '{key}'"
+            if kind != "claims" and not isinstance(item.get("mentions", []), list):
+                return f"'mentions' of '{kind}' items must be a list"
+    return None
 
 
 def rules_by_item(x: Extraction) -> dict:

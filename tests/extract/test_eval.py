@@ -4,6 +4,7 @@ folding, claim token overlap, one gold item per prediction — plus per-rule pre
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,23 @@ def test_eval_agrees_with_score_py(tmp_path, seed_extractions, gold_dev):
     ours = evaluate(gold_dev, seed_extractions)
     for kind, s in theirs.items():
         assert ours.kinds[kind].model_dump() == s
+
+
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        ({"id": "p001", "divergences": "abc"}, "'divergences' must be a list"),
+        ({"id": "p001", "methods": [{"nom": "x"}]}, "every item of 'methods' needs a string 'name'"),
+        ({"id": "p001", "claims": [{"text": "x"}]}, "every item of 'claims' needs a string 'sentence'"),
+    ],
+)
+def test_eval_malformed_gold_record_is_an_input_error_with_line(tmp_path, record, message):
+    import json
+
+    from kg.errors import InputError
+    from kg.eval import load_gold
+
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps({"id": "p003", "methods": []}) + "\n" + json.dumps(record) + "\n")
+    with pytest.raises(InputError, match=f"gold.jsonl:2: not a gold record: {re.escape(message)}"):
+        load_gold(path)
