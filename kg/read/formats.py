@@ -135,6 +135,11 @@ def _csv(raw: bytes, source: str, max_chars: int) -> Iterator[RawRecord]:
         if len(row) > len(cols):
             yield RawRecord(source, start, error=f"{len(row)} fields for {len(cols)} columns")
             continue
+        if len(row) < len(cols) and line > start and any("\n" in c for c in row):
+            # a quote that is never closed swallows the following lines into one field
+            yield RawRecord(source, start, error=f"unterminated quoted field: lines {start}-{line} were read "
+                                                 f"as one row of {len(row)} fields for {len(cols)} columns")
+            continue
         yield RawRecord(source, start, data=dict(zip(cols, row)))
 
 

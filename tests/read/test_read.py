@@ -219,3 +219,12 @@ def test_read_folder_without_input_files_is_an_input_error(tmp_path):
 def test_read_year_is_parsed_strictly_and_a_bad_one_left_empty(tmp_path, year, expected):
     result = read_papers(_jsonl(tmp_path, [{"title": "T", "abstract": ABSTRACT, "year": year}]))
     assert result.papers[0].year == expected  # the abstract is kept either way
+
+
+def test_read_csv_unterminated_quote_is_named(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(f'title,abstract,year\nGood,"{ABSTRACT}",2020\n"Broken title,{ABSTRACT}\nNext,"{ABSTRACT}",2021\n',
+                    encoding="utf-8")
+    result = read_papers(path)
+    assert [p.title for p in result.papers] == ["Good"]
+    assert result.problems[0].line == 3 and "unterminated quoted field" in result.problems[0].reason
