@@ -58,6 +58,23 @@ def java_and_maven() -> None:
          "scripts/neo4j-local needs Java 17+ and Maven", "KG_REQUIRE_NEO4J")
 
 
+#: Debian chromium as root on a machine with no outside network (see shared docs/browser-testing.md):
+#: no sandbox, and none of the background connections that the closed network would refuse.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_args() -> list[str]:
+    return list(CHROMIUM_ARGS)
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = "/usr/bin/chromium"

@@ -72,16 +72,11 @@ class StoreOptions:
 
     def settings(self, **extra: Any):
         """:class:`kg.config.Settings` from the environment with the given flags on top."""
-        from pydantic import ValidationError
-
         from kg.config import load_settings
 
         given = {_STORE_SETTINGS[k]: v for k, v in vars(self).items()}
-        try:
-            return load_settings(**given, **extra)  # None values are dropped: the environment decides
-        except ValidationError as exc:
-            bad = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
-            raise InputError(f"bad setting (from a flag or a KG_*/NEO4J_* variable): {bad}") from None
+        # None values are dropped (the environment decides); a bad value is an InputError there
+        return load_settings(**given, **extra)
 
     @contextmanager
     def open(self, **extra: Any) -> Iterator[Any]:

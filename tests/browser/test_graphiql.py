@@ -14,14 +14,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUERY = """{
   papersConnection(first: 3, where: {divergence: {name: "relative entropy"}}) {
     totalCount
@@ -65,7 +57,7 @@ def served_seed(seed_jsonl):
     thread.join(timeout=10)
 
 
-def test_graphiql_runs_a_query_in_chromium(served_seed, chromium_path):
+def test_graphiql_runs_a_query_in_chromium(served_seed, chromium_path, chromium_args):
     from playwright.sync_api import sync_playwright
 
     base, expected = served_seed
@@ -76,7 +68,7 @@ def test_graphiql_runs_a_query_in_chromium(served_seed, chromium_path):
     outside: list[str] = []
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=chromium_args)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
 

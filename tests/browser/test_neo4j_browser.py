@@ -21,14 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 QUERY = ROOT / "queries" / "papers-using.cypher"
 GRASS = ROOT / "queries" / "style.grass"
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.browser, pytest.mark.slow]
 
@@ -66,11 +58,11 @@ def seeded(neo4j_uri: str, seed_jsonl: Path) -> None:
 
 
 @pytest.fixture
-def page(chromium_path: str, neo4j_http: str) -> Iterator:
+def page(chromium_path: str, chromium_args: list[str], neo4j_http: str) -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium_path, args=chromium_args)
         try:
             pg = browser.new_page(viewport={"width": 1400, "height": 900})
             pg.set_default_timeout(60_000)
