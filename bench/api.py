@@ -68,7 +68,7 @@ def timed(fns: list, repeats: int) -> list[list[float]]:
             fn()
     out: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        for fn, times in zip(fns, out):
+        for fn, times in zip(fns, out, strict=True):
             t0 = time.perf_counter()
             fn()
             times.append(time.perf_counter() - t0)
@@ -199,7 +199,8 @@ def bench_store(label: str, store, serve_args: list[str], args) -> None:
                 print(
                     f"{name:<18} {statistics.median(direct) * 1e3:>8.2f}ms {p95(direct) * 1e3:>6.2f}ms "
                     f"{statistics.median(graphql) * 1e3:>10.2f}ms {p95(graphql) * 1e3:>6.2f}ms {ratio:>5.2f}x"
-                    f" {statistics.median(local) * 1e3:>9.2f}ms {statistics.median(local) / statistics.median(direct):>5.2f}x"
+                    f" {statistics.median(local) * 1e3:>9.2f}ms"
+                    f" {statistics.median(local) / statistics.median(direct):>5.2f}x"
                 )
             (floor,) = timed([lambda: client.post("/graphql", {"query": "{ __typename }"})], args.repeats)
         finally:
@@ -208,7 +209,8 @@ def bench_store(label: str, store, serve_args: list[str], args) -> None:
         verdict = "meets" if statistics.median(ratios) <= 2 else "MISSES"
         print(f"median ratio GraphQL/direct: {statistics.median(ratios):.2f}x ({verdict} the <= 2x target)")
         rps, errors = throughput(base, args.clients, args.seconds)
-        print(f"throughput, {args.clients} concurrent clients, {args.seconds:.0f}s: {rps:.0f} requests/s ({errors} errors)")
+        print(f"throughput, {args.clients} concurrent clients, {args.seconds:.0f}s: "
+              f"{rps:.0f} requests/s ({errors} errors)")
     finally:
         proc.terminate()
         proc.wait(timeout=10)

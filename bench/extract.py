@@ -94,7 +94,8 @@ def determinism(papers: list[Paper]) -> bool:
     import hashlib
 
     def dump(batch_size: int) -> bytes:
-        rows = (json.dumps(x.to_gold(), sort_keys=True, ensure_ascii=False) for x in extract(papers, batch_size=batch_size))
+        rows = (json.dumps(x.to_gold(), sort_keys=True, ensure_ascii=False)
+                for x in extract(papers, batch_size=batch_size))
         return "\n".join(rows).encode("utf-8")
 
     first, second = dump(64), dump(7)

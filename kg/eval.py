@@ -152,7 +152,7 @@ def score(gold: dict[str, dict], pred: dict[str, dict],
             gl = list(g.get(kind, []) or [])
             pl = list(p.get(kind, []) or [])
             matches = match_kind(kind, gl, pl)
-            for item, j in zip(pl, matches):
+            for item, j in zip(pl, matches, strict=True):
                 if j is None:
                     fp += 1
                 else:

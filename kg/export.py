@@ -244,7 +244,7 @@ def _csv_text(fixed: list[str], fixed_rows: list[list[str]], rows: list[dict[str
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(fixed + [h for _, h in cols])
-    for lead, row in zip(fixed_rows, rows):
+    for lead, row in zip(fixed_rows, rows, strict=True):
         w.writerow(lead + [_csv_cell(row.get(k), h) for k, h in cols])
     return buf.getvalue()
 
@@ -338,6 +338,6 @@ def export(store: GraphStore, fmt: str, out: str | Path | None = None) -> tuple[
 
 
 __all__ = [
-    "EXPORT_FORMATS", "ExportResult", "GraphRecords", "Node", "Relationship", "export", "graph_records", "render", "to_csv_files", "to_gexf", "to_graphml",
-    "to_jsonl", "to_networkx",
+    "EXPORT_FORMATS", "ExportResult", "GraphRecords", "Node", "Relationship", "export", "graph_records", "render",
+    "to_csv_files", "to_gexf", "to_graphml", "to_jsonl", "to_networkx",
 ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -132,7 +132,7 @@ class Dataset(Entity):
     kind: Literal["dataset"] = "dataset"
 
 
-AnyEntity = Annotated[Union[Method, Divergence, Dataset], Field(discriminator="kind")]
+AnyEntity = Annotated[Method | Divergence | Dataset, Field(discriminator="kind")]
 
 ENTITY_CLASSES: dict[str, type[Entity]] = {"method": Method, "divergence": Divergence, "dataset": Dataset}
 

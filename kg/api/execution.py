@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from types import CoroutineType
 from typing import Any
 
+from graphene.types.resolver import dict_or_attr_resolver
 from graphql import (
     DocumentNode,
     ExecutionContext,
@@ -36,12 +37,12 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    GraphQLObjectType,
     ValidationRule,
     VariableNode,
     execute,
@@ -54,7 +55,6 @@ from graphql import (
 )
 from graphql.pyutils import Path, Undefined
 from graphql.type import GraphQLNonNull
-from graphene.types.resolver import dict_or_attr_resolver
 
 from kg.errors import InputError, KGError, NotFound, StoreUnavailable
 
@@ -139,7 +139,8 @@ def cost_rule(limits: Limits, variables: dict | None = None) -> type[ValidationR
                         frag = self.context.get_fragment(name)
                         if frag is None or name in seen:
                             continue  # unknown / cyclic fragments are reported by the spec rules
-                        walk(frag.selection_set, schema.get_type(frag.type_condition.name.value), multiplier, seen | {name})
+                        frag_type = schema.get_type(frag.type_condition.name.value)
+                        walk(frag.selection_set, frag_type, multiplier, seen | {name})
 
             walk(node.selection_set, root, 1, frozenset())
             if fields > limits.max_fields:
@@ -199,9 +200,9 @@ class FastExecutionContext(ExecutionContext):
     Non-Null wrapper: several µs per field, so a page of 20 papers with evidence (300–400 fields)
     cost more than the store call behind it. The shortcut reads the attribute and serializes it.
     Lists of non-null objects are completed item by item without the per-item wrapper calls
-    (:meth:`complete_list_value`). Anything unusual — a null, an exception, a value the scalar refuses — goes through the standard
-    path, which produces the same data and errors (tests/api/test_execution.py compares both
-    executors on every example query).
+    (:meth:`complete_list_value`). Anything unusual — a null, an exception, a value the scalar
+    refuses — goes through the standard path, which produces the same data and errors
+    (tests/api/test_execution.py compares both executors on every example query).
     """
 
     _plans: dict[int, tuple[Any, dict[str, tuple]]] = {}  # id(object type) → (type, plain leaves)
@@ -247,7 +248,8 @@ class FastExecutionContext(ExecutionContext):
 
     def _object_list(self, item_type: GraphQLObjectType, field_nodes: list[FieldNode], path: Path, items: Any) -> Any:
         sub_fields = self.collect_subfields(item_type, field_nodes)
-        completed = [self.execute_fields(item_type, item, path.add_key(i, None), sub_fields) for i, item in enumerate(items)]
+        completed = [self.execute_fields(item_type, item, path.add_key(i, None), sub_fields)
+                     for i, item in enumerate(items)]
         if not any(self.is_awaitable(c) for c in completed):
             return completed
 
@@ -266,6 +268,7 @@ class FastExecutionContext(ExecutionContext):
         results: dict[str, Any] = {}
         awaitable_fields: list[str] = []
         for response_name, field_nodes in fields.items():
+            field_path = Path(path, response_name, parent_type.name)
             plan = plans.get(field_nodes[0].name.value)
             if plan is not None:
                 attname, default, leaf, item_type = plan
@@ -280,12 +283,12 @@ class FastExecutionContext(ExecutionContext):
                     shortcut = False
                 if shortcut:
                     if leaf is None:
-                        value = self._object_list(item_type, field_nodes, Path(path, response_name, parent_type.name), value)
+                        value = self._object_list(item_type, field_nodes, field_path, value)
                         if self.is_awaitable(value):
                             awaitable_fields.append(response_name)
                     results[response_name] = value
                     continue
-            result = self.execute_field(parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name))
+            result = self.execute_field(parent_type, source_value, field_nodes, field_path)
             if result is not Undefined:
                 results[response_name] = result
                 if self.is_awaitable(result):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import graphene
-from graphene import ID, Argument, Boolean, Field, InputObjectType, Int, List, NonNull, String
+from graphene import ID, Boolean, Field, InputObjectType, Int, List, NonNull, String
 from graphql import GraphQLError
 
 from kg import models

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -86,10 +86,10 @@ def _titles(path: Path | None) -> dict[str, str]:
 def eval_cmd(
     gold: Annotated[Path, typer.Argument(help="Gold annotations (JSONL, e.g. data/gold/dev.jsonl).")],
     input: Annotated[
-        Optional[Path], typer.Option("--input", "-i", help="Papers to extract (default: the bundled seed).")
+        Path | None, typer.Option("--input", "-i", help="Papers to extract (default: the bundled seed).")
     ] = None,
     papers: Annotated[
-        Optional[Path], typer.Option("--papers", help="id/title file the gold ids come from, to join by title "
+        Path | None, typer.Option("--papers", help="id/title file the gold ids come from, to join by title "
                                      "when input ids differ (default: the bundled seed papers.jsonl).")
     ] = None,
     input_format: Annotated[InputFormat, typer.Option("--input-format", help="Force the input format.")] = "auto",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.markup import escape
@@ -31,7 +31,7 @@ from kg.models import Extraction, Tag
 
 StoreKind = Literal["networkx", "neo4j"]
 KindOpt = Annotated[
-    Optional[Literal["method", "divergence", "dataset"]],
+    Literal["method", "divergence", "dataset"] | None,
     typer.Option("--kind", "-k", help="Only entities of this kind."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
@@ -42,7 +42,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or lo
 def _store_param(name: str, type_: Any, help_: str) -> inspect.Parameter:
     option = typer.Option(f"--{name}", help=help_, rich_help_panel="Store")
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
-                             annotation=Annotated[Optional[type_], option])
+                             annotation=Annotated[type_ | None, option])
 
 
 _STORE_PARAMS = [
@@ -245,14 +245,15 @@ def _print_ingest_report(report: Any) -> None:
 
 @graph_command("ingest")
 def ingest_cmd(
-    paths: Annotated[Optional[list[Path]], typer.Argument(
+    paths: Annotated[list[Path] | None, typer.Argument(
         help="Files or directories (*.jsonl, *.csv, *.txt); default: the bundled seed.", show_default=False)] = None,
     fmt: Annotated[Literal["auto", "seed", "jsonl", "csv"], typer.Option(
         "--format", "-f", help="Input format (auto: by extension and content).")] = "auto",
     force: Annotated[bool, typer.Option(
         "--force", help="Re-extract and re-write papers the store already holds unchanged.")] = False,
-    batch_size: Annotated[Optional[int], typer.Option(
-        "--batch-size", min=1, max=100_000, help="Papers per store transaction (default: KG_BATCH_SIZE or 1000).")] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", min=1, max=100_000,
+        help="Papers per store transaction (default: KG_BATCH_SIZE or 1000).")] = None,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
     *,
@@ -280,9 +281,9 @@ def ingest_cmd(
 def papers_using_cmd(
     name: Annotated[str, typer.Argument(help="An entity name or alias, e.g. 'KL divergence', 'f-divergence'.")],
     kind: KindOpt = None,
-    role: Annotated[Optional[Literal["proposed", "used"]], typer.Option(
+    role: Annotated[Literal["proposed", "used"] | None, typer.Option(
         "--role", help="Only papers that propose / use the method.")] = None,
-    variant: Annotated[Optional[Literal["forward", "reverse"]], typer.Option(
+    variant: Annotated[Literal["forward", "reverse"] | None, typer.Option(
         "--variant", help="Only papers using this KL direction.")] = None,
     exact: Annotated[bool, typer.Option(
         "--exact", help="Only the named entity, not the members of its family.")] = False,
@@ -383,9 +384,9 @@ def entities_cmd(
 
 @graph_command("claims")
 def claims_cmd(
-    about: Annotated[Optional[str], typer.Option(
+    about: Annotated[str | None, typer.Option(
         "--about", "-a", help="Only claims about this entity (alias- and family-resolved).")] = None,
-    type_: Annotated[Optional[Literal["proposal", "theoretical", "empirical", "other"]], typer.Option(
+    type_: Annotated[Literal["proposal", "theoretical", "empirical", "other"] | None, typer.Option(
         "--type", "-t", help="Only claims of this type.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Show at most N claims (0 = all).")] = 50,
     json_: JsonOpt = False,
@@ -410,7 +411,9 @@ def claims_cmd(
             for c in claims
         ]})
         return
-    title = f"{total} claim(s)" + (f" about {about}" if about else "") + (f" (showing {len(claims)})" if len(claims) < total else "")
+    title = f"{total} claim(s)" + (f" about {about}" if about else "")
+    if len(claims) < total:
+        title += f" (showing {len(claims)})"
     table = _table(title, "paper", "type", "about", "sentence", "paper's datasets")
     for c in claims:
         table.add_row(c.paper_id, c.type, ", ".join(names.get(i, i) for i in c.about), c.text,
@@ -472,7 +475,7 @@ def stats_cmd(json_: JsonOpt = False, *, opts: StoreOptions) -> None:
 def export_cmd(
     fmt: Annotated[Literal["jsonl", "graphml", "gexf", "csv"], typer.Option(
         "--format", "-f", help="jsonl, graphml, gexf, or csv (the neo4j-admin import layout).")] = "jsonl",
-    out_path: Annotated[Optional[Path], typer.Option(
+    out_path: Annotated[Path | None, typer.Option(
         "--out", "-o", help="File to write (a directory for csv); default: stdout.")] = None,
     quiet: QuietOpt = False,
     *,

@@ -21,8 +21,8 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kg.extract.context import FIELDS, Context
 from kg.errors import ExtractionError, KGError
+from kg.extract.context import FIELDS, Context
 from kg.extract.normalize import normalize
 from kg.models import Entity, Extraction, Paper
 

@@ -21,10 +21,10 @@ from kg.extract.context import Context, Sentence
 from kg.models import Claim, ClaimType, Tag
 
 # patterns are written in lower case and run on the lower-cased sentence (much faster than IGNORECASE)
-_I = 0
 
 _WE = re.compile(r"\b(?:we|our|us|ours)\b|\bthis (?:paper|work|article|study|note|thesis|manuscript)\b|"
-                 r"\bthe present (?:paper|work|article|study|note)\b|\b(?:in this|here)\b[^.]{0,40}\b(?:we|i)\b|^\s*(?:i|here)\b", _I)
+                 r"\bthe present (?:paper|work|article|study|note)\b|\b(?:in this|here)\b[^.]{0,40}\b(?:we|i)\b|"
+                 r"^\s*(?:i|here)\b")
 _CONTRIB_VERB = re.compile(
     r"\b(?:propos|introduc|present|develop|design|devis|formulat|establish|prov(?:e|ing|ed)|show|"
     r"demonstrat|deriv|obtain|achiev|outperform|improv|find|found|reveal|identif|characteri[sz]|"
@@ -32,16 +32,14 @@ _CONTRIB_VERB = re.compile(
     r"analy[sz]|quantif|verif|validat|confirm|observ|discover|illustrat|compar|evaluat|report|"
     r"argu|conjectur|leverag|exploit|apply|lift|overcom|refin|bound|guarantee|certif|establish|"
     r"stud(?:y|ies)|investigat|examin|explor|frame|cast|view|call|term|name|dub|highlight|suggest|explain|draw|connect|relat|link|train|"
-    r"benchmark|test|measure|estimat|comput|learn|use|adopt|exploit|combin|enabl|allow|make)\w*",
-    _I,
+    r"benchmark|test|measure|estimat|comput|learn|use|adopt|exploit|combin|enabl|allow|make)\w*"
 )
 _RESULT = re.compile(
     r"\b(?:experiment\w*|empirical(?:ly)?|numerical(?:ly)?|simulations?|results?|evaluations?|"
     r"outperform\w*|state[- ]of[- ]the[- ]art|sota|achiev\w*|improv\w*|surpass\w*|significant(?:ly)?|"
     r"consistent(?:ly)?|competitive|superior|effective(?:ness)?|robust(?:ness)?|we find|we observe|"
     r"leads? to|yields?|enables?|allows?|guarantee\w*|provabl[ey]|theorem|bounds?|converge\w*|"
-    r"rates?|optimal\w*|equivalen\w*|special cases?|reveals?|shows?|demonstrat\w*)\b",
-    _I,
+    r"rates?|optimal\w*|equivalen\w*|special cases?|reveals?|shows?|demonstrat\w*)\b"
 )
 _BACKGROUND_START = re.compile(
     r"^\s*(?:recent(?:ly)?|however|despite|although|though|while|existing|previous(?:ly)?|prior|"
@@ -49,41 +47,38 @@ _BACKGROUND_START = re.compile(
     r"over the (?:past|last)|many|most|several|some|a (?:long|large|growing) (?:line|body|number)|"
     r"it is (?:well[- ])?known|it has been|there (?:is|are|has|have)|one of|as a result|unfortunately|"
     r"(?:these|such) (?:methods|approaches|models|works|techniques|algorithms|problems)|"
-    r"this (?:problem|issue|limitation|approach|setting|phenomenon|task)|motivated)\b",
-    _I,
+    r"this (?:problem|issue|limitation|approach|setting|phenomenon|task)|motivated)\b"
 )
-_VALIDATE = re.compile(r"\b(?:validat|verif|demonstrat|show|outperform|experiment)\w*", _I)
+_VALIDATE = re.compile(r"\b(?:validat|verif|demonstrat|show|outperform|experiment)\w*")
 # a sentence that continues the authors' contribution ("This yields ...", "Our method ...")
 _ANAPHOR = re.compile(
     r"^\s*(?:(?:moreover|furthermore|finally|in addition|additionally|specifically|in particular|"
     r"importantly|notably|crucially|consequently|as a (?:result|consequence|byproduct)|thus|hence|"
     r"therefore|empirically|theoretically|experimentally|numerically|overall|together|altogether),?\s+)?"
     r"(?:this|our|these (?:results|findings|bounds|observations|guarantees|insights|experiments)|"
-    r"the (?:proposed|resulting|new|presented|obtained|derived)|it|they|both|all)\b",
-    _I,
+    r"the (?:proposed|resulting|new|presented|obtained|derived)|it|they|both|all)\b"
 )
 _HOUSEKEEPING = re.compile(
     r"https?://|github\.com|\bcode (?:is|and|will be|are)\b|\b(?:code|implementation|data|models?)\b"
-    r"[^.]{0,40}\b(?:available|released|public(?:ly)?)\b|\bproject page\b",
-    _I,
+    r"[^.]{0,40}\b(?:available|released|public(?:ly)?)\b|\bproject page\b"
 )
 # page chrome a PDF-to-text conversion leaves in an abstract: never a claim
 _PDF_LEFTOVER = re.compile(
     r"\bcopyright \d{4}|\bproceedings of the\b|\bcorrespondence to\b|\bequal contribution\b|"
     r"[\w.+-]+@[\w-]+\.[\w.]+|\b(?:pmlr|jmlr w&cp) \d+|"
     r"\b(?:university|department|school|institute|laborator(?:y|ies)|college)\b(?:[^.]*\b(?:university|department|"
-    r"school|institute|laborator(?:y|ies)|college)\b){1}", _I)
+    r"school|institute|laborator(?:y|ies)|college)\b){1}")
 # one step of a procedure ("Specifically, we first select ...", "Then, the adapters are trained ..."):
 # a description, not a claim, unless its verb states a contribution or finding
 _STEP_START = re.compile(
     r"^\s*(?:specifically|first(?:ly)?|second(?:ly)?|third(?:ly)?|then|subsequently|next|afterwards|"
-    r"after that|in the (?:first|second|next|final) (?:step|stage|phase)),?\s+", _I)
-_STEP_WE = re.compile(r"we\s+(?:(?:first|then|also|further|next|\w+ly)\s+)*(\w+)", _I)
+    r"after that|in the (?:first|second|next|final) (?:step|stage|phase)),?\s+")
+_STEP_WE = re.compile(r"we\s+(?:(?:first|then|also|further|next|\w+ly)\s+)*(\w+)")
 _STRONG_VERB = re.compile(
     r"(?:propos|introduc|present|develop|design|devis|establish|prov|show|demonstrat|deriv|obtain|achiev|"
     r"outperform|find|found|reveal|identif|characteri|argu|giv|provid|construct|build|formulat|discover|"
     r"observ|conclud|verif|validat|generali|extend|improv|answer|resolv|settl|bound|guarantee|analy[sz]|"
-    r"evaluat|compar|appl|test|illustrat|quantif|confirm)", _I)
+    r"evaluat|compar|appl|test|illustrat|quantif|confirm)")
 
 
 def _is_step(text: str) -> bool:
@@ -101,8 +96,9 @@ def _is_step(text: str) -> bool:
 
 
 _LATER = {"then", "subsequently", "next", "afterwards", "after that"}
-_AND_STRONG = re.compile(r"\b(?:and|then)\s+(?:\w+ly\s+)?" + _STRONG_VERB.pattern, _I)
-_RESULT_STRONG = re.compile(r"\b(?:outperform|demonstrat|show|prov|achiev|surpass|reveal|experiment|improv|characteri|deriv|establish)\w*", _I)
+_AND_STRONG = re.compile(r"\b(?:and|then)\s+(?:\w+ly\s+)?" + _STRONG_VERB.pattern)
+_RESULT_STRONG = re.compile(r"\b(?:outperform|demonstrat|show|prov|achiev|surpass|reveal|experiment|improv|characteri|"
+                            r"deriv|establish)\w*")
 
 _SETTING = re.compile(
     r"^\s*(?:(?:specifically|in particular|first|here|in this (?:paper|work|manuscript|note)),?\s*)?we "
@@ -111,52 +107,55 @@ _SETTING = re.compile(
     r"\bwe (?:study|investigate|consider|address|examine|revisit|tackle) (?:the |a |an |this )?"
     r"(?:(?:\w+[- ]){0,3}(?:problem|task|setting|question|phenomenon|scenario)s?\b|this phenomenon)|"
     r"\b(?:aims? (?:to|at)|our (?:aim|goal|starting point|objective) is|is based on|are based on|"
-    r"draws inspiration|is inspired by|builds? (?:up)?on)\b",
-    _I,
+    r"draws inspiration|is inspired by|builds? (?:up)?on)\b"
 )
 _PASSIVE = re.compile(
     r"\b(?:is|are)\s+(?:first\s+|also\s+|then\s+|further\s+)?"
     r"(?:proposed|introduced|presented|developed|derived|shown|proved|proven|established|obtained|"
-    r"demonstrated|designed|provided)\b",
-    _I,
+    r"demonstrated|designed|provided)\b"
 )
 _SETTING_RESULT = re.compile(r"\b(?:show|prove|find|demonstrat|reveal|establish|deriv|achiev|outperform|"
-                             r"improv|and (?:propose|introduce|develop))\w*", _I)
+                             r"improv|and (?:propose|introduce|develop))\w*")
 
 _TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
     "proposal": [
-        (re.compile(r"\b(?:we|this (?:paper|work)|paper|work)\b[^.]{0,30}\b(?:propos|introduc|develop|design|devis)\w*", _I), 3.0),
-        (re.compile(r"\b(?:propos|introduc|devis)\w*", _I), 1.5),
-        (re.compile(r"\bpresent(?:s|ed)? (?:a|an|the|our|two|three|new|novel|simple)\b(?! (?:\w+ )?(?:analysis|evidence|results?|theor\w*|proof|bounds?|study|characteri\w*))", _I), 2.0),
-        (re.compile(r"\b(?:we (?:call|term|dub|name)|(?:called|termed|dubbed|named))\b", _I), 1.5),
-        (re.compile(r"\b(?:novel|new)\b[^.]{0,25}\b(?:method|framework|approach|algorithm|model|loss|objective|architecture|technique|estimator|family|paradigm|metric|regularizer|strategy|formulation|class)\b", _I), 1.5),
-        (re.compile(r"\b(?:framework|method|approach|algorithm|architecture)\b", _I), 0.5),
+        (re.compile(r"\b(?:we|this (?:paper|work)|paper|work)\b[^.]{0,30}"
+                    r"\b(?:propos|introduc|develop|design|devis)\w*"), 3.0),
+        (re.compile(r"\b(?:propos|introduc|devis)\w*"), 1.5),
+        (re.compile(r"\bpresent(?:s|ed)? (?:a|an|the|our|two|three|new|novel|simple)\b"
+                    r"(?! (?:\w+ )?(?:analysis|evidence|results?|theor\w*|proof|bounds?|study|characteri\w*))"), 2.0),
+        (re.compile(r"\b(?:we (?:call|term|dub|name)|(?:called|termed|dubbed|named))\b"), 1.5),
+        (re.compile(r"\b(?:novel|new)\b[^.]{0,25}\b(?:method|framework|approach|algorithm|model|loss|objective|"
+                    r"architecture|technique|estimator|family|paradigm|metric|regularizer|strategy|formulation|"
+                    r"class)\b"), 1.5),
+        (re.compile(r"\b(?:framework|method|approach|algorithm|architecture)\b"), 0.5),
         # a construction the authors describe: "we extend X to", "we frame X as", "our key idea is"
         (re.compile(r"\b(?:we|i)\s+(?:\w+ly\s+|also\s+|then\s+|further\s+|first\s+)?(?:extend|generali[sz]e|frame|cast|"
                     r"create|implement|describe|define|parameteri[sz]e|construct|build|formulate)\b|"
-                    r"\bkey idea\b", _I), 1.2),
+                    r"\bkey idea\b"), 1.2),
     ],
     "theoretical": [
-        (re.compile(r"\b(?:prov(?:e|es|ed|ing)|proofs?|theorems?|lemma|derive\w*|establish\w*|characteri[sz]\w*)\b", _I), 2.5),
+        (re.compile(r"\b(?:prov(?:e|es|ed|ing)|proofs?|theorems?|lemma|derive\w*|establish\w*|"
+                    r"characteri[sz]\w*)\b"), 2.5),
         (re.compile(r"\b(?:bounds?|bounded|minimax|regret|convergence|converges?|rates?|asymptotic\w*|"
                     r"complexity|guarantees?|consisten\w+|optimal(?:ity)?|equivalen\w+|necessary|sufficient|"
                     r"lower|upper|tight|theor\w+|analy[sz]\w*|special cases?|identif\w*|generali[sz]ation error|"
-                    r"closed[- ]form|polynomial|exponential|sample complexity|inequalit\w+|formula\w*)\b", _I), 1.0),
+                    r"closed[- ]form|polynomial|exponential|sample complexity|inequalit\w+|formula\w*)\b"), 1.0),
         # a finding stated without experiments is, in the gold, a theoretical one
         (re.compile(r"\b(?:we|i|it is)\s+(?:\w+ly\s+|also\s+|then\s+|further\s+|first\s+)?(?:show|prove|find|obtain|"
                     r"determine|answer|resolve|shown)\b|\b(?:implies|impl(?:y|ies) that|reveals? that|"
-                    r"approximate any|invarian\w+|in the limit|regimes?)\b", _I), 1.1),
+                    r"approximate any|invarian\w+|in the limit|regimes?)\b"), 1.1),
     ],
     "empirical": [
         (re.compile(r"\b(?:experiment\w*|empirical(?:ly)?|numerical(?:ly)?|simulations?|benchmarks?|datasets?|"
                     r"real[- ]world|state[- ]of[- ]the[- ]art|sota|outperform\w*|baselines?|accuracy|"
-                    r"performances?|fid|ablations?)\b", _I), 2.0),
+                    r"performances?|fid|ablations?)\b"), 2.0),
         (re.compile(r"\b(?:improv\w*|achiev\w*|surpass\w*|competitive|superior|gains?|speed-?ups?|faster|"
-                    r"\d+(?:\.\d+)?\s?%|\d+(?:\.\d+)?x|effectiveness|efficiency|scal\w+|tasks?)\b", _I), 0.8),
+                    r"\d+(?:\.\d+)?\s?%|\d+(?:\.\d+)?x|effectiveness|efficiency|scal\w+|tasks?)\b"), 0.8),
         (re.compile(r"\bwe (?:\w+ly )?(?:observ|validat|evaluat|test|illustrat|appl(?:y|ie)|compar)\w*|"
-                    r"\b(?:applying it|applicability|results (?:on|show)|trained on|evaluated on)\b", _I), 1.2),
+                    r"\b(?:applying it|applicability|results (?:on|show)|trained on|evaluated on)\b"), 1.2),
         # a sentence that opens on how it was found: "Empirically, we show ..."
-        (re.compile(r"^\s*(?:empirically|experimentally|numerically|in (?:our )?experiments)\b", _I), 2.5),
+        (re.compile(r"^\s*(?:empirically|experimentally|numerically|in (?:our )?experiments)\b"), 2.5),
     ],
 }
 
@@ -282,7 +281,7 @@ def find_claims(ctx: Context, tags: Sequence[Tag] = ()) -> list[Claim]:
                 if tag.entity.id not in ids:
                     ids.append(tag.entity.id)
     claims = []
-    for sent, (is_claim, rule) in zip(sentences, classify(sentences)):
+    for sent, (is_claim, rule) in zip(sentences, classify(sentences), strict=True):
         if not is_claim:
             continue
         claims.append(Claim(

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from itertools import pairwise
 
 from spacy.tokens import Doc, Span
 
@@ -158,7 +160,7 @@ def _sentence_spans(doc: Doc) -> list[Span]:
     if starts is None:
         return list(doc.sents)
     bounds = [*starts, len(doc)]
-    return [doc[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [doc[a:b] for a, b in pairwise(bounds) if b > a]
 
 
 @dataclass
@@ -186,7 +188,7 @@ class Context:
 
     @classmethod
     def build(cls, paper: Paper, docs: dict[TextField, Doc], normalized: dict[TextField, Normalized],
-              version: str) -> "Context":
+              version: str) -> Context:
         """Assemble a context from docs already run through the pipeline."""
         ctx = cls(paper=paper, docs=docs, normalized=normalized, version=version)
         for fld in FIELDS:

@@ -68,7 +68,8 @@ _LIST = re.compile(
     rf"(?P<items>(?:{_ITEM}-?,\s+)+(?:(?:and|or)\s+)?)(?P<last>{_ITEM})-?\s*(?P<head>{_HEAD})\b"
 )
 _NAMED = re.compile(
-    r"(?<![\w\-\u2010-\u2015])(?P<name>(?:[A-Z][a-zé'\\]+[- ])*[A-Z][a-zé'\\]+)[- ](?P<head>[Dd]ivergences?|[Dd]iscrepanc(?:y|ies)|Distances?)\b"
+    r"(?<![\w\-\u2010-\u2015])(?P<name>(?:[A-Z][a-zé'\\]+[- ])*[A-Z][a-zé'\\]+)"
+    r"[- ](?P<head>[Dd]ivergences?|[Dd]iscrepanc(?:y|ies)|Distances?)\b"
 )
 _NAMED_SKIP = {"The", "This", "These", "Our", "A", "An", "We", "In", "Such", "Each", "Any", "Both",
                "New", "Novel", "Proposed", "Statistical", "Generalized", "Unified", "Diffusion",

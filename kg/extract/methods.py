@@ -49,8 +49,8 @@ import bisect
 import functools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from spacy.attrs import IDX, LENGTH, SENT_START
@@ -375,7 +375,8 @@ def _words(doc: Doc) -> list[str]:
     if got is None:
         idx, _ = _arrays(doc)
         text = _doc_text(doc)
-        got = [text[a : a + n] for a, n in zip(idx.tolist(), doc.to_array(LENGTH).tolist())] if len(doc) else []
+        lengths = doc.to_array(LENGTH).tolist()
+        got = [text[a : a + n] for a, n in zip(idx.tolist(), lengths, strict=True)] if len(doc) else []
         doc.user_data["kg.methods.words"] = got
     return got
 
@@ -394,7 +395,7 @@ def _sent_bounds(doc: Doc, i: int) -> tuple[int, int]:
     return starts[max(k, 0)], starts[k + 1] if k + 1 < len(starts) else len(doc)
 
 
-def _matches(rules: "MethodRules", doc: Doc) -> tuple[list[tuple[str, int, int, bool]], dict[str, list[int]]]:
+def _matches(rules: MethodRules, doc: Doc) -> tuple[list[tuple[str, int, int, bool]], dict[str, list[int]]]:
     """One NORM phrase-matcher pass: vocabulary matches ``(id, start, end, cased)`` (a cased alias only
     when the text is exactly the alias) and the token indices of the triggers ("our", proposing/naming
     verb forms, head nouns, list markers)."""
@@ -1014,8 +1015,8 @@ def _compound_end(doc: Doc, k: int, e: int) -> int:
     return m
 
 
-def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:
-    """The method name starting the window ``[s, e)`` (after generic words), if there is one."""
+def _skip_generic(rules: MethodRules, doc: Doc, s: int, e: int) -> int:
+    """The first token of ``[s, e)`` after generic words, stop words, commas and opening quotes."""
     k = s
     while k < e and not _is_namey(doc[k]) and (doc[k].norm_ in rules.generic or doc[k].is_stop
                                                or doc[k].text in (",", "-", *_OPEN_QUOTES)
@@ -1023,6 +1024,34 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
             and not (_is_word(doc[k]) and _compound_end(doc, k, e) > k + 1
                      and _norm(doc[k:_compound_end(doc, k, e)].text) not in rules.generic):
         k += 1  # (a hyphen compound is kept whole: "top-k", "one-shot")
+    return k
+
+
+def _object_stop(doc: Doc, k: int, e: int) -> int:
+    """Where the object phrase starting at ``k`` ends (a clause word, a naming participle or a comma)."""
+    stop = k
+    words = _words(doc)
+    while stop < e and (words[stop].lower() not in _OBJECT_END or _joins_name(doc, stop)) and \
+            words[stop].lower() not in _NAMING_PARTICIPLES and words[stop] != ",":
+        stop += 1
+    return stop
+
+
+def _cap_end(doc: Doc, k: int, stop: int) -> int:
+    """The end of the capitalised name at ``k``: capitalised words, hyphen compounds, "of"/"&" between them."""
+    m = k
+    while m < stop and (_is_cap(doc[m]) or (m > k and m + 1 < stop and (
+            # "Gradient-boosted XGBoost": a glued hyphen continues a capitalised compound
+            (doc[m].text == "-" and _glued(doc[m - 1], doc[m]) and _glued(doc[m], doc[m + 1])
+             and _is_word(doc[m + 1]))
+            or (doc[m].text in ("&", "of", "to") and _is_cap(doc[m + 1]))))):
+        m += 2 if doc[m].text == "-" else 1
+    return min(m, stop)
+
+
+def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:
+    """The method name starting the window ``[s, e)`` (after generic words), if there is one."""
+    k = _skip_generic(rules, doc, s, e)
     if k + 1 < e and doc[k].norm_ in rules.containers and doc[k + 1].text.lower() == "of":
         return _name_at(rules, doc, k + 2, e)
     if k + 2 < e and doc[k + 1].text == "," and (doc[k].norm_ in _ACRONYM_NOUNS or fold(doc[k].text) in rules.vague):
@@ -1032,20 +1061,8 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     quoted = _quoted(doc, k, e)
     if quoted is not None:
         return quoted
-    stop = k
-    words = _words(doc)
-    while stop < e and (words[stop].lower() not in _OBJECT_END or _joins_name(doc, stop)) and \
-            words[stop].lower() not in _NAMING_PARTICIPLES and words[stop] != ",":
-        stop += 1
-    # a capitalised name: capitalised words, hyphen compounds, "of"/"&" between capitalised words
-    m = k
-    while m < stop and (_is_cap(doc[m]) or (m > k and m + 1 < stop and (
-            # "Gradient-boosted XGBoost": a glued hyphen continues a capitalised compound
-            (doc[m].text == "-" and _glued(doc[m - 1], doc[m]) and _glued(doc[m], doc[m + 1])
-             and _is_word(doc[m + 1]))
-            or (doc[m].text in ("&", "of", "to") and _is_cap(doc[m + 1]))))):
-        m += 2 if doc[m].text == "-" else 1
-    m = min(m, stop)
+    stop = _object_stop(doc, k, e)
+    m = _cap_end(doc, k, stop)
     alone = m - k == 1 and (m >= stop or not _is_word(doc[m]) or doc[m].text.lower() in _OBJECT_END)
     if m > k and any(c in doc[k:m].text for c in _LATEX_CHARS):
         return None  # LaTeX remnants ("mathrm{KL}_infty") are no names
@@ -1160,8 +1177,8 @@ _TITLE_STOP = frozenset("on towards toward why how when what whence is are do do
                         "revisiting understanding a an no not all every".split())
 _TITLE_BREAK = frozenset("for in with via under of on from to through without using by at beyond "
                          "and : -- — –".split())
-_TITLE_BREAK_RE = re.compile(r"(?<=\s)(?:%s)(?=\s)|:|--|—|–" % "|".join(
-    w for w in sorted(_TITLE_BREAK, key=len, reverse=True) if w.isalpha()), re.IGNORECASE)
+_TITLE_BREAK_RE = re.compile(r"(?<=\s)(?:{})(?=\s)|:|--|—|–".format("|".join(
+    w for w in sorted(_TITLE_BREAK, key=len, reverse=True) if w.isalpha())), re.IGNORECASE)
 #: where a title's name ends: ":", "--", an em/en dash, or a spaced hyphen ("NAME - A ...")
 _TITLE_CUT = re.compile(r"(?:\s*)(:|--|—|–|(?<=\s)-(?=\s))")
 
@@ -1500,15 +1517,16 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         g = groups.setdefault(entity.id, {"entity": entity, "proposed": False, "mentions": {}, "evidence": {},
                                           "first": None})
         ev = ctx.evidence(c.fld, c.start_char, c.end_char, c.rule)
-        proposing = c.proposed or (c.fld, c.start) in marks
-        if proposing and c.fld == "abstract" and ent_id and c.rule != "method.acronym" and g["first"] is not None \
+        proposes = c.proposed or (c.fld, c.start) in marks
+        if proposes and c.fld == "abstract" and ent_id and c.rule != "method.acronym" and g["first"] is not None \
                 and g["first"] < _sent_bounds(ctx.docs["abstract"], c.start)[0]:
             # a known method the abstract already named in an earlier sentence is background: "we
             # introduce an approximate <known method> rule" proposes a variant, not the method
-            proposing = False
-        if c.fld == "abstract" and g["first"] is None and not proposing and not _in_proposal(proposing_at, c.fld, c.start):
+            proposes = False
+        if c.fld == "abstract" and g["first"] is None and not proposes \
+                and not _in_proposal(proposing_at, c.fld, c.start):
             g["first"] = c.start
-        g["proposed"] = g["proposed"] or proposing or fold(c.name) in title_names
+        g["proposed"] = g["proposed"] or proposes or fold(c.name) in title_names
         g["mentions"].setdefault(ev.surface, None)
         g["evidence"].setdefault((ev.field, ev.start, ev.end, ev.rule), ev)
     _merge_abbreviations(rules, groups)

@@ -103,7 +103,7 @@ def kg_sentencizer(doc: Doc) -> Doc:
     starts = np.full(n, -1, dtype=np.int64)
     starts[0] = 1
     enders = _ender_hashes(doc)
-    candidates = [i for i, (h, sp) in enumerate(zip(orth.tolist(), space.tolist())) if sp or h in enders]
+    candidates = [i for i, (h, sp) in enumerate(zip(orth.tolist(), space.tolist(), strict=True)) if sp or h in enders]
     for i in candidates:
         prev_tok = doc[i]
         newline = bool(space[i]) and "\n" in prev_tok.text

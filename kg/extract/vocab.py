@@ -7,10 +7,10 @@ One JSON object per line::
      "family": "divergence:f-divergence", "parents": ["divergence:f-divergence"]}
 
 Optional flags: ``"match_name": false`` — the display name is not itself a pattern (entities only
-rules produce, such as "L2 distance" inside a list of divergences); ``"context": true`` — the entity counts only in a sentence that talks about data
-(for names that are also words, "MATH", "Kinetics"); ``"gazetteer": "pwc"`` — adapted from the
-Papers with Code list (CC BY-SA 4.0, see data/NOTICE.md): matched, but not written to the graph
-until a paper mentions it.
+rules produce, such as "L2 distance" inside a list of divergences); ``"context": true`` — the entity
+counts only in a sentence that talks about data (for names that are also words, "MATH", "Kinetics");
+``"gazetteer": "pwc"`` — adapted from the Papers with Code list (CC BY-SA 4.0, see data/NOTICE.md):
+matched, but not written to the graph until a paper mentions it.
 
 ``"ambiguous": [...]`` — cased aliases that count only when the paper also names the entity another
 way ("IPM" is also an interior-point method: tagged only next to "integral probability metric").
@@ -63,7 +63,7 @@ def _read(path: Path) -> list[dict]:
     return rows
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_rows(name: str) -> tuple[dict, ...]:
     """The raw records of one vocabulary file (empty when the file does not exist)."""
     path = vocab_dir() / name
@@ -90,7 +90,7 @@ def to_entity(row: dict) -> Entity:
         raise VocabularyError(f"{row.get('_where')}: invalid entity: {exc}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def entities_by_id() -> dict[str, Entity]:
     """Every entity of the ruler vocabularies by id; checks that parents/family ids exist."""
     out: dict[str, Entity] = {}
@@ -106,13 +106,13 @@ def entities_by_id() -> dict[str, Entity]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def flagged(flag: str) -> frozenset[str]:
     """Ids of the ruler-vocabulary records that carry ``flag`` (``context``, ``gazetteer``)."""
     return frozenset(r["id"] for name in RULER_FILES for r in load_rows(name) if r.get(flag))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def alias_index(kind: str) -> dict[str, Entity]:
     """Folded name/alias → entity for one kind (first record wins), to canonicalize pattern hits."""
     from kg.models import fold
@@ -128,7 +128,7 @@ def alias_index(kind: str) -> dict[str, Entity]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ambiguous_aliases() -> dict[str, frozenset[str]]:
     """Entity id → its ambiguous cased aliases."""
     return {r["id"]: frozenset(r["ambiguous"]) for name in RULER_FILES for r in load_rows(name)

@@ -140,7 +140,7 @@ def _csv(raw: bytes, source: str, max_chars: int) -> Iterator[RawRecord]:
             yield RawRecord(source, start, error=f"unterminated quoted field: lines {start}-{line} were read "
                                                  f"as one row of {len(row)} fields for {len(cols)} columns")
             continue
-        yield RawRecord(source, start, data=dict(zip(cols, row)))
+        yield RawRecord(source, start, data=dict(zip(cols, row, strict=False)))
 
 
 def _looks_like_abstract(line: str) -> bool:

@@ -384,7 +384,6 @@ class NetworkXStore:
         return [(nodes[v], d) for v, d in near]
 
     def _filter_papers(self, f) -> set[str]:
-        g = self.graph
         out = set()
         for eid in f.ids:
             for u, data in self._near(_ek(eid), R.LINK_TYPES, "in"):

@@ -43,7 +43,9 @@ DIVERGENCES = {
         family="divergence:f-divergence",
         parents=("divergence:f-divergence",),
     ),
-    "ot": Divergence(id="divergence:optimal-transport", name="optimal transport distance", aliases=("optimal transport",)),
+    "ot": Divergence(
+        id="divergence:optimal-transport", name="optimal transport distance", aliases=("optimal transport",)
+    ),
     "w": Divergence(
         id="divergence:wasserstein",
         name="Wasserstein distance",
@@ -228,7 +230,9 @@ class Client:
         return self.loop.run_until_complete(self.http.request(method, url, **kw))
 
     def post(self, payload) -> httpx.Response:
-        return self.request("POST", "/graphql", content=json.dumps(payload), headers={"content-type": "application/json"})
+        return self.request(
+            "POST", "/graphql", content=json.dumps(payload), headers={"content-type": "application/json"}
+        )
 
     def gql(self, query: str, **variables) -> dict:
         """Run a query; returns the JSON body (``data``/``errors``/``extensions``)."""

@@ -67,7 +67,8 @@ def test_queries_matches_carry_the_evidence_of_the_filter(client):
 def test_queries_paper_with_everything(client):
     data = client.data(
         '{ paper(id: "h1") { id title year contentHash extractorVersion '
-        "methods { entity { name } role mentions } divergences { entity { name ... on Divergence { family { name } } } } "
+        "methods { entity { name } role mentions } "
+        "divergences { entity { name ... on Divergence { family { name } } } } "
         "datasets { entity { name } } tags(kind: DATASET) { entity { id } } "
         "claims { id type text about { id } paper { id } } } }"
     )

@@ -7,8 +7,8 @@ import typing
 from pathlib import Path
 
 import pytest
-from graphql import GraphQLEnumType, GraphQLNonNull, get_named_type, print_schema
 from graphene.utils.str_converters import to_camel_case
+from graphql import GraphQLEnumType, GraphQLNonNull, get_named_type, print_schema
 
 from kg import models
 from kg.api.schema import schema
@@ -65,11 +65,13 @@ def test_schema_type_covers_every_model_field(model):
     assert not missing, f"model fields without a GraphQL field: {missing}"
 
 
-@pytest.mark.parametrize("model", [models.Paper, models.Evidence, models.Claim, models.Method], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "model", [models.Paper, models.Evidence, models.Claim, models.Method], ids=lambda m: m.__name__
+)
 def test_schema_nullability_follows_the_model(model):
     gtype = schema.graphql_schema.get_type(model.__name__)
     hints = typing.get_type_hints(model)
-    for name, field in model.model_fields.items():
+    for name, _field in model.model_fields.items():
         gfield = gtype.fields.get(to_camel_case(name))
         if gfield is None or get_named_type(gfield.type).name not in ("String", "Int", "ID", "Boolean"):
             continue
@@ -81,7 +83,8 @@ def test_schema_nullability_follows_the_model(model):
 def test_schema_enums_have_the_model_literal_values(name):
     enum = schema.graphql_schema.get_type(name)
     assert isinstance(enum, GraphQLEnumType)
-    assert sorted(getattr(v.value, "value", v.value) for v in enum.values.values()) == sorted(typing.get_args(ENUMS[name]))
+    values = sorted(getattr(v.value, "value", v.value) for v in enum.values.values())
+    assert values == sorted(typing.get_args(ENUMS[name]))
 
 
 def test_schema_is_read_only():

@@ -42,7 +42,8 @@ _KL_PAPERS: dict[str, list[dict]] = {}
 def kl_papers(graph: str) -> list[dict]:
     """``kg papers-using 'KL divergence' --json`` on ``graph`` (run once per graph)."""
     if graph not in _KL_PAPERS:
-        _KL_PAPERS[graph] = json.loads(run("papers-using", "KL divergence", "--json", "--graph", graph).stdout)["papers"]
+        out = run("papers-using", "KL divergence", "--json", "--graph", graph).stdout
+        _KL_PAPERS[graph] = json.loads(out)["papers"]
     return _KL_PAPERS[graph]
 
 

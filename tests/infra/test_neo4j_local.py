@@ -15,7 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 from neo4j import GraphDatabase
-from neo4j_local import parse_env, run, server_processes  # tests/infra/neo4j_local.py (pytest puts this folder on sys.path)
+from neo4j_local import (  # tests/infra/neo4j_local.py (pytest puts this folder on sys.path)
+    parse_env,
+    run,
+    server_processes,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("java_and_maven")]
 

@@ -86,7 +86,8 @@ def test_ingest_changed_abstract_replaces_old_edges(store, seed_jsonl, tmp_path)
 @pytest.mark.parametrize("suffix", ["jsonl", "csv"])
 def test_ingest_bad_records_are_reported_and_good_ones_kept(nx_store, tmp_path, suffix):
     good = [
-        {"id": "g1", "title": "Wasserstein GANs revisited", "abstract": "We train GANs with the Wasserstein distance on CIFAR-10."},
+        {"id": "g1", "title": "Wasserstein GANs revisited",
+         "abstract": "We train GANs with the Wasserstein distance on CIFAR-10."},
         {"id": "g2", "title": "Variational inference", "abstract": "We minimize the reverse KL divergence."},
         {"id": "g3", "title": "Kernel tests", "abstract": "We use the maximum mean discrepancy (MMD) on MNIST."},
     ]

@@ -214,7 +214,8 @@ def test_read_folder_without_input_files_is_an_input_error(tmp_path):
 
 @pytest.mark.parametrize(
     "year, expected",
-    [(2021, 2021), ("2021", 2021), ("2021-05-01", 2021), (" 2020 ", 2020), ("12345", None), ("n.d.", None), (True, None)],
+    [(2021, 2021), ("2021", 2021), ("2021-05-01", 2021), (" 2020 ", 2020), ("12345", None), ("n.d.", None),
+     (True, None)],
 )
 def test_read_year_is_parsed_strictly_and_a_bad_one_left_empty(tmp_path, year, expected):
     result = read_papers(_jsonl(tmp_path, [{"title": "T", "abstract": ABSTRACT, "year": year}]))
