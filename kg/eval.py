@@ -258,12 +258,12 @@ def evaluate(gold_path: str | Path, extractions: Iterable[Extraction],
     pred: dict[str, dict] = {}
     rules: dict[str, dict] = {}
     for gid, g in gold.items():
-        x = by_id.get(gid)
+        found = by_id.get(gid)
         title = g.get("title") or titles.get(gid)
-        if x is None and title:
-            x = by_title.get(title_key(title))
-        if x is None:
+        if found is None and title:
+            found = by_title.get(title_key(title))
+        if found is None:
             continue
-        pred[gid] = x.to_gold(evidence=False)
-        rules[gid] = rules_by_item(x)
+        pred[gid] = found.to_gold(evidence=False)
+        rules[gid] = rules_by_item(found)
     return score(gold, pred, rules)

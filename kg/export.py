@@ -181,7 +181,7 @@ def to_networkx(records: GraphRecords, *, caption: bool = False):
     with ``caption``, ``label`` holds a display caption (GEXF's node label)."""
     import networkx as nx
 
-    g = nx.MultiDiGraph()
+    g: nx.MultiDiGraph = nx.MultiDiGraph()
     for n in records.nodes:
         attrs = {k: _scalar(v) for k, v in n.properties.items() if k != "id"}
         attrs["labels"] = "".join(f":{label}" for label in n.labels)
@@ -319,8 +319,8 @@ def export(store: GraphStore, fmt: str, out: str | Path | None = None) -> tuple[
     records = graph_records(store)
     counts = {"nodes": len(records.nodes), "relationships": len(records.relationships)}
     try:
-        if fmt == "csv":
-            directory = Path(out)  # type: ignore[arg-type]
+        if fmt == "csv" and out is not None:  # (None was refused above)
+            directory = Path(out)
             if directory.exists() and not directory.is_dir():
                 raise InputError(f"--out {directory} is a file; the csv export needs a directory")
             files = to_csv_files(records)

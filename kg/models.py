@@ -134,12 +134,14 @@ class Dataset(Entity):
 
 AnyEntity = Annotated[Method | Divergence | Dataset, Field(discriminator="kind")]
 
-ENTITY_CLASSES: dict[str, type[Entity]] = {"method": Method, "divergence": Divergence, "dataset": Dataset}
+ENTITY_CLASSES: dict[str, type[Method] | type[Divergence] | type[Dataset]] = {
+    "method": Method, "divergence": Divergence, "dataset": Dataset,
+}
 
 
 def make_entity(kind: str, **fields) -> Method | Divergence | Dataset:
     """Build the entity model of ``kind`` (``method``, ``divergence`` or ``dataset``)."""
-    return ENTITY_CLASSES[kind](**fields)  # type: ignore[return-value]
+    return ENTITY_CLASSES[kind](**fields)
 
 
 class Tag(_Model):

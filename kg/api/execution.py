@@ -27,7 +27,7 @@ import functools
 import logging
 from dataclasses import dataclass
 from types import CoroutineType
-from typing import Any
+from typing import Any, cast
 
 from graphene.types.resolver import dict_or_attr_resolver
 from graphql import (
@@ -74,7 +74,7 @@ class Limits:
     unpaged_list: int = 5  # assumed length of lists without a page argument (tags, claims, …)
 
 
-def _page_arg(field: FieldNode, variables: dict, limits: Limits, default: int) -> int:
+def _page_arg(field: FieldNode, variables: dict | None, limits: Limits, default: int) -> int:
     """The page size a list field will return at most (its ``first``/``limit``, clamped)."""
     for arg in field.arguments or ():
         if arg.name.value in ("first", "limit"):
@@ -82,7 +82,7 @@ def _page_arg(field: FieldNode, variables: dict, limits: Limits, default: int) -
             if isinstance(value, IntValueNode):
                 return max(0, min(limits.page_size, int(value.value)))
             if isinstance(value, VariableNode):
-                given = variables.get(value.name.value)
+                given = (variables or {}).get(value.name.value)
                 if isinstance(given, int):
                     return max(0, min(limits.page_size, given))
                 return limits.page_size
@@ -214,7 +214,7 @@ class FastExecutionContext(ExecutionContext):
         hit = cls._plans.get(id(parent_type))
         if hit is not None:
             return hit[1]
-        plans = {}
+        plans: dict[str, tuple] = {}
         for name, field_def in parent_type.fields.items():
             resolve = field_def.resolve
             if not (
@@ -392,9 +392,9 @@ def execute_request(
         sorted((k, v) for k, v in (variables or {}).items() if isinstance(v, int) and not isinstance(v, bool))
     )
     document, errors = prepare(schema, query, page_variables, limits)
-    if errors:
+    if document is None:
         return ExecutionResult(data=None, errors=list(errors))
-    result = execute(
+    result = cast(ExecutionResult, execute(  # an ExecutionResult, not an awaitable: kg's resolvers are sync
         schema,
         document,
         variable_values=variables,
@@ -402,7 +402,7 @@ def execute_request(
         context_value=context,
         execution_context_class=FastExecutionContext,
         is_awaitable=is_coroutine,
-    )
+    ))
     if result.errors:
         result.errors = [clean_error(e) for e in result.errors]
     cypher = getattr(context["loader"].store, "recorded", None)

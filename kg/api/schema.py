@@ -275,7 +275,7 @@ def in_range(value: int | None, rng: dict | None) -> bool:
     return (rng.get("gte") is None or value >= rng["gte"]) and (rng.get("lte") is None or value <= rng["lte"])
 
 
-def resolution(info, name: str, kind: str | None, exact: bool):
+def resolution(info, name: str, kind: models.EntityKind | None, exact: bool):
     """:func:`kg.resolve.resolve` of a user-given name, or None for a blank name."""
     from kg.resolve import resolve
 
@@ -284,23 +284,26 @@ def resolution(info, name: str, kind: str | None, exact: bool):
     return resolve(loader_of(info).store, name, kind, exact=exact)
 
 
-def resolve_ids(info, name: str, kind: str | None, exact: bool) -> tuple[str, ...]:
+def resolve_ids(info, name: str, kind: models.EntityKind | None, exact: bool) -> tuple[str, ...]:
     """Alias-/family-resolved entity ids for a user-given name; () when nothing matches."""
     found = resolution(info, name, kind, exact)
     return tuple(found.ids) if found is not None else ()
+
+
+_KINDS: tuple[models.EntityKind, ...] = ("method", "divergence", "dataset")
 
 
 def paper_query(info, where: dict | None, offset: int, limit: int, order: str) -> PaperQuery | None:
     """The store query for a :class:`PaperWhere`, or None when a named entity does not resolve
     (so nothing can match)."""
     where = where or {}
-    wanted: list[tuple[dict, str | None]] = [(u, enum_value(u.get("kind"))) for u in where.get("uses") or []]
-    for kind in ("method", "divergence", "dataset"):
-        if where.get(kind):
-            wanted.append((where[kind], kind))
+    wanted: list[tuple[dict, models.EntityKind | None]] = [
+        (u, enum_value(u.get("kind"))) for u in where.get("uses") or []
+    ]
+    wanted += [(where[kind], kind) for kind in _KINDS if where.get(kind)]
     using = []
-    for flt, kind in wanted:
-        found = resolution(info, flt["name"], kind, bool(flt.get("exact")))
+    for flt, want in wanted:
+        found = resolution(info, flt["name"], want, bool(flt.get("exact")))
         if found is None or not found.ids:
             return None
         variant = enum_value(flt.get("variant")) or found.variant  # "reverse KL" asks for a variant
@@ -475,12 +478,13 @@ Claim = object_type(
 )
 
 
-def _tags(kind: str | None):
+def _tags(kind: models.EntityKind | None):
     def resolver(node: PaperNode, info, **kwargs):
         x = loader_of(info).extraction(node.id)
         if x is None:
             return []
-        tags = {"method": x.methods, "divergence": x.divergences, "dataset": x.datasets}.get(kind, x.tags)
+        by_kind = {"method": x.methods, "divergence": x.divergences, "dataset": x.datasets}
+        tags = x.tags if kind is None else by_kind[kind]
         want_kind = enum_value(kwargs.get("kind"))
         role = enum_value(kwargs.get("role"))
         return [t for t in tags if (not want_kind or t.entity.kind == want_kind) and (not role or t.role == role)]
@@ -500,7 +504,7 @@ def _extractor_version(node: PaperNode, info):
     return x.extractor_version if x else None
 
 
-Paper = object_type(
+Paper: type = object_type(
     "Paper",
     models.Paper,
     doc="A paper abstract with everything tagged in it.",
@@ -564,7 +568,7 @@ Stats = object_type(
 
 
 # -- query ------------------------------------------------------------------------------------
-def _entity_page(info, kind: str, kwargs: dict) -> Page:
+def _entity_page(info, kind: models.EntityKind, kwargs: dict) -> Page:
     offset, limit = window(kwargs)
     where = kwargs.get("where") or {}
     rows = [
@@ -579,7 +583,7 @@ def _entity_page(info, kind: str, kwargs: dict) -> Page:
     return Page([r.entity for r in rows[offset : offset + limit]], offset, len(rows))
 
 
-def _entity_fields(kind: str, plural: str, node: Any, connection: Any) -> dict:
+def _entity_fields(kind: models.EntityKind, plural: str, node: Any, connection: Any) -> dict:
     order = {"where": EntityWhere(), "order_by": EntityOrder(required=True, default_value="papers")}
     return {
         plural: Field(nn_list(node), args=list_args(**order), description=f"{plural.title()} with paper counts."),

@@ -175,7 +175,8 @@ class KGGraphQLView(GraphQL):
     def graphql_ide_html(self) -> str:  # the vendored page, not graphql-server's CDN one
         return self._ide_html
 
-    async def get_context(self, request, response) -> dict:
+    # graphql-server annotates get_context as returning None; the context is whatever it returns
+    async def get_context(self, request, response) -> dict:  # type: ignore[override]
         return {"request": request, "response": response, "loader": RequestLoader(ReadOnlyStore(self.raw_store))}
 
     async def execute_operation(self, request_adapter, request_data, context, root_value, allowed_operation_types):

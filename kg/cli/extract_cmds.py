@@ -24,10 +24,10 @@ from kg.models import Extraction
 InputFormat = Literal["auto", "seed", "jsonl", "csv"]
 
 
-def _read(paths: list[Path], input_format: str, quiet: bool):
+def _read(paths: list[Path], input_format: InputFormat, quiet: bool):
     from kg.read import read_papers
 
-    result = read_papers(paths, fmt=input_format)  # type: ignore[arg-type]
+    result = read_papers(paths, fmt=input_format)
     if not quiet:
         for problem in result.problems:  # plain lines (no wrapping): they are logs people grep
             sys.stderr.write(f"skipped {problem.message}\n")

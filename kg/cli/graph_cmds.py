@@ -27,7 +27,7 @@ from rich.text import Text
 from kg.cli import app
 from kg.cli._common import err, guard, out, print_json
 from kg.errors import InputError, NotFound
-from kg.models import Extraction, Tag
+from kg.models import EntityKind, Extraction, Tag
 
 StoreKind = Literal["networkx", "neo4j"]
 KindOpt = Annotated[
@@ -169,11 +169,11 @@ def _first_sentence(tag: Tag, width: int = 70) -> Text | str:
     return text
 
 
-def _resolve_ids(store: Any, text: str, kind: str | None = None, *, exact: bool = False) -> list[str]:
+def _resolve_ids(store: Any, text: str, kind: EntityKind | None = None, *, exact: bool = False) -> list[str]:
     """Ids ``text`` names (aliases, family members unless exact); NotFound with suggestions if none."""
     from kg.resolve import resolve
 
-    res = resolve(store, text, kind, exact=exact)  # type: ignore[arg-type]
+    res = resolve(store, text, kind, exact=exact)
     if not res.ids:
         hint = f"; did you mean: {', '.join(res.suggestions)}?" if res.suggestions else ""
         raise NotFound(f"no {kind or 'entity'} named {text!r} in the graph{hint}")

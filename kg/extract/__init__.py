@@ -21,10 +21,12 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from spacy.tokens import Doc
+
 from kg.errors import ExtractionError, KGError
 from kg.extract.context import FIELDS, Context
 from kg.extract.normalize import normalize
-from kg.models import Entity, Extraction, Paper
+from kg.models import Entity, Extraction, Paper, TextField
 
 __all__ = ["extract", "extract_one", "extractor_version", "vocabulary_entities", "contexts", "Context"]
 
@@ -56,8 +58,8 @@ def contexts(papers: Iterable[Paper], *, batch_size: int = 64) -> Iterator[Conte
         texts = [n[f].text for n in norms for f in FIELDS]
         docs = list(nlp.pipe(texts, batch_size=max(1, batch_size * 2)))
         for i, paper in enumerate(batch):
-            pair = {"title": docs[2 * i], "abstract": docs[2 * i + 1]}
-            yield Context.build(paper, pair, norms[i], version)  # type: ignore[arg-type]
+            pair: dict[TextField, Doc] = {"title": docs[2 * i], "abstract": docs[2 * i + 1]}
+            yield Context.build(paper, pair, norms[i], version)
 
     for paper in papers:
         batch.append(paper)

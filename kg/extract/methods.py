@@ -60,7 +60,7 @@ from spacy.tokens import Doc, Span
 from kg.config import default_data_dir
 from kg.errors import VocabularyError
 from kg.extract.context import Context
-from kg.models import Evidence, Method, Tag, slug
+from kg.models import Evidence, Method, Tag, TextField, slug
 from kg.models import fold as _fold_uncached
 
 __all__ = ["find_methods", "method_entities", "MethodRules"]
@@ -80,7 +80,7 @@ _PROPER_HEADS = ("algorithm", "method", "decomposition", "envelope", "projection
                  "iteration", "transformation", "estimator", "embedding", "network", "bridge", "machine", "filter")
 
 VOCAB_FILE = "methods.jsonl"
-_FIELDS = ("title", "abstract")
+_FIELDS: tuple[TextField, ...] = ("title", "abstract")
 
 # "we propose", "this paper introduces", "here we present": the verbs of a contribution.
 _PROPOSE_VERBS = frozenset(
@@ -109,7 +109,7 @@ _OUR_SKIP = frozenset("results experiments analysis work findings code contribut
 
 def _verb_forms(verbs) -> dict[str, str]:
     """Inflected form → verb ("proposes"/"proposed"/"proposing" → "propose", "dubbed" → "dub")."""
-    out = {}
+    out: dict[str, str] = {}
     for v in verbs:
         stem = v[:-1] if v.endswith("e") else v
         double = v + v[-1] if re.search(r"[^aeiou][aeiou][bdgmnprt]$", v) and len(v) <= 4 else v
@@ -125,7 +125,7 @@ _VERB_FORMS = _verb_forms(_PROPOSE_VERBS)
 class _Cand:
     """One candidate mention, in normalized doc offsets of ``fld``."""
 
-    fld: str
+    fld: TextField
     start: int  # token index
     end: int  # token index (exclusive)
     start_char: int
@@ -522,7 +522,7 @@ def _titleish(span: Span) -> bool:
 # rules
 
 
-def _vocab_cands(rules: MethodRules, fld: str, doc: Doc, acronyms: dict[str, str],
+def _vocab_cands(rules: MethodRules, fld: TextField, doc: Doc, acronyms: dict[str, str],
                  matches: list[tuple[str, int, int, bool]], named: set[str]) -> list[_Cand]:
     """Vocabulary matches; a guarded acronym only for a method ``named`` in full in the paper."""
     out = []
@@ -549,7 +549,7 @@ def _vocab_cands(rules: MethodRules, fld: str, doc: Doc, acronyms: dict[str, str
 _FAMILY_SUFFIXES = frozenset(("type", "like", "style"))
 
 
-def _head_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> list[_Cand]:
+def _head_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]) -> list[_Cand]:
     """"<modifiers> HEAD" for the heads allowed anywhere: up to three modifiers (a hyphen compound is
     one), none generic, no verb forms, and the word next to the head not an adjective."""
     out = []
@@ -656,11 +656,11 @@ def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list
     return out
 
 
-def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> list[_Cand]:
+def _proper_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]) -> list[_Cand]:
     """"<Proper name> [modifier] HEAD" for the heads that need a name in front ("Gibbs algorithm",
     "Cholesky decomposition", "Bregman projection operators"): the capitalised word must not start
     the sentence (nor be in a title, where every word is capitalised)."""
-    out = []
+    out: list[_Cand] = []
     if fld == "title":
         return out
     words = _words(doc)
@@ -692,7 +692,7 @@ def _proper_cands(rules: MethodRules, fld: str, doc: Doc, heads: list[int]) -> l
     return out
 
 
-def _list_cands(rules: MethodRules, fld: str, doc: Doc, lists: list[int]) -> list[_Cand]:
+def _list_cands(rules: MethodRules, fld: TextField, doc: Doc, lists: list[int]) -> list[_Cand]:
     """Named items of "<methods>, such as A, B and C" / "including" / "e.g.": made-up names
     ("Co-Teaching", "DQN", "t-SNE") and capitalised ones ("Stable Diffusion")."""
     out = []
@@ -1049,6 +1049,12 @@ def _cap_end(doc: Doc, k: int, stop: int) -> int:
     return min(m, stop)
 
 
+def _named_head(rules: MethodRules, tok) -> bool:
+    """Whether ``tok`` is a head noun that may end a name (tier 0 or 1)."""
+    tier = rules.head_tier(tok)
+    return tier is not None and tier <= _NAMED
+
+
 def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:
     """The method name starting the window ``[s, e)`` (after generic words), if there is one."""
     k = _skip_generic(rules, doc, s, e)
@@ -1089,10 +1095,10 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
         return c
     # a lower-case phrase: up to the first head noun (and the head nouns right after it)
     for m in range(k, stop):
-        if rules.head_tier(doc[m]) is not None and rules.head_tier(doc[m]) <= _NAMED and \
+        if _named_head(rules, doc[m]) and \
                 not (m + 1 < stop and doc[m + 1].text == "-" and _glued(doc[m], doc[m + 1])):
             last = m + 1
-            while last < stop and rules.head_tier(doc[last]) is not None and rules.head_tier(doc[last]) <= _NAMED:
+            while last < stop and _named_head(rules, doc[last]):
                 last += 1
             c = _clean(rules, doc, k, last)
             if c is None or c[1] - c[0] > 7 or fold(doc[c[0]].text) in rules.vague:
@@ -1298,7 +1304,7 @@ def _apposition(rules: MethodRules, doc: Doc, start: int) -> bool:
         _VERB_FORMS.get(w) in _PROPOSE_VERBS and w not in _NAMING_PARTICIPLES for w in before)
 
 
-def _proposed_marks(rules: MethodRules, ctx: Context, cands: list[_Cand], trig: dict) -> set[tuple[str, int]]:
+def _proposed_marks(rules: MethodRules, ctx: Context, cands: list[_Cand], trig: dict) -> set[tuple[TextField, int]]:
     """Candidates the authors introduce: "our (proposed/new) X", "the proposed X", "X, a novel ...",
     "a novel ... X" in a sentence of ours, "our algorithm, X". Only candidates near an "our"/"novel"/
     "new"/"proposed"/"resulting" trigger are looked at."""

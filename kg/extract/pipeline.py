@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from typing import cast
 
 import numpy as np
 import spacy
 from spacy.attrs import IS_SPACE, NORM, ORTH, SENT_START
 from spacy.language import Language
+from spacy.pipeline import SpanRuler
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
+from thinc.types import Ints2d
 
 VOCAB_KEY = "kg_vocab"
 TOKENIZER_CACHE = 60_000  # chunks; spaCy's default of 10,000 is filled by our vocabulary patterns
@@ -121,13 +125,13 @@ def kg_sentencizer(doc: Doc) -> Doc:
         nxt = doc[j + 1].text if j + 1 < n else ""
         if _is_boundary(prev2, prev_tok.text, doc[j].text, nxt):
             starts[j] = 1
-    doc.from_array([SENT_START], starts.astype(np.uint64).reshape(-1, 1))
+    doc.from_array([SENT_START], cast(Ints2d, starts.astype(np.uint64).reshape(-1, 1)))
     doc.user_data[SENT_STARTS_KEY] = np.nonzero(starts == 1)[0].tolist()
     return doc
 
 
 def _install_norm(nlp: Language) -> None:
-    getters = nlp.vocab.lex_attr_getters
+    getters = nlp.vocab.lex_attr_getters  # type: ignore[attr-defined]  # (missing from spaCy's vocab.pyi)
     getters[NORM] = norm_key
     for lex in nlp.vocab:
         lex.norm_ = norm_key(lex.orth_)
@@ -150,21 +154,22 @@ def build_nlp(patterns: list[dict] | None = None) -> Language:
     """
     nlp = spacy.blank("en")
     _install_norm(nlp)
+    tokenizer = cast(Tokenizer, nlp.tokenizer)
     # "ImageNet-1K." / "FID." end a sentence: split a final period after capitals (not "U.S.")
-    suffixes = [*nlp.Defaults.suffixes, r"(?<=[^.\s][A-Z])\.", r"(?<=[0-9])\."]
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    suffixes = [*(nlp.Defaults.suffixes or ()), r"(?<=[^.\s][A-Z])\.", r"(?<=[0-9])\."]
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     # a missing space after a sentence end: "1.46 FID.Our code", "tasks.Our"
-    infixes = [*nlp.Defaults.infixes, r"(?<=[A-Za-z0-9])\.(?=[A-Z][a-z])"]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[A-Za-z0-9])\.(?=[A-Z][a-z])"]
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.add_pipe("kg_sentencizer")
-    rulers = {}
+    rulers: dict[str, SpanRuler] = {}
     for name, attr, overwrite in (("kg_vocab", "NORM", True), ("kg_vocab_cased", "ORTH", False)):
-        rulers[attr] = nlp.add_pipe(
+        rulers[attr] = cast(SpanRuler, nlp.add_pipe(
             "span_ruler",
             name=name,
             config={"spans_key": VOCAB_KEY, "phrase_matcher_attr": attr, "validate": False,
                     "overwrite": overwrite},
-        )
+        ))
     nlp.initialize()
     norm_pats = [p for p in patterns or () if not p["label"].endswith("|cased")]
     cased_pats = [dict(p, label=p["label"][: -len("|cased")]) for p in patterns or ()
@@ -177,8 +182,8 @@ def build_nlp(patterns: list[dict] | None = None) -> Language:
     # ``max_cache_size`` chunks: tokenizing thousands of vocabulary patterns (ours, the methods
     # module's) would fill it before any text is seen and every later chunk would be split again.
     # Start texts with an empty cache and room for the patterns plus the 10,000 chunks spaCy keeps.
-    nlp.tokenizer._flush_cache()
-    nlp.tokenizer.max_cache_size = TOKENIZER_CACHE
+    tokenizer._flush_cache()
+    tokenizer.max_cache_size = TOKENIZER_CACHE
     return nlp
 
 

@@ -67,7 +67,7 @@ class TagCollector:
             variants = self._variants.get(eid, set())
             out.append(Tag(
                 entity=self._entities[eid],
-                variant=next(iter(variants)) if len(variants) == 1 else None,  # type: ignore[arg-type]
+                variant=next(iter(variants)) if len(variants) == 1 else None,
                 mentions=tuple(dict.fromkeys(e.surface for e in evs)),
                 evidence=tuple(evs),
             ))

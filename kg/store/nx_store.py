@@ -21,7 +21,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
@@ -109,7 +109,9 @@ class NetworkXStore:
         except ValueError as exc:
             raise StoreError(f"{self.path} is not a kg graph file (not JSON: {exc})") from None
         try:
-            g = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges", name="_key")
+            # directed + multigraph: a MultiDiGraph (the stubs say Graph)
+            g = cast(nx.MultiDiGraph,
+                     nx.node_link_graph(data, directed=True, multigraph=True, edges="edges", name="_key"))
         except (ValueError, KeyError, TypeError, AttributeError, nx.NetworkXError):
             raise StoreError(
                 f"{self.path} is not a kg graph file (expected networkx node-link JSON); "
@@ -210,7 +212,8 @@ class NetworkXStore:
         ``"out"``); empty when the node is missing."""
         g = self.graph
         # the raw adjacency dicts ({neighbour: {key: attributes}}): edge views are slow
-        nbrs = (g._pred if direction == "in" else g._succ).get(node)
+        # (networkx's stubs do not declare the private adjacency dicts)
+        nbrs = (g._pred if direction == "in" else g._succ).get(node)  # type: ignore[attr-defined]
         if not nbrs:
             return []
         return [(v, d) for v, keyed in nbrs.items() for k, d in keyed.items() if k in types]
@@ -377,7 +380,8 @@ class NetworkXStore:
     # -- papers and claims -------------------------------------------------------------------
     def _links(self, paper_node: str, entity_ids: Collection[str] | None = None) -> list[tuple[dict, dict]]:
         """``(entity attributes, link attributes)`` of a paper's links (to ``entity_ids`` only, if given)."""
-        nodes = self.graph._node  # the plain node → attributes dict (NodeView lookups are slow)
+        # the plain node → attributes dict (NodeView lookups are slow; not in networkx's stubs)
+        nodes = self.graph._node  # type: ignore[attr-defined]
         near = self._near(paper_node, R.LINK_TYPES)
         if entity_ids is not None:
             near = [(v, d) for v, d in near if v[len("Entity:") :] in entity_ids]

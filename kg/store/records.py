@@ -182,7 +182,7 @@ def link_props(tag: Tag, pos: int) -> dict[str, Any]:
 def tag_from(entity: Entity, props: dict[str, Any]) -> Tag:
     """The tag of a link's properties and its target entity."""
     return Tag(
-        entity=entity,  # type: ignore[arg-type]
+        entity=entity,
         role=props.get("role"),
         variant=props.get("variant"),
         mentions=tuple(props.get("mentions") or ()),
