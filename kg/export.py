@@ -40,6 +40,7 @@ from pydantic import BaseModel
 from kg.errors import InputError
 from kg.models import Entity, Extraction, PaperQuery
 from kg.store.base import GraphStore
+from kg.store.records import link_type
 
 ExportFormat = Literal["jsonl", "graphml", "gexf", "csv"]
 EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "graphml", "gexf", "csv")
@@ -119,8 +120,6 @@ def graph_records(store: GraphStore) -> GraphRecords:
     Raises:
         StoreError: the store failed.
     """
-    from kg.ingest import link_type
-
     nodes: dict[str, Node] = {}
     rels: list[Relationship] = []
     entities: dict[str, Entity] = {c.entity.id: c.entity for c in store.entity_counts()}

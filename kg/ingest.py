@@ -32,31 +32,20 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from kg.errors import ExtractionError, RecordError
-from kg.models import Entity, Extraction, GraphDelta, Paper, Stats, Tag
+from kg.models import Entity, Extraction, GraphDelta, Paper, Stats
 from kg.store.base import GraphStore
+from kg.store.records import chunks, link_type
 
 Format = Literal["auto", "seed", "jsonl", "csv"]
 ProgressCallback = Callable[[int, int], None]
 """``progress(done, total)``: papers handled so far (skipped or written) out of papers read."""
-
-#: Relationship type of a paper → entity link, by entity kind (methods split by role below).
-LINK_TYPE_BY_KIND = {"method": "USES", "divergence": "USES", "dataset": "EVALUATES_ON"}
-
-
-def link_type(tag: Tag) -> str:
-    """The relationship type a tag becomes: ``PROPOSES`` for a proposed method, ``USES`` for other
-    methods and divergences, ``EVALUATES_ON`` for datasets."""
-    if tag.entity.kind == "method" and tag.role == "proposed":
-        return "PROPOSES"
-    return LINK_TYPE_BY_KIND[tag.entity.kind]
-
 
 class Problem(BaseModel):
     """One input record that could not be used (or an extraction that failed), with where it is."""
@@ -115,11 +104,6 @@ def count_delta(delta: GraphDelta) -> tuple[Counter, Counter]:
         edges["MAKES"] += len(x.claims)
         edges["ABOUT"] += sum(len(c.about) for c in x.claims)
     return entities, edges
-
-
-def _chunks(items: Sequence[Paper], size: int) -> Iterator[Sequence[Paper]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _extract_chunk(papers: Sequence[Paper], problems: list[Problem]) -> list[Extraction]:
@@ -195,7 +179,7 @@ def plan(papers: Sequence[Paper], store: GraphStore, version: str, *, force: boo
     A paper is skipped when the store holds it with the same content hash and extractor version.
     """
     held: dict[str, tuple[str, str]] = {}
-    for chunk in _chunks(papers, 5000):
+    for chunk in chunks(papers, 5000):
         held.update(store.paper_versions([p.id for p in chunk]))
     todo = [p for p in papers if force or held.get(p.id) != (p.content_hash, version)]
     return todo, set(held), len(papers) - len(todo)
@@ -262,7 +246,7 @@ def ingest(
 
     if todo or store.stats().papers == 0:
         write(GraphDelta(entities=tuple(taxonomy_entities())))
-    for chunk in _chunks(todo, batch_size):
+    for chunk in chunks(todo, batch_size):
         extractions = _extract_chunk(chunk, report.problems)
         report.failed += len(chunk) - len(extractions)
         if extractions:

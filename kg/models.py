@@ -10,7 +10,7 @@ Data flows read → extract → resolve → store → api/cli, and every boundar
 * :class:`Tag` — a paper → entity link (USES/PROPOSES/EVALUATES_ON in the graph) with role/variant.
 * :class:`Claim` — a typed claim sentence of a paper and the entities it is about.
 * :class:`Extraction` — everything extracted from one paper; :meth:`Extraction.to_gold` gives the
-  shape of ``shared/gold`` so that ``score.py`` can score it.
+  shape of the gold files (``data/gold/GUIDELINE.md``) so that ``score.py`` can score it.
 * :class:`GraphDelta` — what a store writes in one batch.
 
 The GraphQL types are generated from these models (a test keeps them from drifting apart).
@@ -187,7 +187,7 @@ class Extraction(_Model):
         return self.methods + self.divergences + self.datasets
 
     def to_gold(self, *, evidence: bool = True) -> dict:
-        """The gold-file shape (see shared/gold/GUIDELINE.md), plus ``evidence`` when asked."""
+        """The gold-file shape (see data/gold/GUIDELINE.md), plus ``evidence`` when asked."""
         out: dict = {
             "id": self.paper.id,
             "title": self.paper.title,

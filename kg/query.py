@@ -12,28 +12,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from kg.errors import NotFound
-from kg.models import EntityFilter, EntityKind, Evidence, PaperPage, PaperQuery, Role, Variant
+from kg.models import EntityFilter, EntityKind, PaperPage, PaperQuery, Role, Variant
 from kg.resolve import Resolution, resolve
 from kg.store.base import GraphStore
-
-
-class UsingRow(BaseModel):
-    """One flat row of a "papers using X" answer: a paper, one matched entity, how it is used and
-    the first evidence sentence (what the CLI table and ``--json`` show)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    paper_id: str
-    title: str
-    year: int | None = None
-    entity_id: str
-    entity: str
-    kind: EntityKind
-    role: Role | None = None
-    variant: Variant | None = None
-    sentence: str | None = None
-    rule: str | None = None
-    evidence: tuple[Evidence, ...] = ()
 
 
 class UsingResult(BaseModel):
@@ -45,29 +26,6 @@ class UsingResult(BaseModel):
     role: Role | None = None
     variant: Variant | None = None
     page: PaperPage
-
-    def rows(self) -> list[UsingRow]:
-        """One row per (paper, matched entity), in page order."""
-        out = []
-        for hit in self.page.items:
-            for tag in hit.matches:
-                first = tag.evidence[0] if tag.evidence else None
-                out.append(
-                    UsingRow(
-                        paper_id=hit.paper.id,
-                        title=hit.paper.title,
-                        year=hit.paper.year,
-                        entity_id=tag.entity.id,
-                        entity=tag.entity.name,
-                        kind=tag.entity.kind,
-                        role=tag.role,
-                        variant=tag.variant,
-                        sentence=first.sentence if first else None,
-                        rule=first.rule if first else None,
-                        evidence=tag.evidence,
-                    )
-                )
-        return out
 
 
 def not_found_message(resolution: Resolution) -> str:
@@ -108,8 +66,9 @@ def papers_using(
     Example::
 
         result = papers_using(store, "KL divergence")
-        for row in result.rows():
-            print(row.paper_id, row.title, row.variant, row.sentence)
+        for hit in result.page.items:
+            for tag in hit.matches:
+                print(hit.paper.id, hit.paper.title, tag.variant, tag.evidence[0].sentence)
     """
     resolution = resolve(store, text, kind, exact=exact)
     if not resolution.found:

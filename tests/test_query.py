@@ -46,15 +46,17 @@ store = gd.store
 def test_query_papers_using(store, text, options, total, rows):
     result = papers_using(store, text, **options)
     assert result.page.total == total
-    assert [(r.paper_id, r.entity, r.role, r.variant) for r in result.rows()] == rows
+    got = [(hit.paper.id, t.entity.name, t.role, t.variant) for hit in result.page.items for t in hit.matches]
+    assert got == rows
 
 
-def test_query_rows_carry_title_and_evidence(store):
-    (row,) = papers_using(store, "reverse KL").rows()
-    assert row.title == gd.P1.title and row.year == 2021 and row.kind == "divergence"
-    assert row.sentence == "We propose AlphaNet, trained with the reverse KL divergence"
-    assert row.rule == "divergence.vocab:divergence:kullback-leibler"
-    ev = row.evidence[0]
+def test_query_hits_carry_title_and_evidence(store):
+    (hit,) = papers_using(store, "reverse KL").page.items
+    (tag,) = hit.matches
+    assert hit.paper.title == gd.P1.title and hit.paper.year == 2021 and tag.entity.kind == "divergence"
+    ev = tag.evidence[0]
+    assert ev.sentence == "We propose AlphaNet, trained with the reverse KL divergence"
+    assert ev.rule == "divergence.vocab:divergence:kullback-leibler"
     assert gd.P1.abstract[ev.start:ev.end] == ev.surface == "reverse KL divergence"
 
 

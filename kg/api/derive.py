@@ -3,7 +3,7 @@
 ``kg/models.py`` is the one schema of kg. Rather than retyping every scalar field of ``Paper``,
 ``Evidence``, ``Claim`` or an entity as a graphene field (and letting the two drift apart), the API
 builds those fields from the models here; only relations (a claim's entities, a paper's tags) are
-written by hand in :mod:`kg.api.schema`. ``tests/api/test_drift.py`` checks every model field against
+written by hand in :mod:`kg.api.schema`. ``tests/api/test_schema.py`` checks every model field against
 the GraphQL type, so a new model field without a GraphQL counterpart fails the suite.
 """
 

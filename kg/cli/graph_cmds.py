@@ -171,12 +171,12 @@ def _first_sentence(tag: Tag, width: int = 70) -> Text | str:
 
 def _resolve_ids(store: Any, text: str, kind: EntityKind | None = None, *, exact: bool = False) -> list[str]:
     """Ids ``text`` names (aliases, family members unless exact); NotFound with suggestions if none."""
+    from kg.query import not_found_message
     from kg.resolve import resolve
 
     res = resolve(store, text, kind, exact=exact)
     if not res.ids:
-        hint = f"; did you mean: {', '.join(res.suggestions)}?" if res.suggestions else ""
-        raise NotFound(f"no {kind or 'entity'} named {text!r} in the graph{hint}")
+        raise NotFound(not_found_message(res))
     return list(res.ids)
 
 

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +59,7 @@ from spacy.tokens import Doc, Span
 from kg.config import default_data_dir
 from kg.errors import VocabularyError
 from kg.extract.context import Context
+from kg.extract.vocab import read_rows
 from kg.models import Evidence, Method, Tag, TextField, slug
 from kg.models import fold as _fold_uncached
 
@@ -151,14 +151,14 @@ class MethodRules:
         #: an ambiguous acronym may be guarded for several methods ("BNN": Bayesian or binary)
         self.guarded: dict[str, set[str]] = {}
         self.norm_patterns: dict[str, list[str]] = {}
-        for n, row in enumerate(_read_jsonl(folder / VOCAB_FILE), 1):
+        for row in read_rows(folder / VOCAB_FILE):
             try:
                 ent = Method(id=row["id"], name=row["name"],
                              aliases=tuple(dict.fromkeys([*row.get("aliases", ()), *row.get("cased", ())])))
             except Exception as exc:  # pydantic or KeyError: a bug in the data file
-                raise VocabularyError(f"{VOCAB_FILE}:{n}: invalid method: {exc}") from None
+                raise VocabularyError(f"{row['_where']}: invalid method: {exc}") from None
             if ent.id in self.entities:
-                raise VocabularyError(f"{VOCAB_FILE}:{n}: duplicate id {ent.id}")
+                raise VocabularyError(f"{row['_where']}: duplicate id {ent.id}")
             self.entities[ent.id] = ent
             cased = set(row.get("cased", ()))
             for alias in [row["name"], *row.get("aliases", ()), *cased]:
@@ -243,25 +243,6 @@ def fold(text: str) -> str:
 def _forms(noun: str) -> tuple[str, ...]:
     """Singular and plural spellings of a head noun (NORM folds a plain "-s" itself)."""
     return (noun, noun + "es", noun[:-1] + "ies") if noun.endswith("y") else (noun, noun + "es")
-
-
-def _read_jsonl(path) -> list[dict]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise VocabularyError(f"cannot read vocabulary {path}: {exc}") from None
-    rows = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise VocabularyError(f"{path.name}:{n}: not JSON: {exc.msg}") from None
-        if not isinstance(row, dict) or "id" not in row or "name" not in row:
-            raise VocabularyError(f"{path.name}:{n}: needs id and name")
-        rows.append(row)
-    return rows
 
 
 def _read_lines(path) -> list[str]:

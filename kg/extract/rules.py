@@ -9,8 +9,6 @@ of first appearance (so output is deterministic).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from spacy.tokens import Span
 
 from kg.extract.context import Context
@@ -78,26 +76,16 @@ def _ev_order(e: Evidence) -> tuple:
     return (0 if e.field == "title" else 1, e.start, e.end, e.rule)
 
 
-def _find_methods() -> Callable[[Context, Sequence[Tag]], list[Tag]] | None:
-    try:
-        from kg.extract.methods import find_methods
-    except ImportError:
-        return None
-    return find_methods
-
-
 def run_rules(ctx: Context) -> Extraction:
     """All rule modules on one paper → its :class:`~kg.models.Extraction`."""
     from kg.extract.claims import find_claims
     from kg.extract.datasets import find_datasets
     from kg.extract.divergences import find_divergences
+    from kg.extract.methods import find_methods
 
     divergences = find_divergences(ctx)
     datasets = find_datasets(ctx, exclude=divergences)
-    find_methods = _find_methods()
-    methods: list[Tag] = []
-    if find_methods is not None:
-        methods = list(find_methods(ctx, [*divergences, *datasets]))
+    methods = find_methods(ctx, [*divergences, *datasets])
     claims = find_claims(ctx, [*divergences, *datasets, *methods])
     return Extraction(
         paper=ctx.paper,

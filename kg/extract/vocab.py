@@ -43,7 +43,10 @@ def vocab_dir() -> Path:
     return default_data_dir() / "vocab"
 
 
-def _read(path: Path) -> list[dict]:
+def read_rows(path: Path) -> list[dict]:
+    """The records of a vocabulary JSONL file (``//`` lines are comments); each gets ``_where``
+    (``file:line``) for error messages. A missing field or a line that is not JSON raises
+    :class:`~kg.errors.VocabularyError`."""
     rows = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -69,7 +72,7 @@ def load_rows(name: str) -> tuple[dict, ...]:
     path = vocab_dir() / name
     if not path.exists():
         return ()
-    return tuple(_read(path))
+    return tuple(read_rows(path))
 
 
 _ENTITY_FIELDS = {"id", "kind", "name", "aliases", "description", "family", "parents"}
