@@ -6,9 +6,9 @@ Why a script: the vocabulary is derived data. Papers with Code and SciREX name l
 surface forms); the pruning and the hand-written additions must be reproducible and reviewable, so the
 whole curation lives here and in two data files:
 
-* ``data/vocab/method_extra.txt`` — hand-curated families in gold style (diffusion models, score matching,
+* ``tools/method_extra.txt`` — hand-curated families in gold style (diffusion models, score matching,
   conformal prediction, ...). They win every collision and are never pruned.
-* ``data/vocab/method_stop.txt`` — names never kept as aliases.
+* ``tools/method_stop.txt`` — names never kept as aliases.
 
 An alias written ``?ACR`` in ``method_extra.txt`` is *guarded*: a short acronym that is also common
 for other things ("CP", "DP", "SAM", "LM"). It is stored under ``guarded`` and only counts in a paper
@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from kg.models import fold, slug  # noqa: E402
 
 VOCAB = ROOT / "data" / "vocab"
+HERE = Path(__file__).resolve().parent  # the curation inputs (not runtime data: they stay out of the wheel)
 COMMON_WORD_LOGPROB = -15.5
 
 
@@ -134,7 +135,7 @@ def read_scirex(path: Path) -> list[dict]:
 
 def curate(gazetteers: Path, min_papers: int = 3) -> list[dict]:
     """Build the vocabulary entries (dicts with id, name, aliases, category, sources)."""
-    stop = read_stop(VOCAB / "method_stop.txt")
+    stop = read_stop(HERE / "method_stop.txt")
     probs = _common_words()
     entities: list[dict] = []
     by_key: dict[str, dict] = {}
@@ -171,7 +172,7 @@ def curate(gazetteers: Path, min_papers: int = 3) -> list[dict]:
             target["sources"].append(source)
         target["category"] = target["category"] or category
 
-    for e in read_extra(VOCAB / "method_extra.txt"):
+    for e in read_extra(HERE / "method_extra.txt"):
         add([e["name"], *e["aliases"]], e["category"], "curated", True, tuple(e["guarded"]))
     for r in read_pwc(gazetteers / "ml_methods_pwc.tsv", min_papers):
         add(r["names"], r["category"], "pwc", False)

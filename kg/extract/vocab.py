@@ -154,12 +154,18 @@ def ruler_patterns() -> list[dict]:
     return pats
 
 
+#: What the extractors read from data/vocab: vocabularies and rule tables (build and curation scripts
+#: and their inputs live in tools/ and are not part of the extractor version).
+RUNTIME_DATA = ("*.jsonl", "*.txt")
+
+
 def data_hash() -> str:
-    """Short hash of every vocabulary/pattern file under data/vocab (part of the extractor version)."""
+    """Short hash of the vocabulary and rule-table files the extractors read (part of the extractor
+    version: editing one re-extracts papers on the next ingest; other files do not)."""
     h = hashlib.sha256()
     folder = vocab_dir()
     if folder.is_dir():
-        for path in sorted(folder.iterdir()):
+        for path in sorted({p for pattern in RUNTIME_DATA for p in folder.glob(pattern)}):
             if path.is_file():
                 h.update(path.name.encode())
                 h.update(path.read_bytes())

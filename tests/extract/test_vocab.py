@@ -53,3 +53,17 @@ def test_vocab_entities_for_ingest():
 
 def test_vocab_extractor_version_shape():
     assert re.fullmatch(r"\d+\.\d+\.\d+\+[0-9a-f]{10}", extractor_version())
+
+
+def test_vocab_data_hash_covers_runtime_data_only(tmp_path, monkeypatch):
+    from kg.extract import vocab
+
+    monkeypatch.setattr(vocab, "vocab_dir", lambda: tmp_path)
+    (tmp_path / "divergences.jsonl").write_text('{"id": "divergence:x", "kind": "divergence", "name": "x"}\n')
+    (tmp_path / "method_heads.txt").write_text("loss\n")
+    before = vocab.data_hash()
+    (tmp_path / "build_something.py").write_text("print('a build script')\n")
+    (tmp_path / "notes.md").write_text("curation notes\n")
+    assert vocab.data_hash() == before
+    (tmp_path / "method_heads.txt").write_text("loss\nestimator\n")
+    assert vocab.data_hash() != before

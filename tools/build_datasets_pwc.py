@@ -1,6 +1,6 @@
 """Rebuild data/vocab/datasets-pwc.jsonl from ../shared/gazetteers/ml_datasets_pwc.tsv (CC BY-SA 4.0).
 
-Run from the repo root: ``python data/vocab/build_datasets_pwc.py /path/to/ml_datasets_pwc.tsv``.
+Run from the repo root: ``python tools/build_datasets_pwc.py /path/to/ml_datasets_pwc.tsv``.
 Keeps only distinctive names (an inner capital or a digit, e.g. "YouCook2", "DIV2K", "NewsQA"), drops
 English words (spaCy's English lexeme-probability table), short all-capital acronyms without digits
 ("SEND", "SPOT", "LKS": they collide with acronyms papers define), long descriptive names, and
@@ -18,7 +18,7 @@ from pathlib import Path
 import spacy_lookups_data
 from spacy.lang.en.stop_words import STOP_WORDS
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "data" / "vocab"  # reads datasets.jsonl, writes datasets-pwc.jsonl
 
 
 def fold(s: str) -> str:
