@@ -36,10 +36,12 @@ def test_neo4j_store_unreachable_is_one_line(scheme):
     assert "\n" not in message
 
 
-@pytest.mark.parametrize("uri", ["http://127.0.0.1:7474", "bolt://", "nonsense"])
+# "bolt://:{port}": no host means localhost; a free port (not the default 7687, where a local server may
+# listen) keeps the outcome independent of the machine
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:7474", "bolt://:{port}", "nonsense"])
 def test_neo4j_store_bad_uri_is_one_line(uri):
     with pytest.raises(StoreUnavailable) as info:
-        Neo4jStore(uri, None, "neo4j", connection_timeout=3)
+        Neo4jStore(uri.format(port=closed_port()), None, "neo4j", connection_timeout=3)
     assert "\n" not in str(info.value)
 
 
