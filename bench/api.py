@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """API benchmark (a script, not a test): what the GraphQL layer costs on top of the store.
 
-In one run, for the embedded networkx store and (when ``NEO4J_URI`` is set) for Neo4j, both holding
+In one run, for the embedded SQLite store and (when ``NEO4J_URI`` is set) for Neo4j, both holding
 the bundled seed corpus, it prints:
 
 1. "papers using X" latency, median and p95 over ``--repeats`` calls per name, of
@@ -225,15 +225,15 @@ def main() -> None:
 
     from kg.config import default_data_dir
     from kg.ingest import ingest
-    from kg.store.nx_store import NetworkXStore
+    from kg.store.sqlite_store import SQLiteStore
 
     seed = default_data_dir() / "seed" / "papers.jsonl"
     with tempfile.TemporaryDirectory() as tmp:
-        graph = Path(tmp) / "graph.json"
-        store = NetworkXStore(graph)
+        graph = Path(tmp) / "graph.db"
+        store = SQLiteStore(graph)
         ingest(seed, store)
         store.flush()
-        bench_store("networkx (embedded)", store, ["--store", "networkx", "--graph", str(graph)], args)
+        bench_store("sqlite (embedded)", store, ["--store", "sqlite", "--graph", str(graph)], args)
 
     uri = os.environ.get("NEO4J_URI")
     if not uri:

@@ -4,7 +4,7 @@ answer "papers using X".
 
 In one run it prints, as medians over ``--repeats`` runs:
 
-1. store write throughput (papers/s) for the embedded networkx store and for Neo4j, ingesting the
+1. store write throughput (papers/s) for the embedded SQLite store and for Neo4j, ingesting the
    bundled seed repeated to >= 10,000 papers (each copy with distinct ids and titles). **Extraction is
    done once** for the 224 seed papers and the resulting extractions are re-labelled per copy, so what
    is timed is the store write exactly as ``kg ingest`` does it: GraphDelta batches of
@@ -135,7 +135,7 @@ def main() -> None:
     ap.add_argument("--lookups", type=int, default=30, help="timed papers-using calls per X")
     args = ap.parse_args()
 
-    from kg.store.nx_store import NetworkXStore
+    from kg.store.sqlite_store import SQLiteStore
 
     extractions, extract_rate = corpus(args.papers)
     n = len(extractions)
@@ -149,15 +149,15 @@ def main() -> None:
     nx_times = []
     for r in range(args.repeats):
         path = tmp / f"graph-{r}.json"
-        nx_times.append(timed_write(NetworkXStore(path), deltas))
+        nx_times.append(timed_write(SQLiteStore(path), deltas))
     nx_med = statistics.median(nx_times)
     print(f"\nnetworkx ingest: {n / nx_med:8.0f} papers/s  (median {nx_med:.2f} s for {n} papers; "
           f"runs {', '.join(f'{t:.2f}' for t in nx_times)} s; file {path.stat().st_size / 1e6:.0f} MB)")
-    mem_times = [timed_write(NetworkXStore(None), deltas) for _ in range(args.repeats)]
+    mem_times = [timed_write(SQLiteStore(None), deltas) for _ in range(args.repeats)]
     mem_med = statistics.median(mem_times)
     print(f"  the same writes in memory only (no file): {n / mem_med:.0f} papers/s (median {mem_med:.2f} s); "
           f"time with persisting / in memory: {nx_med / mem_med:.2f}x")
-    nx_store = NetworkXStore(path)
+    nx_store = SQLiteStore(path)
     nx_lat = lookup_latency(nx_store, args.lookups)
 
     uri = os.environ.get("NEO4J_URI")
@@ -165,7 +165,7 @@ def main() -> None:
         print("\nNeo4j: skipped (NEO4J_URI is not set; start one: "
               'eval "$(scripts/neo4j-local start && scripts/neo4j-local env)")')
         print("\npapers using X (median/p95 of", args.lookups, "calls):")
-        print_lookups("networkx", nx_lat)
+        print_lookups("sqlite", nx_lat)
         return
 
     import neo4j
@@ -183,10 +183,10 @@ def main() -> None:
     neo_med = statistics.median(neo_times)
     print(f"neo4j    ingest: {n / neo_med:8.0f} papers/s  (median {neo_med:.2f} s for {n} papers; "
           f"runs {', '.join(f'{t:.2f}' for t in neo_times)} s; {uri})")
-    print(f"ratio networkx / neo4j papers/s: {neo_med / nx_med:.2f}")
+    print(f"ratio sqlite / neo4j papers/s: {neo_med / nx_med:.2f}")
 
     print("\npapers using X (median/p95 of", args.lookups, "calls, graph of", n, "papers):")
-    print_lookups("networkx", nx_lat)
+    print_lookups("sqlite", nx_lat)
     neo_lat = lookup_latency(neo, args.lookups)
     print_lookups("neo4j", neo_lat)
     for name in LOOKUPS:

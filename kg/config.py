@@ -29,9 +29,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KG_", extra="ignore", populate_by_name=True)
 
-    store: Literal["networkx", "neo4j"] = "networkx"
+    store: Literal["sqlite", "networkx", "neo4j"] = Field(
+        default="sqlite",
+        description="sqlite (the embedded store; 'networkx', its former name, means the same) or neo4j.",
+    )
     graph_path: Path = Field(
-        default=Path(".kg/graph.json"), description="Where the embedded networkx store persists."
+        default=Path(".kg/graph.db"),
+        description="The embedded store's SQLite file (an old graph.json is migrated to graph.db beside it).",
     )
     neo4j_uri: str = Field(
         default="bolt://127.0.0.1:7687", validation_alias=AliasChoices("KG_NEO4J_URI", "NEO4J_URI")

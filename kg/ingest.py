@@ -130,18 +130,17 @@ def _extract_chunk(papers: Sequence[Paper], problems: list[Problem]) -> list[Ext
 
 
 class Checkpoint:
-    """When to make written batches durable on a store that persists on ``flush()`` (the embedded
-    store rewrites its whole file, so flushing after every batch would make a large ingest quadratic).
+    """When to call ``store.flush()`` (part of the store protocol): a store whose flush is costly must
+    not pay it after every batch, or a large ingest would become quadratic.
 
     Flushes after the first batch of papers, then whenever the time since the last flush reaches
     ``ratio`` times what that flush took (so persisting costs at most about 1/ratio of the run), and
     at the end. A killed ingest therefore loses at most the last few batches; re-running it
-    converges. Neo4j commits every batch anyway (its ``flush`` is a no-op that costs nothing).
+    converges. Both stores commit every batch anyway (their ``flush`` is a no-op that costs nothing).
     """
 
     def __init__(self, store: GraphStore, ratio: float = 4.0) -> None:
-        flush = getattr(store, "flush", None)
-        self._flush = flush if callable(flush) else None
+        self._flush = store.flush
         self.ratio = ratio
         self.flushes = 0
         self._papers_durable = False
@@ -151,8 +150,7 @@ class Checkpoint:
 
     def _do(self) -> None:
         started = time.perf_counter()
-        if self._flush is not None:
-            self._flush()
+        self._flush()
         self.flushes += 1
         self._since = time.perf_counter()
         self._cost = self._since - started

@@ -21,3 +21,11 @@ CREATE INDEX claim_type IF NOT EXISTS FOR (n:Claim) ON (n.type);
 // Example: CALL db.index.fulltext.queryNodes('entity_names', 'wasserstein') YIELD node, score
 CREATE FULLTEXT INDEX entity_names IF NOT EXISTS FOR (n:Method|Divergence|Dataset) ON EACH [n.name, n.aliases];
 CREATE FULLTEXT INDEX paper_titles IF NOT EXISTS FOR (n:Paper) ON EACH [n.title];
+
+// Summary nodes kept up to date at every write (kg.store.cypher, docs/schema.md): papers per year,
+// per entity and year, and per co-occurring entity pair — so aggregate questions never scan papers.
+CREATE CONSTRAINT year_count_key IF NOT EXISTS FOR (n:YearCount) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT entity_year_key IF NOT EXISTS FOR (n:EntityYear) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT cooc_key IF NOT EXISTS FOR (n:Cooc) REQUIRE n.key IS UNIQUE;
+CREATE INDEX entity_year_entity IF NOT EXISTS FOR (n:EntityYear) ON (n.entity);
+CREATE INDEX cooc_a IF NOT EXISTS FOR (n:Cooc) ON (n.a);

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.world import empty_store, neo4j_store, store  # noqa: F401 - the shared store fixtures
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 SEED_JSONL = DATA / "seed" / "papers.jsonl"

@@ -29,9 +29,10 @@ def test_config_flags_override_env_and_none_is_not_given(monkeypatch):
     monkeypatch.setenv("KG_STORE", "neo4j")
     assert load_settings(store=None).store == "neo4j"
     assert load_settings(store="networkx").store == "networkx"
+    assert load_settings(store="sqlite").store == "sqlite"
 
 
-@pytest.mark.parametrize("var,value", [("KG_STORE", "sqlite"), ("KG_BATCH_SIZE", "0"), ("KG_BATCH_SIZE", "many")])
+@pytest.mark.parametrize("var,value", [("KG_STORE", "postgres"), ("KG_BATCH_SIZE", "0"), ("KG_BATCH_SIZE", "many")])
 def test_config_bad_value_is_input_error(monkeypatch, var, value):
     monkeypatch.setenv(var, value)
     with pytest.raises(InputError, match=r"bad setting"):

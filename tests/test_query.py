@@ -1,25 +1,13 @@
-"""kg.query.papers_using on real stores (networkx and Neo4j): resolution + one page of papers with
+"""kg.query.papers_using on real stores (SQLite and Neo4j): resolution + one page of papers with
 how each uses the entity and the evidence sentence; unknown names raise NotFound with suggestions."""
 
 from __future__ import annotations
-
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
 from kg.errors import NotFound
 from kg.query import papers_using
-
-_NAME = "kg_tests_graphdata"
-if _NAME not in sys.modules:  # test folders are not packages: import the shared module by path
-    _spec = importlib.util.spec_from_file_location(_NAME, Path(__file__).parent / "store" / "graphdata.py")
-    sys.modules[_NAME] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules[_NAME])
-gd = sys.modules[_NAME]
-empty_store = gd.empty_store
-store = gd.store
+from tests import world as gd
 
 
 @pytest.mark.parametrize(

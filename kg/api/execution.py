@@ -16,9 +16,9 @@ server calls :func:`execute_request` instead (from its ``execute_operation`` ove
    ``extensions.code`` (``BAD_USER_INPUT``, ``STORE_UNAVAILABLE`` …), any other exception becomes
    "internal error" (logged server-side with its traceback, never sent to the client).
 
-When the store records the Cypher it ran (the per-request
-:class:`kg.api.server.ReadOnlyStore` collects ``Neo4jStore.last_query`` after each read), the
-response carries it in ``extensions.cypher``.
+When the store reports the Cypher it ran (the per-request :class:`kg.api.server.ReadOnlyStore`
+captures it around each read, :func:`kg.store.base.capture_queries`), the response carries it in
+``extensions.cypher``.
 """
 
 from __future__ import annotations

@@ -3,10 +3,9 @@
 * ``/graphql`` — GraphQL over GET and POST (graphql-server 3.0's ASGI view, subclassed as
   :class:`KGGraphQLView`: its ``execute_operation`` is overridden to run
   :func:`kg.api.execution.execute_request`, which adds the limits and validation rules the stock view
-  cannot take). Requests and responses are (de)serialized with orjson. A store that does I/O (Neo4j)
-  is called in a worker thread so one slow query does not block the event loop; the embedded
-  in-memory store is called on the event loop itself — its reads take about a millisecond of pure
-  CPU under a lock, so a thread would add a hop and GIL handoffs without any parallelism.
+  cannot take). Requests and responses are (de)serialized with orjson. A store whose calls may block
+  on I/O (``store.blocking``: Neo4j, the SQLite file) is called in a worker thread so one slow query
+  does not block the event loop; an in-memory store is called on the event loop itself.
   A browser GET (``Accept: text/html``) gets GraphiQL.
 * ``/static/graphiql/…`` — GraphiQL's JS/CSS, vendored: the page needs no outside network.
 * ``/healthz`` — 200 with store counts when the store answers, 503 with the error line otherwise.
@@ -17,9 +16,7 @@ The store handed to resolvers is wrapped in :class:`ReadOnlyStore`: the API cann
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
-import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,8 +34,7 @@ from kg.api.execution import Limits, execute_request
 from kg.api.loaders import RequestLoader
 from kg.api.schema import schema as kg_schema
 from kg.errors import KGError
-from kg.store.base import GraphStore
-from kg.store.nx_store import NetworkXStore
+from kg.store.base import GraphStore, capture_queries
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("kg.api")
@@ -61,73 +57,45 @@ READ_METHODS = (
 )
 
 
-class RequestBound:
-    """Runs a shared store's methods with ``self`` bound to this per-request object.
-
-    Reads of instance state (the Neo4j driver, the database name) fall through to the shared store;
-    attribute *writes* a method makes — ``Neo4jStore.last_query`` — land here. So concurrent
-    requests each see the Cypher they ran themselves, with no lock and no change to the store.
-    """
-
-    def __init__(self, store: GraphStore) -> None:
-        self.__dict__["_shared"] = store
-
-    def __getattr__(self, name: str) -> Any:
-        shared = self.__dict__["_shared"]
-        try:
-            attr = inspect.getattr_static(type(shared), name)
-        except AttributeError:
-            return getattr(shared, name)
-        if isinstance(attr, (types.FunctionType, property)):
-            return attr.__get__(self, type(shared))
-        return getattr(shared, name)
-
-
 class ReadOnlyStore:
     """A per-request view of a :class:`GraphStore` exposing only its read methods.
 
     The API never writes: ``write``/``clear``/``close`` do not exist on it, so a resolver bug cannot
-    modify the graph. When the store keeps the last Cypher it ran (``Neo4jStore.last_query``), each
-    read appends that ``{"query", "params"}`` to :attr:`recorded` (from this request only, see
-    :class:`RequestBound`), which the response shows as ``extensions.cypher`` — parameterized text a
-    user can paste into Neo4j Browser.
+    modify the graph. When the store reports its queries (``query_language`` is ``"cypher"``), each
+    read appends the ``{"query", "params"}`` it ran to :attr:`recorded` (captured around that call
+    only, see :func:`kg.store.base.capture_queries`), which the response shows as
+    ``extensions.cypher`` — parameterized text a user can paste into Neo4j Browser.
     """
 
     def __init__(self, store: GraphStore) -> None:
-        self.name = getattr(store, "name", type(store).__name__)
-        records = hasattr(store, "last_query")
-        self._store: Any = RequestBound(store) if records else store
-        self.recorded: list[dict[str, Any]] | None = [] if records else None
+        self.name = store.name
+        self.blocking = store.blocking
+        self.query_language = store.query_language
+        self._store = store
+        self.recorded: list[dict[str, Any]] | None = [] if store.query_language == "cypher" else None
 
     def __getattr__(self, attr: str) -> Any:
         if attr not in READ_METHODS:
             raise AttributeError(f"the GraphQL API has read-only access to the store (no {attr!r})")
         method = getattr(self._store, attr)
-        if self.recorded is None:
+        recorded = self.recorded
+        if recorded is None:
             return method
 
         def recording(*args: Any, **kwargs: Any) -> Any:
-            self._store.__dict__.pop("last_query", None)
-            try:
-                return method(*args, **kwargs)
-            finally:
-                self._record(self._store.__dict__.get("last_query"))
+            with capture_queries() as log:
+                try:
+                    return method(*args, **kwargs)
+                finally:
+                    recorded.extend(e for e in log if not recorded or recorded[-1] != e)
 
         return recording
 
-    def _record(self, last: Any) -> None:
-        if last is None or self.recorded is None:
-            return
-        query, params = last
-        entry = {"query": query, "params": params}
-        if not self.recorded or self.recorded[-1] != entry:
-            self.recorded.append(entry)
-
 
 def offloads(store: GraphStore) -> bool:
-    """Should the server call ``store`` from a worker thread? Yes unless it is the in-memory
-    :class:`NetworkXStore` (any other store, or a wrapper around one, may block on I/O)."""
-    return not isinstance(store, NetworkXStore)
+    """Should the server call ``store`` from a worker thread? Yes when its calls may block on I/O
+    (``store.blocking``: Neo4j, a SQLite file); an in-memory store is called on the event loop."""
+    return store.blocking
 
 
 class KGGraphQLView(GraphQL):

@@ -29,7 +29,7 @@ from kg.cli._common import err, guard, out, print_json
 from kg.errors import InputError, NotFound
 from kg.models import EntityKind, Extraction, Tag
 
-StoreKind = Literal["networkx", "neo4j"]
+StoreKind = Literal["sqlite", "networkx", "neo4j"]
 KindOpt = Annotated[
     Literal["method", "divergence", "dataset"] | None,
     typer.Option("--kind", "-k", help="Only entities of this kind."),
@@ -46,8 +46,10 @@ def _store_param(name: str, type_: Any, help_: str) -> inspect.Parameter:
 
 
 _STORE_PARAMS = [
-    _store_param("store", StoreKind, "Graph store (default: KG_STORE or networkx)."),
-    _store_param("graph", Path, "File of the embedded networkx store (default: KG_GRAPH_PATH or .kg/graph.json)."),
+    _store_param("store", StoreKind, "Graph store: sqlite (embedded; 'networkx', its old name, means the same) "
+                 "or neo4j (default: KG_STORE or sqlite)."),
+    _store_param("graph", Path, "SQLite file of the embedded store (default: KG_GRAPH_PATH or .kg/graph.db; "
+                 "an old .kg/graph.json is migrated to graph.db beside it)."),
     _store_param("uri", str, "Neo4j URI: bolt://, neo4j:// or neo4j+s:// (default: NEO4J_URI)."),
     _store_param("user", str, "Neo4j user (default: NEO4J_USERNAME or neo4j)."),
     _store_param("password", str, "Neo4j password (default: NEO4J_PASSWORD; none = auth disabled)."),

@@ -1,9 +1,9 @@
 """Graph stores: one protocol (:class:`kg.store.base.GraphStore`), two real implementations.
 
 Why this module: callers (ingest, CLI, GraphQL) never pick a class — they call :func:`open_store`
-with the settings, and get the embedded networkx store by default or Neo4j when
-``settings.store == "neo4j"``. The Neo4j driver is imported only then, so the default install
-needs no driver.
+with the settings, and get the embedded SQLite store by default (``sqlite``; ``networkx``, the
+name of the earlier embedded store, still means it) or Neo4j when ``settings.store == "neo4j"``.
+The Neo4j driver is imported only then, so the default install needs no driver.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ def open_store(settings: Settings | None = None, **overrides) -> GraphStore:
             ``neo4j_uri=...``); ``None`` values are ignored, so CLI flags can be passed as they are.
 
     Returns:
-        A :class:`~kg.store.nx_store.NetworkXStore` at ``settings.graph_path`` (loaded lazily), or a
+        A :class:`~kg.store.sqlite_store.SQLiteStore` at ``settings.graph_path`` (an old
+        ``graph.json`` is migrated to ``graph.db`` beside it on first use), or a
         connected :class:`~kg.store.neo4j_store.Neo4jStore`. Close it (or use ``with``) when done.
 
     Raises:
@@ -50,6 +51,6 @@ def open_store(settings: Settings | None = None, **overrides) -> GraphStore:
         return Neo4jStore(
             settings.neo4j_uri, auth, settings.neo4j_database, batch_size=settings.batch_size
         )
-    from kg.store.nx_store import NetworkXStore
+    from kg.store.sqlite_store import SQLiteStore
 
-    return NetworkXStore(settings.graph_path, batch_size=settings.batch_size)
+    return SQLiteStore(settings.graph_path, batch_size=settings.batch_size)

@@ -1,7 +1,7 @@
 """The one store protocol. Two real implementations give the same answers:
 
-* :class:`kg.store.nx_store.NetworkXStore` — the embedded default, a networkx graph persisted to a
-  node-link JSON file (written atomically), no server needed;
+* :class:`kg.store.sqlite_store.SQLiteStore` — the embedded default, one indexed SQLite file
+  (``.kg/graph.db``) opened without loading the graph, no server needed;
 * :class:`kg.store.neo4j_store.Neo4jStore` — a real Neo4j 5 server over Bolt.
 
 Both are checked by one contract test suite (tests/store/test_contract.py) that demands identical
@@ -16,8 +16,10 @@ answers. Graph model (see docs/schema.md)::
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Protocol, runtime_checkable
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol, runtime_checkable
 
 from kg.models import (
     Claim,
@@ -32,12 +34,69 @@ from kg.models import (
     Stats,
 )
 
+#: One logged query: ``{"query": text, "params": parameters}``.
+LoggedQuery = dict[str, Any]
+_query_log: ContextVar[list[LoggedQuery] | None] = ContextVar("kg_query_log", default=None)
+
+
+@contextmanager
+def capture_queries() -> Iterator[list[LoggedQuery]]:
+    """Collect the database queries that store calls made in this block (this thread/context
+    only, so concurrent API requests each see their own). Stores whose :attr:`GraphStore.query_language`
+    is not ``None`` report every read query they run; the GraphQL API shows them as
+    ``extensions.cypher``.
+
+    Example::
+
+        with capture_queries() as log:
+            store.find_papers(query)
+        print(log[0]["query"])
+    """
+    log: list[LoggedQuery] = []
+    token = _query_log.set(log)
+    try:
+        yield log
+    finally:
+        _query_log.reset(token)
+
+
+def log_query(query: str, params: dict[str, Any]) -> None:
+    """Report one query to the enclosing :func:`capture_queries` block, if any (stores call this)."""
+    log = _query_log.get()
+    if log is not None:
+        entry = {"query": query, "params": params}
+        if not log or log[-1] != entry:
+            log.append(entry)
+
 
 @runtime_checkable
 class GraphStore(Protocol):
-    """What every store does. All methods raise :class:`kg.errors.StoreError` subclasses only."""
+    """What every store does. All methods raise :class:`kg.errors.StoreError` subclasses only.
 
+    Callers use only what is declared here — no probing with ``getattr``/``hasattr``/``isinstance``.
+    """
+
+    #: The store's name, as given to ``KG_STORE``/``--store`` (``sqlite`` or ``neo4j``).
     name: str
+    #: True when calls may block on I/O (a server, a file): the API then calls the store from worker
+    #: threads instead of its event loop.
+    blocking: bool
+    #: The language of the queries the store reports through :func:`log_query` (``"cypher"``), or
+    #: ``None`` when it reports none.
+    query_language: str | None
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Make every write so far durable (a no-op for stores that commit each batch)."""
+
+    def close(self) -> None:
+        """Release connections and files (idempotent)."""
+
+    def __enter__(self) -> GraphStore:
+        """``with open_store() as store:`` closes the store at the end."""
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
 
     # -- writing -------------------------------------------------------------------------------
     def write(self, delta: GraphDelta) -> None:
@@ -52,9 +111,6 @@ class GraphStore(Protocol):
 
     def clear(self) -> None:
         """Delete everything."""
-
-    def close(self) -> None:
-        """Release connections / flush to disk."""
 
     # -- entities ------------------------------------------------------------------------------
     def lookup(self, text: str, kind: EntityKind | None = None) -> list[Entity]:

@@ -34,6 +34,11 @@ SCHEMA: tuple[str, ...] = (
     "CREATE FULLTEXT INDEX entity_names IF NOT EXISTS FOR (n:Method|Divergence|Dataset) "
     "ON EACH [n.name, n.aliases]",
     "CREATE FULLTEXT INDEX paper_titles IF NOT EXISTS FOR (n:Paper) ON EACH [n.title]",
+    "CREATE CONSTRAINT year_count_key IF NOT EXISTS FOR (n:YearCount) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT entity_year_key IF NOT EXISTS FOR (n:EntityYear) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT cooc_key IF NOT EXISTS FOR (n:Cooc) REQUIRE n.key IS UNIQUE",
+    "CREATE INDEX entity_year_entity IF NOT EXISTS FOR (n:EntityYear) ON (n.entity)",
+    "CREATE INDEX cooc_a IF NOT EXISTS FOR (n:Cooc) ON (n.a)",
 )
 
 
@@ -133,6 +138,86 @@ MERGE_CLAIMS = (
 #: Delete everything, in batches (needs an auto-commit transaction).
 CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
+# -- maintained aggregates -------------------------------------------------------------------------
+# Summary nodes, kept in the write transaction of each batch (deltas computed by
+# kg.store.records.aggregate_deltas from the papers' old and new footprints):
+#   (:YearCount {key, known, year, papers})            papers per year ("unknown": known = false)
+#   (:EntityYear {key, entity, known, year, papers})   papers per entity and year
+#   (:Cooc {key, a, b, papers})                        papers linked to both a and b
+# Papers per entity need no summary: one link per (paper, entity), so the entity's degree is it.
+
+#: The footprints (year, linked entity ids) the batch's papers had before this write.
+OLD_FOOTPRINTS = (
+    "UNWIND $ids AS pid\n"
+    "MATCH (p:Paper {id: pid})\n"
+    f"RETURN p.id AS id, p.year AS year, [(p)-[:{_LINKS}]->(e:Entity) | e.id] AS entities"
+)
+ADD_YEAR_COUNTS = (
+    "UNWIND $rows AS row\n"
+    "MERGE (y:YearCount {key: row.key})\n"
+    "ON CREATE SET y.known = row.known, y.year = row.year, y.papers = 0\n"
+    "SET y.papers = y.papers + row.delta"
+)
+ADD_ENTITY_YEARS = (
+    "UNWIND $rows AS row\n"
+    "MERGE (y:EntityYear {key: row.key})\n"
+    "ON CREATE SET y.entity = row.entity, y.known = row.known, y.year = row.year, y.papers = 0\n"
+    "SET y.papers = y.papers + row.delta"
+)
+ADD_PAIRS = (
+    "UNWIND $rows AS row\n"
+    "MERGE (c:Cooc {key: row.key})\n"
+    "ON CREATE SET c.a = row.a, c.b = row.b, c.papers = 0\n"
+    "SET c.papers = c.papers + row.delta"
+)
+#: Marks a database whose summary nodes are complete (absent: written by an older kg or a bulk import).
+AGGREGATES_MARKER = "MATCH (m:KgMeta {key: 'aggregates'}) RETURN m.version AS version"
+SET_AGGREGATES_MARKER = "MERGE (m:KgMeta {key: 'aggregates'}) SET m.version = 1"
+_YEAR_KEY = "CASE WHEN p.year IS NULL THEN 'unknown' ELSE toString(p.year) END"
+#: A full recount of the summary nodes (first statement needs an auto-commit transaction).
+REBUILD_AGGREGATES: tuple[str, ...] = (
+    "MATCH (n) WHERE n:YearCount OR n:EntityYear OR n:Cooc\n"
+    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+    "MATCH (p:Paper)\n"
+    f"WITH {_YEAR_KEY} AS key, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year, count(*) AS n\n"
+    "CREATE (:YearCount {key: key, known: known, year: year, papers: n})",
+    f"MATCH (p:Paper)-[:{_LINKS}]->(e:Entity)\n"
+    f"WITH e.id AS entity, {_YEAR_KEY} AS yk, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year,\n"
+    "  count(*) AS n\n"
+    "CREATE (:EntityYear {key: entity + '|' + yk, entity: entity, known: known, year: year, papers: n})",
+    f"MATCH (a:Entity)<-[:{_LINKS}]-(p:Paper)-[:{_LINKS}]->(b:Entity)\n"
+    "WITH a.id AS a, b.id AS b, count(p) AS n\n"
+    "CREATE (:Cooc {key: a + '|' + b, a: a, b: b, papers: n})",
+    SET_AGGREGATES_MARKER,
+)
+
+
+def year_key(year: int | None) -> str:
+    """The ``key`` of a year bucket (``unknown`` for papers without a year)."""
+    return "unknown" if year is None else str(year)
+
+
+def aggregate_plan(
+    years: dict[int | None, int],
+    entity_years: dict[tuple[str, int | None], int],
+    pairs: dict[tuple[str, str], int],
+) -> list[tuple[str, dict]]:
+    """The statements applying aggregate deltas (:func:`kg.store.records.aggregate_deltas`)."""
+    plan: list[tuple[str, dict]] = []
+    if years:
+        rows = [{"key": year_key(y), "known": y is not None, "year": y or 0, "delta": d} for y, d in years.items()]
+        plan.append((ADD_YEAR_COUNTS, {"rows": rows}))
+    if entity_years:
+        rows = [
+            {"key": f"{e}|{year_key(y)}", "entity": e, "known": y is not None, "year": y or 0, "delta": d}
+            for (e, y), d in entity_years.items()
+        ]
+        plan.append((ADD_ENTITY_YEARS, {"rows": rows}))
+    if pairs:
+        rows = [{"key": f"{a}|{b}", "a": a, "b": b, "delta": d} for (a, b), d in pairs.items()]
+        plan.append((ADD_PAIRS, {"rows": rows}))
+    return plan
+
 # -- reads ----------------------------------------------------------------------------------------
 
 PAPER_VERSIONS = (
@@ -163,12 +248,28 @@ DESCENDANTS = (
 PARENTS = f"MATCH (:Entity {{id: $id}})-[:SUBTYPE_OF]->(e:Entity)\nRETURN DISTINCT {_ENTITY} AS e"
 CHILDREN = f"MATCH (:Entity {{id: $id}})<-[:SUBTYPE_OF]-(e:Entity)\nRETURN DISTINCT {_ENTITY} AS e"
 
+#: Papers per entity: its degree (one link per paper and entity), read from the node's degree store.
 ENTITY_COUNTS = (
     "MATCH (e:Entity)\n"
     "WHERE $kind IS NULL OR e.kind = $kind\n"
-    f"RETURN {_ENTITY} AS e, COUNT {{ MATCH (p:Paper)-[:{_LINKS}]->(e) RETURN DISTINCT p }} AS papers"
+    f"RETURN {_ENTITY} AS e, COUNT {{ (e)<-[:{_LINKS}]-() }} AS papers"
 )
 
+#: How many pairs of the given entities share a paper (0: their papers are disjoint, so the
+#: per-entity summary nodes can simply be added up).
+SHARED_PAIRS = "MATCH (c:Cooc) WHERE c.a IN $ids AND c.b IN $ids AND c.papers > 0 RETURN count(c) AS shared"
+
+#: Co-occurrence from the summary nodes (given entities with disjoint papers).
+COOCCURRING_SUMMED = (
+    "MATCH (c:Cooc)\n"
+    "WHERE c.a IN $ids AND NOT c.b IN $ids AND c.papers > 0\n"
+    "WITH c.b AS id, sum(c.papers) AS papers\n"
+    "MATCH (e:Entity {id: id})\n"
+    "WHERE $kind IS NULL OR e.kind = $kind\n"
+    f"RETURN {_ENTITY} AS e, papers"
+)
+
+#: Co-occurrence counted over distinct papers (given entities that share papers).
 COOCCURRING = (
     f"MATCH (x:Entity)<-[:{_LINKS}]-(p:Paper)\n"
     "WHERE x.id IN $ids\n"
@@ -232,10 +333,21 @@ CLAIMS_ABOUT = (
 #: Claims without an entity filter.
 CLAIMS_ALL = "MATCH (c:Claim)\n" + _CLAIM_FILTERS
 
+#: Papers per year from the summary nodes.
+COUNTS_BY_YEAR_ALL = (
+    "MATCH (y:YearCount) WHERE y.known AND y.papers > 0\n"
+    "RETURN y.year AS year, y.papers AS papers ORDER BY year"
+)
+#: Papers per year of given entities with disjoint papers, from the summary nodes.
+COUNTS_BY_YEAR_SUMMED = (
+    "MATCH (y:EntityYear) WHERE y.entity IN $ids AND y.known AND y.papers > 0\n"
+    "RETURN y.year AS year, sum(y.papers) AS papers ORDER BY year"
+)
+#: Papers per year of given entities that share papers (distinct papers, through their links).
 COUNTS_BY_YEAR = (
-    "MATCH (p:Paper)\n"
-    "WHERE p.year IS NOT NULL AND ($ids IS NULL OR EXISTS {\n"
-    f"    MATCH (p)-[:{_LINKS}]->(e:Entity) WHERE e.id IN $ids }})\n"
+    f"MATCH (e:Entity)<-[:{_LINKS}]-(p:Paper)\n"
+    "WHERE e.id IN $ids\n"
+    "WITH DISTINCT p WHERE p.year IS NOT NULL\n"
     "RETURN p.year AS year, count(p) AS papers ORDER BY year"
 )
 

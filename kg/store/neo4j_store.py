@@ -1,7 +1,7 @@
 """The Neo4j store: the same graph as the embedded store, on a real Neo4j 5 server over Bolt.
 
 Why it exists: a shared, persistent graph that researchers explore in Neo4j Browser and that
-scales past one process. It gives the same answers as :mod:`kg.store.nx_store` (the contract suite
+scales past one process. It gives the same answers as :mod:`kg.store.sqlite_store` (the contract suite
 runs against both).
 
 * One driver per store (official driver 6), closed by :meth:`Neo4jStore.close`;
@@ -13,8 +13,8 @@ runs against both).
 * Reads: ``driver.execute_query(..., database_=..., routing_=READ)``. Ranking and tie-breaking of
   entity lists happen in Python (:mod:`kg.store.records`) exactly as in the embedded store.
 
-All Cypher is in :mod:`kg.store.cypher`. The last read query and its parameters are kept in
-:attr:`Neo4jStore.last_query` (the GraphQL API can show it as ``extensions.cypher``).
+All Cypher is in :mod:`kg.store.cypher`. Every read query and its parameters are reported through
+:func:`kg.store.base.log_query` (the GraphQL API shows them as ``extensions.cypher``).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from kg.models import (
 )
 from kg.store import cypher as Q
 from kg.store import records as R
+from kg.store.base import log_query
 
 try:
     import neo4j
@@ -99,6 +100,8 @@ class Neo4jStore:
     """
 
     name = "neo4j"
+    blocking = True
+    query_language = "cypher"
 
     def __init__(
         self,
@@ -114,7 +117,6 @@ class Neo4jStore:
         self.uri = uri
         self.database = database
         self.batch_size = batch_size
-        self.last_query: tuple[str, dict[str, Any]] | None = None
         self._driver = None
         scheme = uri.split("://", 1)[0] if "://" in uri else ""
         if scheme not in SCHEMES:
@@ -161,7 +163,7 @@ class Neo4jStore:
         return self._driver
 
     def _read(self, query: str, **params: Any) -> list[Any]:
-        self.last_query = (query, params)
+        log_query(query, params)
         with self._errors():
             records, _, _ = self.driver.execute_query(
                 query, parameters_=params, database_=self.database, routing_=neo4j.RoutingControl.READ
@@ -169,10 +171,21 @@ class Neo4jStore:
         return records
 
     def ensure_schema(self) -> None:
-        """Create the constraints and indexes (idempotent: ``IF NOT EXISTS``)."""
+        """Create the constraints and indexes (idempotent: ``IF NOT EXISTS``), and recount the
+        summary nodes of a database that lacks them (written by an older kg, or bulk-imported)."""
         with self._errors():
             for statement in Q.SCHEMA:
                 self.driver.execute_query(statement, database_=self.database)
+            records, _, _ = self.driver.execute_query(Q.AGGREGATES_MARKER, database_=self.database)
+        if not records:
+            self.rebuild_aggregates()
+
+    def rebuild_aggregates(self) -> None:
+        """Recount every summary node (papers per year, per entity and year, co-occurring pairs)
+        from the graph: a full scan, needed only after a bulk import."""
+        with self._errors(), self.driver.session(database=self.database) as session:
+            for statement in Q.REBUILD_AGGREGATES:
+                session.run(statement).consume()
 
     def close(self) -> None:
         """Close the driver (idempotent)."""
@@ -191,15 +204,22 @@ class Neo4jStore:
 
     # -- writing -----------------------------------------------------------------------------
     @staticmethod
-    def _run_plan(tx, plan: list[tuple[str, dict]]) -> None:
-        for query, params in plan:
+    def _write_batch(tx, batch: GraphDelta) -> None:
+        """One batch in one transaction: the graph statements, then the summary-node deltas between
+        the footprints the papers had and the ones they get (re-read on a retried transaction)."""
+        new = {x.paper.id: R.footprint(x) for x in batch.extractions}
+        old = {}
+        if new:
+            for r in tx.run(Q.OLD_FOOTPRINTS, ids=list(new)):
+                old[r["id"]] = (r["year"], frozenset(r["entities"]))
+        for query, params in Q.write_plan(batch) + Q.aggregate_plan(*R.aggregate_deltas(old, new)):
             tx.run(query, params).consume()
 
     def write(self, delta: GraphDelta) -> None:
         """Upsert the delta: one managed transaction per batch of ``batch_size`` papers."""
         with self._errors(), self.driver.session(database=self.database) as session:
             for batch in R.batches(delta, self.batch_size):
-                session.execute_write(self._run_plan, Q.write_plan(batch))
+                session.execute_write(self._write_batch, batch)
 
     def paper_versions(self, ids: Collection[str]) -> dict[str, tuple[str, str]]:
         """``{paper id: (content_hash, extractor_version)}`` for the ids the store holds."""
@@ -210,6 +230,7 @@ class Neo4jStore:
         """Delete every node and relationship (in batches of 10,000)."""
         with self._errors(), self.driver.session(database=self.database) as session:
             session.run(Q.CLEAR).consume()
+            session.run(Q.SET_AGGREGATES_MARKER).consume()  # empty: the (no) summary nodes are complete
 
     # -- entities ----------------------------------------------------------------------------
     def _entities(self, query: str, **params: Any) -> list[Entity]:
@@ -248,8 +269,14 @@ class Neo4jStore:
 
     def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
         """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers."""
-        rows = self._read(Q.COOCCURRING, ids=list(entity_ids), kind=kind)
+        ids = list(entity_ids)
+        query = Q.COOCCURRING_SUMMED if self._disjoint(ids) else Q.COOCCURRING
+        rows = self._read(query, ids=ids, kind=kind)
         return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
+
+    def _disjoint(self, ids: list[str]) -> bool:
+        """Do the given entities share no paper? Then their summary nodes add up."""
+        return self._read(Q.SHARED_PAIRS, ids=ids)[0]["shared"] == 0
 
     # -- papers and claims -------------------------------------------------------------------
     def find_papers(self, query: PaperQuery) -> PaperPage:
@@ -314,8 +341,12 @@ class Neo4jStore:
 
     def counts_by_year(self, entity_ids: Collection[str] | None = None) -> dict[int, int]:
         """Number of papers per year (only papers linked to ``entity_ids`` when given)."""
-        ids = list(entity_ids) if entity_ids is not None else None
-        return {r["year"]: r["papers"] for r in self._read(Q.COUNTS_BY_YEAR, ids=ids)}
+        if entity_ids is None:
+            rows = self._read(Q.COUNTS_BY_YEAR_ALL)
+        else:
+            ids = list(entity_ids)
+            rows = self._read(Q.COUNTS_BY_YEAR_SUMMED if self._disjoint(ids) else Q.COUNTS_BY_YEAR, ids=ids)
+        return {r["year"]: r["papers"] for r in rows}
 
     def stats(self) -> Stats:
         """Node and relationship counts."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -271,6 +272,46 @@ def paper_sort_key(order: str, props: dict[str, Any]) -> tuple:
     if order == "title":
         return (props.get("title", ""), props["id"])
     return (props["id"],)
+
+
+# -- maintained aggregates ------------------------------------------------------------------------
+
+#: A paper as the aggregates see it: its year (None: unknown) and the entity ids it links to.
+Footprint = tuple[int | None, frozenset[str]]
+
+
+def footprint(x: Extraction) -> Footprint:
+    """What the aggregates count of one extraction: year and linked entity ids."""
+    links, _ = extraction_rows(x)
+    return x.paper.year, frozenset(e for _, e, _ in links)
+
+
+def aggregate_deltas(
+    old: dict[str, Footprint], new: dict[str, Footprint]
+) -> tuple[dict[int | None, int], dict[tuple[str, int | None], int], dict[tuple[str, str], int]]:
+    """How papers per year, per (entity, year) and per co-occurring pair change when the papers of
+    ``new`` replace those of ``old`` (by paper id; ``old`` holds only papers the store had).
+
+    Returns:
+        ``(years, entity_years, pairs)``: non-zero count changes; ``None`` is the unknown year;
+        pairs are ordered ``(a, b)`` with ``a != b``, both orders present.
+    """
+    years: Counter = Counter()
+    entity_years: Counter = Counter()
+    pairs: Counter = Counter()
+    for sign, papers in ((-1, old), (1, new)):
+        for year, entities in papers.values():
+            years[year] += sign
+            for e in entities:
+                entity_years[(e, year)] += sign
+                for other in entities:
+                    if other != e:
+                        pairs[(e, other)] += sign
+    return (
+        {k: v for k, v in years.items() if v},
+        {k: v for k, v in entity_years.items() if v},
+        {k: v for k, v in pairs.items() if v},
+    )
 
 
 # -- batching -------------------------------------------------------------------------------------

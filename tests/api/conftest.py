@@ -1,10 +1,10 @@
-"""Fixtures for the API tests: real stores (networkx, Neo4j) holding real data, served over HTTP.
+"""Fixtures for the API tests: real stores (SQLite, Neo4j) holding real data, served over HTTP.
 
 * ``handmade_delta`` — four papers written by hand as :mod:`kg.models` objects (evidence spans
   computed from the text, a small divergence taxonomy): small and exact, for behaviour tests.
 * ``seed_delta`` — the bundled seed (data/seed/papers.jsonl) run through the real extractor: the
   corpus the example queries of queries/*.graphql must return data on.
-* ``api_store`` — parametrized over ``networkx`` and ``neo4j`` (the real server of
+* ``api_store`` — parametrized over ``sqlite`` and ``neo4j`` (the real server of
   tests/conftest.py's ``neo4j_uri``), both loaded with the hand-made graph: every test that uses it
   runs against both stores.
 * ``seed_clients`` — the seed in both stores, one client each, to compare answers.
@@ -31,6 +31,7 @@ from kg.models import (
     Paper,
     Tag,
 )
+from tests import world
 
 VERSION = "test-1"
 
@@ -188,21 +189,8 @@ def seed_delta(seed_jsonl) -> GraphDelta:
     return GraphDelta(extractions=tuple(extract(papers)), entities=tuple(vocabulary_entities()))
 
 
-def open_test_store(kind: str, request: pytest.FixtureRequest):
-    """A fresh, empty real store of ``kind``."""
-    if kind == "networkx":
-        from kg.store.nx_store import NetworkXStore
-
-        return NetworkXStore(None)
-    from kg.store.neo4j_store import Neo4jStore
-
-    uri = request.getfixturevalue("neo4j_uri")
-    store = Neo4jStore(uri, None, "neo4j")
-    store.clear()
-    return store
-
-
-STORE_KINDS = ["networkx", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+open_test_store = world.open_fresh  # the one store factory (SQLite in memory here)
+STORE_KINDS = world.STORE_PARAMS
 
 
 def _loaded_store(request, delta_fixture: str) -> Iterator:
@@ -260,9 +248,7 @@ def _served(store) -> Iterator[Client]:
 
 
 def _in_memory(delta: GraphDelta):
-    from kg.store.nx_store import NetworkXStore
-
-    store = NetworkXStore(None)
+    store = world.open_fresh("sqlite", None)
     store.write(delta)
     return store
 
@@ -274,14 +260,14 @@ def client(api_store) -> Iterator[Client]:
 
 
 @pytest.fixture(scope="module")
-def nx_store(handmade_delta):
+def sqlite_store(handmade_delta):
     """The hand-made graph in the embedded store only (for tests about the server, not the store)."""
     return _in_memory(handmade_delta)
 
 
 @pytest.fixture(scope="module")
-def nx_client(nx_store) -> Iterator[Client]:
-    yield from _served(nx_store)
+def sqlite_client(sqlite_store) -> Iterator[Client]:
+    yield from _served(sqlite_store)
 
 
 @pytest.fixture(scope="module")
@@ -312,13 +298,13 @@ def client_for() -> Iterator:
 
 @pytest.fixture(scope="module")
 def seed_clients(request, seed_delta) -> Iterator[dict[str, Client]]:
-    """``{"networkx": client, "neo4j": client}`` over the seed corpus, to compare answers.
+    """``{"sqlite": client, "neo4j": client}`` over the seed corpus, to compare answers.
 
     Neo4j is included when its server is there; when KG_REQUIRE_NEO4J=1 (CI) a missing server fails.
     """
     from kg.api import create_app
 
-    kinds = ["networkx"]
+    kinds = ["sqlite"]
     try:
         request.getfixturevalue("neo4j_uri")
         kinds.append("neo4j")

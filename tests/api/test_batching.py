@@ -1,6 +1,6 @@
 """No N+1: the number of store calls of a query depends on its shape, not on its page size.
 
-A counting wrapper around a REAL store (networkx, 150 papers) records every protocol call made while
+A counting wrapper around a REAL store (SQLite, 150 papers) records every protocol call made while
 the API answers; a page of 100 papers with their entities, evidence, claims and the claims' entities
 must cost the same handful of calls as a page of 5.
 """

@@ -1,5 +1,5 @@
 """Every example query a user would copy (queries/*.graphql) runs as it is — default variables —
-on the bundled seed corpus, returns data, and gives the same answer on networkx and on Neo4j."""
+on the bundled seed corpus, returns data, and gives the same answer on SQLite and on Neo4j."""
 
 from __future__ import annotations
 

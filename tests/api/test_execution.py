@@ -21,7 +21,7 @@ from kg.api.execution import FastExecutionContext, Limits, execute_request, is_c
 from kg.api.loaders import RequestLoader
 from kg.api.schema import schema
 from kg.api.server import KGGraphQLView, ReadOnlyStore, offloads
-from kg.store.nx_store import NetworkXStore
+from kg.store.sqlite_store import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {p.stem: p.read_text(encoding="utf-8") for p in sorted((ROOT / "queries").glob("*.graphql"))}
@@ -39,7 +39,7 @@ QUERIES = {**EXAMPLES, **OTHERS}
 
 @pytest.fixture(scope="module")
 def seed_store(seed_delta):
-    store = NetworkXStore(None)
+    store = SQLiteStore(None)
     store.write(seed_delta)
     return store
 
@@ -85,7 +85,7 @@ def test_execution_request_uses_the_fast_executor(seed_store, monkeypatch):
     assert used and all(t is FastExecutionContext for t in used)
 
 
-class ThreadRecordingStore(NetworkXStore):
+class ThreadRecordingStore(SQLiteStore):
     """A real in-memory store that notes the thread of every ``find_papers`` call."""
 
     def __init__(self) -> None:
@@ -115,6 +115,7 @@ def test_execution_store_thread_follows_the_offload_policy(seed_delta, offload, 
     assert (store.threads == [loop_thread]) is on_loop
 
 
-def test_execution_only_the_in_memory_store_runs_on_the_event_loop(seed_store):
-    assert not offloads(seed_store)
-    assert offloads(ReadOnlyStore(seed_store))  # anything else may block on I/O: a worker thread
+def test_execution_only_the_in_memory_store_runs_on_the_event_loop(seed_store, tmp_path):
+    assert not offloads(seed_store) and not offloads(ReadOnlyStore(seed_store))
+    on_disk = SQLiteStore(tmp_path / "graph.db")  # a file may block on I/O: a worker thread
+    assert offloads(on_disk) and offloads(ReadOnlyStore(on_disk))

@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-MAX_EXAMPLES = {"networkx": 25, "neo4j": 10}  # per query field; Neo4j round trips are slower
+MAX_EXAMPLES = {"sqlite": 25, "neo4j": 10}  # per query field; Neo4j round trips are slower
 
 
 def _fuzz(app, only: str | None = None, examples: int = 25) -> int:
@@ -45,9 +45,9 @@ def test_fuzz_every_query_field_without_server_errors(api_store):
 
 def test_fuzz_would_catch_a_server_error(handmade_delta):
     from kg.api import create_app
-    from kg.store.nx_store import NetworkXStore
+    from kg.store.sqlite_store import SQLiteStore
 
-    class Broken(NetworkXStore):
+    class Broken(SQLiteStore):
         def stats(self):
             raise RuntimeError("boom")
 

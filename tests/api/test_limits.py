@@ -40,8 +40,8 @@ def _deep_query(depth: int) -> str:
     ids=["depth", "syntax", "tokens", "unknown-field", "missing-arg", "missing-variable", "null-limit",
          "cost", "mutation", "bad-cursor"],
 )
-def test_limits_reject_bad_requests_with_a_coded_error(nx_client, query, code, fragment):
-    body = nx_client.gql(query)
+def test_limits_reject_bad_requests_with_a_coded_error(sqlite_client, query, code, fragment):
+    body = sqlite_client.gql(query)
     assert body.get("errors"), body
     assert code in _codes(body)
     messages = " ".join(e["message"] for e in body["errors"])
@@ -49,21 +49,21 @@ def test_limits_reject_bad_requests_with_a_coded_error(nx_client, query, code, f
     assert "Traceback" not in str(body)
 
 
-def test_limits_field_count(nx_client):
+def test_limits_field_count(sqlite_client):
     fields = " ".join(f"a{i}: stats {{ papers }}" for i in range(Limits().max_fields + 1))
-    body = nx_client.gql("{ " + fields + " }")
+    body = sqlite_client.gql("{ " + fields + " }")
     assert "GRAPHQL_VALIDATION_FAILED" in _codes(body)
     assert "fields, more than the limit" in body["errors"][0]["message"]
 
 
-def test_limits_document_size(nx_client):
-    body = nx_client.gql("{ stats { papers } }" + " " * Limits().max_chars)
+def test_limits_document_size(sqlite_client):
+    body = sqlite_client.gql("{ stats { papers } }" + " " * Limits().max_chars)
     assert _codes(body) == {"BAD_REQUEST"}
 
 
 @pytest.mark.parametrize(("args", "expected"), [("limit: 1000", 4), ("limit: -5", 0), ("limit: 2, offset: -3", 2)])
-def test_limits_page_size_is_clamped_not_rejected(nx_client, args, expected):
-    data = nx_client.data(f"{{ papers({args}) {{ id }} }}")
+def test_limits_page_size_is_clamped_not_rejected(sqlite_client, args, expected):
+    data = sqlite_client.data(f"{{ papers({args}) {{ id }} }}")
     assert len(data["papers"]) == expected
 
 
@@ -73,21 +73,21 @@ def test_limits_page_size_is_capped_at_100(seed_like_many_papers_client):
     assert len(data["papersConnection"]["nodes"]) == 100
 
 
-def test_limits_override_of_execute_operation_is_called(nx_client):
+def test_limits_override_of_execute_operation_is_called(sqlite_client):
     """graphql-server's stock view passes no validation rules; the limits depend on our override.
     If an upgrade stops calling it, the depth error below disappears and this test fails."""
-    view = nx_client.app.state.view
+    view = sqlite_client.app.state.view
     before = view.executed
-    body = nx_client.gql(_deep_query(8))
+    body = sqlite_client.gql(_deep_query(8))
     assert view.executed == before + 1
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
 
 
 def test_limits_internal_errors_are_not_leaked(handmade_delta, client_for):
     """A store that fails unexpectedly gives 'internal error' with a code, not the exception text."""
-    from kg.store.nx_store import NetworkXStore
+    from kg.store.sqlite_store import SQLiteStore
 
-    class Broken(NetworkXStore):
+    class Broken(SQLiteStore):
         def stats(self):
             raise ZeroDivisionError("secret detail")
 
@@ -101,11 +101,11 @@ def test_limits_internal_errors_are_not_leaked(handmade_delta, client_for):
 
 def test_limits_kg_errors_keep_their_code(tmp_path, client_for):
     """A store error (here: an unreadable graph file) reaches the client as its [E4xx] line."""
-    from kg.store.nx_store import NetworkXStore
+    from kg.store.sqlite_store import SQLiteStore
 
     bad = tmp_path / "graph.json"
     bad.write_text("{not json", encoding="utf-8")
-    client = client_for(NetworkXStore(bad))
+    client = client_for(SQLiteStore(bad))
     body = client.gql("{ stats { papers } }")
     health = client.request("GET", "/healthz")
     assert body["errors"][0]["message"].startswith("[E400]")

@@ -1,5 +1,5 @@
 """What the GraphQL API answers, over HTTP, on the hand-made graph — against BOTH real stores
-(networkx and Neo4j) with the same expected answers."""
+(SQLite and Neo4j) with the same expected answers."""
 
 from __future__ import annotations
 

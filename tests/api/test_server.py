@@ -26,8 +26,8 @@ def test_server_healthz_reports_the_store(client, api_store):
     assert body["status"] == "ok" and body["store"] == api_store.name and body["papers"] == 4
 
 
-def test_server_graphiql_page_loads_only_local_assets(nx_client):
-    page = nx_client.request("GET", "/graphql", headers={"accept": "text/html"})
+def test_server_graphiql_page_loads_only_local_assets(sqlite_client):
+    page = sqlite_client.request("GET", "/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
     sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
     assert sources, "no assets referenced"
@@ -35,26 +35,26 @@ def test_server_graphiql_page_loads_only_local_assets(nx_client):
     assert not external, f"GraphiQL page loads from the network: {external}"
     for src in sources:
         if src.startswith("/static/"):
-            asset = nx_client.request("GET", src)
+            asset = sqlite_client.request("GET", src)
             assert asset.status_code == 200 and len(asset.content) > 1000, src
 
 
-def test_server_root_redirects_to_graphql(nx_client):
-    response = nx_client.request("GET", "/", follow_redirects=False)
+def test_server_root_redirects_to_graphql(sqlite_client):
+    response = sqlite_client.request("GET", "/", follow_redirects=False)
     assert response.status_code in (302, 307) and response.headers["location"].endswith("/graphql")
 
 
 @pytest.mark.parametrize("method", ["write", "clear", "close", "flush", "_store_secret"])
-def test_server_store_view_is_read_only(nx_store, method):
-    view = ReadOnlyStore(nx_store)
+def test_server_store_view_is_read_only(sqlite_store, method):
+    view = ReadOnlyStore(sqlite_store)
     with pytest.raises(AttributeError, match="read-only"):
         getattr(view, method)
     assert view.stats().papers == 4  # reads pass through
 
 
-def test_server_rejects_other_methods_and_bad_json(nx_client):
-    assert nx_client.request("PUT", "/graphql").status_code == 405
-    bad = nx_client.request("POST", "/graphql", content=b"{not json", headers={"content-type": "application/json"})
+def test_server_rejects_other_methods_and_bad_json(sqlite_client):
+    assert sqlite_client.request("PUT", "/graphql").status_code == 405
+    bad = sqlite_client.request("POST", "/graphql", content=b"{not json", headers={"content-type": "application/json"})
     assert bad.status_code == 400
 
 
@@ -66,10 +66,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served_graph(tmp_path_factory, handmade_delta) -> Path:
-    from kg.store.nx_store import NetworkXStore
+    from kg.store.sqlite_store import SQLiteStore
 
     path = tmp_path_factory.mktemp("served") / "graph.json"
-    with NetworkXStore(path) as store:
+    with SQLiteStore(path) as store:
         store.write(handmade_delta)
     return path
 
@@ -81,7 +81,7 @@ def start_kg_serve(graph: Path, port: int) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "KG_STORE": "networkx"},
+        env={**os.environ, "KG_STORE": "sqlite"},
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -31,9 +31,9 @@ def served_seed(seed_jsonl):
 
     from kg.api import create_app
     from kg.ingest import ingest
-    from kg.store.nx_store import NetworkXStore
+    from kg.store.sqlite_store import SQLiteStore
 
-    store = NetworkXStore(None)
+    store = SQLiteStore(None)
     ingest(seed_jsonl, store)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

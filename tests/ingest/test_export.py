@@ -32,7 +32,7 @@ def graph(tmp_path_factory, seed_jsonl):
              "year": 2013, "venue": "NeurIPS", "authors": ["M. Cuturi"]}
     src.write_text("".join(seed_jsonl.read_text(encoding="utf-8").splitlines(keepends=True)[:40])
                    + json.dumps(extra) + "\n")
-    store = open_store(store="networkx", graph_path=tmp / "graph.json")
+    store = open_store(store="sqlite", graph_path=tmp / "graph.db")
     ingest(src, store)
     yield store
     store.close()
@@ -165,7 +165,7 @@ def test_export_bad_request_is_an_input_error(graph, fmt, out):
 def test_export_empty_store_has_no_papers(tmp_path):
     from kg.store import open_store
 
-    store = open_store(store="networkx", graph_path=tmp_path / "empty.json")
+    store = open_store(store="sqlite", graph_path=tmp_path / "empty.db")
     records = graph_records(store)
     store.close()
     assert records.nodes == [] and records.relationships == []

@@ -1,4 +1,4 @@
-"""kg.ingest on real stores (networkx and Neo4j) with the real extractor: idempotency, incremental
+"""kg.ingest on real stores (SQLite and Neo4j) with the real extractor: idempotency, incremental
 re-writes of a changed abstract, bad records reported and skipped, the taxonomy written."""
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def test_ingest_changed_abstract_replaces_old_edges(store, seed_jsonl, tmp_path)
 
 
 @pytest.mark.parametrize("suffix", ["jsonl", "csv"])
-def test_ingest_bad_records_are_reported_and_good_ones_kept(nx_store, tmp_path, suffix):
+def test_ingest_bad_records_are_reported_and_good_ones_kept(sqlite_store, tmp_path, suffix):
     good = [
         {"id": "g1", "title": "Wasserstein GANs revisited",
          "abstract": "We train GANs with the Wasserstein distance on CIFAR-10."},
@@ -111,52 +111,52 @@ def test_ingest_bad_records_are_reported_and_good_ones_kept(nx_store, tmp_path, 
     src = tmp_path / f"mixed.{suffix}"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    report = ingest(src, nx_store)
+    report = ingest(src, sqlite_store)
 
     assert report.new == 3
-    assert set(nx_store.papers(["g1", "g2", "g3", "b1"])) == {"g1", "g2", "g3"}
+    assert set(sqlite_store.papers(["g1", "g2", "g3", "b1"])) == {"g1", "g2", "g3"}
     assert {p.line for p in report.problems} == bad_lines
     assert all(Path(p.source).name == src.name and p.reason for p in report.problems)
 
 
-def test_ingest_writes_the_divergence_taxonomy(nx_store, seed_jsonl, tmp_path):
-    ingest(write_jsonl(tmp_path / "one.jsonl", seed_records(seed_jsonl, 1)), nx_store)
+def test_ingest_writes_the_divergence_taxonomy(sqlite_store, seed_jsonl, tmp_path):
+    ingest(write_jsonl(tmp_path / "one.jsonl", seed_records(seed_jsonl, 1)), sqlite_store)
     taxonomy = taxonomy_entities()
     with_parents = [e for e in taxonomy if e.parents]
 
     assert with_parents, "the vocabulary has a divergence taxonomy"
-    assert set(nx_store.entities([e.id for e in taxonomy])) == {e.id for e in taxonomy}
+    assert set(sqlite_store.entities([e.id for e in taxonomy])) == {e.id for e in taxonomy}
     for e in with_parents:
-        assert {p.id for p in nx_store.parents(e.id)} == set(e.parents)
+        assert {p.id for p in sqlite_store.parents(e.id)} == set(e.parents)
 
 
-def test_ingest_progress_counts_up_to_every_paper(nx_store, seed_jsonl, tmp_path):
+def test_ingest_progress_counts_up_to_every_paper(sqlite_store, seed_jsonl, tmp_path):
     src = write_jsonl(tmp_path / "part.jsonl", seed_records(seed_jsonl, 25))
     calls: list[tuple[int, int]] = []
-    ingest(src, nx_store, batch_size=10, progress=lambda done, total: calls.append((done, total)))
+    ingest(src, sqlite_store, batch_size=10, progress=lambda done, total: calls.append((done, total)))
 
     assert calls == [(0, 25), (10, 25), (20, 25), (25, 25)]
 
 
 @pytest.mark.parametrize("paths", [["does/not/exist.jsonl"], "missing-dir/"])
-def test_ingest_missing_path_is_an_input_error(nx_store, paths):
+def test_ingest_missing_path_is_an_input_error(sqlite_store, paths):
     with pytest.raises(InputError):
-        ingest(paths, nx_store)
+        ingest(paths, sqlite_store)
 
 
 def test_ingest_checkpoints_the_embedded_store(seed_jsonl, tmp_path):
     """The first batch of papers is on disk when progress reports it; everything is at the end."""
     from kg.store import open_store
 
-    path = tmp_path / "graph.json"
+    path = tmp_path / "graph.db"
     src = write_jsonl(tmp_path / "part.jsonl", seed_records(seed_jsonl, 30))
     on_disk: list[int] = []
 
     def progress(done: int, total: int) -> None:
         if done and not on_disk:
-            on_disk.append(open_store(store="networkx", graph_path=path).stats().papers)
+            on_disk.append(open_store(store="sqlite", graph_path=path).stats().papers)
 
-    store = open_store(store="networkx", graph_path=path)
+    store = open_store(store="sqlite", graph_path=path)
     ingest(src, store, batch_size=5, progress=progress)  # not closed: ingest itself must persist
     assert on_disk == [5]
-    assert open_store(store="networkx", graph_path=path).stats().papers == 30
+    assert open_store(store="sqlite", graph_path=path).stats().papers == 30

@@ -38,7 +38,7 @@ def start_and_kill_after_first_batch(args: list[str], env: dict) -> None:
 
 
 def _store_args(kind: str, where: str) -> list[str]:
-    return ["--store", "networkx", "--graph", where] if kind == "networkx" else ["--store", "neo4j", "--uri", where]
+    return ["--store", "sqlite", "--graph", where] if kind == "sqlite" else ["--store", "neo4j", "--uri", where]
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +49,14 @@ def uninterrupted(tmp_path_factory, seed_jsonl):
     return full
 
 
-@pytest.mark.parametrize("kind", ["networkx", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def test_ingest_killed_midway_then_rerun_converges(kind, request, tmp_path, seed_jsonl, uninterrupted):
     from kg.store import open_store
 
     env = {**os.environ, "COLUMNS": "200"}
-    if kind == "networkx":
+    if kind == "sqlite":
         where = str(tmp_path / "killed.json")
-        settings = {"store": "networkx", "graph_path": where}
+        settings = {"store": "sqlite", "graph_path": where}
     else:
         where = request.getfixturevalue("neo4j_uri")
         settings = {"store": "neo4j", "neo4j_uri": where}
@@ -76,7 +76,7 @@ def test_ingest_killed_midway_then_rerun_converges(kind, request, tmp_path, seed
     report = json.loads(rerun.stdout)
     assert report["unchanged"] == partial and report["new"] == 224 - partial
 
-    killed, uninterrupted = open_store(**settings), open_store(store="networkx", graph_path=uninterrupted)
+    killed, uninterrupted = open_store(**settings), open_store(store="sqlite", graph_path=uninterrupted)
     try:
         assert to_jsonl(graph_records(killed)) == to_jsonl(graph_records(uninterrupted))
     finally:

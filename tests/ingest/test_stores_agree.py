@@ -1,4 +1,4 @@
-"""The same seed ingested into networkx and into a real Neo4j gives the same graph and the same
+"""The same seed ingested into SQLite and into a real Neo4j gives the same graph and the same
 "papers using KL divergence" answer."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.neo4j
 def both_stores(tmp_path_factory, neo4j_uri, seed_jsonl):
     from kg.store import open_store
 
-    nx = open_store(store="networkx", graph_path=tmp_path_factory.mktemp("nx") / "graph.json")
+    nx = open_store(store="sqlite", graph_path=tmp_path_factory.mktemp("nx") / "graph.db")
     neo = open_store(store="neo4j", neo4j_uri=neo4j_uri)
     neo.clear()
     for s in (nx, neo):

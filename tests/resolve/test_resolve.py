@@ -1,16 +1,13 @@
-"""kg.resolve on real stores (networkx and Neo4j): aliases, folded keys, head words, KL variant
+"""kg.resolve on real stores (SQLite and Neo4j): aliases, folded keys, head words, KL variant
 words, family expansion, suggestions — and on the real bundled vocabulary."""
 
 from __future__ import annotations
-
-import sys
 
 import pytest
 
 from kg.models import GraphDelta
 from kg.resolve import resolve, variants
-
-gd = sys.modules["kg_tests_graphdata"]  # loaded by tests/resolve/conftest.py
+from tests import world as gd
 
 KL = "divergence:kullback-leibler"
 F = "divergence:f-divergence"
@@ -113,9 +110,9 @@ def test_resolve_variants_order(text, expected):
 def vocabulary_store():
     """An embedded store holding the real bundled vocabulary (kg.extract.vocabulary_entities)."""
     import kg.extract as extract
-    from kg.store.nx_store import NetworkXStore
+    from kg.store.sqlite_store import SQLiteStore
 
-    store = NetworkXStore(None)
+    store = SQLiteStore(None)
     store.write(GraphDelta(entities=tuple(extract.vocabulary_entities())))
     return store
 

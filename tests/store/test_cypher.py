@@ -3,14 +3,11 @@ shape, and (on a real server) every statement valid and the lookups served by in
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from kg.models import GraphDelta
 from kg.store import cypher as Q
-
-gd = sys.modules["kg_tests_graphdata"]  # loaded by tests/store/conftest.py
+from tests import world as gd
 
 PINNED = {
     "LOOKUP": (

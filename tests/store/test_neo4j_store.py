@@ -14,9 +14,8 @@ from kg.models import GraphDelta
 from kg.store import cypher as Q
 from kg.store import open_store
 from kg.store.neo4j_store import Neo4jStore, translate
-from kg.store.nx_store import NetworkXStore
-
-gd = sys.modules["kg_tests_graphdata"]  # loaded by tests/store/conftest.py
+from kg.store.sqlite_store import SQLiteStore
+from tests import world as gd
 
 
 def closed_port() -> int:
@@ -112,15 +111,27 @@ def test_neo4j_store_failed_batch_leaves_nothing_half_written(neo4j_store, monke
 
 
 @pytest.mark.neo4j
-def test_neo4j_store_last_query_is_exposed(neo4j_store):
-    neo4j_store.lookup("KL", "divergence")
-    assert neo4j_store.last_query == (Q.LOOKUP, {"key": "kl", "kind": "divergence"})
+def test_neo4j_store_reports_its_queries_to_the_log_hook(neo4j_store):
+    from kg.store.base import capture_queries
+
+    neo4j_store.lookup("GAN")  # outside a capture: reported nowhere
+    with capture_queries() as log:
+        neo4j_store.lookup("KL", "divergence")
+    assert neo4j_store.query_language == "cypher"
+    assert log == [{"query": Q.LOOKUP, "params": {"key": "kl", "kind": "divergence"}}]
 
 
-def test_open_store_defaults_to_networkx(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["sqlite", "networkx", None])
+def test_open_store_embedded_default_and_its_old_name(tmp_path, monkeypatch, name):
     monkeypatch.delenv("KG_STORE", raising=False)
-    store = open_store(graph_path=tmp_path / "g.json", neo4j_uri=None)
-    assert isinstance(store, NetworkXStore) and store.path == tmp_path / "g.json"
+    store = open_store(store=name, graph_path=tmp_path / "g.db", neo4j_uri=None)
+    assert isinstance(store, SQLiteStore) and store.path == tmp_path / "g.db" and store.name == "sqlite"
+
+
+def test_open_store_json_graph_path_means_the_database_beside_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("KG_STORE", raising=False)
+    store = open_store(graph_path=tmp_path / "graph.json")
+    assert store.path == tmp_path / "graph.db"
 
 
 def test_open_store_neo4j_unreachable(monkeypatch):
@@ -147,8 +158,8 @@ def test_open_store_overrides_given_settings(tmp_path, monkeypatch):
     monkeypatch.delenv("KG_STORE", raising=False)
     base = load_settings(graph_path=tmp_path / "a.json", batch_size=7)
     store = open_store(base, graph_path=tmp_path / "b.json", store=None)
-    assert isinstance(store, NetworkXStore)
-    assert store.path == tmp_path / "b.json" and store.batch_size == 7
+    assert isinstance(store, SQLiteStore)
+    assert store.path == tmp_path / "b.db" and store.batch_size == 7
 
 
 def test_open_store_default_does_not_import_the_driver(tmp_path):

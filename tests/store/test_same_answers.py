@@ -3,17 +3,14 @@ exactly the same answer (find_papers, claims, cooccurring, counts_by_year, searc
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.models import EntityFilter, PaperQuery
 from kg.store.neo4j_store import Neo4jStore
-from kg.store.nx_store import NetworkXStore
-
-gd = sys.modules["kg_tests_graphdata"]  # loaded by tests/store/conftest.py
+from kg.store.sqlite_store import SQLiteStore
+from tests import world as gd
 
 pytestmark = pytest.mark.neo4j
 
@@ -43,7 +40,7 @@ kinds = st.sampled_from([None, "method", "divergence", "dataset"])
 
 @pytest.fixture(scope="module")
 def both(neo4j_uri, tmp_path_factory):
-    embedded = NetworkXStore(tmp_path_factory.mktemp("same") / "g.json")
+    embedded = SQLiteStore(tmp_path_factory.mktemp("same") / "g.json")
     server = Neo4jStore(neo4j_uri, None, "neo4j")
     server.clear()
     for store in (embedded, server):

@@ -8,7 +8,7 @@ import pytest
 from kg.models import EntityFilter, GraphDelta, PaperQuery
 from kg.query import papers_using
 from kg.store.neo4j_store import Neo4jStore
-from kg.store.nx_store import NetworkXStore
+from kg.store.sqlite_store import SQLiteStore
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +57,7 @@ def shape(x) -> dict:
 
 
 def test_seed_contract_round_trip_and_idempotent(seed_delta, tmp_path):
-    store = NetworkXStore(tmp_path / "g.json")
+    store = SQLiteStore(tmp_path / "g.json")
     store.write(seed_delta)
     expected = {x.paper.id: shape(x) for x in seed_delta.extractions}
     assert {k: shape(v) for k, v in store.papers(list(expected)).items()} == expected
@@ -70,7 +70,7 @@ def test_seed_contract_round_trip_and_idempotent(seed_delta, tmp_path):
 
 @pytest.mark.neo4j
 def test_seed_contract_same_answers_on_both_stores(seed_delta, tmp_path, neo4j_uri):
-    embedded = NetworkXStore(tmp_path / "g.json")
+    embedded = SQLiteStore(tmp_path / "g.json")
     embedded.write(seed_delta)
     with Neo4jStore(neo4j_uri, None, "neo4j") as server:
         server.clear()

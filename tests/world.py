@@ -1,8 +1,14 @@
-"""A small hand-made graph (real models, not the extractor, so it stays stable) and store fixtures
-shared by the store contract suite, the resolution tests and the lookup tests.
+"""The one fixture world of the test suite: a small hand-made graph (real models, not the
+extractor, so it stays stable) and ONE store factory over both real stores.
 
-The conftests of tests/store, tests/resolve and tests/ (test_query) import it by path
-(:func:`load`), because the test folders are not packages.
+* :func:`delta` / :func:`extractions` — five papers, the divergence taxonomy, methods and datasets;
+* :func:`open_fresh` — an empty store of a kind (``sqlite``: a file in ``tmp_path`` or in memory;
+  ``neo4j``: the test server of ``tests/conftest.py``'s ``neo4j_uri``, cleared);
+* fixtures ``empty_store`` / ``store`` (parametrised over :data:`STORE_KINDS`) and ``neo4j_store``,
+  registered for every test folder by tests/conftest.py.
+
+Used by the store contract suite, the resolution, lookup, ingest and API tests
+(``from tests import world``).
 """
 
 from __future__ import annotations
@@ -165,17 +171,21 @@ def delta() -> GraphDelta:
     return GraphDelta(extractions=tuple(extractions()), entities=TAXONOMY)
 
 
-STORE_KINDS = ["networkx", "neo4j"]
+STORE_KINDS = ["sqlite", "neo4j"]
+#: The kinds as pytest params: the Neo4j one carries the ``neo4j`` marker.
+STORE_PARAMS = ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)]
 
 
-def open_fresh(kind: str, request: pytest.FixtureRequest, tmp_path: Path):
-    """An empty store of ``kind``: a networkx store in ``tmp_path`` or the test Neo4j, cleared."""
-    if kind == "networkx":
-        from kg.store.nx_store import NetworkXStore
+def open_fresh(kind: str, request: pytest.FixtureRequest | None, tmp_path: Path | None = None):
+    """An empty store of ``kind``: SQLite in ``tmp_path`` (in memory without one) or the test Neo4j,
+    cleared. Neo4j needs the ``neo4j_uri`` fixture (fails when KG_REQUIRE_NEO4J=1 and no server)."""
+    if kind == "sqlite":
+        from kg.store.sqlite_store import SQLiteStore
 
-        return NetworkXStore(tmp_path / "graph.json")
+        return SQLiteStore(tmp_path / "graph.db" if tmp_path is not None else None)
     from kg.store.neo4j_store import Neo4jStore
 
+    assert request is not None, "a Neo4j store needs the test request (for the neo4j_uri fixture)"
     uri = request.getfixturevalue("neo4j_uri")
     store = Neo4jStore(uri, None, "neo4j")
     store.clear()

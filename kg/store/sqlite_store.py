@@ -1,0 +1,448 @@
+"""The embedded default store: the graph in one indexed SQLite file (``.kg/graph.db``, WAL).
+
+Why it exists: kg must answer "papers using X" with no server at all, and at a million papers. The
+earlier embedded store parsed a whole node-link JSON file into networkx on every call (32 s and
+3.4 GB per CLI call at 100,000 papers); this one opens a file and reads only the index pages a
+question needs, so a cold CLI call costs about Python's start-up. It is not a mock of Neo4j: it holds
+the same nodes, relationships and properties (docs/schema.md), and the contract suite
+(tests/store/test_contract.py) demands the same answers from both stores.
+
+* Layout and every statement: :mod:`kg.store.sql`. Indexed columns for what queries filter and sort
+  on (ids, year, title, folded entity keys, link endpoints, claim type); the full record as JSON.
+* Aggregates (papers per entity, per year, per entity and year, co-occurrence pairs) are kept by
+  triggers inside each write transaction, so aggregate questions never scan the graph.
+* Each write batch is one transaction (WAL, ``synchronous=NORMAL``): a killed ingest keeps every
+  committed batch and re-running it converges. :meth:`SQLiteStore.flush` has nothing to do.
+* One connection shared by threads under a lock (reads take milliseconds; the API calls the store
+  from worker threads since it does disk I/O — ``blocking`` is true for a file).
+* An existing ``.kg/graph.json`` of the old networkx store is migrated on first open
+  (:mod:`kg.store.migrate`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from kg.errors import StoreError
+from kg.models import (
+    Claim,
+    ClaimType,
+    Entity,
+    EntityCount,
+    EntityKind,
+    Extraction,
+    GraphDelta,
+    PaperHit,
+    PaperPage,
+    PaperQuery,
+    Stats,
+    fold,
+)
+from kg.store import records as R
+from kg.store import sql as S
+
+#: What a link row keeps of :func:`kg.store.records.link_props` (the scalar evidence copies are for
+#: Neo4j Browser users; here the evidence JSON is enough).
+_LINK_KEYS = ("role", "variant", "mentions", "evidence", "pos")
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode("utf-8")
+
+
+def _ids(values: Iterable[str]) -> str:
+    """A list parameter (see :data:`kg.store.sql.IDS`)."""
+    return _json(list(values))
+
+
+class SQLiteStore:
+    """The embedded graph store on SQLite.
+
+    Args:
+        path: the database file (created with its folder on first use; ``graph.json`` of the old
+            networkx store beside it is migrated); ``None`` keeps the graph in memory only.
+        batch_size: papers per write transaction.
+
+    Raises:
+        StoreError: the file cannot be opened or is not a kg graph database (one clear line).
+
+    Example::
+
+        with SQLiteStore(".kg/graph.db") as store:
+            store.write(delta)
+            page = store.find_papers(PaperQuery(using=(EntityFilter(ids=("divergence:kl",)),)))
+    """
+
+    name = "sqlite"
+    query_language = None
+
+    def __init__(self, path: str | Path | None = None, *, batch_size: int = 1000) -> None:
+        from kg.store.migrate import database_path
+
+        self.path = database_path(Path(path)) if path is not None else None
+        self.source = Path(path) if path is not None else None
+        self.batch_size = batch_size
+        self.blocking = self.path is not None
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._entity_cache: dict[str, Entity] = {}
+
+    # -- plumbing ----------------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The open connection (opened, schema created and an old JSON graph migrated on first use)."""
+        with self._lock:
+            if self._conn is None:
+                self._conn = self._open()
+            return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        from kg.store import migrate
+
+        where = str(self.path) if self.path is not None else ":memory:"
+        pending = migrate.pending_json(self.source, self.path) if self.path is not None else None
+        try:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(where, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the graph database {where}: {exc}") from None
+        try:
+            with self._errors():
+                self._check_version(conn)
+                conn.execute("PRAGMA journal_mode=WAL")
+                for pragma in ("synchronous=NORMAL", "temp_store=MEMORY", "cache_size=-65536"):
+                    conn.execute(f"PRAGMA {pragma}")
+                conn.executescript(S.DDL)
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (S.SCHEMA_VERSION,)
+                )
+        except StoreError:
+            conn.close()
+            raise
+        if pending is not None:
+            self._conn = conn
+            migrate.migrate_json(pending, self)
+        return conn
+
+    def _check_version(self, conn: sqlite3.Connection) -> None:
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a kg graph database ({exc}); delete it or point KG_GRAPH_PATH elsewhere"
+            ) from None
+        if not tables:
+            return
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if (
+            "meta" in tables
+        ) else None
+        if row is None or row[0] != S.SCHEMA_VERSION:
+            found = row[0] if row else "none"
+            raise StoreError(
+                f"{self.path} is not a kg graph database of layout {S.SCHEMA_VERSION} (found {found}); "
+                "delete it and re-run kg ingest, or point KG_GRAPH_PATH elsewhere"
+            )
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except StoreError:
+            raise
+        except sqlite3.Error as exc:
+            where = self.path or ":memory:"
+            raise StoreError(f"graph database {where}: {exc}") from None
+
+    def _rows(self, query: str, params: Iterable[Any] = ()) -> list[Any]:
+        with self._lock, self._errors():
+            return self.conn.execute(query, tuple(params)).fetchall()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._errors():
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def flush(self) -> None:
+        """Nothing to do: every write batch is committed (and durable) when ``write`` returns."""
+
+    def close(self) -> None:
+        """Close the connection (idempotent; the store reopens on next use)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _entity(self, props: str) -> Entity:
+        """The model of an entity row's JSON, cached (entities are few and read on every query)."""
+        entity = self._entity_cache.get(props)
+        if entity is None:
+            if len(self._entity_cache) > 50_000:
+                self._entity_cache.clear()
+            entity = self._entity_cache[props] = R.entity_from(orjson.loads(props))
+        return entity
+
+    # -- writing -----------------------------------------------------------------------------
+    def write(self, delta: GraphDelta) -> None:
+        """Upsert the delta (see :meth:`kg.store.base.GraphStore.write`): one transaction per batch."""
+        for batch in R.batches(delta, self.batch_size):
+            with self._transaction() as conn:
+                rids = self._put_entities(conn, batch)
+                self._put_extractions(conn, batch.extractions, rids)
+
+    def _put_entities(self, conn: sqlite3.Connection, batch: GraphDelta) -> dict[str, int]:
+        """Upsert the batch's entities (unchanged ones untouched); ``{entity id: rid}`` of every
+        entity the batch names (tags, claims' ``about``) that exists."""
+        entities = batch.all_entities()
+        named = set(entities)
+        for x in batch.extractions:
+            for c in x.claims:
+                named.update(c.about)
+        have = {r[0]: (r[1], r[2]) for r in conn.execute(S.ENTITY_ROWS, (_ids(named),))}
+        rids = {i: rid for i, (rid, _) in have.items()}
+        for entity in entities.values():
+            props = R.entity_props(entity)
+            text = _json(props)
+            if entity.id in have and have[entity.id][1] == text:
+                continue
+            conn.execute(S.UPSERT_ENTITY, (entity.id, entity.kind, text))
+            rid = rids.get(entity.id)
+            if rid is None:
+                rid = rids[entity.id] = conn.execute(
+                    "SELECT rid FROM entity WHERE id = ?", (entity.id,)
+                ).fetchone()[0]
+            conn.execute(S.DELETE_KEYS, (rid,))
+            conn.executemany(S.INSERT_KEY, [(k, rid) for k in props.get("keys", ())])
+            conn.execute(S.DELETE_SUBTYPES, (entity.id,))
+            if entity.kind == "divergence":
+                conn.executemany(S.INSERT_SUBTYPE, [(entity.id, p) for p in props.get("parents", ())])
+        return rids
+
+    def _put_extractions(
+        self, conn: sqlite3.Connection, extractions: Collection[Extraction], rids: dict[str, int]
+    ) -> None:
+        have = {
+            r[0]: (r[1], r[2])
+            for r in conn.execute(S.PAPER_ROWS, (_ids(x.paper.id for x in extractions),))
+        }
+        for x in extractions:
+            p = x.paper
+            props = _json(R.paper_props(p, x.extractor_version, search=False))
+            row = (p.year, p.title, p.content_hash, x.extractor_version, props)
+            links, claims = R.extraction_rows(x)
+            linked = [(rids[e], rel, lp) for rel, e, lp in links if e in rids]
+            old = have.get(p.id)
+            if old is None:
+                rid = conn.execute(S.INSERT_PAPER, (p.id, *row)).lastrowid
+            else:
+                rid, year = old
+                if year != p.year:  # aggregates by year follow the links: re-link after the move
+                    conn.execute(S.DELETE_LINKS, (rid,))
+                else:
+                    conn.execute(S.DELETE_STALE_LINKS, (rid, _json([e for e, _, _ in linked])))
+                conn.execute(S.UPDATE_PAPER, (*row, rid))
+                conn.execute(S.DELETE_ABOUT_OF_PAPER, (p.id,))
+                conn.execute(S.DELETE_CLAIMS_OF_PAPER, (p.id,))
+            conn.executemany(
+                S.UPSERT_LINK,
+                [
+                    (rid, e, rel, lp.get("role"), lp.get("variant"),
+                     _json({k: lp[k] for k in _LINK_KEYS if k in lp}))
+                    for e, rel, lp in linked
+                ],
+            )
+            for c in claims:
+                conn.execute(S.DELETE_ABOUT_OF_CLAIM, (c["id"],))  # a claim id moved from another paper
+                conn.execute(S.DELETE_CLAIM, (c["id"],))
+                crid = conn.execute(S.INSERT_CLAIM, (c["id"], c["paper_id"], c["type"], _json(c))).lastrowid
+                conn.executemany(S.INSERT_ABOUT, [(rids[e], crid) for e in c["about"] if e in rids])
+
+    def paper_versions(self, ids: Collection[str]) -> dict[str, tuple[str, str]]:
+        """``{paper id: (content_hash, extractor_version)}`` for the ids the store holds."""
+        return {r[0]: (r[1], r[2] or "") for r in self._rows(S.PAPER_VERSIONS, (_ids(ids),))}
+
+    def clear(self) -> None:
+        """Delete everything (tables dropped and re-created in one transaction)."""
+        with self._lock, self._errors():
+            conn = self.conn
+            try:
+                conn.executescript(f"BEGIN IMMEDIATE;{S.DROP}{S.DDL}COMMIT;")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    # -- entities ----------------------------------------------------------------------------
+    def _entities(self, query: str, params: Iterable[Any]) -> list[Entity]:
+        return [self._entity(r[0]) for r in self._rows(query, params)]
+
+    def lookup(self, text: str, kind: EntityKind | None = None) -> list[Entity]:
+        """Entities whose folded name or alias equals ``fold(text)``, ordered by id."""
+        return self._entities(S.LOOKUP, (fold(text), kind))
+
+    def search_entities(self, text: str, kind: EntityKind | None = None, limit: int = 10) -> list[Entity]:
+        """Entities whose folded name/alias contains ``fold(text)``; shortest matching key first."""
+        key = fold(text)
+        return R.ranked(self._entities(S.SEARCH_ENTITIES, (key, kind)), key, limit)
+
+    def entities(self, ids: Collection[str]) -> dict[str, Entity]:
+        """Entities by id (missing ids are left out)."""
+        found = {e.id: e for e in self._entities(S.ENTITIES, (_ids(ids),))}
+        return {i: found[i] for i in ids if i in found}
+
+    def descendants(self, entity_id: str) -> list[Entity]:
+        """Transitive SUBTYPE_OF children (not including the entity itself), ordered by id."""
+        return self._entities(S.DESCENDANTS, (entity_id,))
+
+    def parents(self, entity_id: str) -> list[Entity]:
+        """Direct SUBTYPE_OF parents, ordered by id."""
+        return self._entities(S.PARENTS, (entity_id,))
+
+    def children(self, entity_id: str) -> list[Entity]:
+        """Direct SUBTYPE_OF children, ordered by id."""
+        return self._entities(S.CHILDREN, (entity_id,))
+
+    def entity_counts(self, kind: EntityKind | None = None) -> list[EntityCount]:
+        """Every entity (of ``kind``) with its number of papers (maintained aggregate)."""
+        return R.sorted_counts((self._entity(r[0]), r[1]) for r in self._rows(S.ENTITY_COUNTS, (kind,)))
+
+    def _disjoint(self, ids: str) -> bool:
+        """Do the given entities (JSON list) share no paper? Then per-entity aggregates add up."""
+        return self._rows(S.SHARED_PAIRS, (ids, ids))[0][0] == 0
+
+    def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
+        """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers."""
+        ids = _ids(entity_ids)
+        query = S.COOC_SUMMED if self._disjoint(ids) else S.COOC_DISTINCT
+        return R.sorted_counts((self._entity(r[0]), r[1]) for r in self._rows(query, (ids, ids, kind)))
+
+    # -- papers and claims -------------------------------------------------------------------
+    def find_papers(self, query: PaperQuery) -> PaperPage:
+        """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
+        params: list[Any] = []
+        shape = []
+        for f in query.using:
+            params.append(_ids(f.ids))
+            if f.role is not None:
+                params.append(f.role)
+            if f.variant is not None:
+                params.append(f.variant)
+            shape.append((f.role is not None, f.variant is not None))
+        if query.ids is not None:
+            params.append(_ids(query.ids))
+        for bound in (query.year_min, query.year_max):
+            if bound is not None:
+                params.append(bound)
+        base = S.paper_filter_sql(
+            shape, ids=query.ids is not None, years=(query.year_min is not None, query.year_max is not None)
+        )
+        order = S.order_sql(query.order)
+        words = R.query_words(query.text)
+        with self._lock:
+            if not words:
+                total = self._rows(f"SELECT count(*) {base}", params)[0][0]
+                page = self._rows(
+                    f"SELECT p.rid, p.props {base} {order} LIMIT ? OFFSET ?", [*params, query.limit, query.offset]
+                )
+            else:
+                total, page = self._text_page(f"SELECT p.rid, p.props {base} {order}", params, words, query)
+            wanted = R.filter_ids(query)
+            xs = self._assemble(page, wanted, claims=False)
+        items = [PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags)) for x in xs]
+        return PaperPage(total=total, items=tuple(items))
+
+    def _text_page(self, select: str, params: list[Any], words: list[str], query: PaperQuery):
+        """The total and page of candidates whose title and abstract hold every word (streamed)."""
+        total = 0
+        page = []
+        end = query.offset + query.limit
+        with self._errors():
+            for rid, props in self.conn.execute(select, params):
+                paper = orjson.loads(props)
+                text = f" {fold(paper['title'] + ' ' + paper['abstract'])} "  # = records.search_text
+                if all(w in text for w in words):
+                    if query.offset <= total < end:
+                        page.append((rid, props))
+                    total += 1
+        return total, page
+
+    def _assemble(self, rows: list[Any], entity_ids: list[str] | None, *, claims: bool = True) -> list[Extraction]:
+        """Extractions of ``(rid, paper props)`` rows, in order: with their links (only to
+        ``entity_ids`` when given) and, if asked, their claims."""
+        if not rows:
+            return []
+        papers = [(rid, orjson.loads(props)) for rid, props in rows]
+        wanted = set(entity_ids) if entity_ids is not None else None
+        links: dict[int, list[tuple[dict, dict]]] = {rid: [] for rid, _ in papers}
+        if wanted is None or wanted:
+            for rid, eprops, lprops in self._rows(S.LINKS_OF, (_json([rid for rid, _ in papers]),)):
+                ent = orjson.loads(eprops)
+                if wanted is None or ent["id"] in wanted:
+                    links[rid].append((ent, orjson.loads(lprops)))
+        made: dict[str, list[dict]] = {p["id"]: [] for _, p in papers}
+        if claims:
+            for (props,) in self._rows(S.CLAIMS_OF, (_ids(made),)):
+                c = orjson.loads(props)
+                made[c["paper_id"]].append(c)
+        return [R.assemble(p, links[rid], made[p["id"]]) for rid, p in papers]
+
+    def papers(self, ids: Collection[str]) -> dict[str, Extraction]:
+        """Full records (paper, tags with evidence, claims) by id, in three indexed queries."""
+        with self._lock:
+            out = {x.paper.id: x for x in self._assemble(self._rows(S.PAPERS, (_ids(ids),)), None)}
+        return {i: out[i] for i in ids if i in out}
+
+    def claims(
+        self,
+        about: Collection[str] | None = None,
+        type: ClaimType | None = None,
+        paper_ids: Collection[str] | None = None,
+    ) -> list[Claim]:
+        """Claims about any of ``about``, of ``type``, of ``paper_ids``; ordered by claim id."""
+        pids = _ids(paper_ids) if paper_ids is not None else None
+        if about is not None:
+            rows = self._rows(S.CLAIMS_ABOUT, (_ids(about), type, pids))
+        else:
+            rows = self._rows(S.CLAIMS_ALL, (None, type, pids))
+        return [R.claim_from(orjson.loads(props)) for _, props in rows]
+
+    def counts_by_year(self, entity_ids: Collection[str] | None = None) -> dict[int, int]:
+        """Number of papers per year (only papers linked to ``entity_ids`` when given), from the
+        maintained per-year aggregates."""
+        if entity_ids is None:
+            rows = self._rows(S.YEARS_ALL)
+        else:
+            ids = _ids(entity_ids)
+            rows = self._rows(S.YEARS_SUMMED if self._disjoint(ids) else S.YEARS_DISTINCT, (ids,))
+        return dict(sorted((r[0], r[1]) for r in rows))
+
+    def stats(self) -> Stats:
+        """Node and relationship counts."""
+        r = self._rows(S.STATS)[0]
+        papers, claims, *kinds = r[:5]
+        return Stats(
+            papers=papers,
+            entities=dict(zip(R.KIND_LABELS, kinds, strict=True)),
+            links=dict(zip(R.REL_TYPES, r[5:], strict=True)),
+            claims=claims,
+        )
