@@ -1,7 +1,7 @@
 """Fixtures for the API tests: real stores (SQLite, Neo4j) holding real data, served over HTTP.
 
-* ``handmade_delta`` — four papers written by hand as :mod:`kg.models` objects (evidence spans
-  computed from the text, a small divergence taxonomy): small and exact, for behaviour tests.
+* ``handmade_delta`` — the one hand-made graph of tests/world.py (five papers, the divergence
+  taxonomy): small and exact, for behaviour tests.
 * ``seed_delta`` — the bundled seed (data/seed/papers.jsonl) run through the real extractor: the
   corpus the example queries of queries/*.graphql must return data on.
 * ``api_store`` — parametrized over ``sqlite`` and ``neo4j`` (the real server of
@@ -20,163 +20,30 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from kg.models import (
-    Claim,
-    Dataset,
-    Divergence,
-    Evidence,
-    Extraction,
-    GraphDelta,
-    Method,
-    Paper,
-    Tag,
-)
+from kg.models import GraphDelta
 from tests import world
-
-VERSION = "test-1"
-
-DIVERGENCES = {
-    "f": Divergence(id="divergence:f-divergence", name="f-divergence", aliases=("f-divergences",)),
-    "kl": Divergence(
-        id="divergence:kullback-leibler",
-        name="Kullback-Leibler divergence",
-        aliases=("KL", "KL divergence", "relative entropy"),
-        family="divergence:f-divergence",
-        parents=("divergence:f-divergence",),
-    ),
-    "ot": Divergence(
-        id="divergence:optimal-transport", name="optimal transport distance", aliases=("optimal transport",)
-    ),
-    "w": Divergence(
-        id="divergence:wasserstein",
-        name="Wasserstein distance",
-        aliases=("Wasserstein", "earth mover's distance"),
-        family="divergence:optimal-transport",
-        parents=("divergence:optimal-transport",),
-    ),
-    "sinkhorn": Divergence(
-        id="divergence:sinkhorn",
-        name="Sinkhorn divergence",
-        family="divergence:optimal-transport",
-        parents=("divergence:optimal-transport",),
-    ),
-    "mmd": Divergence(id="divergence:mmd", name="maximum mean discrepancy", aliases=("MMD",)),
-}
-METHODS = {
-    "gan": Method(id="method:gan", name="generative adversarial network", aliases=("GAN", "GANs")),
-    "wgan": Method(id="method:wgan", name="WGAN-Flow"),
-    "vi": Method(id="method:variational-inference", name="variational inference", aliases=("VI",)),
-}
-DATASETS = {
-    "cifar": Dataset(id="dataset:cifar-10", name="CIFAR-10", aliases=("CIFAR10",)),
-    "mnist": Dataset(id="dataset:mnist", name="MNIST"),
-}
-
-PAPERS = [
-    # id, year, title, abstract, [(entity, surface, role, variant)], [(claim sentence, type)]
-    (
-        "h1",
-        2019,
-        "WGAN-Flow: Wasserstein training of generative models",
-        "We propose WGAN-Flow, which trains a GAN with the Wasserstein distance. "
-        "Experiments on CIFAR-10 show better samples.",
-        [("wgan", "WGAN-Flow", "proposed", None), ("gan", "GAN", "used", None),
-         ("w", "Wasserstein distance", None, None), ("cifar", "CIFAR-10", None, None)],
-        [("We propose WGAN-Flow, which trains a GAN with the Wasserstein distance.", "proposal"),
-         ("Experiments on CIFAR-10 show better samples.", "empirical")],
-    ),
-    (
-        "h2",
-        2020,
-        "Mass-covering variational inference",
-        "Variational inference minimizes the reverse KL divergence. "
-        "We prove that the forward direction covers all modes on MNIST.",
-        [("vi", "Variational inference", "used", None), ("kl", "KL divergence", None, "reverse"),
-         ("mnist", "MNIST", None, None)],
-        [("We prove that the forward direction covers all modes on MNIST.", "theoretical")],
-    ),
-    (
-        "h3",
-        2021,
-        "Kernel two-sample tests",
-        "The maximum mean discrepancy compares samples from two distributions. "
-        "On CIFAR-10 our test detects GAN samples.",
-        [("mmd", "maximum mean discrepancy", None, None), ("cifar", "CIFAR-10", None, None),
-         ("gan", "GAN", "used", None)],
-        [("On CIFAR-10 our test detects GAN samples.", "empirical")],
-    ),
-    (
-        "h4",
-        2021,
-        "Entropic transport for generative models",
-        "We train a GAN with the Sinkhorn divergence and relative entropy regularization.",
-        [("gan", "GAN", "used", None), ("sinkhorn", "Sinkhorn divergence", None, None),
-         ("kl", "relative entropy", None, None)],
-        [("We train a GAN with the Sinkhorn divergence and relative entropy regularization.", "other")],
-    ),
-]
-
-
-def _entity(key: str):
-    return DIVERGENCES.get(key) or METHODS.get(key) or DATASETS[key]
-
-
-def _sentence_of(abstract: str, start: int) -> tuple[int, str]:
-    sentences = [s for s in abstract.split(". ")]
-    pos = 0
-    for i, s in enumerate(sentences):
-        end = pos + len(s) + 2
-        if start < end:
-            return i, s if s.endswith(".") else s + "."
-        pos = end
-    raise AssertionError("span outside the abstract")
-
-
-def _extraction(pid, year, title, abstract, tags, claims) -> Extraction:
-    paper = Paper(id=pid, title=title, abstract=abstract, year=year)
-    by_kind: dict[str, list[Tag]] = {"method": [], "divergence": [], "dataset": []}
-    for key, surface, role, variant in tags:
-        entity = _entity(key)
-        start = abstract.index(surface)
-        index, sentence = _sentence_of(abstract, start)
-        ev = Evidence(
-            sentence_index=index, sentence=sentence, start=start, end=start + len(surface),
-            surface=surface, rule=f"vocab:{entity.id}", extractor_version=VERSION,
-        )
-        by_kind[entity.kind].append(Tag(entity=entity, role=role, variant=variant, mentions=(surface,), evidence=(ev,)))
-    made = []
-    for text, ctype in claims:
-        start = abstract.index(text)
-        index, _ = _sentence_of(abstract, start)
-        about = tuple(
-            sorted({_entity(k).id for k, surface, _, _ in tags if surface in text})
-        )
-        made.append(Claim(id=f"{pid}#{index}", paper_id=pid, text=text, type=ctype, sentence_index=index,
-                          start=start, end=start + len(text), rule="claim:test", about=about))
-    return Extraction(
-        paper=paper,
-        methods=tuple(by_kind["method"]),
-        divergences=tuple(by_kind["divergence"]),
-        datasets=tuple(by_kind["dataset"]),
-        claims=tuple(made),
-        extractor_version=VERSION,
-    )
-
 
 @pytest.fixture(scope="session")
 def handmade_delta() -> GraphDelta:
-    xs = tuple(_extraction(*p) for p in PAPERS)
-    return GraphDelta(extractions=xs, entities=tuple(DIVERGENCES.values()))
+    """The one hand-made graph of tests/world.py (five papers, the divergence taxonomy)."""
+    return world.delta()
 
 
 @pytest.fixture(scope="session")
 def many_delta() -> GraphDelta:
-    """150 papers (the hand-made four, repeated under new ids and years): more than one full page."""
+    """150 papers (the hand-made five, repeated under new ids, titles and years): more than one page."""
     xs = []
+    base = world.extractions()
     for i in range(150):
-        pid, year, title, abstract, tags, claims = PAPERS[i % len(PAPERS)]
-        xs.append(_extraction(f"m{i:03d}", year + i % 5, f"{title} ({i})", abstract, tags, claims))
-    return GraphDelta(extractions=tuple(xs), entities=tuple(DIVERGENCES.values()))
+        x = base[i % len(base)]
+        pid = f"m{i:03d}"
+        paper = x.paper.model_copy(update={
+            "id": pid, "title": f"{x.paper.title} ({i})",
+            "year": x.paper.year + i % 5 if x.paper.year is not None else None,
+        })
+        claims = tuple(c.model_copy(update={"id": f"{pid}#{c.sentence_index}", "paper_id": pid}) for c in x.claims)
+        xs.append(x.model_copy(update={"paper": paper, "claims": claims}))
+    return GraphDelta(extractions=tuple(xs), entities=world.TAXONOMY)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ def _deep_query(depth: int) -> str:
     inner = "id"
     for _ in range(depth):
         inner = f"claims {{ paper {{ {inner} }} }}"
-    return f"{{ paper(id: \"h1\") {{ {inner} }} }}"
+    return f"{{ paper(id: \"p1\") {{ {inner} }} }}"
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""What the GraphQL API answers, over HTTP, on the hand-made graph — against BOTH real stores
+"""What the GraphQL API answers, over HTTP, on the one hand-made graph (tests/world.py) — against BOTH real stores
 (SQLite and Neo4j) with the same expected answers."""
 
 from __future__ import annotations
@@ -17,27 +17,28 @@ def _ids(rows: list[dict]) -> list[str]:
 @pytest.mark.parametrize(
     ("where", "expected"),
     [
-        ('{divergence: {name: "KL"}}', ["h2", "h4"]),
-        ('{divergence: {name: "relative entropy"}}', ["h2", "h4"]),
-        ('{divergence: {name: "kullback–leibler divergence"}}', ["h2", "h4"]),
-        ('{divergence: {name: "f-divergence"}}', ["h2", "h4"]),
+        ('{divergence: {name: "KL"}}', ["p1", "p3"]),
+        ('{divergence: {name: "relative entropy"}}', ["p1", "p3"]),
+        ('{divergence: {name: "kullback–leibler divergence"}}', ["p1", "p3"]),
+        ('{divergence: {name: "f-divergence"}}', ["p1", "p2", "p3"]),
         ('{divergence: {name: "f-divergence", exact: true}}', []),
-        ('{divergence: {name: "optimal transport"}}', ["h1", "h4"]),
-        ('{divergence: {name: "KL", variant: REVERSE}}', ["h2"]),
-        ('{divergence: {name: "reverse KL"}}', ["h2"]),
-        ('{method: {name: "GAN"}}', ["h1", "h3", "h4"]),
-        ('{method: {name: "wgan flow", role: PROPOSED}}', ["h1"]),
+        ('{divergence: {name: "optimal transport"}}', ["p3"]),
+        ('{divergence: {name: "integral probability metric"}}', ["p4"]),
+        ('{divergence: {name: "KL", variant: REVERSE}}', ["p1"]),
+        ('{divergence: {name: "reverse KL"}}', ["p1"]),
+        ('{method: {name: "GAN"}}', ["p1", "p3"]),
+        ('{method: {name: "alphanet", role: PROPOSED}}', ["p1"]),
         ('{method: {name: "GAN", role: PROPOSED}}', []),
-        ('{dataset: {name: "cifar10"}}', ["h1", "h3"]),
-        ('{uses: [{name: "Wasserstein"}, {name: "CIFAR-10"}]}', ["h1"]),
-        ('{divergence: {name: "optimal transport"}, dataset: {name: "CIFAR-10"}}', ["h1"]),
+        ('{dataset: {name: "cifar10"}}', ["p1", "p3"]),
+        ('{uses: [{name: "Wasserstein"}, {name: "CIFAR-10"}]}', ["p3"]),
+        ('{divergence: {name: "f-divergence"}, dataset: {name: "MNIST"}}', ["p2", "p3"]),
         ('{uses: [{name: "MNIST", kind: METHOD}]}', []),
-        ("{year: {gte: 2021}}", ["h3", "h4"]),
-        ("{year: {gte: 2020, lte: 2020}}", ["h2"]),
-        ('{text: "samples"}', ["h1", "h3"]),
-        ('{text: "GAN samples", year: {lte: 2020}}', ["h1"]),
-        ('{method: {name: "GAN"}, text: "sinkhorn"}', ["h4"]),
-        ('{id: {in: ["h3", "h1", "nope"]}}', ["h1", "h3"]),
+        ("{year: {gte: 2022}}", ["p2", "p3"]),
+        ("{year: {gte: 2020, lte: 2020}}", ["p5"]),
+        ('{text: "divergence"}', ["p1", "p2"]),
+        ('{text: "GAN", year: {lte: 2021}}', ["p1"]),
+        ('{method: {name: "GAN"}, text: "wasserstein"}', ["p3"]),
+        ('{id: {in: ["p3", "p1", "nope"]}}', ["p1", "p3"]),
         ('{divergence: {name: "no such divergence"}}', []),
         ('{divergence: {name: "  "}}', []),
     ],
@@ -54,8 +55,8 @@ def test_queries_matches_carry_the_evidence_of_the_filter(client):
         "evidence { start end surface sentence rule extractorVersion } } } }"
     )
     by_id = {p["id"]: p for p in data["papers"]}
-    assert [m["entity"]["id"] for m in by_id["h2"]["matches"]] == ["divergence:kullback-leibler"]
-    assert by_id["h2"]["matches"][0]["variant"] == "REVERSE"
+    assert [m["entity"]["id"] for m in by_id["p1"]["matches"]] == ["divergence:kullback-leibler"]
+    assert by_id["p1"]["matches"][0]["variant"] == "REVERSE" and by_id["p3"]["matches"][0]["variant"] is None
     for paper in data["papers"]:
         for match in paper["matches"]:
             for ev in match["evidence"]:
@@ -66,7 +67,7 @@ def test_queries_matches_carry_the_evidence_of_the_filter(client):
 
 def test_queries_paper_with_everything(client):
     data = client.data(
-        '{ paper(id: "h1") { id title year contentHash extractorVersion '
+        '{ paper(id: "p1") { id title year contentHash extractorVersion '
         "methods { entity { name } role mentions } "
         "divergences { entity { name ... on Divergence { family { name } } } } "
         "datasets { entity { name } } tags(kind: DATASET) { entity { id } } "
@@ -76,14 +77,14 @@ def test_queries_paper_with_everything(client):
     assert paper["extractorVersion"] == "test-1"
     assert len(paper["contentHash"]) == 16
     assert {(m["entity"]["name"], m["role"]) for m in paper["methods"]} == {
-        ("WGAN-Flow", "PROPOSED"),
+        ("AlphaNet", "PROPOSED"),
         ("generative adversarial network", "USED"),
     }
-    assert paper["divergences"][0]["entity"]["family"]["name"] == "optimal transport distance"
+    assert paper["divergences"][0]["entity"]["family"]["name"] == "f-divergence"
     assert [t["entity"]["id"] for t in paper["tags"]] == ["dataset:cifar-10"]
-    assert [(c["id"], c["type"]) for c in paper["claims"]] == [("h1#0", "PROPOSAL"), ("h1#1", "EMPIRICAL")]
-    assert {a["id"] for a in paper["claims"][0]["about"]} == {"method:wgan", "method:gan", "divergence:wasserstein"}
-    assert paper["claims"][1]["paper"]["id"] == "h1"
+    assert [(c["id"], c["type"]) for c in paper["claims"]] == [("p1#0", "PROPOSAL"), ("p1#1", "EMPIRICAL")]
+    assert {a["id"] for a in paper["claims"][0]["about"]} == {"method:alphanet", "divergence:kullback-leibler"}
+    assert paper["claims"][1]["paper"]["id"] == "p1"
 
 
 def test_queries_unknown_paper_is_null_not_an_error(client):
@@ -94,7 +95,7 @@ def test_queries_unknown_paper_is_null_not_an_error(client):
 @pytest.mark.parametrize("order", ["ID", "YEAR", "TITLE"])
 def test_queries_relay_pages_walk_every_paper_once_in_a_stable_order(client, order):
     everything = _ids(client.data(f"{{ papers(limit: 100, orderBy: {order}) {PAGE} }}")["papers"])
-    assert sorted(everything) == ["h1", "h2", "h3", "h4"]
+    assert sorted(everything) == ["p1", "p2", "p3", "p4", "p5"]
     seen, after = [], None
     for _ in range(10):
         arg = f', after: "{after}"' if after else ""
@@ -102,7 +103,7 @@ def test_queries_relay_pages_walk_every_paper_once_in_a_stable_order(client, ord
             f"{{ papersConnection(first: 3, orderBy: {order}{arg}) {{ totalCount "
             "pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id } } } }"
         )["papersConnection"]
-        assert conn["totalCount"] == 4
+        assert conn["totalCount"] == 5
         assert conn["pageInfo"]["hasPreviousPage"] == bool(after)
         seen += [e["node"]["id"] for e in conn["edges"]]
         if not conn["pageInfo"]["hasNextPage"]:
@@ -116,17 +117,18 @@ def test_queries_relay_pages_walk_every_paper_once_in_a_stable_order(client, ord
 @pytest.mark.parametrize(
     ("field", "args", "expected"),
     [
-        ("methods", "", ["generative adversarial network", "variational inference", "WGAN-Flow"]),
-        ("methods", "orderBy: NAME", ["generative adversarial network", "variational inference", "WGAN-Flow"]),
-        ("methods", 'where: {name: {contains: "GAN"}}', ["WGAN-Flow"]),
-        ("methods", 'where: {name: {startsWith: "var"}}', ["variational inference"]),
-        ("methods", 'where: {name: {eq: "wgan flow"}}', ["WGAN-Flow"]),
+        ("methods", "", ["generative adversarial network", "AlphaNet", "MMD GAN", "variational autoencoder"]),
+        ("methods", "orderBy: NAME", ["AlphaNet", "generative adversarial network", "MMD GAN",
+                                      "variational autoencoder"]),
+        ("methods", 'where: {name: {contains: "GAN"}}', ["MMD GAN"]),
+        ("methods", 'where: {name: {startsWith: "var"}}', ["variational autoencoder"]),
+        ("methods", 'where: {name: {eq: "mmd gan"}}', ["MMD GAN"]),
         ("methods", "where: {papers: {gte: 2}}", ["generative adversarial network"]),
         ("datasets", 'where: {name: {eq: "mnist"}}', ["MNIST"]),
         ("datasets", "orderBy: PAPER_COUNT", ["CIFAR-10", "MNIST"]),
         ("divergences", 'where: {name: {contains: "divergence"}}, orderBy: NAME',
-         ["f-divergence", "Kullback-Leibler divergence", "Sinkhorn divergence"]),
-        ("divergences", "limit: 2", ["Kullback-Leibler divergence", "maximum mean discrepancy"]),
+         ["chi-squared divergence", "f-divergence", "Kullback-Leibler divergence"]),
+        ("divergences", "limit: 2", ["Kullback-Leibler divergence", "chi-squared divergence"]),
     ],
 )
 def test_queries_entity_lists_filter_and_sort(client, field, args, expected):
@@ -142,10 +144,11 @@ def test_queries_entity_connection_and_papers(client):
         "nodes { name papers { id } exactly: papers(exact: true) { id } } } }"
     )
     conn = data["divergencesConnection"]
-    assert conn["totalCount"] == 6 and conn["pageInfo"]["hasNextPage"]
-    f_div = conn["nodes"][0]
+    assert conn["totalCount"] == 8 and conn["pageInfo"]["hasNextPage"]
+    chi2, f_div = conn["nodes"]
+    assert chi2["name"] == "chi-squared divergence" and _ids(chi2["papers"]) == _ids(chi2["exactly"]) == ["p2"]
     assert f_div["name"] == "f-divergence"
-    assert _ids(f_div["papers"]) == ["h2", "h4"] and f_div["exactly"] == []
+    assert _ids(f_div["papers"]) == ["p1", "p2", "p3"] and f_div["exactly"] == []
 
 
 @pytest.mark.parametrize(
@@ -167,26 +170,30 @@ def test_queries_entity_resolves_aliases(client, name, kind, expected):
 
 def test_queries_suggest_close_names(client):
     rows = client.data('{ suggest(name: "wasser") { id } }')["suggest"]
-    assert [r["id"] for r in rows] == ["divergence:wasserstein"]
+    assert [r["id"] for r in rows] == ["divergence:wasserstein", "divergence:wasserstein-1"]
 
 
 def test_queries_taxonomy(client):
     roots = client.data("{ taxonomy { id children { id parents { id } } descendants { id } } }")["taxonomy"]
     by_id = {r["id"]: r for r in roots}
-    assert sorted(by_id) == ["divergence:f-divergence", "divergence:mmd", "divergence:optimal-transport"]
-    ot = by_id["divergence:optimal-transport"]
-    assert [c["id"] for c in ot["children"]] == ["divergence:sinkhorn", "divergence:wasserstein"]
-    assert all(c["parents"] == [{"id": "divergence:optimal-transport"}] for c in ot["children"])
-    assert [d["id"] for d in by_id["divergence:f-divergence"]["descendants"]] == ["divergence:kullback-leibler"]
+    assert sorted(by_id) == [
+        "divergence:f-divergence", "divergence:integral-probability-metric", "divergence:optimal-transport"
+    ]
+    f_div = by_id["divergence:f-divergence"]
+    assert [c["id"] for c in f_div["children"]] == ["divergence:chi-squared", "divergence:kullback-leibler"]
+    assert all(c["parents"] == [{"id": "divergence:f-divergence"}] for c in f_div["children"])
+    assert [d["id"] for d in by_id["divergence:optimal-transport"]["descendants"]] == [
+        "divergence:wasserstein", "divergence:wasserstein-1"
+    ]
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ('about: "GAN"', ["h1#0", "h3#1", "h4#0"]),
-        ('about: "GAN", type: EMPIRICAL', ["h3#1"]),
-        ("type: EMPIRICAL", ["h1#1", "h3#1"]),
-        ('about: "f-divergence"', ["h4#0"]),
+        ('about: "KL"', ["p1#0", "p3#1"]),
+        ('about: "KL", type: EMPIRICAL', ["p3#1"]),
+        ("type: EMPIRICAL", ["p1#1", "p2#1", "p3#1"]),
+        ('about: "f-divergence"', ["p1#0", "p2#0", "p3#1"]),
         ('about: "f-divergence", exact: true', []),
         ('about: "unknown thing"', []),
     ],
@@ -203,7 +210,7 @@ def test_queries_claims(client, args, expected):
 
 def test_queries_cooccurrence_and_facets(client):
     data = client.data(
-        '{ cooccurring(name: "optimal transport", kind: METHOD) { entity { name } papers } '
+        '{ cooccurring(name: "KL", kind: METHOD) { entity { name } papers } '
         "byYear: papersByYear { year papers } "
         'cifarByYear: papersByYear(name: "CIFAR-10") { year papers } '
         'nothing: papersByYear(name: "unknown") { year } '
@@ -211,20 +218,21 @@ def test_queries_cooccurrence_and_facets(client):
     )
     assert [(r["entity"]["name"], r["papers"]) for r in data["cooccurring"]] == [
         ("generative adversarial network", 2),
-        ("WGAN-Flow", 1),
+        ("AlphaNet", 1),
     ]
-    assert data["byYear"] == [{"year": 2019, "papers": 1}, {"year": 2020, "papers": 1}, {"year": 2021, "papers": 2}]
-    assert data["cifarByYear"] == [{"year": 2019, "papers": 1}, {"year": 2021, "papers": 1}]
+    # p4 has no year: counted in no year
+    assert data["byYear"] == [{"year": 2020, "papers": 1}, {"year": 2021, "papers": 1}, {"year": 2022, "papers": 2}]
+    assert data["cifarByYear"] == [{"year": 2021, "papers": 1}, {"year": 2022, "papers": 1}]
     assert data["nothing"] == []
     stats = data["stats"]
-    assert stats["papers"] == 4 and stats["claims"] == 5
-    assert {e["key"]: e["count"] for e in stats["entities"]} == {"dataset": 2, "divergence": 6, "method": 3}
+    assert stats["papers"] == 5 and stats["claims"] == 6
+    assert {e["key"]: e["count"] for e in stats["entities"]} == {"dataset": 2, "divergence": 8, "method": 4}
 
 
 def test_queries_get_requests_work_too(client):
-    response = client.request("GET", "/graphql", params={"query": '{ paper(id: "h2") { title } }'})
+    response = client.request("GET", "/graphql", params={"query": '{ paper(id: "p2") { title } }'})
     assert response.status_code == 200
-    assert response.json()["data"]["paper"]["title"] == "Mass-covering variational inference"
+    assert response.json()["data"]["paper"]["title"] == "Chi-squared bounds for variational autoencoders"
 
 
 def test_queries_cypher_extension_only_on_neo4j(client, api_store):
@@ -243,7 +251,7 @@ def test_queries_concurrent_requests_get_their_own_answers_and_cypher(client, ap
     papers and, on Neo4j, the Cypher they ran — not a neighbour's."""
     import asyncio
 
-    expected = {"KL": ["h2", "h4"], "MMD": ["h3"], "Wasserstein": ["h1"], "CIFAR-10": ["h1", "h3"]}
+    expected = {"KL": ["p1", "p3"], "MMD": ["p4"], "Wasserstein": ["p3"], "CIFAR-10": ["p1", "p3"]}
     names = list(expected) * 5
     query = "query($n: String!) { papers(where: {uses: [{name: $n}]}) { id } }"
 

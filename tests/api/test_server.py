@@ -106,7 +106,7 @@ def test_server_kg_serve_answers_real_http(served_graph):
             timeout=10,
         )
         assert response.status_code == 200
-        assert [p["id"] for p in response.json()["data"]["papers"]] == ["h2", "h4"]
+        assert [p["id"] for p in response.json()["data"]["papers"]] == ["p1", "p3"]
     finally:
         proc.terminate()
         proc.wait(timeout=10)
