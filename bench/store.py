@@ -39,7 +39,10 @@ sys.path.insert(0, str(ROOT))
 from kg.models import Extraction, GraphDelta, PaperQuery  # noqa: E402
 
 SEED = ROOT / "data" / "seed" / "papers.jsonl"
-CORPUS = ROOT.parent / "shared" / "corpora" / "ml-abstracts-ccby.jsonl"
+#: The 530 CC-BY abstracts, beside the checkout (../shared) or beside the worktrees (../../shared).
+CORPUS = next(
+    (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()), ROOT.parent / "shared"
+) / "corpora" / "ml-abstracts-ccby.jsonl"
 KL = "divergence:kullback-leibler"
 F_DIV = "divergence:f-divergence"
 
@@ -87,20 +90,22 @@ def disk_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
 
 
-def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """p50 and p95 (ms) of ``repeats`` calls after one warm-up call."""
+def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float, float]:
+    """Wall p50 and p95 and CPU p50 (ms) of ``repeats`` calls after one warm-up call. On a shared,
+    overloaded machine wall time includes waiting for a core; CPU time does not."""
     fn()
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], statistics.median(cpu)
 
 
-def cli_call(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one ``kg`` CLI process."""
+def cli_call(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one ``kg`` CLI process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "kg", *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -108,7 +113,7 @@ def cli_call(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"kg {' '.join(args)} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def warm_calls(store, repeats: int) -> dict[str, tuple[float, float]]:
@@ -139,24 +144,15 @@ def run_size(n: int, base: list[Extraction], workdir: Path, repeats: int, neo4j:
     for p in workdir.glob(db.name + "*"):
         p.unlink()
     store = SQLiteStore(db)
-    t0 = time.perf_counter()
-    build = 0.0
-    deltas = replicate(base, n)
-    while True:
-        b0 = time.perf_counter()
-        delta = next(deltas, None)
-        build += time.perf_counter() - b0
-        if delta is None:
-            break
-        store.write(delta)
-    total = time.perf_counter() - t0
-    write = total - build
+    write, cpu = write_all(store, base, n)
     store.close()
-    out: dict = {"n": n, "write_s": write, "papers_s": n / write, "disk_mb": disk_mb(db), "rss_mb": rss_mb()}
+    out: dict = {"n": n, "write_s": write, "papers_s": n / write, "cpu_s": cpu, "disk_mb": disk_mb(db),
+                 "rss_mb": rss_mb()}
     env = {**os.environ, "KG_STORE": "sqlite", "KG_GRAPH_PATH": str(db)}
     cli = [cli_call(["papers-using", "KL divergence"], env) for _ in range(3)]
     out["cli_s"] = statistics.median(c[0] for c in cli)
     out["cli_rss_mb"] = statistics.median(c[1] for c in cli)
+    out["cli_cpu_s"] = statistics.median(c[2] for c in cli)
     store = SQLiteStore(db)
     out["warm"] = warm_calls(store, repeats)
     store.close()
@@ -165,22 +161,23 @@ def run_size(n: int, base: list[Extraction], workdir: Path, repeats: int, neo4j:
     return out
 
 
+def write_all(store, base: list[Extraction], n: int) -> tuple[float, float]:
+    """Wall and CPU seconds spent in ``store.write`` (building the deltas not counted)."""
+    wall = cpu = 0.0
+    for delta in replicate(base, n):
+        t0, c0 = time.perf_counter(), time.process_time()
+        store.write(delta)
+        wall += time.perf_counter() - t0
+        cpu += time.process_time() - c0
+    return wall, cpu
+
+
 def run_neo4j(n: int, base: list[Extraction], uri: str, repeats: int) -> dict:
     from kg.store.neo4j_store import Neo4jStore
 
     store = Neo4jStore(uri, None, "neo4j", batch_size=1000)
     store.clear()
-    t0 = time.perf_counter()
-    build = 0.0
-    deltas = replicate(base, n)
-    while True:
-        b0 = time.perf_counter()
-        delta = next(deltas, None)
-        build += time.perf_counter() - b0
-        if delta is None:
-            break
-        store.write(delta)
-    write = time.perf_counter() - t0 - build
+    write, cpu = write_all(store, base, n)
     out = {"write_s": write, "papers_s": n / write, "warm": warm_calls(store, repeats)}
     store.close()
     return out
@@ -188,21 +185,24 @@ def run_neo4j(n: int, base: list[Extraction], uri: str, repeats: int) -> dict:
 
 def report(results: list[dict]) -> None:
     print("\n== write ==")
-    print(f"{'papers':>10} {'write s':>9} {'papers/s':>9} {'disk MB':>9} {'peak RSS MB':>12} "
-          f"{'CLI s':>7} {'CLI RSS MB':>11}")
+    print(f"{'papers':>10} {'write s':>9} {'papers/s':>9} {'CPU s':>8} {'papers/CPU-s':>13} {'disk MB':>9} "
+          f"{'peak RSS MB':>12} {'CLI s':>7} {'CLI CPU s':>10} {'CLI RSS MB':>11}")
     for r in results:
-        print(f"{r['n']:>10,} {r['write_s']:>9.1f} {r['papers_s']:>9,.0f} {r['disk_mb']:>9,.0f} "
-              f"{r['rss_mb']:>12,.0f} {r['cli_s']:>7.2f} {r['cli_rss_mb']:>11,.0f}")
+        print(f"{r['n']:>10,} {r['write_s']:>9.1f} {r['papers_s']:>9,.0f} {r['cpu_s']:>8.1f} "
+              f"{r['n'] / r['cpu_s']:>13,.0f} {r['disk_mb']:>9,.0f} {r['rss_mb']:>12,.0f} {r['cli_s']:>7.2f} "
+              f"{r['cli_cpu_s']:>10.2f} {r['cli_rss_mb']:>11,.0f}")
     for store in ("sqlite", "neo4j"):
         rows = [r if store == "sqlite" else r.get("neo4j") for r in results]
         if any(x is None for x in rows):
             continue
-        print(f"\n== warm library calls, {store}: p50 / p95 ms ==")
+        print(f"\n== warm library calls, {store}: wall p50 / p95 (CPU p50) ms ==")
         names = list(rows[0]["warm"])
-        print(f"{'call':<40}" + "".join(f"{r['n']:>22,}" for r in results)
+        print(f"{'call':<40}" + "".join(f"{r['n']:>31,}" for r in results)
               + ("   ratio p50" if len(results) > 1 else ""))
         for name in names:
-            cells = "".join(f"{x['warm'][name][0]:>12.2f} /{x['warm'][name][1]:>7.2f}" for x in rows)
+            cells = "".join(
+                f"{x['warm'][name][0]:>12.2f} /{x['warm'][name][1]:>7.2f} ({x['warm'][name][2]:>7.2f})" for x in rows
+            )
             ratio = f"   {rows[-1]['warm'][name][0] / rows[0]['warm'][name][0]:>8.2f}x" if len(rows) > 1 else ""
             print(f"{name:<40}{cells}{ratio}")
         if store == "neo4j":

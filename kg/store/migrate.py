@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import StoreError
-from kg.models import Entity, Extraction, GraphDelta
+from kg.models import AnyEntity, Extraction, GraphDelta
 from kg.store import records as R
 
 if TYPE_CHECKING:
@@ -77,11 +77,11 @@ def read_json_graph(path: Path) -> GraphDelta:
 def _delta(data: dict[str, Any]) -> GraphDelta:
     nodes = {n["_key"]: n for n in data["nodes"]}
     entity_labels = set(R.KIND_LABELS.values())
-    entities: dict[str, Entity] = {}
+    entities: dict[str, AnyEntity] = {}
     papers: dict[str, dict] = {}
     for key, n in nodes.items():
         if n.get("label") in entity_labels:
-            entities[key] = R.entity_from(n)
+            entities[key] = R.entity_from(n)  # type: ignore[assignment]  # a concrete kind
         elif n.get("label") == "Paper":
             papers[key] = n
         elif n.get("label") != "Claim":

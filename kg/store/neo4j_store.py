@@ -100,8 +100,8 @@ class Neo4jStore:
     """
 
     name = "neo4j"
-    blocking = True
-    query_language = "cypher"
+    blocking: bool = True
+    query_language: str | None = "cypher"
 
     def __init__(
         self,

@@ -9,11 +9,12 @@ The stores only move property dicts in and out of their storage.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+
+import orjson
 
 from kg.errors import StoreError
 from kg.models import (
@@ -163,7 +164,7 @@ def link_props(tag: Tag, pos: int) -> dict[str, Any]:
         "role": tag.role,
         "variant": tag.variant,
         "mentions": list(tag.mentions),
-        "evidence": json.dumps([e.model_dump() for e in ev], ensure_ascii=False, sort_keys=True),
+        "evidence": orjson.dumps([e.model_dump() for e in ev], option=orjson.OPT_SORT_KEYS).decode("utf-8"),
         "rules": sorted({e.rule for e in ev}),
         "pos": pos,
     }
@@ -187,7 +188,7 @@ def tag_from(entity: Entity, props: dict[str, Any]) -> Tag:
         role=props.get("role"),
         variant=props.get("variant"),
         mentions=tuple(props.get("mentions") or ()),
-        evidence=tuple(Evidence(**e) for e in json.loads(props.get("evidence") or "[]")),
+        evidence=tuple(Evidence(**e) for e in orjson.loads(props.get("evidence") or "[]")),
     )
 
 

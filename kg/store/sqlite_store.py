@@ -81,7 +81,7 @@ class SQLiteStore:
     """
 
     name = "sqlite"
-    query_language = None
+    query_language: str | None = None  # reports no queries (extensions.cypher is for Cypher)
 
     def __init__(self, path: str | Path | None = None, *, batch_size: int = 1000) -> None:
         from kg.store.migrate import database_path
@@ -89,7 +89,7 @@ class SQLiteStore:
         self.path = database_path(Path(path)) if path is not None else None
         self.source = Path(path) if path is not None else None
         self.batch_size = batch_size
-        self.blocking = self.path is not None
+        self.blocking: bool = self.path is not None  # a file may block on I/O; memory does not
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._entity_cache: dict[str, Entity] = {}

@@ -61,7 +61,8 @@ def test_batching_store_calls_do_not_grow_with_page_size(client_for, many_store,
     many_calls, many = _calls_for(client_for, many_store, 100)
     assert len(few["papersConnection"]["nodes"]) == small
     assert len(many["papersConnection"]["nodes"]) == 100
-    assert all(p["methods"] and p["claims"] for p in many["papersConnection"]["nodes"])
+    # every 5th paper repeats the world's untagged survey (p5); the other 80 of the page carry both
+    assert sum(1 for p in many["papersConnection"]["nodes"] if p["methods"] and p["claims"]) == 80
     assert many_calls == few_calls
     assert sum(many_calls.values()) <= 6, many_calls
     assert many_calls["papers"] == 1  # every record of the page in one batched call

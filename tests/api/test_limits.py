@@ -61,7 +61,7 @@ def test_limits_document_size(sqlite_client):
     assert _codes(body) == {"BAD_REQUEST"}
 
 
-@pytest.mark.parametrize(("args", "expected"), [("limit: 1000", 4), ("limit: -5", 0), ("limit: 2, offset: -3", 2)])
+@pytest.mark.parametrize(("args", "expected"), [("limit: 1000", 5), ("limit: -5", 0), ("limit: 2, offset: -3", 2)])
 def test_limits_page_size_is_clamped_not_rejected(sqlite_client, args, expected):
     data = sqlite_client.data(f"{{ papers({args}) {{ id }} }}")
     assert len(data["papers"]) == expected

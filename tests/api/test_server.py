@@ -23,7 +23,7 @@ def test_server_healthz_reports_the_store(client, api_store):
     response = client.request("GET", "/healthz")
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "ok" and body["store"] == api_store.name and body["papers"] == 4
+    assert body["status"] == "ok" and body["store"] == api_store.name and body["papers"] == 5
 
 
 def test_server_graphiql_page_loads_only_local_assets(sqlite_client):
@@ -49,7 +49,7 @@ def test_server_store_view_is_read_only(sqlite_store, method):
     view = ReadOnlyStore(sqlite_store)
     with pytest.raises(AttributeError, match="read-only"):
         getattr(view, method)
-    assert view.stats().papers == 4  # reads pass through
+    assert view.stats().papers == 5  # reads pass through
 
 
 def test_server_rejects_other_methods_and_bad_json(sqlite_client):
