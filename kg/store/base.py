@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from kg.models import (
     Claim,
@@ -92,7 +92,7 @@ class GraphStore(Protocol):
     def close(self) -> None:
         """Release connections and files (idempotent)."""
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> GraphStore:
         """``with open_store() as store:`` closes the store at the end."""
 
     def __exit__(self, *exc: object) -> None:

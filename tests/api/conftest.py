@@ -23,6 +23,7 @@ import pytest
 from kg.models import GraphDelta
 from tests import world
 
+
 @pytest.fixture(scope="session")
 def handmade_delta() -> GraphDelta:
     """The one hand-made graph of tests/world.py (five papers, the divergence taxonomy)."""
