@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -48,17 +50,17 @@ F_DIV = "divergence:f-divergence"
 
 
 def templates(cache: Path) -> list[Extraction]:
-    """Real extractions of the bundled seed (and the 530-abstract corpus when present), cached as
-    JSON lines in ``cache`` (delete it after changing the extractor)."""
+    """Real extractions of the bundled seed (and the 530-abstract corpus when present), cached in
+    ``cache`` (a pickle this script wrote; delete it after changing the extractor)."""
     if cache.exists():
-        return [Extraction.model_validate_json(line) for line in cache.read_text().splitlines()]
+        return pickle.loads(cache.read_bytes())
     from kg.extract import extract
     from kg.read import read_papers
 
     sources = [SEED] + ([CORPUS] if CORPUS.exists() else [])
     papers = [p for s in sources for p in read_papers(s).papers]
     out = list(extract(papers))
-    cache.write_text("".join(x.model_dump_json() + "\n" for x in out))
+    cache.write_bytes(pickle.dumps(out))
     return out
 
 
@@ -104,16 +106,25 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float, float]:
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], statistics.median(cpu)
 
 
+#: Runs a command and prints its peak RSS (KB) and CPU seconds: measured from a small parent process,
+#: since a child of this (large) process would report the RSS of its forked copy.
+_MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+    "t = time.perf_counter() - t\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(r.returncode, u.ru_maxrss, u.ru_utime + u.ru_stime, t, r.stderr.decode()[-300:].replace(chr(10), ' '))\n"
+)
+
+
 def cli_call(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one ``kg`` CLI process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "kg", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"kg {' '.join(args)} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    out = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "kg", *args], env=env,
+                         capture_output=True, text=True, check=True).stdout.split(" ", 4)
+    if out[0] != "0":
+        raise SystemExit(f"kg {' '.join(args)} failed: {out[4] if len(out) > 4 else ''}")
+    return float(out[3]), int(out[1]) / 1024, float(out[2])
 
 
 def warm_calls(store, repeats: int) -> dict[str, tuple[float, float]]:
@@ -137,17 +148,29 @@ def warm_calls(store, repeats: int) -> dict[str, tuple[float, float]]:
     return {name: timed(fn, repeats) for name, fn in calls.items()}
 
 
-def run_size(n: int, base: list[Extraction], workdir: Path, repeats: int, neo4j: str | None) -> dict:
+def run_size(n: int, base: list[Extraction], workdir: Path, repeats: int, neo4j: str | None,
+             reuse: bool = False, grow: bool = False) -> dict:
     from kg.store.sqlite_store import SQLiteStore
 
     db = workdir / f"graph-{n}.db"
-    for p in workdir.glob(db.name + "*"):
-        p.unlink()
-    store = SQLiteStore(db)
-    write, cpu = write_all(store, base, n)
-    store.close()
-    out: dict = {"n": n, "write_s": write, "papers_s": n / write, "cpu_s": cpu, "disk_mb": disk_mb(db),
-                 "rss_mb": rss_mb()}
+    out: dict = {"n": n}
+    small = min((int(p.stem.split("-")[1]) for p in workdir.glob("graph-*.db") if int(p.stem.split("-")[1]) < n),
+                default=None)
+    if grow and not (reuse and db.exists()) and small and n % small == 0:
+        print(f"  {n:,} papers: copying the {small:,}-paper database {n // small} times", flush=True)
+        copy_s = grow_by_copy(workdir / f"graph-{small}.db", db, n // small)
+        out.update(write_s=float("nan"), papers_s=float("nan"), cpu_s=float("nan"), copy_s=copy_s)
+    elif reuse and db.exists():
+        out.update(write_s=float("nan"), papers_s=float("nan"), cpu_s=float("nan"))
+        SQLiteStore(db).close()  # let an index added since the build be made before timing
+    else:
+        for p in workdir.glob(db.name + "*"):
+            p.unlink()
+        store = SQLiteStore(db)
+        write, cpu = write_all(store, base, n)
+        store.close()
+        out.update(write_s=write, papers_s=n / write, cpu_s=cpu)
+    out.update(disk_mb=disk_mb(db), rss_mb=rss_mb())
     env = {**os.environ, "KG_STORE": "sqlite", "KG_GRAPH_PATH": str(db)}
     cli = [cli_call(["papers-using", "KL divergence"], env) for _ in range(3)]
     out["cli_s"] = statistics.median(c[0] for c in cli)
@@ -170,6 +193,45 @@ def write_all(store, base: list[Extraction], n: int) -> tuple[float, float]:
         wall += time.perf_counter() - t0
         cpu += time.process_time() - c0
     return wall, cpu
+
+
+def grow_by_copy(src: Path, dst: Path, factor: int) -> float:
+    """Make ``dst`` hold ``factor`` copies of the papers of ``src`` (new ids ``s<k*n+i>``, the same
+    years, links, claims), copied inside SQLite so the maintained aggregates are kept by the same
+    triggers as in a normal write. For read timings at a size whose write this machine cannot finish
+    in time; the write path itself is timed at the smaller size. Returns the wall seconds it took."""
+    t0 = time.perf_counter()
+    for p in dst.parent.glob(dst.name + "*"):
+        p.unlink()
+    dst.write_bytes(src.read_bytes())
+    conn = sqlite3.connect(dst, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    (n, top_paper), (top_claim,) = (conn.execute("SELECT count(*), max(rid) FROM paper").fetchone(),
+                                    conn.execute("SELECT max(rid) FROM claim").fetchone())
+    for k in range(1, factor):
+        new_id = f"printf('s%07d', {k * n} + CAST(substr(id, 2) AS INTEGER))"
+        conn.execute("BEGIN")
+        conn.execute(
+            f"INSERT INTO paper SELECT rid + {k * top_paper}, {new_id}, year, title, content_hash, "
+            f"extractor_version, json_set(props, '$.id', {new_id}) FROM paper WHERE rid <= {top_paper} ORDER BY rid"
+        )
+        conn.execute(
+            f"INSERT INTO link SELECT paper + {k * top_paper}, entity, type, role, variant, props FROM link "
+            f"WHERE paper <= {top_paper} ORDER BY paper, entity"
+        )
+        new_pid = f"printf('s%07d', {k * n} + CAST(substr(paper_id, 2) AS INTEGER))"
+        new_cid = f"{new_pid} || substr(id, instr(id, '#'))"
+        conn.execute(
+            f"INSERT INTO claim SELECT rid + {k * top_claim}, {new_cid}, {new_pid}, type, "
+            f"json_set(props, '$.id', {new_cid}, '$.paper_id', {new_pid}) FROM claim WHERE rid <= {top_claim}"
+        )
+        conn.execute(f"INSERT INTO about SELECT entity, claim + {k * top_claim} FROM about WHERE claim <= {top_claim}")
+        conn.execute("COMMIT")
+        print(f"  copy {k + 1}/{factor} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return time.perf_counter() - t0
 
 
 def run_neo4j(n: int, base: list[Extraction], uri: str, repeats: int) -> dict:
@@ -222,15 +284,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--neo4j", default=None, help="also a Neo4j server (bolt URI, auth disabled)")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--reuse", action="store_true", help="time reads on kept databases (no write figures)")
+    parser.add_argument("--grow", action="store_true",
+                        help="build a size by copying a kept smaller database inside SQLite (reads only)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    base = templates(args.workdir / "templates.jsonl")
+    base = templates(args.workdir / "templates.pickle")
     print(f"{len(base)} real extractions as templates ({time.perf_counter() - t0:.1f} s)", flush=True)
     results = []
     for n in args.sizes:
         print(f"building {n:,} papers ...", flush=True)
-        results.append(run_size(n, base, args.workdir, args.repeats, args.neo4j))
+        results.append(run_size(n, base, args.workdir, args.repeats, args.neo4j, args.reuse, args.grow))
         report(results)
     if not args.keep:
         for n in args.sizes:

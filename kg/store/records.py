@@ -227,13 +227,13 @@ def extraction_rows(x: Extraction) -> tuple[list[tuple[str, str, dict]], list[di
 
 
 def assemble(
-    paper: dict[str, Any], links: Iterable[tuple[dict, dict]], claims: Iterable[dict]
+    paper: dict[str, Any], links: Iterable[tuple[dict | Entity, dict]], claims: Iterable[dict]
 ) -> Extraction:
-    """An :class:`Extraction` from stored properties: the paper node, ``(entity node, link)`` pairs
-    and claim nodes. Tags and claims come back in the order they were written."""
+    """An :class:`Extraction` from stored properties: the paper node, ``(entity node or entity,
+    link)`` pairs and claim nodes. Tags and claims come back in the order they were written."""
     buckets: dict[str, list[tuple[int, str, Tag]]] = {"methods": [], "divergences": [], "datasets": []}
     for ent, link in links:
-        entity = entity_from(ent)
+        entity = ent if isinstance(ent, Entity) else entity_from(ent)
         buckets[_BUCKETS[entity.kind]].append((link.get("pos", 0), entity.id, tag_from(entity, link)))
     ordered = {k: tuple(t for *_, t in sorted(v, key=lambda r: (r[0], r[1]))) for k, v in buckets.items()}
     claim_list = sorted(claims, key=lambda c: (c.get("pos", 0), c["id"]))

@@ -65,6 +65,8 @@ CREATE TABLE IF NOT EXISTS link(
     PRIMARY KEY (paper, entity)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS link_entity ON link(entity, paper);
+-- (paper, entity) again, without the wide props: a covering index for co-occurrence and triggers
+CREATE INDEX IF NOT EXISTS link_paper ON link(paper, entity);
 CREATE TABLE IF NOT EXISTS claim(
     rid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -227,10 +229,10 @@ COOC_SUMMED = (
 )
 #: Co-occurrence for given entities whose papers overlap: distinct papers through the link index.
 COOC_DISTINCT = (
-    f"WITH ps AS (SELECT DISTINCT paper FROM link WHERE entity IN {ERIDS})\n"
-    "SELECT e.props, count(*) FROM link l JOIN ps ON l.paper = ps.paper JOIN entity e ON e.rid = l.entity\n"
-    f"WHERE l.entity NOT IN {ERIDS} AND (?3 IS NULL OR e.kind = ?3)\n"
-    "GROUP BY l.entity"
+    "SELECT e.props, c.n FROM (\n"
+    f"  SELECT entity, count(*) AS n FROM link WHERE paper IN (SELECT paper FROM link WHERE entity IN {ERIDS})\n"
+    f"  AND entity NOT IN {ERIDS} GROUP BY entity) c\n"
+    "JOIN entity e ON e.rid = c.entity WHERE ?3 IS NULL OR e.kind = ?3"
 )
 
 YEARS_ALL = "SELECT year, papers FROM year_count WHERE known = 1 AND papers > 0"
@@ -247,6 +249,11 @@ PAPERS = f"SELECT rid, props FROM paper WHERE id IN {IDS}"
 LINKS_OF = (
     "SELECT l.paper, e.props, l.props FROM link l JOIN entity e ON e.rid = l.entity "
     f"WHERE l.paper IN {IDS}"
+)
+#: Links of some papers to some entities only (the tags that matched a search).
+LINKS_TO = (
+    "SELECT l.paper, e.props, l.props FROM link l JOIN entity e ON e.rid = l.entity "
+    f"WHERE l.paper IN {IDS} AND l.entity IN {ERIDS}"
 )
 CLAIMS_OF = f"SELECT props FROM claim WHERE paper_id IN {IDS}"
 

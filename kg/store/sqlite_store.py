@@ -93,6 +93,8 @@ class SQLiteStore:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._entity_cache: dict[str, Entity] = {}
+        self._counts_cache: dict[str | None, tuple[tuple[int, int], list[EntityCount]]] = {}
+        self._writes = 0
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
@@ -176,6 +178,7 @@ class SQLiteStore:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            self._writes += 1
 
     def flush(self) -> None:
         """Nothing to do: every write batch is committed (and durable) when ``write`` returns."""
@@ -186,6 +189,7 @@ class SQLiteStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            self._counts_cache.clear()  # a new connection starts a new data_version
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -287,6 +291,7 @@ class SQLiteStore:
             conn = self.conn
             try:
                 conn.executescript(f"BEGIN IMMEDIATE;{S.DROP}{S.DDL}COMMIT;")
+                self._writes += 1
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -322,9 +327,21 @@ class SQLiteStore:
         """Direct SUBTYPE_OF children, ordered by id."""
         return self._entities(S.CHILDREN, (entity_id,))
 
+    def _version(self) -> tuple[int, int]:
+        """Changes whenever the database does: SQLite's ``data_version`` (commits of other
+        connections) and this store's own write count."""
+        return self._rows("PRAGMA data_version")[0][0], self._writes
+
     def entity_counts(self, kind: EntityKind | None = None) -> list[EntityCount]:
-        """Every entity (of ``kind``) with its number of papers (maintained aggregate)."""
-        return R.sorted_counts((self._entity(r[0]), r[1]) for r in self._rows(S.ENTITY_COUNTS, (kind,)))
+        """Every entity (of ``kind``) with its number of papers (maintained aggregate). The sorted
+        list is kept until the database changes (the API asks for it on every facet request)."""
+        with self._lock:
+            version = self._version()
+            hit = self._counts_cache.get(kind)
+            if hit is None or hit[0] != version:
+                rows = self._rows(S.ENTITY_COUNTS, (kind,))
+                hit = self._counts_cache[kind] = (version, R.sorted_counts((self._entity(r[0]), r[1]) for r in rows))
+            return list(hit[1])
 
     def _disjoint(self, ids: str) -> bool:
         """Do the given entities (JSON list) share no paper? Then per-entity aggregates add up."""
@@ -392,13 +409,14 @@ class SQLiteStore:
         if not rows:
             return []
         papers = [(rid, orjson.loads(props)) for rid, props in rows]
-        wanted = set(entity_ids) if entity_ids is not None else None
-        links: dict[int, list[tuple[dict, dict]]] = {rid: [] for rid, _ in papers}
-        if wanted is None or wanted:
-            for rid, eprops, lprops in self._rows(S.LINKS_OF, (_json([rid for rid, _ in papers]),)):
-                ent = orjson.loads(eprops)
-                if wanted is None or ent["id"] in wanted:
-                    links[rid].append((ent, orjson.loads(lprops)))
+        links: dict[int, list[tuple[Entity, dict]]] = {rid: [] for rid, _ in papers}
+        rids = _json([rid for rid, _ in papers])
+        if entity_ids is None:
+            found = self._rows(S.LINKS_OF, (rids,))
+        else:
+            found = self._rows(S.LINKS_TO, (rids, _ids(entity_ids))) if entity_ids else []
+        for rid, eprops, lprops in found:
+            links[rid].append((self._entity(eprops), orjson.loads(lprops)))
         made: dict[str, list[dict]] = {p["id"]: [] for _, p in papers}
         if claims:
             for (props,) in self._rows(S.CLAIMS_OF, (_ids(made),)):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import StoreError
-from kg.models import EntityFilter, PaperQuery
+from kg.models import EntityFilter, GraphDelta, PaperQuery
 from kg.store import open_store
 from kg.store.sqlite_store import SQLiteStore
 from tests import world
@@ -164,3 +164,13 @@ def test_sqlite_store_bad_old_json_says_how_to_recreate(tmp_path, content, messa
     with pytest.raises(StoreError, match=f"{message}.*kg ingest"):
         store.stats()
     assert not (tmp_path / "graph.db").exists()  # nothing half-made: the next open tries again
+
+
+def test_sqlite_store_counts_follow_writes_of_other_connections(path):
+    reader, writer = SQLiteStore(path), SQLiteStore(path)
+    writer.write(GraphDelta(extractions=tuple(world.extractions()[:1]), entities=world.TAXONOMY))
+    assert {c.entity.id: c.papers for c in reader.entity_counts()}[KL] == 1
+    writer.write(world.delta())  # another connection commits: the kept list must not be served
+    assert {c.entity.id: c.papers for c in reader.entity_counts()}[KL] == 2
+    reader.write(GraphDelta(extractions=(world.extractions()[2].model_copy(update={"divergences": ()}),)))
+    assert {c.entity.id: c.papers for c in reader.entity_counts()}[KL] == 1
