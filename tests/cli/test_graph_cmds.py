@@ -215,7 +215,7 @@ def test_graph_cmds_papers_using_same_on_neo4j(graph, neo4j_uri):
     assert on_neo4j["papers"] == kl_papers(graph)
 
 
-@pytest.mark.parametrize("env", [{"KG_STORE": "sqlite"}, {"KG_BATCH_SIZE": "0"}])
+@pytest.mark.parametrize("env", [{"KG_STORE": "postgres"}, {"KG_BATCH_SIZE": "0"}])
 def test_graph_cmds_bad_setting_in_env_is_one_line(env, tmp_path):
     result = CliRunner().invoke(app, ["stats", "--graph", str(tmp_path / "g.json")], env=env)
 
