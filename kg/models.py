@@ -74,6 +74,10 @@ class Paper(_Model):
     venue: str | None = None
     url: str | None = None
     authors: tuple[str, ...] = ()
+    doi: str | None = Field(default=None, description="DOI, lower case, without 'https://doi.org/'.")
+    arxiv_id: str | None = Field(default=None, description="arXiv id without version, e.g. '2106.09685'.")
+    categories: tuple[str, ...] = Field(
+        default=(), description="Subject categories or topics: arXiv's 'cs.LG', OpenAlex topics, keywords.")
     source: str | None = Field(default=None, description="Where it was read: 'file:line'.")
 
     @computed_field  # type: ignore[prop-decorator]

@@ -132,6 +132,9 @@ def paper_props(paper: Paper, extractor_version: str, *, search: bool = True) ->
         "venue": paper.venue,
         "url": paper.url,
         "authors": list(paper.authors),
+        "doi": paper.doi,
+        "arxiv_id": paper.arxiv_id,
+        "categories": list(paper.categories) or None,
         "source": paper.source,
         "content_hash": paper.content_hash,
         "extractor_version": extractor_version,
@@ -150,6 +153,9 @@ def paper_from(props: dict[str, Any]) -> Paper:
         venue=props.get("venue"),
         url=props.get("url"),
         authors=tuple(props.get("authors") or ()),
+        doi=props.get("doi"),
+        arxiv_id=props.get("arxiv_id"),
+        categories=tuple(props.get("categories") or ()),
         source=props.get("source"),
     )
 
