@@ -82,6 +82,7 @@ class IngestReport(BaseModel):
     edges: dict[str, int] = Field(default_factory=dict, description="Relationships written, by type.")
     totals: Stats | None = Field(default=None, description="The store's counts after the run.")
     problems: list[Problem] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="What was guessed, e.g. a file's encoding.")
     seconds: float = 0.0
 
 
@@ -225,6 +226,7 @@ def ingest(
     read = read_papers(paths, fmt)
     report = IngestReport(store=store.name, extractor_version=version, papers_read=len(read.papers))
     report.problems.extend(Problem.from_error(p) for p in read.problems)
+    report.warnings.extend(str(w) for w in read.warnings)
 
     todo, held, report.unchanged = plan(read.papers, store, version, force=force)
     total = len(read.papers)

@@ -20,8 +20,7 @@ from kg.cli._common import guard, out, print_json
 from kg.config import default_data_dir
 from kg.errors import InputError
 from kg.models import Extraction
-
-InputFormat = Literal["auto", "seed", "jsonl", "csv"]
+from kg.read import Format as InputFormat
 
 
 def _read(paths: list[Path], input_format: InputFormat, quiet: bool):
@@ -29,6 +28,8 @@ def _read(paths: list[Path], input_format: InputFormat, quiet: bool):
 
     result = read_papers(paths, fmt=input_format)
     if not quiet:
+        for warning in result.warnings:
+            sys.stderr.write(f"warning: {warning}\n")
         for problem in result.problems:  # plain lines (no wrapping): they are logs people grep
             sys.stderr.write(f"skipped {problem.message}\n")
     return result

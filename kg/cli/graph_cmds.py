@@ -28,6 +28,7 @@ from kg.cli import app
 from kg.cli._common import err, guard, out, print_json
 from kg.errors import InputError, NotFound
 from kg.models import EntityKind, Extraction, Tag
+from kg.read import Format as InputFormat
 
 StoreKind = Literal["networkx", "neo4j"]
 KindOpt = Annotated[
@@ -237,6 +238,8 @@ def _print_ingest_report(report: Any) -> None:
         parts += [f"{v} {k}" for k, v in sorted(t.entities.items())]
         parts += [f"{v} {k}" for k, v in sorted(t.links.items())]
         out.print("graph now: " + ", ".join(parts), highlight=False)
+    for w in report.warnings:
+        err.print(f"warning: {w}", highlight=False, markup=False, soft_wrap=True)
     if report.problems:
         err.print(f"[yellow]{len(report.problems)} bad record(s) skipped:[/yellow]")
         for p in report.problems:
@@ -246,9 +249,12 @@ def _print_ingest_report(report: Any) -> None:
 @graph_command("ingest")
 def ingest_cmd(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Files or directories (*.jsonl, *.csv, *.txt); default: the bundled seed.", show_default=False)] = None,
-    fmt: Annotated[Literal["auto", "seed", "jsonl", "csv"], typer.Option(
-        "--format", "-f", help="Input format (auto: by extension and content).")] = "auto",
+        help="Files, folders, globs or - (stdin): *.jsonl, *.json, *.csv, *.tsv, *.txt, *.bib, each optionally "
+             ".gz/.bz2/.xz/.zst; default: the bundled seed.", show_default=False)] = None,
+    fmt: Annotated[InputFormat, typer.Option(
+        "--format", "-f", help="Input format (auto: per file, by name and content): seed, jsonl, csv, arxiv "
+                               "(metadata snapshot), openalex (works), s2 (Semantic Scholar API or bulk shards), "
+                               "bibtex, csljson.")] = "auto",
     force: Annotated[bool, typer.Option(
         "--force", help="Re-extract and re-write papers the store already holds unchanged.")] = False,
     batch_size: Annotated[int | None, typer.Option(
