@@ -228,6 +228,7 @@ def _records(paths: str | Path | Iterable[str | Path], fmt: Format) -> Iterator[
             kind = detect_format(name, src.head())
         inputs.append((kind, src))
     # Semantic Scholar bulk shards: the papers shards first, then the abstracts joined to them
+    inputs.sort(key=lambda ks: ks[0] == "s2" and ks[1].name != STDIN and _is_s2_abstracts(ks[1]))
     s2_meta: dict[Any, dict] = {}
     for kind, src in inputs:
         yield from _read_one(kind, src, s2_meta)
@@ -235,6 +236,11 @@ def _records(paths: str | Path | Iterable[str | Path], fmt: Format) -> Iterator[
     if s2_meta:
         yield ReadWarning(f"{len(s2_meta)} Semantic Scholar papers record(s) had no abstract in the abstracts "
                           f"shards read (e.g. corpusid {next(iter(s2_meta))}): not ingested")
+
+
+def _is_s2_abstracts(src: LineSource) -> bool:
+    first = src.head().split("\n", 1)[0]
+    return '"corpusid"' in first and '"title"' not in first
 
 
 def _read_one(kind: str, src: LineSource, s2_meta: dict[Any, dict]) -> Iterator[Item]:
@@ -248,7 +254,7 @@ def _read_one(kind: str, src: LineSource, s2_meta: dict[Any, dict]) -> Iterator[
                 meta = s2_meta.pop(rec.data["corpusid"], None)
                 if meta is None:
                     yield RecordError(rec.source, rec.line, f"abstract of corpusid {rec.data['corpusid']} has no "
-                                      f"record in the papers shards read before it (give the papers shards first)")
+                                      f"record in the papers shards read")
                     continue
                 rec = RawRecord(meta["source"], meta["line"], data={**meta["data"], "abstract": rec.data.get("abstract")})
         yield _to_paper(rec, kind)

@@ -14,12 +14,19 @@ import functools
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 
 from kg.read.corpora import canonical_id, clean_arxiv, clean_doi, find_arxiv
 from kg.read.formats import RawRecord
 
 _ENTRY_START = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]")
+_WHY = {
+    "BlockAbortedException": "broken BibTeX (a brace or quote is never closed before the next entry)",
+    "DuplicateFieldKeyBlock": "broken BibTeX (a field appears twice)",
+    "DuplicateBlockKeyBlock": "broken BibTeX (the entry key was used before)",
+    "ParserStateException": "broken BibTeX (unexpected text inside the entry)",
+}
 _NEXT_ITEM = re.compile(r"\n[ \t]{0,2}(?=\{)")  # an item, not a nested object (indented deeper)
 
 
@@ -83,7 +90,6 @@ def _entry_fields(entry) -> dict:
 def bibtex_entries(lines: Iterable[tuple[int, str]], source: str, max_chars: int) -> Iterator[RawRecord]:
     """Each BibTeX entry as a record (``data`` in kg's field shape), or an error naming line and key."""
     import bibtexparser
-    from bibtexparser.middlewares import ResolveStringReferencesMiddleware
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # its errors become our records
     strings: list[str] = []
@@ -101,8 +107,9 @@ def bibtex_entries(lines: Iterable[tuple[int, str]], source: str, max_chars: int
             strings.append(text)
             continue
         try:
-            lib = bibtexparser.parse_string("".join(strings) + text,
-                                            append_middleware=[ResolveStringReferencesMiddleware(True)])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                lib = bibtexparser.parse_string("".join(strings) + text)
         except Exception as exc:  # noqa: BLE001 - the parser's own errors on one entry
             yield RawRecord(source, start, error=f"entry {key}: broken BibTeX ({type(exc).__name__}: {exc})")
             continue
@@ -110,9 +117,8 @@ def bibtex_entries(lines: Iterable[tuple[int, str]], source: str, max_chars: int
             why = "broken BibTeX"
             for block in lib.failed_blocks:
                 err = getattr(block, "error", None)
-                why = f"broken BibTeX ({type(err).__name__ if err else type(block).__name__})"
-                if "Duplicate" in type(block).__name__:
-                    why = "broken BibTeX (a field appears twice)"
+                name = type(err).__name__ if err else type(block).__name__
+                why = _WHY.get(name, f"broken BibTeX ({name})")
             yield RawRecord(source, start, error=f"entry {key}: {why}")
             continue
         for entry in lib.entries:
