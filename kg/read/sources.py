@@ -114,17 +114,24 @@ def _detect(sample: bytes) -> str | None:
     """The encoding charset-normalizer finds for ``sample`` (a Latin code page read as Windows-1252)."""
     from charset_normalizer import from_bytes
 
+    high = sum(1 for b in sample if b >= 0x80)
+    if high <= len(sample) // 10 and _decodes(sample, "cp1252"):
+        # mostly ASCII with a few accented letters or dashes: Latin text. Detectors guess wildly on
+        # such samples (Big5, Cyrillic); multi-byte and non-Latin text is dense in high bytes.
+        return "cp1252"
     best = from_bytes(sample).best()
     if best is None:
         return None
     enc = codecs.lookup(best.encoding).name
-    if enc in _LATIN:
-        try:
-            sample.decode("cp1252")
-            return "cp1252"
-        except UnicodeDecodeError:
-            return enc
-    return enc
+    return "cp1252" if enc in _LATIN and _decodes(sample, "cp1252") else enc
+
+
+def _decodes(sample: bytes, encoding: str) -> bool:
+    try:
+        sample.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _is_utf8(sample: bytes, final: bool) -> bool:
