@@ -63,8 +63,8 @@ _RULES = re.compile(
             r"(?P<escaped>\\[%&_$#{}])",
             # \| (a norm or a divergence's "p || q")
             r"(?P<bars>\\\|)",
-            # KL(p||q), D_{KL}(p, q): a function-like call glued to its (upper-case) name gets a space before "("
-            r"(?P<call>(?:(?<=[A-Z][A-Z])|(?<=[A-Z][A-Z]\}))\((?=[^\s)]))",
+            # KL(p||q), \\mathrm{KL}(p, q), D_{KL}(p, q): a divergence written as a call ("TD(λ)" stays a name) gets a space before "("
+            r"(?P<call>(?:(?<=[A-Z][A-Z]\})|(?<=\bKL)|(?<=\bJS))\((?=[^\s)]))",
             # 64\times 64 with its backslash lost: "64times 64"
             r"(?P<times>(?<=\d)\\?times\s*(?=\d))",
             # x2014 etc. glued to letters: a lost HTML entity (dashes, quotes, ellipsis)
@@ -73,7 +73,7 @@ _RULES = re.compile(
     ) + ")"
 )
 _TRIGGER_WORDS = ("\\", "x20", "math", "varphi", "operatorname", "boldsymbol", "times")
-_CALL = re.compile(r"[A-Z][A-Z]\}?\((?=[^\s)])")
+_CALL = re.compile(r"(?:[A-Z][A-Z]\}|\bKL|\bJS)\((?=[^\s)])")
 
 
 def _needs_work(text: str) -> bool:
@@ -137,10 +137,10 @@ def _replacement(m: re.Match) -> tuple[str, int | None]:
 
 # --- pass 1: layout (wraps, hyphenation, markup, entities, math delimiters) -----------------------
 
-_BLOCK_TAGS = frozenset(
-    "p div br hr li ul ol h1 h2 h3 h4 h5 h6 title sec abstract section table tr td th caption "
-    "list list-item label blockquote".split()
-)
+_BLOCK_TAGS = frozenset({
+    "p", "div", "br", "hr", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "title", "sec", "abstract",
+    "section", "table", "tr", "td", "th", "caption", "list", "list-item", "label", "blockquote",
+})
 _LAYOUT = re.compile(
     "|".join([
         # a word hyphenated across a line break: "regu-\nlarization", "KL-\n  divergence"

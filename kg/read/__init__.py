@@ -35,8 +35,8 @@ from kg.read.corpora import MAPPERS, FieldError, s2_part
 from kg.read.formats import RawRecord, csv_rows, detect_format, json_lines, seed_pairs
 from kg.read.sources import STDIN, LineSource, expand
 
-__all__ = ["read_papers", "iter_papers", "ReadResult", "ReadWarning", "paper_id", "Format", "FORMATS",
-           "MAX_RECORD_CHARS"]
+__all__ = ["FORMATS", "MAX_RECORD_CHARS", "Format", "ReadResult", "ReadWarning", "iter_papers", "paper_id",
+           "read_papers"]
 
 Format = Literal["auto", "seed", "jsonl", "csv", "arxiv", "openalex", "s2", "bibtex", "csljson"]
 #: every format name ``--format`` accepts besides ``auto``
@@ -217,9 +217,10 @@ def _records(paths: str | Path | Iterable[str | Path], fmt: Format) -> Iterator[
     """Every paper of every input, as read (duplicates not yet merged), with problems and warnings."""
     if fmt != "auto" and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r} (choose auto, {', '.join(FORMATS)})")
-    inputs = []
+    inputs: list[tuple[str, LineSource]] = []
     for name in expand(paths):
         src = LineSource(name)
+        kind: str
         if fmt != "auto":
             kind = fmt
         elif name == STDIN:

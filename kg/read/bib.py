@@ -50,7 +50,7 @@ def latex_to_text(value: str) -> str:
 
 def _chunks(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
     """(first line number, text) of each ``@...`` block; text before the first block is skipped."""
-    start, buf = 0, []
+    start, buf = 0, list[str]()
     for n, line in lines:
         if _ENTRY_START.match(line):
             if buf:

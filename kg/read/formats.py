@@ -50,7 +50,7 @@ def detect_format(name: str, head: str) -> str:
 
     suffix = data_suffix(name)
     text = head.lstrip()
-    if suffix == ".bib" or text.startswith("@") or text.startswith("%"):
+    if suffix == ".bib" or text.startswith(("@", "%")):
         return "bibtex"
     if text.startswith("["):
         return "csljson"
@@ -155,18 +155,18 @@ def _looks_like_abstract(line: str) -> bool:
 
 def seed_pairs(lines: Iterable[tuple[int, str]], source: str, max_chars: int) -> Iterator[RawRecord]:
     """Title line, abstract line (the seed's own small text files: read whole, unlike the others)."""
-    lines = [ln.rstrip("\r\n") for _, ln in lines]
-    i, n = 0, len(lines)
+    text_lines = [ln.rstrip("\r\n") for _, ln in lines]
+    i, n = 0, len(text_lines)
     started = False
     while i < n:
-        title = lines[i].strip()
+        title = text_lines[i].strip()
         if not title:
             i += 1
             continue
         j = i + 1
-        while j < n and not lines[j].strip():
+        while j < n and not text_lines[j].strip():
             j += 1
-        nxt = lines[j].strip() if j < n else ""
+        nxt = text_lines[j].strip() if j < n else ""
         if len(title) > max_chars:
             yield RawRecord(source, i + 1, error=f"line too long ({len(title)} characters, limit {max_chars})")
             i += 1

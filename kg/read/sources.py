@@ -89,7 +89,7 @@ def open_binary(name: str) -> IO[bytes]:
         raw: IO[bytes] = sys.stdin.buffer if name == STDIN else open(name, "rb")  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type,type-var]
     magic = buffered.peek(6)[:6]
     suffix = Path(name.lower()).suffix
     if magic[:2] == b"\x1f\x8b" or suffix == ".gz":
@@ -99,7 +99,7 @@ def open_binary(name: str) -> IO[bytes]:
     if magic == b"\xfd7zXZ\x00" or suffix == ".xz":
         return lzma.LZMAFile(buffered)  # type: ignore[return-value]
     if magic[:4] == b"\x28\xb5\x2f\xfd" or suffix == ".zst":
-        return io.BufferedReader(_zstd(buffered))  # type: ignore[arg-type]
+        return io.BufferedReader(_zstd(buffered))  # type: ignore[arg-type,type-var]
     return buffered
 
 
@@ -171,7 +171,7 @@ class LineSource:
         return text.lstrip("\ufeff")
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
-        stream = io.BufferedReader(open_binary(self.name), buffer_size=_SAMPLE)  # type: ignore[arg-type]
+        stream = io.BufferedReader(open_binary(self.name), buffer_size=_SAMPLE)  # type: ignore[arg-type,type-var]
         try:
             peek = stream.peek(_SAMPLE)
             if peek[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with BOM: not line-splittable as bytes
@@ -215,5 +215,4 @@ class LineSource:
         text = io.TextIOWrapper(stream, encoding="utf-16", newline="\n")  # type: ignore[arg-type]
         self.encoding = "utf-16"
         self.warnings.append(f"{self.name}: not UTF-8; decoded as UTF-16 (byte order mark)")
-        for n, line in enumerate(text, 1):
-            yield n, line
+        yield from enumerate(text, 1)

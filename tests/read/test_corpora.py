@@ -77,10 +77,9 @@ def test_corpora_semantic_scholar_bulk_shards_joined_on_corpusid_in_any_order():
     assert wgan.abstract.startswith("We introduce a new algorithm named WGAN")
     assert wgan.authors[0] == "Martín Arjovsky" and wgan.categories == ("Computer Science", "Mathematics")
     assert wgan.source.endswith("s2-papers.jsonl:1")
-    assert _problems(r) == [("s2-abstracts.jsonl", 3, "abstract of corpusid 424242 has no record in the papers "
-                                                       "shards read")]
-    assert [str(w) for w in r.warnings] == ["1 Semantic Scholar papers record(s) had no abstract in the abstracts "
-                                            "shards read (e.g. corpusid 999): not ingested"]
+    assert _problems(r) == [("s2-abstracts.jsonl", 3, "abstract of corpusid 424242 has no record in the papers shards read")]
+    warning = "1 Semantic Scholar papers record(s) had no abstract in the abstracts shards read (e.g. corpusid 999): not ingested"
+    assert [str(w) for w in r.warnings] == [warning]
 
 
 def test_corpora_bibtex_latex_decoded_strings_resolved_broken_entry_reported():
@@ -106,8 +105,8 @@ def test_corpora_csl_json_array():
     assert (vae.year, vae.authors) == (2014, ("Diederik P. Kingma", "Max Welling"))
     assert vae.categories == ("Computer Science - Machine Learning", "Statistics - Machine Learning")
     assert _by_id(r)["doi:10.5555/3495724.3496298"].venue == "Advances in Neural Information Processing Systems"
-    assert _problems(r) == [("zotero-csl.json", 52, "entry http://zotero.org/users/1234/items/NOABSTR1: missing or "
-                                                    "empty abstract")]
+    reason = "entry http://zotero.org/users/1234/items/NOABSTR1: missing or empty abstract"
+    assert _problems(r) == [("zotero-csl.json", 52, reason)]
 
 
 def test_corpora_csl_json_broken_item_skipped_and_the_rest_kept(tmp_path):
