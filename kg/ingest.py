@@ -34,16 +34,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from kg.errors import ExtractionError, RecordError
 from kg.models import Entity, Extraction, GraphDelta, Paper, Stats
+from kg.read import Format
 from kg.store.base import GraphStore
 from kg.store.records import chunks, link_type
 
-Format = Literal["auto", "seed", "jsonl", "csv"]
 ProgressCallback = Callable[[int, int], None]
 """``progress(done, total)``: papers handled so far (skipped or written) out of papers read."""
 

@@ -63,7 +63,8 @@ _RULES = re.compile(
             r"(?P<escaped>\\[%&_$#{}])",
             # \| (a norm or a divergence's "p || q")
             r"(?P<bars>\\\|)",
-            # KL(p||q), \\mathrm{KL}(p, q), D_{KL}(p, q): a divergence written as a call ("TD(λ)" stays a name) gets a space before "("
+            # KL(p||q), \\mathrm{KL}(p, q), D_{KL}(p, q): a divergence written as a call gets a space
+            # before "(" ("TD(λ)" stays a name)
             r"(?P<call>(?:(?<=[A-Z][A-Z]\})|(?<=\bKL)|(?<=\bJS))\((?=[^\s)]))",
             # 64\times 64 with its backslash lost: "64times 64"
             r"(?P<times>(?<=\d)\\?times\s*(?=\d))",
@@ -212,6 +213,13 @@ def _layout(text: str, m: re.Match) -> tuple[str, int | None]:
 
 # --- pass 2: section headers -----------------------------------------------------------------------
 
+_SECTIONS = (
+    "Background,Objective,Objectives,Aim,Aims,Purpose,Methods,Method,Methodology,Results,Result,Conclusion,"
+    "Conclusions,Introduction,Motivation,Significance,Findings,Materials and Methods,Design,Setting,Context,"
+    "Importance"
+)
+
+
 def _both_cases(words: str) -> str:
     return "|".join(w for word in words.split(",") for w in (word, word.upper()))
 
@@ -221,7 +229,7 @@ _HEADER = re.compile(
     # "Abstract", "ABSTRACT.", "Summary:" then a capitalised sentence (or the end)
     rf"(?:{_both_cases('Abstract,Summary')})(?:[ \t]*[:.\u2014\u2013-])?[ \t]*(?=[A-Z0-9\n]|$)"
     # structured-abstract headers always carry a colon (or a dash)
-    rf"|(?:{_both_cases('Background,Objective,Objectives,Aim,Aims,Purpose,Methods,Method,Methodology,Results,Result,Conclusion,Conclusions,Introduction,Motivation,Significance,Findings,Materials and Methods,Design,Setting,Context,Importance')})"
+    rf"|(?:{_both_cases(_SECTIONS)})"
     r"[ \t]*[:\u2014\u2013][ \t]*"
     r")"
 )

@@ -257,7 +257,8 @@ def _read_one(kind: str, src: LineSource, s2_meta: dict[Any, dict]) -> Iterator[
                     yield RecordError(rec.source, rec.line, f"abstract of corpusid {rec.data['corpusid']} has no "
                                       f"record in the papers shards read")
                     continue
-                rec = RawRecord(meta["source"], meta["line"], data={**meta["data"], "abstract": rec.data.get("abstract")})
+                joined = {**meta["data"], "abstract": rec.data.get("abstract")}
+                rec = RawRecord(meta["source"], meta["line"], data=joined)
         yield _to_paper(rec, kind)
 
 

@@ -32,7 +32,7 @@ _NEXT_ITEM = re.compile(r"\n[ \t]{0,2}(?=\{)")  # an item, not a nested object (
 
 @functools.lru_cache(maxsize=1)
 def _latex():
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
 
     return LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
@@ -66,7 +66,8 @@ def _entry_fields(entry) -> dict:
     f = {k.lower(): (v.value if isinstance(v.value, str) else str(v.value)) for k, v in entry.fields_dict.items()}
     doi = clean_doi(f.get("doi"))
     arxiv_id = None
-    if (f.get("archiveprefix") or f.get("eprinttype") or "").lower() == "arxiv" or "arxiv" in f.get("journal", "").lower():
+    prefix = (f.get("archiveprefix") or f.get("eprinttype") or "").lower()
+    if prefix == "arxiv" or "arxiv" in f.get("journal", "").lower():
         arxiv_id = clean_arxiv(f.get("eprint", "")) or find_arxiv(f.get("journal"))
     arxiv_id = arxiv_id or find_arxiv(f.get("url"), f.get("doi"), f.get("note"), f.get("howpublished"))
     authors = [latex_to_text(a) for a in re.split(r"\s+and\s+", f.get("author", "")) if a.strip()]

@@ -80,7 +80,7 @@ def _zstd(raw: IO[bytes]) -> IO[bytes]:
         import zstandard
     except ImportError:  # pragma: no cover - a declared dependency
         raise InputError("reading .zst needs the zstandard package: pip install zstandard") from None
-    return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
+    return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
 
 
 def open_binary(name: str) -> IO[bytes]:
@@ -89,17 +89,17 @@ def open_binary(name: str) -> IO[bytes]:
         raw: IO[bytes] = sys.stdin.buffer if name == STDIN else open(name, "rb")  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type,type-var]
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
     magic = buffered.peek(6)[:6]
     suffix = Path(name.lower()).suffix
     if magic[:2] == b"\x1f\x8b" or suffix == ".gz":
         return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
     if magic[:3] == b"BZh" or suffix == ".bz2":
-        return bz2.BZ2File(buffered)  # type: ignore[return-value]
+        return bz2.BZ2File(buffered)
     if magic == b"\xfd7zXZ\x00" or suffix == ".xz":
-        return lzma.LZMAFile(buffered)  # type: ignore[return-value]
+        return lzma.LZMAFile(buffered)
     if magic[:4] == b"\x28\xb5\x2f\xfd" or suffix == ".zst":
-        return io.BufferedReader(_zstd(buffered))  # type: ignore[arg-type,type-var]
+        return io.BufferedReader(_zstd(buffered))  # type: ignore[type-var]
     return buffered
 
 
@@ -171,7 +171,7 @@ class LineSource:
         return text.lstrip("\ufeff")
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
-        stream = io.BufferedReader(open_binary(self.name), buffer_size=_SAMPLE)  # type: ignore[arg-type,type-var]
+        stream = io.BufferedReader(open_binary(self.name), buffer_size=_SAMPLE)  # type: ignore[type-var]
         try:
             peek = stream.peek(_SAMPLE)
             if peek[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with BOM: not line-splittable as bytes
@@ -212,7 +212,7 @@ class LineSource:
             return raw.decode("utf-8", errors="surrogateescape")
 
     def _utf16(self, stream: IO[bytes]) -> Iterator[tuple[int, str]]:
-        text = io.TextIOWrapper(stream, encoding="utf-16", newline="\n")  # type: ignore[arg-type]
+        text = io.TextIOWrapper(stream, encoding="utf-16", newline="\n")
         self.encoding = "utf-16"
         self.warnings.append(f"{self.name}: not UTF-8; decoded as UTF-16 (byte order mark)")
         yield from enumerate(text, 1)

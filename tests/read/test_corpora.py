@@ -77,8 +77,10 @@ def test_corpora_semantic_scholar_bulk_shards_joined_on_corpusid_in_any_order():
     assert wgan.abstract.startswith("We introduce a new algorithm named WGAN")
     assert wgan.authors[0] == "Martín Arjovsky" and wgan.categories == ("Computer Science", "Mathematics")
     assert wgan.source.endswith("s2-papers.jsonl:1")
-    assert _problems(r) == [("s2-abstracts.jsonl", 3, "abstract of corpusid 424242 has no record in the papers shards read")]
-    warning = "1 Semantic Scholar papers record(s) had no abstract in the abstracts shards read (e.g. corpusid 999): not ingested"
+    reason = "abstract of corpusid 424242 has no record in the papers shards read"
+    assert _problems(r) == [("s2-abstracts.jsonl", 3, reason)]
+    warning = ("1 Semantic Scholar papers record(s) had no abstract in the abstracts shards read "
+               "(e.g. corpusid 999): not ingested")
     assert [str(w) for w in r.warnings] == [warning]
 
 
