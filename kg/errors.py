@@ -13,6 +13,7 @@ search for it and tests can match on it without depending on the wording.
     ├── ExtractionError       the extraction pipeline failed on a text (should never happen on user text)
     ├── StoreError            the graph store failed
     │   ├── StoreUnavailable  cannot reach / authenticate to the store (Neo4j down, wrong password)
+    │   ├── QueryTimeout      a read ran past the server-side time limit
     │   └── NotFound          a paper or entity that the store does not hold
     └── MissingExtra          an optional dependency group is not installed (says which pip install fixes it)
 """
@@ -74,6 +75,12 @@ class StoreUnavailable(StoreError):
     """The store cannot be reached or refused the credentials."""
 
     code = "E401"
+
+
+class QueryTimeout(StoreError):
+    """A read ran longer than the time limit set for it (Neo4j transaction timeout, API deadline)."""
+
+    code = "E402"
 
 
 class NotFound(StoreError):

@@ -12,9 +12,11 @@ server calls :func:`execute_request` instead (from its ``execute_operation`` ove
 3. execution is synchronous (resolvers call the store; the server runs this in a worker thread when
    the store does I/O) with :class:`FastExecutionContext`, graphql-core's executor with a shortcut
    for plain leaf fields (most of a response), which otherwise cost more than the store call;
-4. errors are cleaned: a :class:`kg.errors.KGError` keeps its ``[E…]`` message and gets an
-   ``extensions.code`` (``BAD_USER_INPUT``, ``STORE_UNAVAILABLE`` …), any other exception becomes
-   "internal error" (logged server-side with its traceback, never sent to the client).
+4. errors are masked (:func:`public_error`): each gets an ``extensions.code`` (``BAD_USER_INPUT``,
+   ``NOT_FOUND``, ``STORE_UNAVAILABLE``, ``QUERY_TIMEOUT``, ``STORE_ERROR``, ``INTERNAL_SERVER_ERROR``
+   …) and a message written for users; the store's own messages (addresses, Cypher errors) and
+   tracebacks go to the server log only, and every message is scrubbed of URIs, ``host:port`` and
+   file paths (:func:`scrub`).
 
 When the store records the Cypher it ran (the per-request
 :class:`kg.api.server.ReadOnlyStore` collects ``Neo4jStore.last_query`` after each read), the
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import dataclass
 from types import CoroutineType
 from typing import Any, cast
@@ -56,14 +59,15 @@ from graphql import (
 from graphql.pyutils import Path, Undefined
 from graphql.type import GraphQLNonNull
 
-from kg.errors import InputError, KGError, NotFound, StoreUnavailable
+from kg.api.health import UNAVAILABLE
+from kg.errors import InputError, NotFound, QueryTimeout, StoreError, StoreUnavailable
 
 log = logging.getLogger("kg.api")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Request limits of the API (all enforced before any resolver runs)."""
+    """Request limits of the API (all but the time limit enforced before any resolver runs)."""
 
     max_chars: int = 20_000
     max_tokens: int = 2_000
@@ -72,6 +76,8 @@ class Limits:
     max_cost: int = 50_000
     page_size: int = 100
     unpaged_list: int = 5  # assumed length of lists without a page argument (tags, claims, …)
+    time_limit: float = 10.0  # seconds a request may spend calling the store (then QUERY_TIMEOUT)
+    max_body_bytes: int = 256 * 1024  # larger request bodies get 413 before they are read
 
 
 def _page_arg(field: FieldNode, variables: dict | None, limits: Limits, default: int) -> int:
@@ -316,24 +322,63 @@ def _with_code(error: GraphQLError, code: str, message: str | None = None) -> Gr
     )
 
 
-def clean_error(error: GraphQLError) -> GraphQLError:
-    """A client-safe copy of an execution error: kg errors keep their message and get a code;
-    anything else becomes "internal error" (and is logged with its traceback here)."""
+#: Internal details that must never reach a client, wherever a message came from: URIs
+#: (``bolt://host:7687``), ``host:port`` addresses, absolute file paths, Python tracebacks.
+_URI = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"),]*")
+_HOST_PORT = re.compile(
+    r"(?<![\w.:/-])(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+)"
+    r":\d{1,5}\b"
+)
+_PATH = re.compile(r"(?<![\w.:/])(?:~|[A-Za-z]:)?(?:[\\/][\w.@+~-]+){2,}[\\/]?")
+_TRACEBACK = ("Traceback (most recent call last)", 'File "')
+
+STORE_FAILED = "the graph store could not answer this query (details in the server log)"
+
+#: The user-facing message of each kg error the API masks (their details go to the server log).
+_MASKED = {
+    StoreUnavailable: ("STORE_UNAVAILABLE", UNAVAILABLE),
+    QueryTimeout: ("QUERY_TIMEOUT", "the query ran past the server's time limit: ask for less "
+                   "(smaller first/limit, fewer nested lists) or narrow it with filters"),
+}
+
+
+def scrub(message: str) -> str:
+    """``message`` with URIs, ``host:port`` addresses and file paths replaced by placeholders; a
+    message that holds a traceback becomes "internal error" (a last line of defence: messages that
+    reach clients are written for them, see :func:`public_error`)."""
+    if any(mark in message for mark in _TRACEBACK):
+        return "[E000] internal error (see the server log)"
+    message = _URI.sub("<address>", message)
+    message = _HOST_PORT.sub("<address>", message)
+    return _PATH.sub("<path>", message)
+
+
+def public_error(error: GraphQLError) -> GraphQLError:
+    """A client-safe copy of an error, with an ``extensions.code``:
+
+    * GraphQL's own errors (syntax, validation, limits) and errors raised as GraphQL errors keep
+      their message (scrubbed) and code (``BAD_USER_INPUT`` when they have none);
+    * :class:`~kg.errors.InputError` / :class:`~kg.errors.NotFound` keep their ``[E…]`` message
+      (written for users; scrubbed) → ``BAD_USER_INPUT`` / ``NOT_FOUND``;
+    * :class:`~kg.errors.StoreUnavailable` / :class:`~kg.errors.QueryTimeout` get a fixed message
+      → ``STORE_UNAVAILABLE`` / ``QUERY_TIMEOUT`` (the store's message names its address);
+    * any other error → ``INTERNAL_SERVER_ERROR`` "internal error", logged with its traceback.
+    """
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         code = (error.extensions or {}).get("code") or "BAD_USER_INPUT"
-        return _with_code(error, code)
-    if isinstance(original, KGError):
-        if isinstance(original, StoreUnavailable):
-            code = "STORE_UNAVAILABLE"
-        elif isinstance(original, NotFound):
-            code = "NOT_FOUND"
-        elif isinstance(original, InputError):
-            code = "BAD_USER_INPUT"
-        else:
-            code = "INTERNAL_SERVER_ERROR"
-        return _with_code(error, code, str(original))
+        return _with_code(error, code, scrub(error.message))
+    for kind, (code, message) in _MASKED.items():
+        if isinstance(original, kind):
+            log.info("%s while resolving %s: %s", code, error.path, original)
+            return _with_code(error, code, f"[{original.code}] {message}")
+    if isinstance(original, NotFound):
+        return _with_code(error, "NOT_FOUND", scrub(str(original)))
+    if isinstance(original, InputError):
+        return _with_code(error, "BAD_USER_INPUT", scrub(str(original)))
     log.error("internal error while resolving %s", error.path, exc_info=original)
+    if isinstance(original, StoreError):
+        return _with_code(error, "STORE_ERROR", f"[{StoreError.code}] {STORE_FAILED}")
     return _with_code(error, "INTERNAL_SERVER_ERROR", "[E000] internal error (see the server log)")
 
 
@@ -393,7 +438,7 @@ def execute_request(
     )
     document, errors = prepare(schema, query, page_variables, limits)
     if document is None:
-        return ExecutionResult(data=None, errors=list(errors))
+        return ExecutionResult(data=None, errors=[public_error(e) for e in errors])
     result = cast(ExecutionResult, execute(  # an ExecutionResult, not an awaitable: kg's resolvers are sync
         schema,
         document,
@@ -404,7 +449,7 @@ def execute_request(
         is_awaitable=is_coroutine,
     ))
     if result.errors:
-        result.errors = [clean_error(e) for e in result.errors]
+        result.errors = [public_error(e) for e in result.errors]
     cypher = getattr(context["loader"].store, "recorded", None)
     if cypher:
         result.extensions = {**(result.extensions or {}), "cypher": list(cypher)}

@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from kg.errors import MissingExtra, StoreError, StoreUnavailable
+from kg.errors import MissingExtra, QueryTimeout, StoreError, StoreUnavailable
 from kg.models import (
     Claim,
     ClaimType,
@@ -69,6 +69,8 @@ def translate(exc: Exception, uri: str) -> Exception:
         )
     if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)):
         return StoreUnavailable(f"Neo4j at {uri} is unreachable: {_one_line(exc)}")
+    if "TransactionTimedOut" in str(getattr(exc, "code", "")):
+        return QueryTimeout(f"Neo4j stopped a query that ran past the time limit: {_one_line(exc)}")
     if isinstance(exc, neo4j_errors.ConfigurationError):
         return StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_one_line(exc)}")
     return StoreError(f"Neo4j error: {_one_line(exc)}")
@@ -87,6 +89,11 @@ class Neo4jStore:
         database: the database name (``neo4j`` by default).
         batch_size: papers per write transaction.
         connection_timeout: seconds to wait for a connection before giving up.
+        retry_time: seconds the driver keeps retrying a failed transaction (the driver's
+            ``max_transaction_retry_time``). ``kg serve`` sets 0 so that a request fails at once
+            while the server is down (the API's health probe brings it back); batch work keeps 15.
+        query_timeout: server-side limit in seconds on each read transaction (None: the server's
+            default); a read that runs longer raises :class:`~kg.errors.QueryTimeout`.
 
     Raises:
         MissingExtra: the ``neo4j`` driver is not installed.
@@ -108,6 +115,8 @@ class Neo4jStore:
         *,
         batch_size: int = 1000,
         connection_timeout: float = 10.0,
+        retry_time: float = 15.0,
+        query_timeout: float | None = None,
     ) -> None:
         if neo4j is None:
             raise MissingExtra("neo4j", "neo4j")
@@ -115,6 +124,7 @@ class Neo4jStore:
         self.database = database
         self.batch_size = batch_size
         self.last_query: tuple[str, dict[str, Any]] | None = None
+        self.query_timeout = query_timeout
         self._driver = None
         scheme = uri.split("://", 1)[0] if "://" in uri else ""
         if scheme not in SCHEMES:
@@ -128,7 +138,7 @@ class Neo4jStore:
                 auth=auth,
                 connection_timeout=connection_timeout,
                 connection_acquisition_timeout=connection_timeout,
-                max_transaction_retry_time=15.0,
+                max_transaction_retry_time=retry_time,
                 # The server's query notifications ("relationship type does not exist" on an empty
                 # database, ...) are advice for query authors, not for kg's users: keep stderr clean.
                 notifications_min_severity="OFF",
@@ -164,7 +174,10 @@ class Neo4jStore:
         self.last_query = (query, params)
         with self._errors():
             records, _, _ = self.driver.execute_query(
-                query, parameters_=params, database_=self.database, routing_=neo4j.RoutingControl.READ
+                neo4j.Query(query, timeout=self.query_timeout) if self.query_timeout else query,
+                parameters_=params,
+                database_=self.database,
+                routing_=neo4j.RoutingControl.READ,
             )
         return records
 

@@ -100,7 +100,8 @@ def test_limits_internal_errors_are_not_leaked(handmade_delta, client_for):
 
 
 def test_limits_kg_errors_keep_their_code(tmp_path, client_for):
-    """A store error (here: an unreadable graph file) reaches the client as its [E4xx] line."""
+    """A store error (here: an unreadable graph file) reaches the client as its [E4xx] code, without
+    the file's path (which goes to the server log)."""
     from kg.store.nx_store import NetworkXStore
 
     bad = tmp_path / "graph.json"
@@ -111,3 +112,6 @@ def test_limits_kg_errors_keep_their_code(tmp_path, client_for):
     assert body["errors"][0]["message"].startswith("[E400]")
     assert health.status_code == 503
     assert health.json()["error"].startswith("[E400]")
+    assert body["errors"][0]["extensions"]["code"] == "STORE_ERROR"
+    for text in (str(body), health.text):
+        assert str(tmp_path) not in text and "graph.json" not in text and "not JSON" not in text
