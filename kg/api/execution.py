@@ -76,7 +76,7 @@ class Limits:
     max_cost: int = 50_000
     page_size: int = 100
     unpaged_list: int = 5  # assumed length of lists without a page argument (tags, claims, …)
-    time_limit: float = 10.0  # seconds a request may spend calling the store (then QUERY_TIMEOUT)
+    time_limit: float = 30.0  # seconds a request may spend calling the store (then QUERY_TIMEOUT)
     max_body_bytes: int = 256 * 1024  # larger request bodies get 413 before they are read
 
 

@@ -78,7 +78,7 @@ def serve_cmd(
             help="Seconds a request may spend in the store: the Neo4j transaction timeout, and the "
                  "deadline after which a request stops calling the store (QUERY_TIMEOUT).",
         ),
-    ] = 10.0,  # kg.api.execution.Limits.time_limit
+    ] = 30.0,  # kg.api.execution.Limits.time_limit
     *,
     opts: StoreOptions,
 ) -> None:
