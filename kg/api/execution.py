@@ -10,8 +10,8 @@ server calls :func:`execute_request` instead (from its ``execute_operation`` ove
    page sizes of the lists around it (``first``/``limit`` arguments, clamped like the resolvers do);
    (parsing and validation are cached per query text and page-size variables: :func:`prepare`);
 3. execution is synchronous (resolvers call the store; the server runs this in a worker thread when
-   the store does I/O) with :class:`FastExecutionContext`, graphql-core's executor with a shortcut
-   for plain leaf fields (most of a response), which otherwise cost more than the store call;
+   the store does I/O) with graphql-core's executor — on graphql-core 3.2 with the shortcut for plain
+   leaf fields of :mod:`kg.api.fastexec` (``EXECUTOR``), on 3.3 the stock one;
 4. errors are masked (:func:`public_error`): each gets an ``extensions.code`` (``BAD_USER_INPUT``,
    ``NOT_FOUND``, ``STORE_UNAVAILABLE``, ``QUERY_TIMEOUT``, ``STORE_ERROR``, ``INTERNAL_SERVER_ERROR``
    …) and a message written for users; the store's own messages (addresses, Cypher errors) and
@@ -29,13 +29,11 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
-from types import CoroutineType
 from typing import Any, cast
 
 from graphene.types.resolver import dict_or_attr_resolver
 from graphql import (
     DocumentNode,
-    ExecutionContext,
     ExecutionResult,
     FieldNode,
     FragmentSpreadNode,
@@ -50,15 +48,14 @@ from graphql import (
     VariableNode,
     execute,
     get_named_type,
-    is_leaf_type,
     is_list_type,
     parse,
     specified_rules,
     validate,
 )
-from graphql.pyutils import Path, Undefined
 from graphql.type import GraphQLNonNull
 
+from kg.api.fastexec import EXECUTOR
 from kg.api.health import UNAVAILABLE
 from kg.errors import InputError, NotFound, QueryTimeout, StoreError, StoreUnavailable
 
@@ -170,144 +167,6 @@ def validation_rules(limits: Limits, variables: dict | None = None) -> tuple[typ
     from graphene.validation import depth_limit_validator
 
     return (*specified_rules, depth_limit_validator(max_depth=limits.max_depth), cost_rule(limits, variables))
-
-
-def is_coroutine(value: Any) -> bool:
-    """graphql-core's awaitable check for a schema whose resolvers are all synchronous.
-
-    The default check (``hasattr(value, "__await__")`` and more on every resolved value) is slow on
-    pydantic models; an async resolver would still be caught, as it returns a coroutine."""
-    return isinstance(value, CoroutineType)
-
-
-def _object_items(list_type: Any) -> GraphQLObjectType | None:
-    """The item type of ``[T!]`` / ``[T!]!`` when T is a concrete object type without an
-    ``is_type_of`` check, else None."""
-    if isinstance(list_type, GraphQLNonNull):
-        list_type = list_type.of_type
-    if not is_list_type(list_type) or not isinstance(list_type.of_type, GraphQLNonNull):
-        return None
-    item = list_type.of_type.of_type
-    return item if isinstance(item, GraphQLObjectType) and item.is_type_of is None else None
-
-
-def _plain_items(value: Any) -> bool:
-    """A list or tuple without nulls or exceptions (which the standard path reports)."""
-    return isinstance(value, (list, tuple)) and not any(v is None or isinstance(v, Exception) for v in value)
-
-
-class FastExecutionContext(ExecutionContext):
-    """graphql-core's executor, with a shortcut for *plain leaf fields*: a scalar or enum field
-    without arguments whose resolver is graphene's default attribute/key lookup (``id``, ``title``,
-    ``start``, ``rule``, … — most fields of a response).
-
-    For those, the standard path builds a ``Path`` and a ``GraphQLResolveInfo``, coerces (no)
-    arguments, calls the resolver through two awaitable checks and completes the value through the
-    Non-Null wrapper: several µs per field, so a page of 20 papers with evidence (300–400 fields)
-    cost more than the store call behind it. The shortcut reads the attribute and serializes it.
-    Lists of non-null objects are completed item by item without the per-item wrapper calls
-    (:meth:`complete_list_value`). Anything unusual — a null, an exception, a value the scalar
-    refuses — goes through the standard path, which produces the same data and errors
-    (tests/api/test_execution.py compares both executors on every example query).
-    """
-
-    _plans: dict[int, tuple[Any, dict[str, tuple]]] = {}  # id(object type) → (type, plain leaves)
-
-    @classmethod
-    def plain_leaves(cls, parent_type: GraphQLObjectType) -> dict[str, tuple]:
-        """``{field name: (attribute, default, leaf type, None)}`` of the plain leaf fields of a type
-        and ``{field name: (attribute, default, None, item type)}`` of its plain object lists."""
-        hit = cls._plans.get(id(parent_type))
-        if hit is not None:
-            return hit[1]
-        plans: dict[str, tuple] = {}
-        for name, field_def in parent_type.fields.items():
-            resolve = field_def.resolve
-            if not (
-                isinstance(resolve, functools.partial)
-                and resolve.func is dict_or_attr_resolver
-                and len(resolve.args) == 2
-                and not resolve.keywords
-                and not field_def.args
-            ):
-                continue
-            ftype = field_def.type
-            inner = ftype.of_type if isinstance(ftype, GraphQLNonNull) else ftype
-            if is_leaf_type(inner):
-                plans[name] = (resolve.args[0], resolve.args[1], inner, None)
-            elif (item := _object_items(inner)) is not None:
-                plans[name] = (resolve.args[0], resolve.args[1], None, item)
-        cls._plans[id(parent_type)] = (parent_type, plans)  # keeps the type alive: its id stays unique
-        return plans
-
-    def complete_list_value(
-        self, return_type: Any, field_nodes: list[FieldNode], info: Any, path: Path, result: Any
-    ) -> Any:
-        """A list of non-null objects of one concrete type (a page of papers, a paper's tags, a
-        tag's evidence) is completed by executing each item's sub-selection directly: the standard
-        path goes through three completion calls and two awaitable checks per item. A null item,
-        an exception or an abstract/type-checked item type take the standard path."""
-        item_type = _object_items(return_type)
-        if item_type is None or not _plain_items(result):
-            return super().complete_list_value(return_type, field_nodes, info, path, result)
-        return self._object_list(item_type, field_nodes, path, result)
-
-    def _object_list(self, item_type: GraphQLObjectType, field_nodes: list[FieldNode], path: Path, items: Any) -> Any:
-        sub_fields = self.collect_subfields(item_type, field_nodes)
-        completed = [self.execute_fields(item_type, item, path.add_key(i, None), sub_fields)
-                     for i, item in enumerate(items)]
-        if not any(self.is_awaitable(c) for c in completed):
-            return completed
-
-        async def gathered() -> list[Any]:  # only with an async resolver (kg has none)
-            return [await c if self.is_awaitable(c) else c for c in completed]
-
-        return gathered()
-
-    def execute_fields(
-        self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None, fields: dict[str, list[FieldNode]]
-    ) -> Any:
-        if self.middleware_manager:
-            return super().execute_fields(parent_type, source_value, path, fields)
-        plans = self.plain_leaves(parent_type)
-        is_dict = isinstance(source_value, dict)
-        results: dict[str, Any] = {}
-        awaitable_fields: list[str] = []
-        for response_name, field_nodes in fields.items():
-            field_path = Path(path, response_name, parent_type.name)
-            plan = plans.get(field_nodes[0].name.value)
-            if plan is not None:
-                attname, default, leaf, item_type = plan
-                try:
-                    value = source_value.get(attname, default) if is_dict else getattr(source_value, attname, default)
-                    if leaf is None:
-                        shortcut = _plain_items(value)
-                    else:
-                        value = None if value is None or isinstance(value, Exception) else leaf.serialize(value)
-                        shortcut = value is not None and value is not Undefined
-                except Exception:  # noqa: BLE001 - the standard path below reports it as a field error
-                    shortcut = False
-                if shortcut:
-                    if leaf is None:
-                        value = self._object_list(item_type, field_nodes, field_path, value)
-                        if self.is_awaitable(value):
-                            awaitable_fields.append(response_name)
-                    results[response_name] = value
-                    continue
-            result = self.execute_field(parent_type, source_value, field_nodes, field_path)
-            if result is not Undefined:
-                results[response_name] = result
-                if self.is_awaitable(result):
-                    awaitable_fields.append(response_name)
-        if not awaitable_fields:
-            return results
-
-        async def gathered() -> dict[str, Any]:  # as graphql-core does (kg's resolvers are all sync)
-            for name in awaitable_fields:
-                results[name] = await results[name]
-            return results
-
-        return gathered()
 
 
 def _with_code(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
@@ -445,8 +304,7 @@ def execute_request(
         variable_values=variables,
         operation_name=operation_name,
         context_value=context,
-        execution_context_class=FastExecutionContext,
-        is_awaitable=is_coroutine,
+        **EXECUTOR,
     ))
     if result.errors:
         result.errors = [public_error(e) for e in result.errors]

@@ -13,11 +13,13 @@ import asyncio
 import threading
 from pathlib import Path
 
+import graphql
 import pytest
 from graphql import ExecutionContext, execute
 from graphql.pyutils import is_awaitable
 
-from kg.api.execution import FastExecutionContext, Limits, execute_request, is_coroutine, prepare
+from kg.api.execution import Limits, execute_request, prepare
+from kg.api.fastexec import EXECUTOR, FastExecutionContext, is_coroutine
 from kg.api.loaders import RequestLoader
 from kg.api.schema import schema
 from kg.api.server import KGGraphQLView, ReadOnlyStore, offloads
@@ -57,6 +59,10 @@ def _run(store, query: str, context_class, awaitable) -> dict:
     return {"data": result.data, "errors": [e.formatted for e in result.errors or ()]}
 
 
+GRAPHQL_32 = graphql.version_info[:2] == (3, 2)
+
+
+@pytest.mark.skipif(not GRAPHQL_32, reason="the fast path overrides graphql-core 3.2 internals; not used on this version")
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_execution_fast_executor_answers_like_graphql_core(seed_store, name):
     fast = _run(seed_store, QUERIES[name], FastExecutionContext, is_coroutine)
@@ -70,7 +76,7 @@ def test_execution_fast_executor_answers_like_graphql_core(seed_store, name):
         assert fast["data"]["paper"] is None
 
 
-def test_execution_request_uses_the_fast_executor(seed_store, monkeypatch):
+def test_execution_request_uses_the_executor_for_its_graphql_core(seed_store, monkeypatch):
     used = []
     original = FastExecutionContext.execute_fields
 
@@ -82,7 +88,10 @@ def test_execution_request_uses_the_fast_executor(seed_store, monkeypatch):
     context = {"loader": RequestLoader(ReadOnlyStore(seed_store))}
     result = execute_request(schema.graphql_schema, "{ stats { papers } }", context=context)
     assert not result.errors and result.data["stats"]["papers"] > 0
-    assert used and all(t is FastExecutionContext for t in used)
+    if GRAPHQL_32:
+        assert used and all(t is FastExecutionContext for t in used)
+    else:  # graphql-core 3.3+: the stock executor
+        assert EXECUTOR == {} and not used
 
 
 class ThreadRecordingStore(NetworkXStore):
