@@ -53,7 +53,8 @@ def main() -> None:
     started = time.perf_counter()
     papers = store.stats().papers
     print(f"{args.graph}: {papers} papers (loaded in {time.perf_counter() - started:.1f}s)")
-    print(f"{'query':<26} {'fast ms':>9} {'stock ms':>9} {'stock/fast':>10}   (median of {args.repeats}; p95 in brackets)")
+    print(f"{'query':<26} {'fast ms':>9} {'stock ms':>9} {'stock/fast':>10}   "
+          f"(median of {args.repeats}; p95 in brackets)")
     ratios = []
     for path in sorted((ROOT / "queries").glob("*.graphql")):
         document, errors = prepare(schema.graphql_schema, path.read_text(encoding="utf-8"), (), Limits())

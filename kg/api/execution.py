@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, cast
 
-from graphene.types.resolver import dict_or_attr_resolver
+import graphql
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -55,11 +55,23 @@ from graphql import (
 )
 from graphql.type import GraphQLNonNull
 
-from kg.api.fastexec import EXECUTOR
 from kg.api.health import UNAVAILABLE
 from kg.errors import InputError, NotFound, QueryTimeout, StoreError, StoreUnavailable
 
 log = logging.getLogger("kg.api")
+
+
+def _executor() -> dict[str, Any]:
+    """Keyword arguments for ``graphql.execute``: kg's fast path (:mod:`kg.api.fastexec`) on
+    graphql-core 3.2, the stock executor on any other version (3.3 has a new executor)."""
+    if graphql.version_info[:2] != (3, 2):
+        return {}
+    from kg.api.fastexec import FastExecutionContext, is_coroutine
+
+    return {"execution_context_class": FastExecutionContext, "is_awaitable": is_coroutine}
+
+
+EXECUTOR = _executor()
 
 
 @dataclass(frozen=True)

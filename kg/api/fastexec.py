@@ -3,10 +3,11 @@ per-field machinery. Optional, and only here.
 
 Why: measured with bench/executor.py (README "Executor fast path"), most of a response is plain
 leaf fields whose standard completion costs more than the store call behind the page. The class
-overrides graphql-core 3.2 internals (``execute_fields``, ``complete_list_value``), so it is used
-only on graphql-core 3.2.x: :data:`EXECUTOR` is ``{}`` (stock graphql-core) on any other version,
-which keeps the project free to move to graphql-core 3.3 (tests/api/test_execution.py checks that
-both executors give identical answers on every example query).
+overrides graphql-core 3.2 internals (``execute_fields``, ``complete_list_value``; graphql-core 3.3
+replaced ``ExecutionContext`` by a new ``Executor``), so this module is imported only on graphql-core
+3.2.x (:data:`kg.api.execution.EXECUTOR`); on 3.3 the server runs the stock executor, which keeps the
+project free to move (tests/api/test_execution.py checks that both executors give identical answers
+on every example query).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import functools
 from types import CoroutineType
 from typing import Any
 
-import graphql
 from graphene.types.resolver import dict_or_attr_resolver
 from graphql import ExecutionContext, FieldNode, GraphQLObjectType, is_leaf_type, is_list_type
 from graphql.pyutils import Path, Undefined
@@ -156,11 +156,3 @@ class FastExecutionContext(ExecutionContext):
             return results
 
         return gathered()
-
-
-#: Keyword arguments for ``graphql.execute``: the fast path on graphql-core 3.2, stock otherwise.
-EXECUTOR: dict[str, Any] = (
-    {"execution_context_class": FastExecutionContext, "is_awaitable": is_coroutine}
-    if graphql.version_info[:2] == (3, 2)
-    else {}
-)

@@ -19,11 +19,12 @@ The CORS allow-list is Starlette's ``CORSMiddleware``, mounted outside both (see
 from __future__ import annotations
 
 import hmac
+from collections.abc import MutableMapping
 from typing import Any
 
 import orjson
 
-Scope = dict[str, Any]
+Scope = MutableMapping[str, Any]
 
 
 def error_body(message: str, code: str) -> bytes:
@@ -97,19 +98,25 @@ class BodyLimit:
     def _message(self) -> str:
         return f"the request body is larger than the limit of {self.max_bytes} bytes"
 
+    def _refuse(self, declared: bytes) -> tuple[int, str, str] | None:
+        """(status, message, code) for a Content-Length that is bad or too large, else None."""
+        try:
+            size = int(declared)
+        except ValueError:
+            return 400, "bad Content-Length header", "BAD_REQUEST"
+        if size > self.max_bytes:
+            return 413, self._message(), "PAYLOAD_TOO_LARGE"
+        return None
+
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
         if declared is not None:
-            try:
-                size = int(declared)
-            except ValueError:
-                await send_error(send, 400, "bad Content-Length header", "BAD_REQUEST")
-                return
-            if size > self.max_bytes:
-                await send_error(send, 413, self._message(), "PAYLOAD_TOO_LARGE")
+            refused = self._refuse(declared)
+            if refused is not None:
+                await send_error(send, *refused)
                 return
         received = 0
         started = False

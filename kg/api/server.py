@@ -212,6 +212,21 @@ class KGGraphQLView(GraphQL):
             return request_error("[E000] internal error (see the server log)", "INTERNAL_SERVER_ERROR")
 
 
+def guards(limits: Limits, api_key: str | None, cors_origins: tuple[str, ...] | list[str]) -> list[Middleware]:
+    """The HTTP guards, outermost first: CORS (so that preflights and error answers carry its
+    headers), the API key, the body size limit."""
+    middleware = []
+    if cors_origins:
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"], max_age=600,
+        ))
+    if api_key:
+        middleware.append(Middleware(BearerAuth, key=api_key))
+    middleware.append(Middleware(BodyLimit, max_bytes=limits.max_body_bytes))
+    return middleware
+
+
 def create_app(
     store: GraphStore,
     *,
@@ -276,15 +291,6 @@ def create_app(
             if owns_store:
                 await run_in_threadpool(store.close)
 
-    middleware = []
-    if cors_origins:  # outermost: preflights and error answers carry the CORS headers
-        middleware.append(Middleware(
-            CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"], max_age=600,
-        ))
-    if api_key:
-        middleware.append(Middleware(BearerAuth, key=api_key))
-    middleware.append(Middleware(BodyLimit, max_bytes=view.limits.max_body_bytes))
     app = Starlette(
         routes=[
             Route("/", index),
@@ -292,7 +298,7 @@ def create_app(
             Route("/graphql", view, methods=["GET", "POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
-        middleware=middleware,
+        middleware=guards(view.limits, api_key, cors_origins),
         lifespan=lifespan,
     )
     app.state.view = view

@@ -290,7 +290,8 @@ def test_security_api_key_leaves_graphiql_and_health_open(keyed):
 
 def test_security_cors_allows_only_listed_origins(nx_store, client_for):
     client = client_for(nx_store, cors_origins=["https://lab.example.org"], api_key="k")
-    preflight = {"access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type"}
+    preflight = {"access-control-request-method": "POST",
+                 "access-control-request-headers": "authorization,content-type"}
     ok = client.request("OPTIONS", "/graphql", headers={"origin": "https://lab.example.org", **preflight})
     assert ok.status_code == 200
     assert ok.headers["access-control-allow-origin"] == "https://lab.example.org"
