@@ -67,7 +67,9 @@ def translate(exc: Exception, uri: str) -> Exception:
             f"Neo4j at {uri} refused the credentials (check NEO4J_USERNAME / NEO4J_PASSWORD): "
             f"{_one_line(exc)}"
         )
-    if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)):
+    if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)) or str(
+        getattr(exc, "code", "")
+    ) == "Neo.TransientError.General.DatabaseUnavailable":  # e.g. still recovering after a crash
         return StoreUnavailable(f"Neo4j at {uri} is unreachable: {_one_line(exc)}")
     if "TransactionTimedOut" in str(getattr(exc, "code", "")):
         return QueryTimeout(f"Neo4j stopped a query that ran past the time limit: {_one_line(exc)}")
