@@ -36,7 +36,16 @@ def _check_can_listen(host: str, port: int) -> None:
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+def exposed(host: str) -> bool:
+    """Is ``host`` an interface beyond this machine (not loopback)? ``0.0.0.0``/``::`` are."""
+    import ipaddress
+
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: assume it is reachable from elsewhere
+        return True
 
 
 def _origins(given: list[str] | None) -> tuple[str, ...]:
@@ -103,7 +112,7 @@ def serve_cmd(
         )
         if stats.papers == 0:
             err.print("[yellow]warning:[/yellow] the store holds no papers yet: run `kg ingest` first", highlight=False)
-        if host not in _LOOPBACK and not api_key:
+        if exposed(host) and not api_key:
             err.print(
                 f"[yellow]warning:[/yellow] listening on {host} without an API key: anyone who can reach "
                 "this port can query the graph (set KG_API_KEY or --api-key)",
