@@ -4,8 +4,9 @@ over HTTP by Starlette + uvicorn with GraphiQL (``kg serve``).
 Layout: :mod:`kg.api.schema` (types and resolvers), :mod:`kg.api.derive` (GraphQL fields derived from
 :mod:`kg.models`), :mod:`kg.api.loaders` (per-request batching: no N+1), :mod:`kg.api.execution`
 (limits, validation rules, masked errors), :mod:`kg.api.health` (fail fast while the store is down,
-background probe), :mod:`kg.api.guard` (API key, body size limit), :mod:`kg.api.server` (the ASGI app). The server parts are
-an optional extra: importing them without it raises :class:`kg.errors.MissingExtra`.
+background probe), :mod:`kg.api.guard` (API key, body size limit), :mod:`kg.api.server` (the ASGI app).
+The server parts are an optional extra: importing them without it raises
+:class:`kg.errors.MissingExtra`.
 """
 
 from __future__ import annotations

@@ -56,7 +56,8 @@ class FastExecutionContext(ExecutionContext):
     Non-Null wrapper: several µs per field, so a page of 20 papers with evidence (300–400 fields)
     cost more than the store call behind it. The shortcut reads the attribute and serializes it.
     Lists of non-null objects are completed item by item without the per-item wrapper calls
-    (:meth:`complete_list_value`). Anything unusual — a null, an exception, a value the scalar refuses — goes through the standard
+    (:meth:`complete_list_value`). Anything unusual — a null, an exception, a value the scalar
+    refuses — goes through the standard
     path, which produces the same data and errors (tests/api/test_execution.py compares both
     executors on every example query).
     """
@@ -104,7 +105,9 @@ class FastExecutionContext(ExecutionContext):
 
     def _object_list(self, item_type: GraphQLObjectType, field_nodes: list[FieldNode], path: Path, items: Any) -> Any:
         sub_fields = self.collect_subfields(item_type, field_nodes)
-        completed = [self.execute_fields(item_type, item, path.add_key(i, None), sub_fields) for i, item in enumerate(items)]
+        completed = [
+            self.execute_fields(item_type, item, path.add_key(i, None), sub_fields) for i, item in enumerate(items)
+        ]
         if not any(self.is_awaitable(c) for c in completed):
             return completed
 
@@ -137,12 +140,14 @@ class FastExecutionContext(ExecutionContext):
                     shortcut = False
                 if shortcut:
                     if leaf is None:
-                        value = self._object_list(item_type, field_nodes, Path(path, response_name, parent_type.name), value)
+                        field_path = Path(path, response_name, parent_type.name)
+                        value = self._object_list(item_type, field_nodes, field_path, value)
                         if self.is_awaitable(value):
                             awaitable_fields.append(response_name)
                     results[response_name] = value
                     continue
-            result = self.execute_field(parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name))
+            field_path = Path(path, response_name, parent_type.name)
+            result = self.execute_field(parent_type, source_value, field_nodes, field_path)
             if result is not Undefined:
                 results[response_name] = result
                 if self.is_awaitable(result):

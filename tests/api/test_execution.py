@@ -64,7 +64,7 @@ def _run(store, query: str, context_class, awaitable) -> dict:
     return {"data": result.data, "errors": [e.formatted for e in result.errors or ()]}
 
 
-@pytest.mark.skipif(not GRAPHQL_32, reason="the fast path overrides graphql-core 3.2 internals; not used on this version")
+@pytest.mark.skipif(not GRAPHQL_32, reason="the fast path is for graphql-core 3.2 only; not used on this version")
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_execution_fast_executor_answers_like_graphql_core(seed_store, name):
     fast = _run(seed_store, QUERIES[name], FastExecutionContext, is_coroutine)
