@@ -102,9 +102,9 @@ def serve_cmd(
 
     _check_can_listen(host, port)
     origins = _origins(cors_origin)
-    # Fail fast on the request path: a short connection timeout, no driver retries, and a
+    # Fail fast on the request path: a short TCP connect timeout, no driver retries, and a
     # server-side transaction timeout (the health probe brings the API back when Neo4j returns).
-    with opts.open(neo4j_connection_timeout=1.0, neo4j_retry_time=0.0, query_timeout=time_limit) as store:
+    with opts.open(neo4j_connection_timeout=3.0, neo4j_retry_time=0.0, query_timeout=time_limit) as store:
         stats = store.stats()
         err.print(
             f"kg serve: {store.name} store with {stats.papers} papers → http://{host}:{port}/graphql",

@@ -90,7 +90,8 @@ class Neo4jStore:
         auth: ``(username, password)``, or ``None`` for a server with auth disabled.
         database: the database name (``neo4j`` by default).
         batch_size: papers per write transaction.
-        connection_timeout: seconds to wait for a connection before giving up.
+        connection_timeout: seconds to wait for a TCP connection before giving up (getting one
+            from the pool, handshake included, may take up to 30 s under load).
         retry_time: seconds the driver keeps retrying a failed transaction (the driver's
             ``max_transaction_retry_time``). ``kg serve`` sets 0 so that a request fails at once
             while the server is down (the API's health probe brings it back); batch work keeps 15.
@@ -139,7 +140,9 @@ class Neo4jStore:
                 uri,
                 auth=auth,
                 connection_timeout=connection_timeout,
-                connection_acquisition_timeout=connection_timeout,
+                # Waiting for a pooled connection (and its handshake) is queueing under load, not
+                # a dead server: a short limit here made a busy-but-alive server look unavailable.
+                connection_acquisition_timeout=max(connection_timeout, 30.0),
                 max_transaction_retry_time=retry_time,
                 # The server's query notifications ("relationship type does not exist" on an empty
                 # database, ...) are advice for query authors, not for kg's users: keep stderr clean.
