@@ -71,7 +71,7 @@ class FastExecutionContext(ExecutionContext):
         hit = cls._plans.get(id(parent_type))
         if hit is not None:
             return hit[1]
-        plans = {}
+        plans: dict[str, tuple] = {}
         for name, field_def in parent_type.fields.items():
             resolve = field_def.resolve
             if not (
