@@ -105,7 +105,8 @@ def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
 
 
 def test_neo4j_local_start_after_a_crash_reuses_the_recorded_ports(home: Path) -> None:
-    assert run(home, "start", "--fresh", "--free-ports").returncode == 0
+    slow_machine = {"KG_NEO4J_TIMEOUT": "500"}  # a loaded 2-core machine can take minutes to start Neo4j
+    assert run(home, "start", "--fresh", "--free-ports", extra_env=slow_machine, timeout=540).returncode == 0
     recorded = (home / "run" / "ports").read_text()
     uri = parse_env(run(home, "env").stdout)["NEO4J_URI"]
     (pid,) = server_processes(home)
@@ -115,7 +116,7 @@ def test_neo4j_local_start_after_a_crash_reuses_the_recorded_ports(home: Path) -
         time.sleep(0.1)
     assert run(home, "status").returncode == 3
 
-    restarted = run(home, "start")
+    restarted = run(home, "start", extra_env=slow_machine, timeout=540)
     assert restarted.returncode == 0, restarted.stderr
     assert (home / "run" / "ports").read_text() == recorded
     assert parse_env(run(home, "env").stdout)["NEO4J_URI"] == uri
