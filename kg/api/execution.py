@@ -16,7 +16,9 @@ server calls :func:`execute_request` instead (from its ``execute_operation`` ove
    ``extensions.code`` (``BAD_USER_INPUT``, ``STORE_UNAVAILABLE`` …), any other exception becomes
    "internal error" (logged server-side with its traceback, never sent to the client).
 
-When the store records the Cypher it ran (the per-request
+Every paper list also leaves how the store answered it (the Cypher of Neo4j, the plan of the
+embedded store; :func:`kg.query.find_papers` with ``explain``) in ``extensions.explain``. When the
+store records the Cypher it ran (the per-request
 :class:`kg.api.server.ReadOnlyStore` collects ``Neo4jStore.last_query`` after each read), the
 response carries it in ``extensions.cypher``.
 """
@@ -328,6 +330,10 @@ def clean_error(error: GraphQLError) -> GraphQLError:
             code = "STORE_UNAVAILABLE"
         elif isinstance(original, NotFound):
             code = "NOT_FOUND"
+            if original.suggestions:
+                error = _with_code(error, code, str(original))
+                error.extensions = {**(error.extensions or {}), "suggestions": list(original.suggestions)}
+                return error
         elif isinstance(original, InputError):
             code = "BAD_USER_INPUT"
         else:
@@ -408,4 +414,6 @@ def execute_request(
     cypher = getattr(context["loader"].store, "recorded", None)
     if cypher:
         result.extensions = {**(result.extensions or {}), "cypher": list(cypher)}
+    if context.get("explain"):  # how the store answered each paper list (Cypher or embedded plan)
+        result.extensions = {**(result.extensions or {}), "explain": list(context["explain"])}
     return result
