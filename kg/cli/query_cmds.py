@@ -270,7 +270,7 @@ def claims_cmd(
     type_: Annotated[Optional[Literal["proposal", "theoretical", "empirical", "other"]], typer.Option(
         "--type", "-t", help="Only claims of this type.")] = None,
     exact: ExactOpt = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N claims (0..10000).")] = 50,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N claims (0 = all).")] = 50,
     offset: OffsetOpt = 0,
     json_: JsonOpt = False,
     *,
@@ -279,8 +279,10 @@ def claims_cmd(
     """Claim sentences (proposal, theoretical, empirical, other), optionally about an entity."""
     from kg.query import claims
 
+    everything = 2**31
     with opts.open(read=True) as store:
-        result = claims(store, about, type=type_, exact=exact, limit=limit, offset=offset)
+        result = claims(store, about, type=type_, exact=exact, limit=limit or everything, offset=offset,
+                        max_limit=everything)
         # two batched calls, whatever the number of claims: entity names, and each paper's datasets
         names = {i: e.name for i, e in store.entities({i for c in result.items for i in c.about}).items()}
         records = store.papers({c.paper_id for c in result.items})

@@ -121,7 +121,7 @@ def test_queries_relay_pages_walk_every_paper_once_in_a_stable_order(client, ord
         ("methods", 'where: {name: {contains: "GAN"}}', ["WGAN-Flow"]),
         ("methods", 'where: {name: {startsWith: "var"}}', ["variational inference"]),
         ("methods", 'where: {name: {eq: "wgan flow"}}', ["WGAN-Flow"]),
-        ("methods", "where: {papers: {gte: 2}}", ["generative adversarial network"]),
+        ("methods", "where: {paperCount: {gte: 2}}", ["generative adversarial network"]),
         ("datasets", 'where: {name: {eq: "mnist"}}', ["MNIST"]),
         ("datasets", "orderBy: PAPER_COUNT", ["CIFAR-10", "MNIST"]),
         ("divergences", 'where: {name: {contains: "divergence"}}, orderBy: NAME',
@@ -203,19 +203,20 @@ def test_queries_claims(client, args, expected):
 
 def test_queries_cooccurrence_and_facets(client):
     data = client.data(
-        '{ cooccurring(name: "optimal transport", kind: METHOD) { entity { name } papers } '
-        "byYear: papersByYear { year papers } "
-        'cifarByYear: papersByYear(name: "CIFAR-10") { year papers } '
-        'nothing: papersByYear(name: "unknown") { year } '
+        '{ cooccurring(name: "optimal transport", kind: METHOD) { entity { name } paperCount } '
+        "byYear: papersByYear { year paperCount } "
+        'cifarByYear: papersByYear(name: "CIFAR-10") { year paperCount } '
         "stats { papers claims entities { key count } links { key count } } }"
     )
-    assert [(r["entity"]["name"], r["papers"]) for r in data["cooccurring"]] == [
+    assert [(r["entity"]["name"], r["paperCount"]) for r in data["cooccurring"]] == [
         ("generative adversarial network", 2),
         ("WGAN-Flow", 1),
     ]
-    assert data["byYear"] == [{"year": 2019, "papers": 1}, {"year": 2020, "papers": 1}, {"year": 2021, "papers": 2}]
-    assert data["cifarByYear"] == [{"year": 2019, "papers": 1}, {"year": 2021, "papers": 1}]
-    assert data["nothing"] == []
+    assert data["byYear"] == [{"year": 2019, "paperCount": 1}, {"year": 2020, "paperCount": 1},
+                              {"year": 2021, "paperCount": 2}]
+    assert data["cifarByYear"] == [{"year": 2019, "paperCount": 1}, {"year": 2021, "paperCount": 1}]
+    body = client.gql('{ nothing: papersByYear(name: "unknown") { year } }')
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # as in the CLI, not an empty list
     stats = data["stats"]
     assert stats["papers"] == 4 and stats["claims"] == 5
     assert {e["key"]: e["count"] for e in stats["entities"]} == {"dataset": 2, "divergence": 6, "method": 3}

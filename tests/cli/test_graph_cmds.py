@@ -118,11 +118,12 @@ def test_graph_cmds_paper_unknown_id_fails_with_one_line(graph):
 
 @pytest.mark.parametrize("kind", ["method", "divergence", "dataset"])
 def test_graph_cmds_entities_most_used_first(graph, kind):
-    data = json.loads(run("entities", "--kind", kind, "--top", "5", "--json", "--graph", graph).stdout)
-
+    body = json.loads(run("entities", "--kind", kind, "--top", "5", "--json", "--graph", graph).stdout)
+    data = body["entities"]  # an object like every other --json answer
+    assert body["total"] >= len(data)
     assert 0 < len(data) <= 5 and all(e["kind"] == kind for e in data)
-    assert [e["papers"] for e in data] == sorted((e["papers"] for e in data), reverse=True)
-    assert data[0]["papers"] > 0
+    assert [e["paperCount"] for e in data] == sorted((e["paperCount"] for e in data), reverse=True)
+    assert data[0]["paperCount"] > 0
 
 
 @pytest.mark.parametrize("ctype", ["proposal", "theoretical", "empirical"])
