@@ -8,6 +8,7 @@ other store; every way must agree, and the answer must not be empty (so agreemen
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,9 @@ def both(request, seed_delta, tmp_path_factory):
     from kg.api import create_app
     from kg.store.nx_store import NetworkXStore
 
-    from .conftest import Client, open_test_store
+    api_conftest = next(m for m in list(sys.modules.values())
+                        if getattr(m, "__file__", None) == str(Path(__file__).with_name("conftest.py")))
+    Client, open_test_store = api_conftest.Client, api_conftest.open_test_store
 
     path = Path(tmp_path_factory.mktemp("parity")) / "graph.json"
     with NetworkXStore(path) as nx:
