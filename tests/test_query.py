@@ -212,3 +212,12 @@ def test_query_years_facet_has_an_unknown_bucket(store):
     facet = papers_by_year(store)
     assert [(b.year, b.paper_count) for b in facet.buckets] == [(2020, 1), (2021, 1), (2022, 2), (None, 1)]
     assert facet.total == 5
+
+
+def test_query_acronym_suggestions_make_sense(store):
+    from kg.models import Method
+    from kg.resolve import suggest
+
+    store.write(GraphDelta(entities=(Method(id="method:mup", name="muP"),)))
+    assert "muP" not in suggest(store, "USPS")  # "USPS" folds to "usp", 0.67 like "mup" at difflib's 0.6
+    assert suggest(store, "MNSIT") == ["MNIST"]

@@ -90,8 +90,10 @@ def _papers(opts: StoreOptions, filters: Any, order, desc, limit, offset, after,
              if len(result.items) < result.total else "")
     table = _table(f"{result.total} paper(s) {title}{shown}, by {result.order} {result.direction}",
                    "paper", "year", "title", "entity", "how", "evidence")
+    subject = set(result.resolution.ids) if result.resolution else set()
     for h in result.items:
-        for i, t in enumerate(h.matches or (None,)):
+        tags = sorted(h.matches, key=lambda t: (t.entity.id not in subject, t.entity.id))  # the subject first
+        for i, t in enumerate(tags or (None,)):
             first = i == 0
             table.add_row(h.paper.id if first else "", str(h.paper.year or "") if first else "",
                           h.paper.title if first else "", t.entity.name if t else "", _how(t) if t else "",

@@ -187,7 +187,7 @@ _PAPER_WHERE = (
     "  AND ($year_min IS NULL OR p.year >= $year_min)\n"
     "  AND ($year_max IS NULL OR p.year <= $year_max)\n"
     "  AND ($venue IS NULL OR toLower(coalesce(p.venue, '')) CONTAINS $venue)\n"
-    "  AND ($author IS NULL OR any(a IN coalesce(p.authors, []) WHERE toLower(a) CONTAINS $author))\n"
+    "  AND ($author IS NULL OR any(au IN coalesce(p.authors, []) WHERE toLower(au) CONTAINS $author))\n"
     "  AND ($category IS NULL OR any(c IN coalesce(p.categories, []) WHERE toLower(c) = $category))\n"
     "  AND all(w IN $words WHERE p.search CONTAINS w)\n"
 )

@@ -250,3 +250,30 @@ def test_graph_cmds_stats_on_an_empty_neo4j_keeps_stderr_clean(neo4j_uri):
     )
     assert proc.returncode == 0 and json.loads(proc.stdout)["papers"] == 0
     assert "notification" not in proc.stderr.lower() and "does not exist" not in proc.stderr, proc.stderr
+
+
+def test_graph_cmds_version_and_short_help():
+    from kg import __version__
+
+    assert f"kg {__version__}" in run("--version").stdout
+    assert "Usage" in run("-h").stdout and "Usage" in run("papers-using", "-h").stdout
+
+
+@pytest.mark.parametrize("args", [["papers-using", "KL"], ["stats"], ["entities"], ["why", "p001", "KL"]])
+def test_graph_cmds_missing_graph_file_names_the_path_and_ingest(tmp_path, args):
+    missing = tmp_path / "nowhere" / "graph.json"
+    result = run(*args, "--graph", str(missing), code=2)
+    assert f"no graph file at {missing}" in result.stderr and "kg ingest" in result.stderr
+    assert "no entity named" not in result.stderr and not missing.exists()
+
+
+def test_graph_cmds_filters_combine(graph):
+    everything = json.loads(run("papers-using", "KL", "--json", "--graph", graph).stdout)
+    narrowed = json.loads(run("papers-using", "KL", "--with", "diffusion model", "--json", "--graph", graph).stdout)
+    assert 0 < narrowed["total"] < everything["total"]
+    assert {p["id"] for p in narrowed["papers"]} <= {p["id"] for p in everything["papers"]}
+    assert [r["as"] for r in narrowed["resolved"]] == ["subject", "with"]
+    bad = run("papers-using", "KL", "--year", "2023..2020", "--graph", graph, code=2)
+    assert "2023 is after 2020" in bad.stderr
+    bad = run("papers-using", "KL", "--limit", "-1", "--graph", graph, code=2)
+    assert "limit must be between 0 and 10000" in bad.stderr
