@@ -147,7 +147,8 @@ def test_query_relevance_puts_proposed_and_early_evidence_first(meta_store):
 
 
 def test_query_relevance_scores_proposed_over_used(meta_store):
-    extra = Paper(id="p7", title="Another", abstract="We build on prior work. Then. We propose a GAN variant", year=2020)
+    extra = Paper(id="p7", title="Another", year=2020,
+                  abstract="We build on prior work. Then. We propose a GAN variant")
     x = Extraction(paper=extra, methods=(gd.tag(extra, gd.GAN, "GAN", role="proposed", sentence_index=2),),
                    extractor_version=gd.VERSION)
     meta_store.write(GraphDelta(extractions=(x,)))

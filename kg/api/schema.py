@@ -178,7 +178,7 @@ def window(kwargs: dict, key: str) -> tuple[int, int]:
     offset = kwargs.get("offset") or 0
     if offset < 0 or offset > MAX_OFFSET:
         raise InputError(f"offset must be between 0 and {MAX_OFFSET} (got {offset})")
-    return offset, check_limit(kwargs.get("limit"), MAX_PAGE)
+    return offset, check_limit(kwargs.get("limit", DEFAULT_PAGE), MAX_PAGE)
 
 
 # -- inputs -----------------------------------------------------------------------------------
@@ -565,7 +565,7 @@ Stats = object_type(
 
 
 # -- query ------------------------------------------------------------------------------------
-def _entity_page(info, kind: str, kwargs: dict) -> Page:
+def _entity_page(info, kind: models.EntityKind, kwargs: dict) -> Page:
     key = args_key(kind, kwargs)
     offset, limit = window(kwargs, key)
     where = kwargs.get("where") or {}

@@ -10,7 +10,7 @@ the graph resolves (``--graph``/``--store`` options as for the lookups).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -28,10 +28,10 @@ curate = typer.Typer(
 )
 app.add_typer(curate)
 
-FileOpt = Annotated[Optional[Path], typer.Option(
+FileOpt = Annotated[Path | None, typer.Option(
     "--overrides", help="The overrides file (default: KG_OVERRIDES or the bundled data/overrides.yaml).",
     show_default=False)]
-ReasonOpt = Annotated[Optional[str], typer.Option("--reason", "-r", help="Why (kept in the file for reviewers).")]
+ReasonOpt = Annotated[str | None, typer.Option("--reason", "-r", help="Why (kept in the file for reviewers).")]
 
 
 def _command(name: str):
@@ -114,7 +114,7 @@ def split_cmd(
     entity: Annotated[str, typer.Argument(help="Entity id or name that lumps two things.")],
     alias: Annotated[str, typer.Argument(help="The surface form that is really NEW_ID.")],
     new_id: Annotated[str, typer.Argument(help="Id of the entity it becomes, e.g. method:my-method.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="Display name of the new entity (default: ALIAS).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Display name of the new entity (default: ALIAS).")] = None,
     reason: ReasonOpt = None, overrides: FileOpt = None, *, opts: StoreOptions,
 ) -> None:
     """Split a merged entity: tags whose mention is ALIAS move to NEW_ID."""

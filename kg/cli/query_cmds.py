@@ -8,7 +8,7 @@ JSON object (``total`` plus a list) on stdout.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.markup import escape
@@ -27,31 +27,31 @@ from kg.cli.graph_cmds import (
 from kg.query import ORDER_HELP
 
 F = "Filters"
-YearOpt = Annotated[Optional[str], typer.Option(
+YearOpt = Annotated[str | None, typer.Option(
     "--year", "-y", help="Years: 2021, 2020..2023, 2021.. or ..2019.", rich_help_panel=F)]
-VenueOpt = Annotated[Optional[str], typer.Option("--venue", help="Venue contains this (any case).", rich_help_panel=F)]
-AuthorOpt = Annotated[Optional[str], typer.Option(
+VenueOpt = Annotated[str | None, typer.Option("--venue", help="Venue contains this (any case).", rich_help_panel=F)]
+AuthorOpt = Annotated[str | None, typer.Option(
     "--author", help="An author's name contains this (any case).", rich_help_panel=F)]
-CategoryOpt = Annotated[Optional[str], typer.Option(
+CategoryOpt = Annotated[str | None, typer.Option(
     "--category", help="Has this subject category, e.g. cs.LG (any case).", rich_help_panel=F)]
-DatasetOpt = Annotated[Optional[list[str]], typer.Option(
+DatasetOpt = Annotated[list[str] | None, typer.Option(
     "--dataset", "-d", help="Evaluated on this dataset (repeat: all of them).", rich_help_panel=F)]
-WithOpt = Annotated[Optional[list[str]], typer.Option(
+WithOpt = Annotated[list[str] | None, typer.Option(
     "--with", "-w", help="Also linked to this entity, any kind (repeat: all of them).", rich_help_panel=F)]
-RoleOpt = Annotated[Optional[Literal["proposed", "used"]], typer.Option(
+RoleOpt = Annotated[Literal["proposed", "used"] | None, typer.Option(
     "--role", help="Only papers that propose / use the method.", rich_help_panel=F)]
-VariantOpt = Annotated[Optional[Literal["forward", "reverse"]], typer.Option(
+VariantOpt = Annotated[Literal["forward", "reverse"] | None, typer.Option(
     "--variant", help="Only papers using this KL direction.", rich_help_panel=F)]
-TextOpt = Annotated[Optional[str], typer.Option(
+TextOpt = Annotated[str | None, typer.Option(
     "--text", help="Words that must all occur in the title or abstract.", rich_help_panel=F)]
 ExactOpt = Annotated[bool, typer.Option("--exact", help="Only the named entities, not the members of their families.")]
-OrderOpt = Annotated[Optional[Literal["relevance", "year", "title", "id"]], typer.Option(
+OrderOpt = Annotated[Literal["relevance", "year", "title", "id"] | None, typer.Option(
     "--order", "-o", help=f"Order of the papers. {ORDER_HELP}", show_default=False)]
-DescOpt = Annotated[Optional[bool], typer.Option(
+DescOpt = Annotated[bool | None, typer.Option(
     "--desc/--asc", help="Direction (default: best first for relevance, ascending otherwise).", show_default=False)]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", help="Papers per page (0..10000).")]
 OffsetOpt = Annotated[int, typer.Option("--offset", help="Papers to skip.")]
-AfterOpt = Annotated[Optional[str], typer.Option(
+AfterOpt = Annotated[str | None, typer.Option(
     "--after", help="Continue after this cursor (next_cursor of the --json output of the same question).")]
 ExplainOpt = Annotated[bool, typer.Option(
     "--explain", help="Also print the Cypher (Neo4j) or the plan (embedded store) that answered, on stderr.")]
@@ -61,7 +61,7 @@ def _papers(opts: StoreOptions, filters: Any, order, desc, limit, offset, after,
     from kg.cli._common import err
     from kg.query import find_papers
 
-    direction = None if desc is None else ("desc" if desc else "asc")
+    direction: Literal["asc", "desc"] | None = None if desc is None else ("desc" if desc else "asc")
     with opts.open(read=True) as store:
         result = find_papers(store, filters, order=order, direction=direction, limit=limit, offset=offset,
                              after=after, explain=explain)
@@ -90,9 +90,9 @@ def _papers(opts: StoreOptions, filters: Any, order, desc, limit, offset, after,
              if len(result.items) < result.total else "")
     table = _table(f"{result.total} paper(s) {title}{shown}, by {result.order} {result.direction}",
                    "paper", "year", "title", "entity", "how", "evidence")
-    subject = set(result.resolution.ids) if result.resolution else set()
+    subject_ids = set(result.resolution.ids) if result.resolution else set()
     for h in result.items:
-        tags = sorted(h.matches, key=lambda t: (t.entity.id not in subject, t.entity.id))  # the subject first
+        tags = sorted(h.matches, key=lambda t: (t.entity.id not in subject_ids, t.entity.id))  # the subject first
         for i, t in enumerate(tags or (None,)):
             first = i == 0
             table.add_row(h.paper.id if first else "", str(h.paper.year or "") if first else "",
@@ -141,7 +141,7 @@ def papers_using_cmd(
 
 @graph_command("papers")
 def papers_cmd(
-    any_kind: Annotated[Optional[Literal["method", "divergence", "dataset"]], typer.Option(
+    any_kind: Annotated[Literal["method", "divergence", "dataset"] | None, typer.Option(
         "--any", help="Linked to any entity of this kind (with --role: e.g. any proposed method).",
         rich_help_panel=F)] = None,
     role: RoleOpt = None, variant: VariantOpt = None, exact: ExactOpt = False,
@@ -188,7 +188,8 @@ def paper_cmd(
         for t in tags:
             rules = ", ".join(sorted({e.rule for e in t.evidence}))
             how = f" ({_how(t)})" if t.role or t.variant else ""
-            out.print(f"  {escape(t.entity.name)}{how} — {escape('; '.join(t.mentions))} [dim]\\[{escape(rules)}][/dim]",
+            mentions = escape("; ".join(t.mentions))
+            out.print(f"  {escape(t.entity.name)}{how} — {mentions} [dim]\\[{escape(rules)}][/dim]",
                       highlight=False)
     out.print("\n[bold]claims[/bold]" + ("" if x.claims else ": none"), highlight=False)
     for c in x.claims:
@@ -200,7 +201,7 @@ def paper_cmd(
 def why_cmd(
     paper_id: Annotated[str, typer.Argument(metavar="PAPER", help="Paper id, e.g. p001.")],
     name: Annotated[str, typer.Argument(metavar="X", help="An entity name or alias.")],
-    overrides: Annotated[Optional[str], typer.Option(
+    overrides: Annotated[str | None, typer.Option(
         "--overrides", help="Overrides file to report from (default: KG_OVERRIDES or data/overrides.yaml).",
         show_default=False)] = None,
     json_: JsonOpt = False,
@@ -238,7 +239,7 @@ def why_cmd(
 @graph_command("entities")
 def entities_cmd(
     kind: KindOpt = None,
-    contains: Annotated[Optional[str], typer.Option("--contains", help="Name contains this (folded).")] = None,
+    contains: Annotated[str | None, typer.Option("--contains", help="Name contains this (folded).")] = None,
     by_name: Annotated[bool, typer.Option("--by-name", help="Order by name instead of most papers.")] = False,
     top: Annotated[int, typer.Option("--top", "-n", help="Show the N most used (0 = all).")] = 20,
     offset: OffsetOpt = 0,
@@ -258,7 +259,8 @@ def entities_cmd(
             {"id": r.entity.id, "name": r.entity.name, "kind": r.entity.kind,
              "family": getattr(r.entity, "family", None), "paperCount": r.paper_count} for r in result.items]})
         return
-    table = _table(f"{result.total} entities" + (f" (showing {len(result.items)})" if len(result.items) < result.total else ""),
+    shown = f" (showing {len(result.items)})" if len(result.items) < result.total else ""
+    table = _table(f"{result.total} entities{shown}",
                    "papers", "kind", "name", "id")
     for r in result.items:
         table.add_row(str(r.paper_count), r.entity.kind, r.entity.name, r.entity.id)
@@ -267,9 +269,9 @@ def entities_cmd(
 
 @graph_command("claims")
 def claims_cmd(
-    about: Annotated[Optional[str], typer.Option(
+    about: Annotated[str | None, typer.Option(
         "--about", "-a", help="Only claims about this entity (alias- and family-resolved).")] = None,
-    type_: Annotated[Optional[Literal["proposal", "theoretical", "empirical", "other"]], typer.Option(
+    type_: Annotated[Literal["proposal", "theoretical", "empirical", "other"] | None, typer.Option(
         "--type", "-t", help="Only claims of this type.")] = None,
     exact: ExactOpt = False,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N claims (0 = all).")] = 50,
@@ -297,7 +299,8 @@ def claims_cmd(
         ]})
         return
     n = len(result.items)
-    title = f"{result.total} claim(s)" + (f" about {about}" if about else "") + (f" (showing {n})" if n < result.total else "")
+    title = (f"{result.total} claim(s)" + (f" about {about}" if about else "")
+             + (f" (showing {n})" if n < result.total else ""))
     table = _table(title, "paper", "type", "about", "sentence", "paper's datasets")
     for c in result.items:
         table.add_row(c.paper_id, c.type, ", ".join(names.get(i, i) for i in c.about), c.text,
@@ -333,7 +336,7 @@ def cooccurring_cmd(
 
 @graph_command("years")
 def years_cmd(
-    name: Annotated[Optional[str], typer.Argument(help="Only papers linked to this entity.")] = None,
+    name: Annotated[str | None, typer.Argument(help="Only papers linked to this entity.")] = None,
     exact: ExactOpt = False,
     json_: JsonOpt = False,
     *,
@@ -356,7 +359,7 @@ def years_cmd(
 
 @graph_command("taxonomy")
 def taxonomy_cmd(
-    root: Annotated[Optional[str], typer.Argument(help="Only the subtree of this family.")] = None,
+    root: Annotated[str | None, typer.Argument(help="Only the subtree of this family.")] = None,
     kind: KindOpt = None,
     json_: JsonOpt = False,
     *,

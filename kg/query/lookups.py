@@ -106,7 +106,8 @@ def entities(
     check_limit(limit, max_limit)
     check_offset(offset)
     rows = list(counts) if counts is not None else store.entity_counts(kind)
-    checks = [(equals, lambda k, q: k == q), (contains, lambda k, q: q in k), (starts_with, lambda k, q: k.startswith(q))]
+    checks = [(equals, lambda k, q: k == q), (contains, lambda k, q: q in k),
+              (starts_with, lambda k, q: k.startswith(q))]
     wanted = [(fold(q), test) for q, test in checks if q is not None]
     out = [
         r for r in rows

@@ -26,7 +26,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
@@ -109,7 +109,7 @@ class Family(_Op):
         return self
 
 
-Override = Annotated[Union[Reject, Alias, Merge, Split, Rename, Family], Field(discriminator="op")]
+Override = Annotated[Reject | Alias | Merge | Split | Rename | Family, Field(discriminator="op")]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Override)
 
 
@@ -130,7 +130,7 @@ class Overrides(BaseModel):
     def load(cls, path: str | Path) -> Overrides:
         """Read and validate a file (a missing file is an empty set). A bad entry is an InputError
         naming ``file:line`` and what is wrong."""
-        import yaml
+        import yaml  # type: ignore[import-untyped,unused-ignore]
 
         path = Path(path)
         if not path.exists():
@@ -168,7 +168,7 @@ class Overrides(BaseModel):
         import os
         import tempfile
 
-        import yaml
+        import yaml  # type: ignore[import-untyped,unused-ignore]
 
         target = Path(path or self.path or "overrides.yaml")
         body = [o.model_dump(exclude_none=True) for o in self.items]
@@ -199,7 +199,7 @@ class Overrides(BaseModel):
     def concerning(self, paper_id: str, entity_ids: Iterable[str]) -> list[Override]:
         """The overrides that touch this paper's tags of these entities (for ``kg why``)."""
         ids = set(entity_ids)
-        out = []
+        out: list[Override] = []
         for o in self.items:
             targets = {o.entity} | {getattr(o, k) for k in ("into", "new_id", "family") if hasattr(o, k)}
             if isinstance(o, Reject):

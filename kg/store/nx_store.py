@@ -437,8 +437,8 @@ class NetworkXStore:
             kinds = set(R.filter_kinds(query))
             items = []
             for a in page:
-                links = [(e, d) for e, d in self._links(_pk(a["id"])) if e["id"] in wanted or e["kind"] in kinds]
-                x = R.assemble(a, links, [])
+                hits = [(e, d) for e, d in self._links(_pk(a["id"])) if e["id"] in wanted or e["kind"] in kinds]
+                x = R.assemble(a, hits, [])
                 items.append(PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags)))
             return PaperPage(total=len(rows), items=tuple(items))
 

@@ -26,7 +26,8 @@ PAPER_CASES = [
      '{uses: [{name: "diffusion model"}], with: ["KL divergence"]}', ""),
     (["papers-using", "Wasserstein distance", "--with", "GAN"],
      '{uses: [{name: "Wasserstein distance"}], with: ["GAN"]}', ""),
-    (["papers", "--role", "proposed", "--dataset", "CIFAR-10"], '{method: {role: PROPOSED}, datasets: ["CIFAR-10"]}', ""),
+    (["papers", "--role", "proposed", "--dataset", "CIFAR-10"],
+     '{method: {role: PROPOSED}, datasets: ["CIFAR-10"]}', ""),
     (["papers", "--any", "divergence", "--text", "variational"], '{divergence: {}, text: "variational"}', ""),
 ]
 
@@ -171,7 +172,8 @@ def test_parity_cli_cursor_continues_the_same_question(both):
     page2 = json.loads(result.stdout)
     full = _cli(["papers-using", "GAN"], store_args)
     assert [p["id"] for p in page1["papers"] + page2["papers"]] == [p["id"] for p in full["papers"]][:6]
-    g = client.data(f'{{ papersConnection(where: {{uses: [{{name: "GAN"}}]}}, first: 3, after: "{page1["next_cursor"]}") '
+    after = page1["next_cursor"]
+    g = client.data(f'{{ papersConnection(where: {{uses: [{{name: "GAN"}}]}}, first: 3, after: "{after}") '
                     "{ nodes { id } } }")
     assert [n["id"] for n in g["papersConnection"]["nodes"]] == [p["id"] for p in page2["papers"]]
     bad = CliRunner().invoke(app, ["papers-using", "VAE", *store_args, "--after", page1["next_cursor"]])

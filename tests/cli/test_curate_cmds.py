@@ -37,7 +37,8 @@ def _tags(graph: str, pid: str) -> dict[str, dict]:
 
 def test_curate_reject_survives_reingest(small):
     papers, graph, overrides = small
-    pid, eid = next((f"p{i:03d}", e) for i in range(1, 13) for e in _tags(graph, f"p{i:03d}") if e.startswith("method:"))
+    pid, eid = next((f"p{i:03d}", e) for i in range(1, 13)
+                    for e in _tags(graph, f"p{i:03d}") if e.startswith("method:"))
     run("curate", "reject", pid, eid, "--reason", "only cited", "--overrides", overrides, "--graph", graph)
     assert "op: reject" in Path(overrides).read_text()
     assert eid in _tags(graph, pid)  # written, not applied yet: ingest applies it
