@@ -32,6 +32,7 @@ from kg.models import (
     ClaimType,
     Entity,
     EntityCount,
+    EntityFilter,
     EntityKind,
     Extraction,
     GraphDelta,
@@ -381,10 +382,10 @@ class NetworkXStore:
             near = [(v, d) for v, d in near if v[len("Entity:") :] in entity_ids]
         return [(nodes[v], d) for v, d in near]
 
-    def _filter_papers(self, f) -> set[str]:
+    def _filter_papers(self, f: EntityFilter) -> set[str]:
         out = set()
         if not f.ids:  # any entity of f.kind: scan the papers' links
-            nodes = g._node
+            nodes = self.graph._node  # type: ignore[attr-defined]
             for p in self._papers:
                 if any(f.accepts(nodes[v]["id"], nodes[v]["kind"], d.get("role"), d.get("variant"))
                        for v, d in self._near(p, R.LINK_TYPES)):
