@@ -44,8 +44,14 @@ def both(request, seed_delta, tmp_path_factory):
     from kg.api import create_app
     from kg.store.nx_store import NetworkXStore
 
-    api_conftest = next(m for m in list(sys.modules.values())
-                        if getattr(m, "__file__", None) == str(Path(__file__).with_name("conftest.py")))
+    here = str(Path(__file__).with_name("conftest.py"))
+    api_conftest = next((m for m in list(sys.modules.values()) if getattr(m, "__file__", None) == here), None)
+    if api_conftest is None:  # another folder's conftest took the name "conftest": load ours by path
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("kg_tests_api_conftest", here)
+        api_conftest = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(api_conftest)
     Client, open_test_store = api_conftest.Client, api_conftest.open_test_store
 
     path = Path(tmp_path_factory.mktemp("parity")) / "graph.json"
