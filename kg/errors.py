@@ -84,9 +84,14 @@ class QueryTimeout(StoreError):
 
 
 class NotFound(StoreError):
-    """The store holds no paper or entity of that id or name."""
+    """The store holds no paper or entity of that id or name; ``suggestions`` are close names
+    (the GraphQL layer sends them in ``extensions.suggestions``)."""
 
     code = "E404"
+
+    def __init__(self, message: str, suggestions: tuple[str, ...] | list[str] = ()) -> None:
+        super().__init__(message)
+        self.suggestions = tuple(suggestions)
 
 
 class MissingExtra(KGError):

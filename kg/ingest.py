@@ -40,6 +40,7 @@ from pydantic import BaseModel, Field
 from kg.errors import ExtractionError, RecordError
 from kg.models import Entity, Extraction, GraphDelta, Paper, Stats
 from kg.read import Format
+from kg.resolve.overrides import Overrides
 from kg.store.base import GraphStore
 from kg.store.records import chunks, link_type
 
@@ -193,6 +194,7 @@ def ingest(
     batch_size: int | None = None,
     progress: ProgressCallback | None = None,
     force: bool = False,
+    overrides: Overrides | None = None,
 ) -> IngestReport:
     """Read ``paths``, extract what changed and write it to ``store``.
 
@@ -203,6 +205,9 @@ def ingest(
         batch_size: papers per store transaction (default: ``settings.batch_size``, 1,000).
         progress: called as ``progress(done, total)`` after the skip check and after every batch.
         force: re-extract and re-write papers the store already holds unchanged.
+        overrides: curation overrides applied to every extraction and the taxonomy
+            (:mod:`kg.resolve.overrides`); their digest is part of the stored version, so a changed
+            file re-applies on the next ingest.
 
     Returns:
         An :class:`IngestReport`; bad records are in ``report.problems``, never raised.
@@ -220,7 +225,13 @@ def ingest(
 
         batch_size = load_settings().batch_size
     batch_size = max(1, int(batch_size))
-    version = extractor_version()
+    overrides = overrides or Overrides()
+    version = overrides.version(extractor_version())
+    catalog: dict[str, Entity] = {}
+    if overrides.items:
+        from kg.extract import vocabulary_entities
+
+        catalog = {e.id: e for e in vocabulary_entities()}
 
     read = read_papers(paths, fmt)
     report = IngestReport(store=store.name, extractor_version=version, papers_read=len(read.papers))
@@ -246,9 +257,14 @@ def ingest(
         edges.update(count_delta(delta)[1])
 
     if todo or store.stats().papers == 0:
-        write(GraphDelta(entities=tuple(taxonomy_entities())))
+        taxonomy = [overrides.edit_entity(e, catalog) for e in taxonomy_entities()
+                    if e.id not in overrides.merged_away]
+        write(GraphDelta(entities=tuple(taxonomy)))
     for chunk in chunks(todo, batch_size):
         extractions = _extract_chunk(chunk, report.problems)
+        if overrides.items:
+            extractions = [overrides.apply(x, catalog).model_copy(update={"extractor_version": version})
+                           for x in extractions]
         report.failed += len(chunk) - len(extractions)
         if extractions:
             write(GraphDelta(extractions=tuple(extractions)))

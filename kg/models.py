@@ -23,7 +23,7 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 EntityKind = Literal["method", "divergence", "dataset"]
 ENTITY_KINDS: tuple[EntityKind, ...] = ("method", "divergence", "dataset")
@@ -242,27 +242,79 @@ class GraphDelta(_Model):
 
 class EntityFilter(_Model):
     """Papers linked to ANY of ``ids`` (already alias-resolved and family-expanded), optionally only
-    with that method ``role`` or divergence ``variant``."""
+    with that method ``role`` or divergence ``variant``. Without ``ids``, papers linked to any entity
+    of ``kind`` ("papers proposing any method"); ``kind`` is then required."""
 
-    ids: tuple[str, ...]
+    ids: tuple[str, ...] = ()
+    kind: EntityKind | None = None
     role: Role | None = None
     variant: Variant | None = None
+
+    @model_validator(mode="after")
+    def _ids_or_kind(self) -> EntityFilter:
+        if not self.ids and self.kind is None:
+            raise ValueError("an entity filter needs ids or a kind")
+        return self
+
+    def accepts(self, entity_id: str, kind: str, role: str | None, variant: str | None) -> bool:
+        """Does a link (to ``entity_id`` of ``kind``, with ``role``/``variant``) satisfy the filter?"""
+        return (
+            (entity_id in self.ids if self.ids else kind == self.kind)
+            and (self.role is None or role == self.role)
+            and (self.variant is None or variant == self.variant)
+        )
+
+
+PaperOrder = Literal["relevance", "id", "year", "title"]
+PAPER_ORDERS: tuple[PaperOrder, ...] = ("relevance", "id", "year", "title")
+Direction = Literal["asc", "desc"]
 
 
 class PaperQuery(_Model):
     """A paper search. Filters combine with AND; an empty query matches every paper.
 
-    Results are ordered by ``order`` then by id, so pages are stable.
+    Results are ordered by ``order`` in ``direction``, ties broken by id (ascending), so pages are
+    stable; papers without a year come last under ``year`` in both directions. ``relevance`` scores
+    a paper's links to the FIRST ``using`` filter's entities (:func:`relevance_score`); without
+    entity filters every score is 0 (id order).
+
+    ``venue`` and ``author`` match case-insensitively as substrings (any author), ``category``
+    case-insensitively and exactly (any category, e.g. ``cs.LG``).
     """
 
     using: tuple[EntityFilter, ...] = ()
     year_min: int | None = None
     year_max: int | None = None
+    venue: str | None = None
+    author: str | None = None
+    category: str | None = None
     text: str | None = Field(default=None, description="Words that must all occur in title or abstract.")
     ids: tuple[str, ...] | None = None
-    order: Literal["id", "year", "title"] = "id"
+    order: PaperOrder = "id"
+    direction: Direction = "asc"
     limit: int = Field(default=100, ge=0, le=10_000)
     offset: int = Field(default=0, ge=0)
+
+
+#: Weights of :func:`relevance_score` (kept apart so that the Cypher twin uses the same numbers).
+RELEVANCE_PROPOSED = 1_000_000
+RELEVANCE_TITLE = 200_000
+RELEVANCE_EARLY = 100_000
+
+
+def relevance_score(links: list[dict]) -> int:
+    """Relevance of a paper from its links (relationship properties) to the looked-up entities:
+    a proposed method first (+1,000,000), then evidence in the title (+200,000) or in the first two
+    abstract sentences (+100,000), then the number of evidence mentions (``count``, 1 when absent).
+    The Cypher twin is in :mod:`kg.store.cypher` (``_RELEVANCE``); both stores order alike."""
+    score = 0
+    if any(link.get("role") == "proposed" for link in links):
+        score += RELEVANCE_PROPOSED
+    if any(link.get("field") == "title" for link in links):
+        score += RELEVANCE_TITLE
+    elif any(link.get("field") == "abstract" and (link.get("sentence_index") or 0) <= 1 for link in links):
+        score += RELEVANCE_EARLY
+    return score + sum(int(link.get("count") or 1) for link in links)
 
 
 class PaperHit(_Model):

@@ -18,7 +18,9 @@ server calls :func:`execute_request` instead (from its ``execute_operation`` ove
    tracebacks go to the server log only, and every message is scrubbed of URIs, ``host:port`` and
    file paths (:func:`scrub`).
 
-When the store records the Cypher it ran (the per-request
+Every paper list also leaves how the store answered it (the Cypher of Neo4j, the plan of the
+embedded store; :func:`kg.query.find_papers` with ``explain``) in ``extensions.explain``. When the
+store records the Cypher it ran (the per-request
 :class:`kg.api.server.ReadOnlyStore` collects ``Neo4jStore.last_query`` after each read), the
 response carries it in ``extensions.cypher``.
 """
@@ -243,7 +245,10 @@ def public_error(error: GraphQLError) -> GraphQLError:
             log.info("%s while resolving %s: %s", code, error.path, original)
             return _with_code(error, code, f"[{original.code}] {message}")
     if isinstance(original, NotFound):
-        return _with_code(error, "NOT_FOUND", scrub(str(original)))
+        error = _with_code(error, "NOT_FOUND", scrub(str(original)))
+        if original.suggestions:
+            error.extensions = {**(error.extensions or {}), "suggestions": list(original.suggestions)}
+        return error
     if isinstance(original, InputError):
         return _with_code(error, "BAD_USER_INPUT", scrub(str(original)))
     log.error("internal error while resolving %s", error.path, exc_info=original)
@@ -322,4 +327,6 @@ def execute_request(
     cypher = getattr(context["loader"].store, "recorded", None)
     if cypher:
         result.extensions = {**(result.extensions or {}), "cypher": list(cypher)}
+    if context.get("explain"):  # how the store answered each paper list (Cypher or embedded plan)
+        result.extensions = {**(result.extensions or {}), "explain": list(context["explain"])}
     return result

@@ -54,6 +54,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("kg.api")
 
 READ_METHODS = (
+    "explain",
     "lookup",
     "search_entities",
     "entities",

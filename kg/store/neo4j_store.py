@@ -270,24 +270,39 @@ class Neo4jStore:
         return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
 
     # -- papers and claims -------------------------------------------------------------------
-    def find_papers(self, query: PaperQuery) -> PaperPage:
-        """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
+    def _find_papers_statement(self, query: PaperQuery) -> tuple[str, dict[str, Any]]:
+        """The Cypher statement and parameters answering ``query``."""
+        lower = {k: (v.lower() if v is not None else None)
+                 for k, v in (("venue", query.venue), ("author", query.author), ("category", query.category))}
         params: dict[str, Any] = {
             "using": [f.model_dump() for f in query.using],
             "paper_ids": list(query.ids) if query.ids is not None else None,
             "year_min": query.year_min,
             "year_max": query.year_max,
+            **lower,
             "words": R.query_words(query.text),
-            "order": query.order,
             "offset": query.offset,
             "limit": query.limit,
+            "entity_ids": R.filter_ids(query),
+            "entity_kinds": R.filter_kinds(query),
         }
-        if query.using:
-            statement = Q.FIND_PAPERS_ANCHORED
+        if query.order == "relevance":
+            params["rank_ids"] = R.rank_ids(query)
+        anchored = bool(query.using and query.using[0].ids)
+        if anchored:
             params["anchor"] = list(query.using[0].ids)
-        else:
-            statement = Q.FIND_PAPERS_ALL
-        params["entity_ids"] = R.filter_ids(query)
+        return Q.find_papers(anchored, query.order, query.direction), params
+
+    def explain(self, query: PaperQuery) -> str:
+        """The Cypher (with parameters) :meth:`find_papers` runs for ``query``."""
+        import json
+
+        statement, params = self._find_papers_statement(query)
+        return f"{statement}\n// parameters: {json.dumps(params, sort_keys=True)}"
+
+    def find_papers(self, query: PaperQuery) -> PaperPage:
+        """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
+        statement, params = self._find_papers_statement(query)
         (row,) = self._read(statement, **params)
         entities = {e["id"]: e for e in row["entities"]}
         items = [

@@ -32,6 +32,7 @@ from kg.models import (
     ClaimType,
     Entity,
     EntityCount,
+    EntityFilter,
     EntityKind,
     Extraction,
     GraphDelta,
@@ -40,6 +41,7 @@ from kg.models import (
     PaperQuery,
     Stats,
     fold,
+    relevance_score,
 )
 from kg.store import records as R
 
@@ -380,8 +382,15 @@ class NetworkXStore:
             near = [(v, d) for v, d in near if v[len("Entity:") :] in entity_ids]
         return [(nodes[v], d) for v, d in near]
 
-    def _filter_papers(self, f) -> set[str]:
+    def _filter_papers(self, f: EntityFilter) -> set[str]:
         out = set()
+        if not f.ids:  # any entity of f.kind: scan the papers' links
+            nodes = self.graph._node  # type: ignore[attr-defined]
+            for p in self._papers:
+                if any(f.accepts(nodes[v]["id"], nodes[v]["kind"], d.get("role"), d.get("variant"))
+                       for v, d in self._near(p, R.LINK_TYPES)):
+                    out.add(p)
+            return out
         for eid in f.ids:
             for u, data in self._near(_ek(eid), R.LINK_TYPES, "in"):
                 if (f.role is None or data.get("role") == f.role) and (
@@ -412,22 +421,49 @@ class NetworkXStore:
             rows = []
             for node in candidates:
                 a = g.nodes[node]
-                year = a.get("year")
-                if query.year_min is not None and (year is None or year < query.year_min):
-                    continue
-                if query.year_max is not None and (year is None or year > query.year_max):
+                if not R.metadata_matches(query, a):
                     continue
                 if words and not all(w in self._search_text(node) for w in words):
                     continue
                 rows.append(a)
-            rows.sort(key=lambda a: R.paper_sort_key(query.order, a))
+            scores: dict[str, int] = {}
+            if query.order == "relevance" and query.using:
+                rank = set(R.rank_ids(query))
+                for a in rows:
+                    links = [d for _, d in self._links(_pk(a["id"]), rank)]
+                    scores[a["id"]] = relevance_score(links)
+            R.sort_papers(query, rows, scores)
             page = rows[query.offset : query.offset + query.limit]
             wanted = set(R.filter_ids(query))
+            kinds = set(R.filter_kinds(query))
             items = []
             for a in page:
-                x = R.assemble(a, self._links(_pk(a["id"]), wanted), [])
+                hits = [(e, d) for e, d in self._links(_pk(a["id"])) if e["id"] in wanted or e["kind"] in kinds]
+                x = R.assemble(a, hits, [])
                 items.append(PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags)))
             return PaperPage(total=len(rows), items=tuple(items))
+
+    def explain(self, query: PaperQuery) -> str:
+        """The plan :meth:`find_papers` follows for ``query`` (what ``--explain`` prints)."""
+        steps = []
+        for i, f in enumerate(query.using):
+            cond = "".join(f" with {k}={v}" for k, v in (("role", f.role), ("variant", f.variant)) if v)
+            how = "start from" if i == 0 else "intersect with"
+            steps.append(f"{how} papers linked (USES|PROPOSES|EVALUATES_ON) to any of {list(f.ids)}{cond}")
+        if not query.using:
+            steps.append(f"scan all {len(self._papers)} papers")
+        if query.ids is not None:
+            steps.append(f"keep ids in {list(query.ids)}")
+        meta = {k: v for k, v in (("year >=", query.year_min), ("year <=", query.year_max),
+                                  ("venue contains", query.venue), ("an author contains", query.author),
+                                  ("category =", query.category), ("words", query.text)) if v is not None}
+        if meta:
+            steps.append("filter by " + ", ".join(f"{k} {v!r}" for k, v in meta.items()))
+        if query.order == "relevance" and query.using:
+            steps.append(f"score relevance from links to {R.rank_ids(query)}")
+        steps.append(f"sort by {query.order} {query.direction}, then id; "
+                     f"slice [{query.offset}:{query.offset + query.limit}]")
+        return "networkx plan:\n" + "\n".join(f"  {i + 1}. {s}" for i, s in enumerate(steps))
 
     def papers(self, ids: Collection[str]) -> dict[str, Extraction]:
         """Full records (paper, tags with evidence, claims) by id."""

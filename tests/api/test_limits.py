@@ -61,16 +61,23 @@ def test_limits_document_size(nx_client):
     assert _codes(body) == {"BAD_REQUEST"}
 
 
-@pytest.mark.parametrize(("args", "expected"), [("limit: 1000", 4), ("limit: -5", 0), ("limit: 2, offset: -3", 2)])
-def test_limits_page_size_is_clamped_not_rejected(nx_client, args, expected):
-    data = nx_client.data(f"{{ papers({args}) {{ id }} }}")
-    assert len(data["papers"]) == expected
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [("limit: 1000", "limit must be between 0 and 100 (got 1000)"), ("limit: -5", "limit must be between 0 and 100"),
+     ("limit: 2, offset: -3", "offset must be")],
+)
+def test_limits_page_size_out_of_range_is_an_error_not_a_clamp(nx_client, args, message):
+    body = nx_client.gql(f"{{ papers({args}) {{ id }} }}")
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and message in error["message"]
 
 
-def test_limits_page_size_is_capped_at_100(seed_like_many_papers_client):
-    data = seed_like_many_papers_client.data("{ papersConnection(first: 500) { totalCount nodes { id } } }")
+def test_limits_page_size_up_to_100(seed_like_many_papers_client):
+    data = seed_like_many_papers_client.data("{ papersConnection(first: 100) { totalCount nodes { id } } }")
     assert data["papersConnection"]["totalCount"] == 150
     assert len(data["papersConnection"]["nodes"]) == 100
+    body = seed_like_many_papers_client.gql("{ papersConnection(first: 500) { totalCount } }")
+    assert "first must be between 0 and 100 (got 500)" in body["errors"][0]["message"]
 
 
 def test_limits_override_of_execute_operation_is_called(nx_client):
