@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     query_timeout: float | None = Field(
         default=None, gt=0, description="Server-side limit in seconds on each Neo4j read (None: none)."
     )
+    neo4j_admin: str | None = Field(
+        default=None, description="The neo4j-admin command for --bulk (e.g. 'scripts/neo4j-local admin')."
+    )
+    bulk_dir: Path | None = Field(default=None, description="Where --bulk stages its CSV files (default: temp).")
 
 
 def load_settings(**overrides) -> Settings:

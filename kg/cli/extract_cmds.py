@@ -1,6 +1,7 @@
 """``kg extract`` and ``kg eval``: run the extractor on files, and score it against gold.
 
-Thin wrappers: :func:`kg.read.read_papers` → :func:`kg.extract.extract` → output
+Thin wrappers: :func:`kg.read.iter_papers` → :func:`kg.extract.parallel.extract_stream`
+(``extract``) or :func:`kg.read.read_papers` → :func:`kg.extract.extract` (``eval``) → output
 (:func:`kg.eval.evaluate` for ``eval``). Data on stdout (JSONL in the gold shape, a Rich table, or
 ``--json``); bad input records are reported on stderr (file:line: reason) and skipped.
 """
@@ -21,6 +22,23 @@ from kg.config import default_data_dir
 from kg.errors import InputError
 from kg.models import Extraction
 from kg.read import Format as InputFormat
+
+
+def _stream(paths: list[Path], input_format: InputFormat, quiet: bool):
+    """The papers of ``paths`` as they are read; skipped records and warnings reported on stderr."""
+    from kg.errors import RecordError
+    from kg.read import ReadWarning, iter_papers
+
+    for item in iter_papers(paths, fmt=input_format):
+        if isinstance(item, RecordError):
+            if not quiet:
+                sys.stderr.write(f"skipped {item.message}\n")
+            continue
+        if isinstance(item, ReadWarning):
+            if not quiet:
+                sys.stderr.write(f"warning: {item}\n")
+            continue
+        yield item
 
 
 def _read(paths: list[Path], input_format: InputFormat, quiet: bool):
@@ -62,12 +80,20 @@ def extract_cmd(
     ] = "auto",
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Include evidence in JSONL.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not report skipped records on stderr.")] = False,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=1, max=256, help="Extraction processes (default: the machine's cores; "
+        "the output is the same, in input order, whatever the number).", show_default=False)] = None,
 ) -> None:
-    """Tag methods, divergences, datasets and claims in papers; print one result per paper."""
-    from kg.extract import extract
+    """Tag methods, divergences, datasets and claims in papers; print one result per paper.
 
-    result = _read(inputs, input_format, quiet)
-    for x in extract(result.papers):
+    The input is streamed: results are printed as they are ready, in input order.
+    """
+    from kg.extract.parallel import Failed, extract_stream
+
+    for x in extract_stream(_stream(inputs, input_format, quiet), workers=workers):
+        if isinstance(x, Failed):
+            sys.stderr.write(f"failed {x.paper.source or x.paper.id}: extraction failed: {x.reason}\n")
+            continue
         if format == "table":
             out.print(_table(x))
         else:

@@ -201,7 +201,7 @@ def _progress_reporter(quiet: bool) -> Iterator[Callable[[int, int], None] | Non
         return
 
     def log(done: int, total: int) -> None:
-        err.print(f"ingest: {done}/{total} papers", highlight=False)
+        err.print(f"ingest: {done}/{total} papers read so far", highlight=False)
 
     yield log
 
@@ -251,12 +251,20 @@ def ingest_cmd(
     overrides: Annotated[Path | None, typer.Option(
         "--overrides", help="Curation overrides to apply (default: KG_OVERRIDES or the bundled "
         "data/overrides.yaml; see `kg curate`).", show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=1, max=256, help="Extraction processes (default: the machine's cores; "
+        "the graph is the same whatever the number).", show_default=False)] = None,
+    bulk: Annotated[bool, typer.Option(
+        "--bulk", help="Load an EMPTY Neo4j database with neo4j-admin database import (much faster "
+        "for a first load; needs --store neo4j and KG_NEO4J_ADMIN or neo4j-admin on PATH).")] = False,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
     *,
     opts: StoreOptions,
 ) -> None:
     """Read abstracts, tag them and write the graph (skips papers already ingested unchanged).
+
+    The input is streamed and extracted in parallel (--workers) with bounded memory.
 
     Bad records are reported with file:line and skipped; the exit code stays 0. Curation overrides
     are applied to every paper; a changed overrides file re-applies them on the next ingest.
@@ -268,7 +276,7 @@ def ingest_cmd(
     targets = list(paths) if paths else [_bundled_seed()]
     with opts.open(batch_size=batch_size) as store, _progress_reporter(quiet) as progress:
         report = ingest(targets, store, fmt=fmt, batch_size=batch_size, progress=progress, force=force,
-                        overrides=curated)
+                        overrides=curated, workers=workers, bulk=bulk)
     if json_:
         print_json(report.model_dump(mode="json"))
     elif not quiet:

@@ -133,6 +133,18 @@ MERGE_CLAIMS = (
 #: Delete everything, in batches (needs an auto-commit transaction).
 CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
+# -- bulk load (kg.store.bulk) ---------------------------------------------------------------------
+
+#: Is the database empty? (``nodes`` is 0 or 1.)
+ANY_NODE = "RETURN COUNT { MATCH (n) RETURN n LIMIT 1 } AS nodes"
+#: Take a database offline / online (run against ``system``; Enterprise only: Community refuses).
+STOP_DATABASE = "STOP DATABASE $name WAIT"
+START_DATABASE = "START DATABASE $name WAIT"
+#: Does the database answer?
+PING = "RETURN 1 AS ok"
+#: Wait until every index is online (after a bulk load creates them).
+AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
+
 # -- reads ----------------------------------------------------------------------------------------
 
 PAPER_VERSIONS = (

@@ -12,6 +12,8 @@ runs against both).
   transaction (:func:`kg.store.cypher.write_plan`), so a failure leaves no half-written paper.
 * Reads: ``driver.execute_query(..., database_=..., routing_=READ)``. Ranking and tie-breaking of
   entity lists happen in Python (:mod:`kg.store.records`) exactly as in the embedded store.
+* Causal consistency on clusters (``neo4j://``, Aura): write sessions share the driver's
+  ``execute_query_bookmark_manager``, so a read routed to another member sees every write before it.
 
 All Cypher is in :mod:`kg.store.cypher`. The last read query and its parameters are kept in
 :attr:`Neo4jStore.last_query` (the GraphQL API can show it as ``extensions.cypher``).
@@ -128,28 +130,25 @@ class Neo4jStore:
         self.batch_size = batch_size
         self.last_query: tuple[str, dict[str, Any]] | None = None
         self.query_timeout = query_timeout
-        self._driver = None
+        self._driver: Any = None
         scheme = uri.split("://", 1)[0] if "://" in uri else ""
         if scheme not in SCHEMES:
             raise StoreUnavailable(
                 f"cannot use the Neo4j URI {uri!r}: it must start with one of "
                 + ", ".join(f"{s}://" for s in SCHEMES)
             )
-        try:
-            self._driver = neo4j.GraphDatabase.driver(
-                uri,
-                auth=auth,
-                connection_timeout=connection_timeout,
-                # Waiting for a pooled connection (and its handshake) is queueing under load, not
-                # a dead server: a short limit here made a busy-but-alive server look unavailable.
-                connection_acquisition_timeout=max(connection_timeout, 30.0),
-                max_transaction_retry_time=retry_time,
-                # The server's query notifications ("relationship type does not exist" on an empty
-                # database, ...) are advice for query authors, not for kg's users: keep stderr clean.
-                notifications_min_severity="OFF",
-            )
-        except (ValueError, TypeError, neo4j_errors.ConfigurationError) as exc:
-            raise StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_one_line(exc)}") from None
+        self._driver_args: dict[str, Any] = {
+            "auth": auth,
+            "connection_timeout": connection_timeout,
+            # Waiting for a pooled connection (and its handshake) is queueing under load, not
+            # a dead server: a short limit here made a busy-but-alive server look unavailable.
+            "connection_acquisition_timeout": max(connection_timeout, 30.0),
+            "max_transaction_retry_time": retry_time,
+            # The server's query notifications ("relationship type does not exist" on an empty
+            # database, ...) are advice for query authors, not for kg's users: keep stderr clean.
+            "notifications_min_severity": "OFF",
+        }
+        self._connect()
         try:
             with self._errors():
                 self.driver.verify_connectivity()
@@ -157,6 +156,12 @@ class Neo4jStore:
         except Exception:
             self.close()
             raise
+
+    def _connect(self) -> None:
+        try:
+            self._driver = neo4j.GraphDatabase.driver(self.uri, **self._driver_args)
+        except (ValueError, TypeError, neo4j_errors.ConfigurationError) as exc:
+            raise StoreUnavailable(f"cannot use the Neo4j URI {self.uri!r}: {_one_line(exc)}") from None
 
     # -- plumbing ----------------------------------------------------------------------------
     @contextmanager
@@ -213,9 +218,14 @@ class Neo4jStore:
         for query, params in plan:
             tx.run(query, params).consume()
 
+    def _session(self):
+        """A write session that shares the bookmarks of ``execute_query`` (read-your-writes)."""
+        return self.driver.session(database=self.database,
+                                   bookmark_manager=self.driver.execute_query_bookmark_manager)
+
     def write(self, delta: GraphDelta) -> None:
         """Upsert the delta: one managed transaction per batch of ``batch_size`` papers."""
-        with self._errors(), self.driver.session(database=self.database) as session:
+        with self._errors(), self._session() as session:
             for batch in R.batches(delta, self.batch_size):
                 session.execute_write(self._run_plan, Q.write_plan(batch))
 
@@ -226,8 +236,52 @@ class Neo4jStore:
 
     def clear(self) -> None:
         """Delete every node and relationship (in batches of 10,000)."""
-        with self._errors(), self.driver.session(database=self.database) as session:
+        with self._errors(), self._session() as session:
             session.run(Q.CLEAR).consume()
+
+    # -- bulk load support (kg.store.bulk) ----------------------------------------------------
+    def stop_database(self) -> bool:
+        """Take the database offline for neo4j-admin; False when the server cannot (Community)."""
+        try:
+            self.driver.execute_query(Q.STOP_DATABASE, name=self.database, database_="system")
+        except Exception:  # noqa: BLE001 - Community refuses database administration: not an error here
+            return False
+        return True
+
+    def start_database(self) -> None:
+        """Bring the database online again after :meth:`stop_database`."""
+        with self._errors():
+            self.driver.execute_query(Q.START_DATABASE, name=self.database, database_="system")
+
+    def wait_available(self, timeout: float = 300.0) -> None:
+        """Reconnect and wait until the database answers again (after a bulk import replaced it).
+
+        A new driver, hence a new bookmark manager: the old bookmarks name transactions of the
+        database that was replaced, and a read waiting for them would wait forever.
+
+        Raises:
+            StoreUnavailable: it does not within ``timeout`` seconds.
+        """
+        import time
+
+        if self._driver is not None:
+            self._driver.close()
+        self._connect()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.driver.execute_query(Q.PING, database_=self.database)
+                return
+            except Exception as exc:  # noqa: BLE001 - retried until the deadline
+                if time.monotonic() >= deadline:
+                    raise StoreUnavailable(f"Neo4j at {self.uri} did not come back after the bulk import "
+                                           f"within {timeout:.0f}s: {_one_line(exc)}") from None
+                time.sleep(0.5)
+
+    def await_indexes(self, timeout: float = 300.0) -> None:
+        """Wait until every index is online."""
+        with self._errors():
+            self.driver.execute_query(Q.AWAIT_INDEXES, seconds=int(timeout), database_=self.database)
 
     # -- entities ----------------------------------------------------------------------------
     def _entities(self, query: str, **params: Any) -> list[Entity]:
