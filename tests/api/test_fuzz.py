@@ -4,7 +4,8 @@ Random names, cursors, page sizes and filters must come back as data or as clien
 ``BAD_USER_INPUT``/``NOT_FOUND``/validation errors), never as an internal error. schemathesis knows
 ``BAD_USER_INPUT`` as a client code but not ``NOT_FOUND`` (an unknown name, the CLI's E404), so
 :func:`not_a_server_error_or_not_found` accepts a response whose every error is ``NOT_FOUND``.
-Examples are bounded per field so the whole run stays well under a minute. A broken store shows that the check does catch failures.
+Examples are bounded per field so the whole run stays well under a minute. A broken store shows that
+the check does catch failures.
 """
 
 from __future__ import annotations
