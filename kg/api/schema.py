@@ -359,6 +359,8 @@ class EntityFields:
         ids = [entity.id]
         if not kwargs.get("exact") and entity.kind == "divergence":
             ids += [d.id for d in loader_of(info).taxonomy().descendants_of(entity.id)]
+        elif not kwargs.get("exact"):  # a method or dataset family: GAN includes DCGAN
+            ids += [d.id for d in loader_of(info).store.descendants(entity.id)]
         flt = EntityFilter(
             ids=tuple(ids), role=enum_value(kwargs.get("role")), variant=enum_value(kwargs.get("variant"))
         )
