@@ -207,17 +207,18 @@ def type_scores(text: str) -> dict[ClaimType, float]:
     return out
 
 
-def claim_type(text: str, prior: dict[ClaimType, float] | None = None) -> ClaimType:
+def claim_type(text: str, prior: dict[ClaimType, float] | None = None,
+               scores: dict[ClaimType, float] | None = None) -> ClaimType:
     """The claim type suggested by the cue words of a sentence (``other`` when none fires).
 
     ``prior`` is the paper's leaning (:func:`paper_prior`): a sentence whose own cues are weak
-    takes the type the rest of the abstract speaks in ("Depth improves separation power up to a
-    threshold" in a theory paper is a theoretical finding).
+    takes the type the paper's other claims speak in ("Depth improves separation power up to a
+    threshold" in a theory paper is a theoretical finding). ``scores`` are the sentence's
+    :func:`type_scores` when the caller has them already.
     """
-    scores = type_scores(text)
-    if prior:
-        for kind, w in prior.items():
-            scores[kind] = scores.get(kind, 0.0) + w
+    scores = dict(scores if scores is not None else type_scores(text))
+    for kind, w in (prior or {}).items():
+        scores[kind] = scores.get(kind, 0.0) + w
     best: ClaimType = "other"
     best_score = 0.0
     for kind, score in scores.items():
@@ -229,12 +230,11 @@ def claim_type(text: str, prior: dict[ClaimType, float] | None = None) -> ClaimT
 PRIOR_WEIGHT = 0.5
 
 
-def paper_prior(texts: Sequence[str]) -> dict[ClaimType, float]:
-    """How theoretical or empirical a whole abstract is: each type's share of the cue scores of
-    all its sentences, times :data:`PRIOR_WEIGHT` (proposal cues say nothing about findings)."""
+def paper_prior(scored: Sequence[dict[ClaimType, float]]) -> dict[ClaimType, float]:
+    """How theoretical or empirical a paper's claims are: each type's share of the cue scores of its
+    claim sentences, times :data:`PRIOR_WEIGHT` (proposal cues say nothing about findings)."""
     totals: dict[ClaimType, float] = {"theoretical": 0.0, "empirical": 0.0}
-    for t in texts:
-        sc = type_scores(t)
+    for sc in scored:
         for k in totals:
             totals[k] += sc[k]
     whole = sum(totals.values())
@@ -327,15 +327,16 @@ def find_claims(ctx: Context, tags: Sequence[Tag] = ()) -> list[Claim]:
                 if tag.entity.id not in ids:
                     ids.append(tag.entity.id)
     claims = []
-    prior = paper_prior([s.text for s in sentences])
-    for sent, (is_claim, rule) in zip(sentences, classify(sentences), strict=True):
-        if not is_claim:
-            continue
+    found = [(sent, rule) for sent, (is_claim, rule) in zip(sentences, classify(sentences), strict=True)
+             if is_claim]
+    scored = [type_scores(sent.text) for sent, _ in found]  # once per claim: the prior and the type
+    prior = paper_prior(scored)
+    for (sent, rule), scores in zip(found, scored, strict=True):
         claims.append(Claim(
             id=f"{ctx.paper.id}#{sent.index}",
             paper_id=ctx.paper.id,
             text=sent.text,
-            type=claim_type(sent.text, prior),
+            type=claim_type(sent.text, prior, scores),
             sentence_index=sent.index,
             start=sent.start,
             end=sent.end,
