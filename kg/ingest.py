@@ -99,10 +99,13 @@ class IngestReport(BaseModel):
 
 def taxonomy_entities() -> list[Entity]:
     """The vocabulary entities ingest writes even when no paper names them: the divergence
-    taxonomy (every divergence, its family and its ``SUBTYPE_OF`` parents)."""
+    taxonomy (every divergence, its family and its ``SUBTYPE_OF`` parents) and the method and
+    dataset families (``data/vocab/families.jsonl``: each family and its members)."""
     from kg.extract import vocabulary_entities
 
-    return [e for e in vocabulary_entities() if e.kind == "divergence"]
+    entities = vocabulary_entities()
+    parents = {p for e in entities for p in e.parents}
+    return [e for e in entities if e.kind == "divergence" or e.parents or e.id in parents]
 
 
 def count_delta(delta: GraphDelta) -> tuple[Counter, Counter]:

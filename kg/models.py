@@ -36,7 +36,7 @@ TextField = Literal["title", "abstract"]
 
 def fold(text: str) -> str:
     """Fold a name into a lookup key: no accents, lower case, hyphens/dashes/underscores as spaces,
-    punctuation dropped, a trailing plural ``s`` dropped from each word longer than 3 letters.
+    punctuation dropped, each word's plural folded by :func:`singular` (the same fold as matching).
 
     >>> fold("Kullback–Leibler divergences")
     'kullback leibler divergence'
@@ -47,12 +47,26 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = text.lower()
     text = re.sub(r"[^a-z0-9 ]", "", text)
-    words = []
-    for w in text.split():
-        if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-            w = w[:-1]
-        words.append(w)
-    return " ".join(words)
+    return " ".join(singular(w) for w in text.split())
+
+
+def singular(word: str) -> str:
+    """The plural fold of one lower-case word, shared by lookup (:func:`fold`) and matching
+    (the pipeline's ``NORM``), so that what extraction matches a lookup finds:
+    ``discrepancies``→``discrepancy``, ``losses``→``loss``, ``divergences``→``divergence``;
+    ``loss``, ``focus``, ``analysis`` and ``10s`` stay as they are.
+
+    >>> [singular(w) for w in ["discrepancies", "losses", "gans", "loss", "analysis", "series"]]
+    ['discrepancy', 'loss', 'gan', 'loss', 'analysis', 'sery']
+    """
+    if len(word) > 3 and word[-1] == "s" and word[-2].isalpha():
+        if word.endswith("ies") and len(word) > 4:
+            return word[:-3] + "y"
+        if word.endswith("sses"):
+            return word[:-2]
+        if not word.endswith(("ss", "us", "is")):
+            return word[:-1]
+    return word
 
 
 def slug(text: str) -> str:
@@ -112,6 +126,11 @@ class Entity(_Model):
     name: str = Field(description="Display name, e.g. 'Kullback-Leibler divergence'.")
     aliases: tuple[str, ...] = ()
     description: str | None = None
+    family: str | None = Field(
+        default=None,
+        description="Id of the top family, e.g. 'divergence:f-divergence', 'method:generative-adversarial-network'.",
+    )
+    parents: tuple[str, ...] = Field(default=(), description="Ids this is a SUBTYPE_OF (same kind).")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -126,10 +145,6 @@ class Method(Entity):
 
 class Divergence(Entity):
     kind: Literal["divergence"] = "divergence"
-    family: str | None = Field(
-        default=None, description="Id of the top family, e.g. 'divergence:f-divergence'."
-    )
-    parents: tuple[str, ...] = Field(default=(), description="Ids this is a SUBTYPE_OF.")
 
 
 class Dataset(Entity):

@@ -380,7 +380,9 @@ def _entity_attrs() -> dict:
         "direction": Direction(),
     }
     return {
-        **model_fields(models.Entity),
+        # family/parents are typed per kind (Divergence: objects of its taxonomy); methods and datasets
+        # use their families through `papers` (a family includes its members unless exact)
+        **model_fields(models.Entity, exclude=("family", "parents")),
         "paper_count": NonNull(Int, description="Distinct papers linked to this entity directly."),
         "papers": Field(nn_list(lambda: Paper), args=list_args(**filters), description="Papers linked to it."),
         "papers_connection": Field(NonNull(lambda: PaperConnection), args=connection_args(**filters)),
@@ -400,11 +402,29 @@ class Entity(graphene.Interface):
         return {"method": Method, "divergence": Divergence, "dataset": Dataset}[instance.kind]
 
 
+class FamilyFields:
+    """``family`` and ``parents`` of a method or dataset (families.jsonl: GAN ⊃ DCGAN, CIFAR ⊃ CIFAR-10)."""
+
+    @staticmethod
+    def resolve_family(entity, info):
+        fam = getattr(entity, "family", None)
+        return loader_of(info).entity(fam) if fam and fam != entity.id else None
+
+    @staticmethod
+    def resolve_parents(entity, info):
+        return [e for e in (loader_of(info).entity(p) for p in entity.parents) if e is not None]
+
+
 class Method(graphene.ObjectType):
     """A method (model, algorithm, loss, …) found in abstracts."""
 
     class Meta:
         interfaces = (Entity,)
+
+    family = Field(lambda: Method, description="The top family, e.g. generative adversarial networks.")
+    parents = Field(nn_list(lambda: Method), description="Direct SUBTYPE_OF parents (its families).")
+    resolve_family = FamilyFields.resolve_family
+    resolve_parents = FamilyFields.resolve_parents
 
 
 class Dataset(graphene.ObjectType):
@@ -412,6 +432,11 @@ class Dataset(graphene.ObjectType):
 
     class Meta:
         interfaces = (Entity,)
+
+    family = Field(lambda: Dataset, description="The top family, e.g. CIFAR.")
+    parents = Field(nn_list(lambda: Dataset), description="Direct SUBTYPE_OF parents (its families).")
+    resolve_family = FamilyFields.resolve_family
+    resolve_parents = FamilyFields.resolve_parents
 
 
 class Divergence(graphene.ObjectType):

@@ -66,19 +66,22 @@ MERGE_ENTITIES: dict[str, str] = {
     for kind, label in KIND_LABELS.items()
 }
 
-#: Make the SUBTYPE_OF edges of the divergences written match their ``parents`` (stale edges
-#: deleted, an edge to every listed parent that exists), and link existing children naming them.
+#: Make the SUBTYPE_OF edges of the taxonomy entities written (divergences, and the method and
+#: dataset families) match their ``parents`` (stale edges deleted, an edge to every listed parent of
+#: the same kind that exists). Divergences also link existing children naming them; for the (large)
+#: method and dataset labels that scan is skipped: ingest writes the taxonomy before any paper, so a
+#: child always finds its parent already there.
 REPLACE_SUBTYPES = (
     "UNWIND $ids AS cid\n"
-    "MATCH (c:Divergence {id: cid})\n"
+    "MATCH (c:Entity {id: cid})\n"
     "CALL (c) { MATCH (c)-[s:SUBTYPE_OF]->(old) WHERE NOT old.id IN c.parents DELETE s }\n"
     "CALL (c) {\n"
     "  UNWIND c.parents AS pid\n"
-    "  MATCH (p:Divergence {id: pid})\n"
+    "  MATCH (p:Entity {id: pid}) WHERE p.kind = c.kind\n"
     "  MERGE (c)-[:SUBTYPE_OF]->(p)\n"
     "}\n"
     "CALL (c) {\n"
-    "  MATCH (child:Divergence) WHERE c.id IN child.parents\n"
+    "  MATCH (child:Divergence) WHERE c:Divergence AND c.id IN child.parents\n"
     "  MERGE (child)-[:SUBTYPE_OF]->(c)\n"
     "}"
 )
@@ -308,9 +311,9 @@ def write_plan(batch: GraphDelta) -> list[tuple[str, dict]]:
         rows = [entity_props(e) for e in entities.values() if e.kind == kind]
         if rows:
             plan.append((MERGE_ENTITIES[kind], {"rows": rows}))
-    divergences = [e.id for e in entities.values() if e.kind == "divergence"]
-    if divergences:
-        plan.append((REPLACE_SUBTYPES, {"ids": divergences}))
+    taxa = [e.id for e in entities.values() if e.kind == "divergence" or e.parents]
+    if taxa:
+        plan.append((REPLACE_SUBTYPES, {"ids": taxa}))
     if not batch.extractions:
         return plan
     papers: list[dict] = []

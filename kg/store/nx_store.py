@@ -233,15 +233,14 @@ class NetworkXStore:
         props = R.entity_props(entity)
         g.add_node(node, label=R.KIND_LABELS[entity.kind], **props)
         self._index_entity(props)
-        if entity.kind != "divergence":
-            return
+        label = R.KIND_LABELS[entity.kind]
         for target, _ in self._near(node, ("SUBTYPE_OF",)):
             g.remove_edge(node, target, key="SUBTYPE_OF")
         for parent in props.get("parents", ()):
-            if g.nodes.get(_ek(parent), {}).get("label") == "Divergence":
+            if g.nodes.get(_ek(parent), {}).get("label") == label:
                 g.add_edge(node, _ek(parent), key="SUBTYPE_OF")
         for child in self._wanted.get(entity.id, ()):
-            if g.nodes.get(_ek(child), {}).get("label") == "Divergence":
+            if g.nodes.get(_ek(child), {}).get("label") == label:
                 g.add_edge(_ek(child), node, key="SUBTYPE_OF")
 
     def _put_extraction(self, g: nx.MultiDiGraph, x: Extraction) -> None:

@@ -67,9 +67,9 @@ def entity_props(entity: Entity) -> dict[str, Any]:
         "key": entity.key,
         "keys": entity_keys(entity),
     }
-    if entity.kind == "divergence":
-        props["family"] = getattr(entity, "family", None)
-        props["parents"] = list(getattr(entity, "parents", ()))
+    if entity.family or entity.parents or entity.kind == "divergence":
+        props["family"] = entity.family
+        props["parents"] = list(entity.parents)
     return {k: v for k, v in props.items() if v is not None}
 
 
@@ -81,9 +81,8 @@ def entity_from(props: dict[str, Any]) -> Entity:
         "aliases": tuple(props.get("aliases") or ()),
         "description": props.get("description"),
     }
-    if props["kind"] == "divergence":
-        fields["family"] = props.get("family")
-        fields["parents"] = tuple(props.get("parents") or ())
+    fields["family"] = props.get("family")
+    fields["parents"] = tuple(props.get("parents") or ())
     return make_entity(props["kind"], **fields)
 
 
