@@ -260,6 +260,9 @@ def ingest_cmd(
     batch_size: Annotated[int | None, typer.Option(
         "--batch-size", min=1, max=100_000,
         help="Papers per store transaction (default: KG_BATCH_SIZE or 1000).")] = None,
+    from_extractions: Annotated[bool, typer.Option(
+        "--from-extractions", help="PATHS is the --out folder of `kg extract --out`: load its shards "
+        "without re-extracting.")] = False,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
     *,
@@ -267,13 +270,22 @@ def ingest_cmd(
 ) -> None:
     """Read abstracts, tag them and write the graph (skips papers already ingested unchanged).
 
-    Bad records are reported with file:line and skipped; the exit code stays 0.
+    Bad records are reported with file:line and skipped; the exit code stays 0. With
+    --from-extractions, load the shards of a finished `kg extract --out DIR` job instead.
     """
     from kg.ingest import ingest
 
     targets = list(paths) if paths else [_bundled_seed()]
+    if from_extractions and (len(targets) != 1 or not paths):
+        raise InputError("--from-extractions takes one folder: the --out of `kg extract`")
     with opts.open(batch_size=batch_size) as store, _progress_reporter(quiet) as progress:
-        report = ingest(targets, store, fmt=fmt, batch_size=batch_size, progress=progress, force=force)
+        if from_extractions:
+            from kg.cli.scaleout_cmds import as_url, load_sharded
+
+            report = load_sharded(as_url(targets[0]), store, batch_size=batch_size, force=force,
+                                  progress=progress)
+        else:
+            report = ingest(targets, store, fmt=fmt, batch_size=batch_size, progress=progress, force=force)
     if json_:
         print_json(report.model_dump(mode="json"))
     elif not quiet:

@@ -311,6 +311,8 @@ class OutputDir:
             InputError: there is none (not a ``kg extract --out`` directory) or it is unreadable.
         """
         path = _join(self.root, JOB_MANIFEST)
+        if not self.fs.exists(self.root):
+            raise InputError(f"no such folder: {self.url}")
         try:
             data = json.loads(self.fs.cat_file(path))
         except FileNotFoundError:
