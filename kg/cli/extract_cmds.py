@@ -72,8 +72,8 @@ def extract_cmd(
         "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster here.",
         rich_help_panel="Shards")] = None,
     workers: Annotated[Optional[int], typer.Option(
-        "--workers", min=1, max=1024, help="Worker processes of the LocalCluster (default: this machine's "
-        "cores).", rich_help_panel="Shards")] = None,
+        "--workers", "-w", min=1, max=256, help="Extraction processes: with --engine dask, the workers of the "
+        "LocalCluster (default: this machine's cores).", rich_help_panel="Shards", show_default=False)] = None,
     shard_size: Annotated[int, typer.Option(
         "--shard-size", min=1, max=10_000_000, help="Records per input shard (one task, one output shard).",
         rich_help_panel="Shards")] = 5000,

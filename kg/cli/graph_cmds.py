@@ -260,6 +260,9 @@ def ingest_cmd(
     batch_size: Annotated[int | None, typer.Option(
         "--batch-size", min=1, max=100_000,
         help="Papers per store transaction (default: KG_BATCH_SIZE or 1000).")] = None,
+    bulk: Annotated[bool, typer.Option(
+        "--bulk", help="Load an EMPTY Neo4j database with neo4j-admin database import (much faster "
+        "for a first load; needs --store neo4j and KG_NEO4J_ADMIN or neo4j-admin on PATH).")] = False,
     from_extractions: Annotated[bool, typer.Option(
         "--from-extractions", help="PATHS is the --out folder of `kg extract --out`: load its shards "
         "without re-extracting.")] = False,
@@ -278,12 +281,15 @@ def ingest_cmd(
     targets = list(paths) if paths else [_bundled_seed()]
     if from_extractions and (len(targets) != 1 or not paths):
         raise InputError("--from-extractions takes one folder: the --out of `kg extract`")
+    if bulk and not from_extractions:
+        raise InputError("--bulk is for --from-extractions here (the bulk path of a direct ingest is not in "
+                         "this kg yet)")
     with opts.open(batch_size=batch_size) as store, _progress_reporter(quiet) as progress:
         if from_extractions:
             from kg.cli.scaleout_cmds import as_url, load_sharded
 
             report = load_sharded(as_url(targets[0]), store, batch_size=batch_size, force=force,
-                                  progress=progress)
+                                  progress=progress, bulk=bulk)
         else:
             report = ingest(targets, store, fmt=fmt, batch_size=batch_size, progress=progress, force=force)
     if json_:

@@ -2,7 +2,7 @@
 
 Thin: the options are parsed by the two commands (:mod:`kg.cli.extract_cmds`,
 :mod:`kg.cli.graph_cmds`), which call these helpers; these call :func:`kg.scaleout.run_extract` and
-:func:`kg.scaleout.load_extractions` and print. Progress goes to stderr (a Rich bar on a terminal,
+:func:`kg.scaleout.load_shards` and print. Progress goes to stderr (a Rich bar on a terminal,
 one log line per shard otherwise), the summary to stdout (``--json`` for scripts).
 """
 
@@ -97,8 +97,8 @@ def run_sharded(inputs: list[str], out_dir: str, *, engine: str, scheduler: str 
 
 
 def load_sharded(directory: str, store: Any, *, batch_size: int | None, force: bool,
-                 progress: Callable[[int, int], None] | None) -> Any:
+                 progress: Callable[[int, int], None] | None, bulk: bool = False) -> Any:
     """``kg ingest DIR --from-extractions``: the :class:`kg.ingest.IngestReport` of the load."""
-    from kg.scaleout import load_extractions
+    from kg.scaleout import load_shards
 
-    return load_extractions(directory, store, batch_size=batch_size, progress=progress, force=force)
+    return load_shards(directory, store, batch_size=batch_size, progress=progress, force=force, bulk=bulk)

@@ -19,13 +19,13 @@ re-run alone. Here the unit is **one input shard → one output shard**:
 
 Example::
 
-    from kg.scaleout import run_extract, load_extractions
+    from kg.scaleout import run_extract, load_shards
     from kg.store import open_store
 
     report = run_extract(["arxiv.jsonl"], "out/", engine="dask", workers=2, shard_size=10_000)
     assert not report.failed
     with open_store() as store:   # or open_store(store="neo4j", ...)
-        load_extractions("out/", store)
+        load_shards("out/", store)
 
 Dask and fsspec come with the optional extra ``pip install 'kg[dask]'``; without it these functions
 raise :class:`kg.errors.MissingExtra` saying so.
@@ -34,7 +34,7 @@ raise :class:`kg.errors.MissingExtra` saying so.
 from __future__ import annotations
 
 from kg.scaleout.engine import JobReport, ShardOutcome, plan_job, run_extract, run_job
-from kg.scaleout.load import load_extractions, read_extractions
+from kg.scaleout.load import load_shards, read_extractions
 from kg.scaleout.shards import Manifest, ShardSpec, plan_shards
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
     "Manifest",
     "ShardOutcome",
     "ShardSpec",
-    "load_extractions",
+    "load_shards",
     "plan_job",
     "plan_shards",
     "read_extractions",

@@ -113,8 +113,9 @@ def read_extractions(out: str | Path, problems: list[Problem] | None = None) -> 
                 yield x
 
 
-def load_extractions(out: str | Path, store: GraphStore, *, batch_size: int | None = None,
-                     progress: ProgressCallback | None = None, force: bool = False) -> IngestReport:
+def load_shards(out: str | Path, store: GraphStore, *, batch_size: int | None = None,
+                progress: ProgressCallback | None = None, force: bool = False, bulk: bool = False
+                ) -> IngestReport:
     """Write the extractions of a finished ``kg extract --out`` job into ``store``.
 
     Args:
@@ -123,15 +124,19 @@ def load_extractions(out: str | Path, store: GraphStore, *, batch_size: int | No
         batch_size: papers per store transaction (default: ``settings.batch_size``).
         progress: ``progress(done, total)`` after each batch; ``total`` is the papers the shards hold.
         force: re-write papers the store already holds unchanged.
+        bulk: into an empty Neo4j database through ``neo4j-admin database import full`` (the bulk
+            loader :func:`kg.ingest.load_extractions` with ``bulk=True``, from the scale work).
 
     Returns:
         An :class:`kg.ingest.IngestReport`, as :func:`kg.ingest.ingest` gives (``failed`` stays 0:
         extraction failures were reported by the extraction job and are in ``problems``).
 
     Raises:
-        InputError: ``out`` is not a finished job.
+        InputError: ``out`` is not a finished job; ``bulk`` where the bulk loader is not installed.
         StoreError: the store failed.
     """
+    if bulk:
+        return _load_bulk(out, store, batch_size=batch_size, progress=progress)
     started = time.perf_counter()
     if batch_size is None:
         from kg.config import load_settings
@@ -190,6 +195,37 @@ def load_extractions(out: str | Path, store: GraphStore, *, batch_size: int | No
     checkpoint.finish()
     report.entities = dict(sorted(Counter(entities.values()).items()))
     report.edges = dict(sorted(edges.items()))
+    report.totals = store.stats()
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _load_bulk(out: str | Path, store: GraphStore, *, batch_size: int | None,
+               progress: ProgressCallback | None) -> IngestReport:
+    """The shards through the bulk loader of :mod:`kg.store.bulk` (``neo4j-admin database import``)."""
+    try:
+        from kg.ingest import load_extractions as load_stream  # type: ignore[attr-defined]
+    except ImportError:
+        raise InputError("--bulk needs the neo4j-admin bulk loader (kg.ingest.load_extractions with "
+                         "kg.store.bulk), which this kg does not have yet; load without --bulk") from None
+    started = time.perf_counter()
+    output = OutputDir(out)
+    manifests = _finished_manifests(output)
+    total = sum(m.papers for m in manifests)
+    report = IngestReport(store=store.name,
+                          extractor_version=",".join(sorted({m.extractor_version for m in manifests})) or "-")
+
+    def written(batch) -> None:
+        report.papers_read += len(batch)
+        report.new += len(batch)
+        if progress:
+            progress(report.papers_read, total)
+
+    loaded = load_stream(read_extractions(out, report.problems), store, batch_size=batch_size, bulk=True,
+                         on_written=written)
+    report.batches = loaded.batches
+    report.entities = dict(loaded.entities)
+    report.edges = dict(loaded.edges)
     report.totals = store.stats()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
