@@ -42,6 +42,7 @@ class ShardOutcome(BaseModel):
     papers: int = 0
     problems: list[dict[str, Any]] = Field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     worker: str = ""
     error: str | None = None
 
@@ -72,6 +73,7 @@ class JobReport(BaseModel):
     papers: int = Field(default=0, description="Papers extracted in this run.")
     problems: list[dict[str, Any]] = Field(default_factory=list, description="Bad records, this run's shards.")
     seconds: float = 0.0
+    cpu_seconds: float = Field(default=0.0, description="CPU time the workers spent on this run's shards.")
 
     @property
     def papers_per_second(self) -> float:
@@ -139,7 +141,7 @@ def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
 def _outcome(manifest: dict[str, Any]) -> ShardOutcome:
     m = Manifest.model_validate(manifest)
     return ShardOutcome(id=m.shard.id, status="done", papers=m.papers, problems=m.problems,
-                        seconds=m.seconds, worker=m.worker)
+                        seconds=m.seconds, cpu_seconds=m.cpu_seconds, worker=m.worker)
 
 
 def _failure(spec: ShardSpec, exc: BaseException) -> ShardOutcome:
@@ -206,6 +208,7 @@ def run_job(plan: JobPlan, *, engine: Engine = "dask", scheduler: str | None = N
         else:
             report.extracted += 1
             report.papers += outcome.papers
+            report.cpu_seconds = round(report.cpu_seconds + outcome.cpu_seconds, 3)
             report.problems.extend(outcome.problems)
         if on_shard:
             on_shard(outcome, finished, len(plan.todo))

@@ -47,7 +47,7 @@ def filesystem(url: str | Path) -> tuple[Any, str]:
         InputError: the URL's protocol has no fsspec implementation installed (e.g. ``s3fs``).
     """
     try:
-        from fsspec.core import url_to_fs
+        from fsspec.core import url_to_fs  # type: ignore[import-untyped]
     except ImportError:
         raise MissingExtra("fsspec", "dask") from None
     try:
@@ -83,6 +83,7 @@ class Manifest(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict, description="Tags and claims by kind.")
     problems: list[dict[str, Any]] = Field(default_factory=list, description="Bad records: source, line, reason.")
     seconds: float = 0.0
+    cpu_seconds: float = Field(default=0.0, description="CPU time of the worker process on this shard.")
     worker: str = ""
 
 
@@ -177,7 +178,7 @@ def _record_shards(raw: bytes, source: str, kind: str, shard_size: int) -> Itera
     for index, lo in enumerate(range(0, max(n, 1), shard_size)):
         hi = min(n, lo + shard_size)
         digest = hashlib.sha256(f"{base}:{lo}:{hi}".encode()).hexdigest()
-        yield ShardSpec(id=shard_id(source, index), source=source, format=kind, unit="records",  # type: ignore[arg-type]
+        yield ShardSpec(id=shard_id(source, index), source=source, format=kind, unit="records",
                         start=lo, end=hi, first_line=1, records=hi - lo, content_hash=digest)
 
 

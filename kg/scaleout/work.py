@@ -91,7 +91,7 @@ def extract_shard(spec: ShardSpec | dict[str, Any], out: str, version: str, work
     from kg.ingest import Problem, _extract_chunk
 
     spec = spec if isinstance(spec, ShardSpec) else ShardSpec.model_validate(spec)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     mine = warm_up()
     if mine != version:
         raise ExtractionError(f"this worker runs extractor {mine} but the job was planned with {version}: "
@@ -125,12 +125,13 @@ def extract_shard(spec: ShardSpec | dict[str, Any], out: str, version: str, work
                       datasets=len(x.datasets), claims=len(x.claims))
     output = OutputDir(out)
     data_path = output.data_path(spec.id)
-    size, digest = output.write_lines(data_path, ((x.model_dump_json(exclude_computed_fields=True) + "\n").encode("utf-8")
-                                                  for x in extractions))
+    lines = ((x.model_dump_json(exclude_computed_fields=True) + "\n").encode("utf-8") for x in extractions)
+    size, digest = output.write_lines(data_path, lines)
     manifest = Manifest(
         shard=spec, extractor_version=version, output=data_path.rsplit("/", 1)[-1], output_bytes=size,
         output_sha256=digest, papers=len(extractions), counts=dict(sorted(counts.items())),
-        problems=problems, seconds=round(time.perf_counter() - started, 3), worker=worker or _me(),
+        problems=problems, seconds=round(time.perf_counter() - started, 3),
+        cpu_seconds=round(time.process_time() - cpu, 3), worker=worker or _me(),
     )
     output.write_json(output.manifest_path(spec.id), manifest.model_dump(mode="json"))
     return manifest.model_dump(mode="json")

@@ -9,7 +9,6 @@ import signal
 import threading
 import time
 
-import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
