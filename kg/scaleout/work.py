@@ -88,8 +88,6 @@ def extract_shard(spec: ShardSpec | dict[str, Any], out: str, version: str, work
         ExtractionError: this worker's extractor version is not ``version``.
         InputError: the input changed since it was planned (its hash differs), or cannot be read.
     """
-    from kg.ingest import Problem, _extract_chunk
-
     spec = spec if isinstance(spec, ShardSpec) else ShardSpec.model_validate(spec)
     started, cpu = time.perf_counter(), time.process_time()
     mine = warm_up()
@@ -114,10 +112,8 @@ def extract_shard(spec: ShardSpec | dict[str, Any], out: str, version: str, work
 
     from kg.extract.pipeline import get_nlp
 
-    failures: list[Problem] = []
     with _PIPELINE, get_nlp().memory_zone():
-        extractions: list[Extraction] = _extract_chunk(papers, failures)
-    problems.extend(_problem(p.source, p.line, p.reason) for p in failures)
+        extractions = _extract_all(papers, problems)
 
     counts: Counter = Counter()
     for x in extractions:
@@ -135,6 +131,27 @@ def extract_shard(spec: ShardSpec | dict[str, Any], out: str, version: str, work
     )
     output.write_json(output.manifest_path(spec.id), manifest.model_dump(mode="json"))
     return manifest.model_dump(mode="json")
+
+
+def _extract_all(papers: list[Paper], problems: list[dict[str, Any]]) -> list[Extraction]:
+    """Extract ``papers`` through ``nlp.pipe``; if that fails, paper by paper, so that a text the
+    extractor chokes on costs only itself (reported with its file and line, as ingest does)."""
+    from kg.extract import extract, extract_one
+
+    try:
+        return list(extract(papers))
+    except Exception:  # noqa: BLE001 - find the paper(s) at fault below
+        pass
+    out = []
+    for p in papers:
+        try:
+            out.append(extract_one(p))
+        except Exception as exc:  # noqa: BLE001 - an extractor bug must not fail the shard
+            source, _, line = (p.source or p.id).rpartition(":")
+            why = str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}"
+            problems.append(_problem(source or p.id, int(line) if line.isdigit() else None,
+                                     f"extraction failed for paper {p.id}: {why}"))
+    return out
 
 
 def _me() -> str:

@@ -79,3 +79,22 @@ def test_engine_dask_missing_says_which_pip_install(two_inputs, tmp_path, monkey
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(MissingExtra, match=r"pip install 'kg\[dask\]'"):
         run_extract(two_inputs, tmp_path / "out", engine="dask", shard_size=10)
+
+
+def test_engine_a_paper_the_extractor_fails_on_costs_only_itself(make_jsonl, seed_rows, tmp_path, monkeypatch):
+    import kg.extract.rules as rules
+
+    real = rules.run_rules
+    bad_id = seed_rows[3]["id"]
+
+    def flaky(ctx):
+        if ctx.paper.id == bad_id:
+            raise RuntimeError("boom")
+        return real(ctx)
+
+    monkeypatch.setattr(rules, "run_rules", flaky)
+    src = make_jsonl("part.jsonl", seed_rows[:6])
+    report = run_extract([src], tmp_path / "out", engine="local", shard_size=10)
+    assert report.failed == [] and report.papers == 5
+    assert [(p["line"], "boom" in p["reason"]) for p in report.problems] == [(4, True)]
+    assert bad_id not in {x.paper.id for x in read_extractions(tmp_path / "out")}
