@@ -62,22 +62,23 @@ def extract_cmd(
     ] = "auto",
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Include evidence in JSONL.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not report skipped records on stderr.")] = False,
-    out_dir: Annotated[Optional[str], typer.Option(
+    out_dir: Annotated[str | None, typer.Option(
         "--out", help="Write extraction shards (one kg Extraction a line) and manifests to this folder "
         "(or fsspec URL) instead of stdout; re-running skips shards already done.", rich_help_panel="Shards")] = None,
     engine: Annotated[Literal["local", "dask"], typer.Option(
         "--engine", help="With --out: local = this process; dask = a Dask LocalCluster of --workers "
-        "processes, or the cluster at --scheduler (needs pip install 'kg\\[dask]').", rich_help_panel="Shards")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option(
+        "processes, or the cluster at --scheduler (needs pip install 'kg\\[dask]').",
+        rich_help_panel="Shards")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster here.",
         rich_help_panel="Shards")] = None,
-    workers: Annotated[Optional[int], typer.Option(
+    workers: Annotated[int | None, typer.Option(
         "--workers", "-w", min=1, max=256, help="Extraction processes: with --engine dask, the workers of the "
         "LocalCluster (default: this machine's cores).", rich_help_panel="Shards", show_default=False)] = None,
     shard_size: Annotated[int, typer.Option(
         "--shard-size", min=1, max=10_000_000, help="Records per input shard (one task, one output shard).",
         rich_help_panel="Shards")] = 5000,
-    only: Annotated[Optional[list[str]], typer.Option(
+    only: Annotated[list[str] | None, typer.Option(
         "--shard", help="Only this shard id (repeatable), e.g. to re-run a failed one.", rich_help_panel="Shards",
         show_default=False)] = None,
     force: Annotated[bool, typer.Option(
