@@ -73,6 +73,8 @@ def test_load_from_extractions_equals_direct_ingest(store, job, tmp_path):
 
 def test_load_refuses_an_unfinished_job(job, nx_store):
     _, out = job
+    with pytest.raises(InputError, match="--bulk"):  # bulk: neo4j-admin into Neo4j only (and only with the loader)
+        load_shards(out, nx_store, bulk=True)
     victim = sorted((out / "shards").glob("*.jsonl"))[2]
     victim.unlink()
     with pytest.raises(InputError, match=rf"1 of 4 shard\(s\) not extracted \({victim.stem}\)"):
