@@ -10,8 +10,8 @@ input gives:
 * the divergence taxonomy is written first;
 * a paper the store already holds with the same content hash and extractor version is skipped
   (unless ``force``), so loading twice writes nothing the second time;
-* shards are extracted independently, so a paper that occurs in two shards (same id, or same folded
-  title) is loaded once — the first occurrence wins, the other is reported (as a streaming ingest
+* shards are extracted independently, so a paper that occurs in two shards (same id, folded title,
+  DOI or arXiv id) is loaded once — the first occurrence wins, the other is reported (as a streaming ingest
   does; :func:`kg.read.read_papers` would also merge the duplicate's missing metadata);
 * the bad records the extraction job skipped are reported again, with file and line;
 * a job that is not finished (a shard missing or failed) is refused with the ids to re-run.
@@ -73,6 +73,18 @@ def _digest(kind: bytes, text: str) -> bytes:
     return hashlib.blake2b(kind + text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
+def _keys(x: Extraction) -> list[tuple[str, bytes]]:
+    """What makes two records the same paper, as :func:`kg.read.read_papers` decides: id, folded
+    title, DOI, arXiv id (8-byte digests: ~100 bytes of memory a paper)."""
+    p = x.paper
+    keys = [("id", _digest(b"i", p.id)), ("title", _digest(b"t", fold(p.title)))]
+    if p.doi:
+        keys.append(("DOI", _digest(b"d", p.doi)))
+    if p.arxiv_id:
+        keys.append(("arXiv id", _digest(b"a", p.arxiv_id)))
+    return keys
+
+
 def read_extractions(out: str | Path, problems: list[Problem] | None = None) -> Iterator[Extraction]:
     """Every extraction of a finished job, in input order, each paper once (first occurrence wins).
 
@@ -85,8 +97,7 @@ def read_extractions(out: str | Path, problems: list[Problem] | None = None) -> 
     """
     output = OutputDir(out)
     sink = problems if problems is not None else []
-    ids: set[bytes] = set()
-    titles: set[bytes] = set()
+    seen: set[bytes] = set()
     for m in _finished_manifests(output):
         sink.extend(Problem(source=str(p.get("source", "")), line=p.get("line"), reason=str(p.get("reason", "")))
                     for p in m.problems)
@@ -101,15 +112,15 @@ def read_extractions(out: str | Path, problems: list[Problem] | None = None) -> 
                     sink.append(Problem(source=f"{output.url}/shards/{m.output}", line=n,
                                         reason=f"not an extraction record: {exc.errors()[0]['msg']}"))
                     continue
-                i, t = _digest(b"i", x.paper.id), _digest(b"t", fold(x.paper.title))
-                if i in ids or t in titles:
+                keys = _keys(x)
+                same = next((what for what, k in keys if k in seen), None)
+                if same is not None:
                     source, _, where = (x.paper.source or "").rpartition(":")
                     sink.append(Problem(source=source or x.paper.id, line=int(where) if where.isdigit() else None,
-                                        reason=f"duplicate of an earlier paper (same {'id' if i in ids else 'title'}"
-                                               f" as {x.paper.id}): skipped"))
+                                        reason=f"duplicate of an earlier paper (same {same} as {x.paper.id}): "
+                                               "skipped"))
                     continue
-                ids.add(i)
-                titles.add(t)
+                seen.update(k for _, k in keys)
                 yield x
 
 

@@ -36,7 +36,9 @@ from kg.errors import InputError, MissingExtra
 SHARDS_DIR = "shards"
 JOB_MANIFEST = "manifest.json"
 DEFAULT_SHARD_SIZE = 5_000
-_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".txt")
+_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".txt", ".bib")
+#: formats read one JSON object a line: cut into byte ranges (other formats are cut by record index)
+LINE_FORMATS = frozenset({"jsonl", "arxiv", "openalex"})
 
 
 def filesystem(url: str | Path) -> tuple[Any, str]:
@@ -62,7 +64,7 @@ class ShardSpec(BaseModel):
 
     id: str = Field(description="'<file stem>-<8 hex of the path>-<index>', stable across runs.")
     source: str = Field(description="The input path as given (becomes Paper.source 'file:line').")
-    format: Literal["jsonl", "csv", "seed"]
+    format: str = Field(description="A kg.read format: jsonl, arxiv, openalex, csv, seed, bibtex, csljson.")
     unit: Literal["bytes", "records"]
     start: int
     end: int
@@ -102,21 +104,24 @@ def shard_id(source: str, index: int) -> str:
 
 
 def input_files(paths: Iterable[str | Path]) -> list[str]:
-    """Every input file of ``paths`` (directories searched for *.jsonl/*.csv/*.txt), as strings.
+    """Every input file of ``paths`` (folders, globs), as strings.
 
     Local paths expand as :func:`kg.read.read_papers` does (same order, same spelling, so ``Paper.source``
     is the same); ``scheme://`` URLs through fsspec.
 
     Raises:
-        InputError: a path does not exist or a folder holds no input file.
+        InputError: a path does not exist, a folder holds no input file, or ``-`` (stdin: not shardable).
     """
-    from kg.read import _files
+    from kg.read.sources import STDIN, expand
 
     out: list[str] = []
     for p in paths:
         text = str(p)
         if "://" not in text:
-            out.extend(str(f) for f in _files([Path(text)]))
+            for name in expand([text]):
+                if name == STDIN:
+                    raise InputError("--out cannot shard stdin ('-'): give files")
+                out.append(name)
             continue
         fs, path = filesystem(text)
         if not fs.exists(path):
@@ -132,25 +137,43 @@ def input_files(paths: Iterable[str | Path]) -> list[str]:
     return out
 
 
-def _detect(source: str, head: bytes, fmt: str) -> str:
-    from kg.read.formats import FORMATS, detect_format
+def _compressed(source: str) -> bool:
+    from kg.read.sources import COMPRESSED
+
+    return Path(source.lower()).suffix in COMPRESSED
+
+
+def _detect(source: str, fmt: str) -> str:
+    from kg.read import FORMATS
+    from kg.read.formats import detect_format
+    from kg.read.sources import LineSource
 
     if fmt != "auto":
         if fmt not in FORMATS:
-            raise InputError(f"unknown format {fmt!r} (choose auto, seed, jsonl or csv)")
-        return fmt
-    return detect_format(Path(source.rsplit("/", 1)[-1]), head)
+            raise InputError(f"unknown format {fmt!r} (choose auto, {', '.join(FORMATS)})")
+        kind = fmt
+    elif "://" in source:
+        fs, path = filesystem(source)
+        with fs.open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", errors="ignore").lstrip("\ufeff")
+        kind = detect_format(source, head)
+    else:
+        kind = detect_format(source, LineSource(source).head())
+    if kind == "s2":
+        raise InputError(f"{source}: Semantic Scholar bulk shards (papers joined to abstracts across files) "
+                         "cannot be cut into independent shards: use kg ingest for them")
+    return kind
 
 
-def _jsonl_shards(fs: Any, path: str, source: str, shard_size: int) -> Iterator[ShardSpec]:
-    """Cut a JSONL file every ``shard_size`` non-blank lines; one streaming pass, hashing as it goes."""
+def _jsonl_shards(fs: Any, path: str, source: str, kind: str, shard_size: int) -> Iterator[ShardSpec]:
+    """Cut a JSON-lines file every ``shard_size`` non-blank lines; one streaming pass, hashing as it goes."""
     index = start = records = 0
     first_line = line_no = 1
     offset = 0
     h = hashlib.sha256()
 
     def spec(end: int) -> ShardSpec:
-        return ShardSpec(id=shard_id(source, index), source=source, format="jsonl", unit="bytes",
+        return ShardSpec(id=shard_id(source, index), source=source, format=kind, unit="bytes",
                          start=start, end=end, first_line=first_line, records=records,
                          content_hash=h.hexdigest())
 
@@ -169,12 +192,22 @@ def _jsonl_shards(fs: Any, path: str, source: str, shard_size: int) -> Iterator[
         yield spec(offset)
 
 
-def _record_shards(raw: bytes, source: str, kind: str, shard_size: int) -> Iterator[ShardSpec]:
-    from kg.read import MAX_RECORD_CHARS
-    from kg.read.formats import parse
+def whole_file_records(source: str, kind: str) -> Iterator[Any]:
+    """Every record of a local file as :func:`kg.read.read_papers` reads it (a Paper or a RecordError)."""
+    from kg.read import _read_one
+    from kg.read.sources import LineSource
 
-    n = sum(1 for _ in parse(kind, raw, source, MAX_RECORD_CHARS))
-    base = hashlib.sha256(raw).hexdigest()
+    yield from _read_one(kind, LineSource(source), {})
+
+
+def _record_shards(source: str, kind: str, shard_size: int) -> Iterator[ShardSpec]:
+    if "://" in source:
+        raise InputError(f"{source}: only JSON-lines inputs (not compressed) can be read from a URL; "
+                         "copy it to a shared folder")
+    n = sum(1 for _ in whole_file_records(source, kind))
+    with open(source, "rb") as fh:
+        base = hashlib.file_digest(fh, "sha256").hexdigest() if hasattr(hashlib, "file_digest") else \
+            hashlib.sha256(fh.read()).hexdigest()
     for index, lo in enumerate(range(0, max(n, 1), shard_size)):
         hi = min(n, lo + shard_size)
         digest = hashlib.sha256(f"{base}:{lo}:{hi}".encode()).hexdigest()
@@ -186,27 +219,30 @@ def plan_shards(paths: Iterable[str | Path], shard_size: int = DEFAULT_SHARD_SIZ
                 ) -> list[ShardSpec]:
     """The input shards of ``paths``, in input order (deterministic for the same files and size).
 
+    JSON-lines formats (``jsonl``, ``arxiv``, ``openalex``), uncompressed, are cut into byte ranges;
+    other formats and compressed files into record ranges (each such shard reads its whole file:
+    give compressed dumps a ``shard_size`` of at least the records of one file).
+
     Args:
-        paths: files or folders, local or fsspec URLs.
+        paths: files, folders or globs, local or fsspec URLs.
         shard_size: records per shard (the last shard of a file may hold fewer).
-        fmt: ``auto`` (by extension, else content) or force ``jsonl``, ``csv`` or ``seed``.
+        fmt: ``auto`` (by name, else content) or a :data:`kg.read.FORMATS` name.
 
     Raises:
-        InputError: a path is missing or unreadable, a format unknown, or ``shard_size`` < 1.
+        InputError: a path is missing or unreadable, a format unknown or not shardable, or
+            ``shard_size`` < 1.
     """
     if shard_size < 1:
         raise InputError(f"--shard-size must be at least 1, got {shard_size}")
     out: list[ShardSpec] = []
     for source in input_files(paths):
-        fs, path = filesystem(source)
         try:
-            with fs.open(path, "rb") as fh:
-                head = fh.read(4096)
-            kind = _detect(source, head, fmt)
-            if kind == "jsonl":
-                out.extend(_jsonl_shards(fs, path, source, shard_size))
+            kind = _detect(source, fmt)
+            if kind in LINE_FORMATS and not _compressed(source):
+                fs, path = filesystem(source)
+                out.extend(_jsonl_shards(fs, path, source, kind, shard_size))
             else:
-                out.extend(_record_shards(fs.cat_file(path), source, kind, shard_size))
+                out.extend(_record_shards(source, kind, shard_size))
         except OSError as exc:
             raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
     return out

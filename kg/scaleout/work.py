@@ -54,18 +54,22 @@ def shard_records(spec: ShardSpec, raw: bytes) -> Iterator[Paper | RecordError]:
     """The papers (or the problems) of a shard, with the ids, checks and ``file:line`` sources of
     :func:`kg.read.read_papers` (line numbers counted from the start of the file)."""
     from kg.read import MAX_RECORD_CHARS, _to_paper
-    from kg.read.formats import parse
+    from kg.read.formats import json_lines
+    from kg.scaleout.shards import whole_file_records
 
-    records = parse(spec.format, raw, spec.source, MAX_RECORD_CHARS)
-    for i, rec in enumerate(records):
-        if spec.unit == "records":
-            if i < spec.start:
-                continue
+    if spec.unit == "records":
+        for i, item in enumerate(whole_file_records(spec.source, spec.format)):
             if i >= spec.end:
                 break
-        else:
-            rec.line += spec.first_line - 1
-        yield _to_paper(rec)
+            if i >= spec.start:
+                yield item
+        return
+    text = raw.decode("utf-8", errors="surrogateescape")
+    if spec.start == 0:
+        text = text.removeprefix("\ufeff")
+    lines = ((spec.first_line + i, line) for i, line in enumerate(text.split("\n")))
+    for rec in json_lines(lines, spec.source, MAX_RECORD_CHARS):
+        yield _to_paper(rec, spec.format)
 
 
 def _problem(source: str, line: int | None, reason: str) -> dict[str, Any]:
