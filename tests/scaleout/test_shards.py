@@ -113,3 +113,25 @@ def test_shards_cli_urls_keep_their_double_slash(tmp_path):
     assert as_url(Path("s3://bucket/run1")) == "s3://bucket/run1"
     assert as_url(Path("memory://x/y")) == "memory://x/y"
     assert as_url(tmp_path) == str(tmp_path)
+
+
+FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[1] / "read" / "fixtures"
+
+
+@pytest.mark.parametrize(("name", "unit"), [("arxiv-snapshot.jsonl", "bytes"), ("openalex-works.jsonl", "bytes"),
+                                            ("zotero.bib", "records"), ("zotero-csl.json", "records")])
+def test_shards_of_real_corpus_formats_read_back_as_read_papers_does(name, unit, tmp_path):
+    path = FIXTURES / name
+    specs = plan_shards([path], 2)
+    assert {s.unit for s in specs} == {unit}
+    papers, problems = _papers_and_problems(specs)
+    ref = read_papers(path)
+    assert papers == ref.papers  # same ids (arXiv id / DOI), same metadata, same file:line
+    assert [(p.line, p.reason) for p in problems] == [(p.line, p.reason) for p in ref.problems]
+
+
+def test_shards_refuse_semantic_scholar_bulk_and_stdin():
+    with pytest.raises(InputError, match="Semantic Scholar"):
+        plan_shards([FIXTURES / "s2-papers.jsonl"], 10)
+    with pytest.raises(InputError, match="stdin"):
+        plan_shards(["-"], 10)
