@@ -257,6 +257,9 @@ def ingest_cmd(
     bulk: Annotated[bool, typer.Option(
         "--bulk", help="Load an EMPTY Neo4j database with neo4j-admin database import (much faster "
         "for a first load; needs --store neo4j and KG_NEO4J_ADMIN or neo4j-admin on PATH).")] = False,
+    from_extractions: Annotated[bool, typer.Option(
+        "--from-extractions", help="PATHS is the --out folder of `kg extract --out`: load its shards "
+        "without re-extracting.")] = False,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
     *,
@@ -264,7 +267,8 @@ def ingest_cmd(
 ) -> None:
     """Read abstracts, tag them and write the graph (skips papers already ingested unchanged).
 
-    The input is streamed and extracted in parallel (--workers) with bounded memory.
+    The input is streamed and extracted in parallel (--workers) with bounded memory. With
+    --from-extractions, load the shards of a finished `kg extract --out DIR` job instead.
 
     Bad records are reported with file:line and skipped; the exit code stays 0. Curation overrides
     are applied to every paper; a changed overrides file re-applies them on the next ingest.
@@ -274,9 +278,17 @@ def ingest_cmd(
 
     curated = Overrides.load(overrides or default_path())
     targets = list(paths) if paths else [_bundled_seed()]
+    if from_extractions and (len(targets) != 1 or not paths):
+        raise InputError("--from-extractions takes one folder: the --out of `kg extract`")
     with opts.open(batch_size=batch_size) as store, _progress_reporter(quiet) as progress:
-        report = ingest(targets, store, fmt=fmt, batch_size=batch_size, progress=progress, force=force,
-                        overrides=curated, workers=workers, bulk=bulk)
+        if from_extractions:
+            from kg.cli.scaleout_cmds import as_url, load_sharded
+
+            report = load_sharded(as_url(targets[0]), store, batch_size=batch_size, force=force,
+                                  progress=progress, bulk=bulk)
+        else:
+            report = ingest(targets, store, fmt=fmt, batch_size=batch_size, progress=progress, force=force,
+                            overrides=curated, workers=workers, bulk=bulk)
     if json_:
         print_json(report.model_dump(mode="json"))
     elif not quiet:
