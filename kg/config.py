@@ -50,6 +50,17 @@ class Settings(BaseSettings):
         default="neo4j", validation_alias=AliasChoices("KG_NEO4J_DATABASE", "NEO4J_DATABASE")
     )
     batch_size: int = Field(default=1000, ge=1, le=100_000)
+    neo4j_connection_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect to Neo4j.")
+    neo4j_retry_time: float = Field(
+        default=15.0, ge=0, description="Seconds the Neo4j driver retries a failed transaction."
+    )
+    query_timeout: float | None = Field(
+        default=None, gt=0, description="Server-side limit in seconds on each Neo4j read (None: none)."
+    )
+    neo4j_admin: str | None = Field(
+        default=None, description="The neo4j-admin command for --bulk (e.g. 'scripts/neo4j-local admin')."
+    )
+    bulk_dir: Path | None = Field(default=None, description="Where --bulk stages its CSV files (default: temp).")
 
 
 def load_settings(**overrides) -> Settings:

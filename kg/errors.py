@@ -13,6 +13,7 @@ search for it and tests can match on it without depending on the wording.
     ├── ExtractionError       the extraction pipeline failed on a text (should never happen on user text)
     ├── StoreError            the graph store failed
     │   ├── StoreUnavailable  cannot reach / authenticate to the store (Neo4j down, wrong password)
+    │   ├── QueryTimeout      a read ran past the server-side time limit
     │   └── NotFound          a paper or entity that the store does not hold
     └── MissingExtra          an optional dependency group is not installed (says which pip install fixes it)
 """
@@ -76,10 +77,21 @@ class StoreUnavailable(StoreError):
     code = "E401"
 
 
+class QueryTimeout(StoreError):
+    """A read ran longer than the time limit set for it (Neo4j transaction timeout, API deadline)."""
+
+    code = "E402"
+
+
 class NotFound(StoreError):
-    """The store holds no paper or entity of that id or name."""
+    """The store holds no paper or entity of that id or name; ``suggestions`` are close names
+    (the GraphQL layer sends them in ``extensions.suggestions``)."""
 
     code = "E404"
+
+    def __init__(self, message: str, suggestions: tuple[str, ...] | list[str] = ()) -> None:
+        super().__init__(message)
+        self.suggestions = tuple(suggestions)
 
 
 class MissingExtra(KGError):

@@ -3,20 +3,26 @@
 Why a module of its own: reading and extraction are pure, stores only write what they are given;
 something has to decide *what* to write. That is this module:
 
-* every input record is read (bad records become :class:`Problem` lines, never a crash);
+* the input is streamed (:func:`kg.read.iter_papers`): bad records become
+  :class:`Problem` lines, never a crash, and the corpus is never held in memory;
 * a paper whose ``(content_hash, extractor_version)`` the store already holds is skipped, unless
-  ``force`` — so ingesting the same files twice writes nothing the second time, and a vocabulary or
-  rule change (a new extractor version) re-extracts everything;
-* the rest is extracted in ``nlp.pipe`` batches and written as :class:`kg.models.GraphDelta` batches
-  of ``batch_size`` papers (one store transaction each; the store replaces a re-written paper's old
-  links, so a changed abstract leaves no stale edge);
+  ``force`` (checked :data:`PLAN_CHUNK` papers at a time) — so ingesting the same files twice writes
+  nothing the second time, and a vocabulary or rule change (a new extractor version) re-extracts
+  everything;
+* the rest is extracted by :func:`kg.extract.parallel.extract_stream` (``workers`` spawned
+  processes, ``nlp.memory_zone()`` per batch, results in input order) and written by
+  :func:`load_extractions` as :class:`kg.models.GraphDelta` batches of ``batch_size`` papers (one
+  store transaction each; the store replaces a re-written paper's old links, so a changed abstract
+  leaves no stale edge) — or, with ``bulk``, staged as ``neo4j-admin`` CSV and imported into an
+  empty Neo4j database (:mod:`kg.store.bulk`);
 * the divergence taxonomy from the vocabulary is written first, so ``SUBTYPE_OF`` edges exist even
   for family nodes no paper names.
 
 An interrupted ingest leaves whole batches behind (Neo4j commits each one; the embedded store is
 flushed after the first batch and then often enough to lose only the last few, see
 :class:`Checkpoint`); re-running it skips them and writes the rest, so it converges to the graph an
-uninterrupted run gives.
+uninterrupted run gives — whatever the number of workers. (An interrupted bulk load leaves the
+database empty: re-run it.)
 
 Example::
 
@@ -32,20 +38,25 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, islice
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kg.errors import ExtractionError, RecordError
+from kg.errors import InputError, RecordError
 from kg.models import Entity, Extraction, GraphDelta, Paper, Stats
+from kg.read import Format, ReadWarning
+from kg.resolve.overrides import Overrides
 from kg.store.base import GraphStore
-from kg.store.records import chunks, link_type
+from kg.store.records import link_type
 
-Format = Literal["auto", "seed", "jsonl", "csv"]
 ProgressCallback = Callable[[int, int], None]
-"""``progress(done, total)``: papers handled so far (skipped or written) out of papers read."""
+"""``progress(done, read)``: papers handled so far (skipped, failed or written) out of the papers
+read so far (the input is streamed, so the final total is known only at the end)."""
+
+#: Papers per ``paper_versions`` call when deciding what to skip.
+PLAN_CHUNK = 2000
 
 class Problem(BaseModel):
     """One input record that could not be used (or an extraction that failed), with where it is."""
@@ -82,15 +93,19 @@ class IngestReport(BaseModel):
     edges: dict[str, int] = Field(default_factory=dict, description="Relationships written, by type.")
     totals: Stats | None = Field(default=None, description="The store's counts after the run.")
     problems: list[Problem] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="What was guessed, e.g. a file's encoding.")
     seconds: float = 0.0
 
 
 def taxonomy_entities() -> list[Entity]:
     """The vocabulary entities ingest writes even when no paper names them: the divergence
-    taxonomy (every divergence, its family and its ``SUBTYPE_OF`` parents)."""
+    taxonomy (every divergence, its family and its ``SUBTYPE_OF`` parents) and the method and
+    dataset families (``data/vocab/families.jsonl``: each family and its members)."""
     from kg.extract import vocabulary_entities
 
-    return [e for e in vocabulary_entities() if e.kind == "divergence"]
+    entities = vocabulary_entities()
+    parents = {p for e in entities for p in e.parents}
+    return [e for e in entities if e.kind == "divergence" or e.parents or e.id in parents]
 
 
 def count_delta(delta: GraphDelta) -> tuple[Counter, Counter]:
@@ -104,29 +119,6 @@ def count_delta(delta: GraphDelta) -> tuple[Counter, Counter]:
         edges["MAKES"] += len(x.claims)
         edges["ABOUT"] += sum(len(c.about) for c in x.claims)
     return entities, edges
-
-
-def _extract_chunk(papers: Sequence[Paper], problems: list[Problem]) -> list[Extraction]:
-    """Extract a chunk with ``nlp.pipe``; if that fails, paper by paper so that one text the
-    extractor chokes on costs only itself (reported as a problem, never a traceback)."""
-    from kg.extract import extract, extract_one
-
-    try:
-        return list(extract(papers))
-    except Exception:  # noqa: BLE001 - find the paper(s) at fault below
-        pass
-    out = []
-    for p in papers:
-        try:
-            out.append(extract_one(p))
-        except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the ingest
-            source, _, line = (p.source or p.id).rpartition(":")
-            why = str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}"
-            problems.append(
-                Problem(source=source or p.id, line=int(line) if line.isdigit() else None,
-                        reason=f"extraction failed for paper {p.id}: {why}")
-            )
-    return out
 
 
 class Checkpoint:
@@ -170,17 +162,125 @@ class Checkpoint:
             self._do()
 
 
-def plan(papers: Sequence[Paper], store: GraphStore, version: str, *, force: bool = False
-         ) -> tuple[list[Paper], set[str], int]:
-    """Decide what to write: ``(papers to extract, ids the store already held, unchanged count)``.
 
-    A paper is skipped when the store holds it with the same content hash and extractor version.
+class LoadReport(BaseModel):
+    """What :func:`load_extractions` wrote."""
+
+    papers: int = 0
+    batches: int = Field(default=0, description="Store write transactions (bulk: CSV batches staged).")
+    entities: dict[str, int] = Field(default_factory=dict, description="Distinct entities, by kind.")
+    edges: dict[str, int] = Field(default_factory=dict, description="Relationships, by type.")
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def load_extractions(
+    extractions: Iterable[Extraction],
+    store: GraphStore,
+    *,
+    batch_size: int | None = None,
+    bulk: bool = False,
+    taxonomy: bool | Sequence[Entity] = True,
+    on_written: Callable[[Sequence[Extraction]], None] | None = None,
+) -> LoadReport:
+    """Write a stream of extractions to ``store`` in batches, never holding more than one batch.
+
+    This is the write half of :func:`ingest`, public for callers that extract elsewhere (e.g. on a
+    Dask cluster) and only need the results in a graph.
+
+    Args:
+        extractions: any iterable (consumed lazily).
+        store: an open store; with ``bulk`` a :class:`kg.store.neo4j_store.Neo4jStore` whose
+            database is empty.
+        batch_size: papers per write (default: ``settings.batch_size``).
+        bulk: stream the graph into ``neo4j-admin database import full`` CSV files and import them
+            (see :mod:`kg.store.bulk`) instead of transactional ``UNWIND`` batches.
+        taxonomy: also write the vocabulary taxonomy (:func:`taxonomy_entities`), first; or the
+            taxonomy entities to write (e.g. edited by curation overrides).
+        on_written: called with each batch once it is written (bulk: once it is staged).
+
+    Raises:
+        InputError: ``bulk`` with a store that is not Neo4j.
+        StoreError: the store (or neo4j-admin) failed; for bulk also a database that is not empty.
     """
-    held: dict[str, tuple[str, str]] = {}
-    for chunk in chunks(papers, 5000):
-        held.update(store.paper_versions([p.id for p in chunk]))
-    todo = [p for p in papers if force or held.get(p.id) != (p.content_hash, version)]
-    return todo, set(held), len(papers) - len(todo)
+    if batch_size is None:
+        from kg.config import load_settings
+
+        batch_size = load_settings().batch_size
+    batch_size = max(1, int(batch_size))
+    report = LoadReport()
+    entities: dict[str, str] = {}
+    edges: Counter = Counter()
+    if bulk:
+        from kg.store.bulk import BulkImport
+        from kg.store.neo4j_store import Neo4jStore
+
+        if not isinstance(store, Neo4jStore):
+            raise InputError("--bulk loads into Neo4j only: add --store neo4j")
+        sink: BulkImport | None = BulkImport(store)
+        write: Callable[[GraphDelta], None] = sink.write  # type: ignore[union-attr]
+        checkpoint = None
+    else:
+        sink = None
+        write = store.write
+        checkpoint = Checkpoint(store)
+
+    def put(delta: GraphDelta) -> None:
+        write(delta)
+        if checkpoint is not None:
+            checkpoint.after_batch(bool(delta.extractions))
+        report.batches += 1
+        entities.update((e.id, e.kind) for e in delta.all_entities().values())
+        edges.update(count_delta(delta)[1])
+
+    try:
+        if taxonomy:
+            put(GraphDelta(entities=tuple(taxonomy_entities() if taxonomy is True else taxonomy)))
+        for batch in _batches(extractions, batch_size):
+            put(GraphDelta(extractions=tuple(batch)))
+            report.papers += len(batch)
+            if on_written is not None:
+                on_written(batch)
+        if sink is not None:
+            sink.finish()
+    finally:
+        if sink is not None:
+            sink.close()
+        if checkpoint is not None:
+            checkpoint.finish()
+    report.entities = dict(sorted(Counter(entities.values()).items()))
+    report.edges = dict(sorted(edges.items()))
+    return report
+
+
+def _planned(stream: Iterable[Paper | RecordError | ReadWarning], store: GraphStore, version: str, force: bool,
+             report: IngestReport, held: dict[str, bool], tick: Callable[[], None]) -> Iterator[Paper]:
+    """The papers of ``stream`` that need extracting, decided ``PLAN_CHUNK`` papers at a time.
+
+    Bad records go to ``report.problems``, unchanged papers are counted; for every paper yielded,
+    ``held[id]`` says whether the store already held it (popped once it is written or failed)."""
+    for chunk in _batches(stream, PLAN_CHUNK):
+        papers: list[Paper] = []
+        for item in chunk:
+            if isinstance(item, RecordError):
+                report.problems.append(Problem.from_error(item))
+            elif isinstance(item, ReadWarning):
+                report.warnings.append(str(item))
+            else:
+                papers.append(item)
+        report.papers_read += len(papers)
+        versions = store.paper_versions([p.id for p in papers]) if papers else {}
+        for p in papers:
+            if not force and versions.get(p.id) == (p.content_hash, version):
+                report.unchanged += 1
+                continue
+            held[p.id] = p.id in versions
+            yield p
+        tick()
 
 
 def ingest(
@@ -191,26 +291,41 @@ def ingest(
     batch_size: int | None = None,
     progress: ProgressCallback | None = None,
     force: bool = False,
+    overrides: Overrides | None = None,
+    workers: int | None = 1,
+    bulk: bool = False,
 ) -> IngestReport:
-    """Read ``paths``, extract what changed and write it to ``store``.
+    """Read ``paths`` as a stream, extract what changed and write it to ``store`` in batches.
+
+    Memory stays bounded whatever the corpus size: papers are read, checked against the store
+    (:data:`PLAN_CHUNK` at a time), extracted (``nlp.memory_zone()`` per batch) and written
+    ``batch_size`` at a time.
 
     Args:
         paths: files or directories (every *.jsonl/*.csv/*.txt below a directory).
         store: an open :class:`kg.store.base.GraphStore`.
         fmt: input format, or ``"auto"`` to detect it per file.
         batch_size: papers per store transaction (default: ``settings.batch_size``, 1,000).
-        progress: called as ``progress(done, total)`` after the skip check and after every batch.
+        progress: called as ``progress(done, read)`` as papers are skipped and batches written.
         force: re-extract and re-write papers the store already holds unchanged.
+        overrides: curation overrides applied to every extraction and the taxonomy
+            (:mod:`kg.resolve.overrides`); their digest is part of the stored version, so a changed
+            file re-applies on the next ingest.
+        workers: extraction processes (``None``: one per core; 1: in this process). The graph is
+            the same whatever the number.
+        bulk: load an empty Neo4j database with ``neo4j-admin database import`` (see
+            :func:`load_extractions`).
 
     Returns:
         An :class:`IngestReport`; bad records are in ``report.problems``, never raised.
 
     Raises:
-        InputError: a path does not exist or the format is unknown.
+        InputError: a path does not exist or the format is unknown; ``bulk`` on a non-Neo4j store.
         StoreError: the store failed (a batch being written is rolled back by the store).
     """
     from kg.extract import extractor_version
-    from kg.read import read_papers
+    from kg.extract.parallel import Failed, extract_stream
+    from kg.read import iter_papers
 
     started = time.perf_counter()
     if batch_size is None:
@@ -218,49 +333,69 @@ def ingest(
 
         batch_size = load_settings().batch_size
     batch_size = max(1, int(batch_size))
-    version = extractor_version()
+    overrides = overrides or Overrides()
+    version = overrides.version(extractor_version())
+    catalog: dict[str, Entity] = {}
+    if overrides.items:
+        from kg.extract import vocabulary_entities
 
-    read = read_papers(paths, fmt)
-    report = IngestReport(store=store.name, extractor_version=version, papers_read=len(read.papers))
-    report.problems.extend(Problem.from_error(p) for p in read.problems)
+        catalog = {e.id: e for e in vocabulary_entities()}
+    taxonomy = [overrides.edit_entity(e, catalog) for e in taxonomy_entities()
+                if e.id not in overrides.merged_away]
+    report = IngestReport(store=store.name, extractor_version=version)
+    held: dict[str, bool] = {}
+    done = 0
+    if bulk:
+        from kg.store.bulk import preflight
+        from kg.store.neo4j_store import Neo4jStore
 
-    todo, held, report.unchanged = plan(read.papers, store, version, force=force)
-    total = len(read.papers)
-    done = report.unchanged
-    if progress:
-        progress(done, total)
+        if not isinstance(store, Neo4jStore):
+            raise InputError("--bulk loads into Neo4j only: add --store neo4j")
+        preflight(store)  # an unusable bulk load fails before anything is read or extracted
 
-    entities: dict[str, str] = {}
-    edges: Counter = Counter()
+    last: list[tuple[int, int]] = []
 
-    checkpoint = Checkpoint(store)
+    def tick() -> None:
+        now = (done + report.unchanged + report.failed, report.papers_read)
+        if progress and last[-1:] != [now]:
+            last[:] = [now]
+            progress(*now)
 
-    def write(delta: GraphDelta) -> None:
-        store.write(delta)
-        checkpoint.after_batch(bool(delta.extractions))
-        report.batches += 1
-        entities.update((e.id, e.kind) for e in delta.all_entities().values())
-        edges.update(count_delta(delta)[1])
+    def extracted() -> Iterator[Extraction]:
+        todo = _planned(iter_papers(paths, fmt), store, version, force, report, held, tick)
+        for result in extract_stream(todo, workers=workers):
+            if isinstance(result, Failed):
+                held.pop(result.paper.id, None)
+                report.failed += 1
+                source, _, line = (result.paper.source or result.paper.id).rpartition(":")
+                report.problems.append(Problem(
+                    source=source or result.paper.id, line=int(line) if line.isdigit() else None,
+                    reason=f"extraction failed for paper {result.paper.id}: {result.reason}"))
+                continue
+            if overrides.items:
+                result = overrides.apply(result, catalog).model_copy(update={"extractor_version": version})
+            yield result
 
-    if todo or store.stats().papers == 0:
-        write(GraphDelta(entities=tuple(taxonomy_entities())))
-    for chunk in chunks(todo, batch_size):
-        extractions = _extract_chunk(chunk, report.problems)
-        report.failed += len(chunk) - len(extractions)
-        if extractions:
-            write(GraphDelta(extractions=tuple(extractions)))
-        for x in extractions:
-            if x.paper.id in held:
+    def written(batch: Sequence[Extraction]) -> None:
+        nonlocal done
+        for x in batch:
+            if held.pop(x.paper.id, False):
                 report.updated += 1
             else:
                 report.new += 1
-        done += len(chunk)
-        if progress:
-            progress(done, total)
+        done += len(batch)
+        tick()
 
-    checkpoint.finish()
-    report.entities = dict(sorted(Counter(entities.values()).items()))
-    report.edges = dict(sorted(edges.items()))
+    stream = extracted()
+    first = next(stream, None)
+    if first is not None:
+        loaded = load_extractions(chain([first], stream), store, batch_size=batch_size, bulk=bulk,
+                                  taxonomy=taxonomy, on_written=written)
+        report.batches, report.entities, report.edges = loaded.batches, loaded.entities, loaded.edges
+    elif store.stats().papers == 0:  # nothing to extract, but a new graph still gets the taxonomy
+        loaded = load_extractions((), store, batch_size=batch_size, taxonomy=taxonomy)
+        report.batches, report.entities, report.edges = loaded.batches, loaded.entities, loaded.edges
+    tick()
     report.totals = store.stats()
     report.seconds = round(time.perf_counter() - started, 3)
     return report

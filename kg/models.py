@@ -23,7 +23,7 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 EntityKind = Literal["method", "divergence", "dataset"]
 ENTITY_KINDS: tuple[EntityKind, ...] = ("method", "divergence", "dataset")
@@ -36,7 +36,7 @@ TextField = Literal["title", "abstract"]
 
 def fold(text: str) -> str:
     """Fold a name into a lookup key: no accents, lower case, hyphens/dashes/underscores as spaces,
-    punctuation dropped, a trailing plural ``s`` dropped from each word longer than 3 letters.
+    punctuation dropped, each word's plural folded by :func:`singular` (the same fold as matching).
 
     >>> fold("Kullback–Leibler divergences")
     'kullback leibler divergence'
@@ -47,12 +47,26 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = text.lower()
     text = re.sub(r"[^a-z0-9 ]", "", text)
-    words = []
-    for w in text.split():
-        if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-            w = w[:-1]
-        words.append(w)
-    return " ".join(words)
+    return " ".join(singular(w) for w in text.split())
+
+
+def singular(word: str) -> str:
+    """The plural fold of one lower-case word, shared by lookup (:func:`fold`) and matching
+    (the pipeline's ``NORM``), so that what extraction matches a lookup finds:
+    ``discrepancies``→``discrepancy``, ``losses``→``loss``, ``divergences``→``divergence``;
+    ``loss``, ``focus``, ``analysis`` and ``10s`` stay as they are.
+
+    >>> [singular(w) for w in ["discrepancies", "losses", "gans", "loss", "analysis", "series"]]
+    ['discrepancy', 'loss', 'gan', 'loss', 'analysis', 'sery']
+    """
+    if len(word) > 3 and word[-1] == "s" and word[-2].isalpha():
+        if word.endswith("ies") and len(word) > 4:
+            return word[:-3] + "y"
+        if word.endswith("sses"):
+            return word[:-2]
+        if not word.endswith(("ss", "us", "is")):
+            return word[:-1]
+    return word
 
 
 def slug(text: str) -> str:
@@ -74,6 +88,10 @@ class Paper(_Model):
     venue: str | None = None
     url: str | None = None
     authors: tuple[str, ...] = ()
+    doi: str | None = Field(default=None, description="DOI, lower case, without 'https://doi.org/'.")
+    arxiv_id: str | None = Field(default=None, description="arXiv id without version, e.g. '2106.09685'.")
+    categories: tuple[str, ...] = Field(
+        default=(), description="Subject categories or topics: arXiv's 'cs.LG', OpenAlex topics, keywords.")
     source: str | None = Field(default=None, description="Where it was read: 'file:line'.")
 
     @computed_field  # type: ignore[prop-decorator]
@@ -108,6 +126,11 @@ class Entity(_Model):
     name: str = Field(description="Display name, e.g. 'Kullback-Leibler divergence'.")
     aliases: tuple[str, ...] = ()
     description: str | None = None
+    family: str | None = Field(
+        default=None,
+        description="Id of the top family, e.g. 'divergence:f-divergence', 'method:generative-adversarial-network'.",
+    )
+    parents: tuple[str, ...] = Field(default=(), description="Ids this is a SUBTYPE_OF (same kind).")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -122,10 +145,6 @@ class Method(Entity):
 
 class Divergence(Entity):
     kind: Literal["divergence"] = "divergence"
-    family: str | None = Field(
-        default=None, description="Id of the top family, e.g. 'divergence:f-divergence'."
-    )
-    parents: tuple[str, ...] = Field(default=(), description="Ids this is a SUBTYPE_OF.")
 
 
 class Dataset(Entity):
@@ -238,27 +257,79 @@ class GraphDelta(_Model):
 
 class EntityFilter(_Model):
     """Papers linked to ANY of ``ids`` (already alias-resolved and family-expanded), optionally only
-    with that method ``role`` or divergence ``variant``."""
+    with that method ``role`` or divergence ``variant``. Without ``ids``, papers linked to any entity
+    of ``kind`` ("papers proposing any method"); ``kind`` is then required."""
 
-    ids: tuple[str, ...]
+    ids: tuple[str, ...] = ()
+    kind: EntityKind | None = None
     role: Role | None = None
     variant: Variant | None = None
+
+    @model_validator(mode="after")
+    def _ids_or_kind(self) -> EntityFilter:
+        if not self.ids and self.kind is None:
+            raise ValueError("an entity filter needs ids or a kind")
+        return self
+
+    def accepts(self, entity_id: str, kind: str, role: str | None, variant: str | None) -> bool:
+        """Does a link (to ``entity_id`` of ``kind``, with ``role``/``variant``) satisfy the filter?"""
+        return (
+            (entity_id in self.ids if self.ids else kind == self.kind)
+            and (self.role is None or role == self.role)
+            and (self.variant is None or variant == self.variant)
+        )
+
+
+PaperOrder = Literal["relevance", "id", "year", "title"]
+PAPER_ORDERS: tuple[PaperOrder, ...] = ("relevance", "id", "year", "title")
+Direction = Literal["asc", "desc"]
 
 
 class PaperQuery(_Model):
     """A paper search. Filters combine with AND; an empty query matches every paper.
 
-    Results are ordered by ``order`` then by id, so pages are stable.
+    Results are ordered by ``order`` in ``direction``, ties broken by id (ascending), so pages are
+    stable; papers without a year come last under ``year`` in both directions. ``relevance`` scores
+    a paper's links to the FIRST ``using`` filter's entities (:func:`relevance_score`); without
+    entity filters every score is 0 (id order).
+
+    ``venue`` and ``author`` match case-insensitively as substrings (any author), ``category``
+    case-insensitively and exactly (any category, e.g. ``cs.LG``).
     """
 
     using: tuple[EntityFilter, ...] = ()
     year_min: int | None = None
     year_max: int | None = None
+    venue: str | None = None
+    author: str | None = None
+    category: str | None = None
     text: str | None = Field(default=None, description="Words that must all occur in title or abstract.")
     ids: tuple[str, ...] | None = None
-    order: Literal["id", "year", "title"] = "id"
+    order: PaperOrder = "id"
+    direction: Direction = "asc"
     limit: int = Field(default=100, ge=0, le=10_000)
     offset: int = Field(default=0, ge=0)
+
+
+#: Weights of :func:`relevance_score` (kept apart so that the Cypher twin uses the same numbers).
+RELEVANCE_PROPOSED = 1_000_000
+RELEVANCE_TITLE = 200_000
+RELEVANCE_EARLY = 100_000
+
+
+def relevance_score(links: list[dict]) -> int:
+    """Relevance of a paper from its links (relationship properties) to the looked-up entities:
+    a proposed method first (+1,000,000), then evidence in the title (+200,000) or in the first two
+    abstract sentences (+100,000), then the number of evidence mentions (``count``, 1 when absent).
+    The Cypher twin is in :mod:`kg.store.cypher` (``_RELEVANCE``); both stores order alike."""
+    score = 0
+    if any(link.get("role") == "proposed" for link in links):
+        score += RELEVANCE_PROPOSED
+    if any(link.get("field") == "title" for link in links):
+        score += RELEVANCE_TITLE
+    elif any(link.get("field") == "abstract" and (link.get("sentence_index") or 0) <= 1 for link in links):
+        score += RELEVANCE_EARLY
+    return score + sum(int(link.get("count") or 1) for link in links)
 
 
 class PaperHit(_Model):

@@ -6,7 +6,11 @@ WITH reduce(s = '', c IN split(toLower(normalize($method, NFKD)), '') |
        s + CASE WHEN c IN ['-', '_', '/', '‐', '‑', '‒', '–', '—', '―', '−', '\t', '\n'] THEN ' '
                 WHEN 'abcdefghijklmnopqrstuvwxyz0123456789 ' CONTAINS c THEN c ELSE '' END) AS folded
 WITH [w IN split(folded, ' ') WHERE w <> '' |
-      CASE WHEN size(w) > 3 AND w ENDS WITH 's' AND NOT right(w, 2) IN ['ss', 'us', 'is'] THEN left(w, size(w) - 1) ELSE w END] AS words
+      CASE WHEN size(w) <= 3 OR NOT w ENDS WITH 's' OR NOT 'abcdefghijklmnopqrstuvwxyz' CONTAINS substring(w, size(w) - 2, 1) THEN w
+           WHEN size(w) > 4 AND w ENDS WITH 'ies' THEN left(w, size(w) - 3) + 'y'
+           WHEN w ENDS WITH 'sses' THEN left(w, size(w) - 2)
+           WHEN right(w, 2) IN ['ss', 'us', 'is'] THEN w
+           ELSE left(w, size(w) - 1) END] AS words
 WITH reduce(s = head(words), w IN tail(words) | s + ' ' + w) AS q
 MATCH (m:Method)
 WHERE q IN m.keys OR m.id = $method

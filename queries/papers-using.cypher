@@ -4,14 +4,18 @@
 // evidence: r.sentence, r.surface, r.rules, r.role (methods), r.variant (KL: forward/reverse).
 // Graph view: the papers around the entities; Table view: one row per link.
 // Names are matched as `kg papers-using` matches them: folded (case, accents, hyphens, punctuation,
-// plural s), then with a generic head word added or removed ("Wasserstein" -> "Wasserstein distance").
+// plurals: -s, -ies, -sses, as kg.models.singular), then with a generic head word added or removed ("Wasserstein" -> "Wasserstein distance").
 // Set the parameter first (any name or alias):
 // :param entity => 'KL'
 WITH reduce(s = '', c IN split(toLower(normalize($entity, NFKD)), '') |
        s + CASE WHEN c IN ['-', '_', '/', '‐', '‑', '‒', '–', '—', '―', '−', '\t', '\n'] THEN ' '
                 WHEN 'abcdefghijklmnopqrstuvwxyz0123456789 ' CONTAINS c THEN c ELSE '' END) AS folded
 WITH [w IN split(folded, ' ') WHERE w <> '' |
-      CASE WHEN size(w) > 3 AND w ENDS WITH 's' AND NOT right(w, 2) IN ['ss', 'us', 'is'] THEN left(w, size(w) - 1) ELSE w END] AS words
+      CASE WHEN size(w) <= 3 OR NOT w ENDS WITH 's' OR NOT 'abcdefghijklmnopqrstuvwxyz' CONTAINS substring(w, size(w) - 2, 1) THEN w
+           WHEN size(w) > 4 AND w ENDS WITH 'ies' THEN left(w, size(w) - 3) + 'y'
+           WHEN w ENDS WITH 'sses' THEN left(w, size(w) - 2)
+           WHEN right(w, 2) IN ['ss', 'us', 'is'] THEN w
+           ELSE left(w, size(w) - 1) END] AS words
 WITH reduce(s = head(words), w IN tail(words) | s + ' ' + w) AS q
 WITH q, split(q, ' ') AS words,
      ['divergence', 'distance', 'discrepancy', 'metric', 'loss', 'dataset', 'benchmark', 'method', 'algorithm', 'model'] AS heads

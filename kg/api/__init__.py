@@ -3,8 +3,10 @@ over HTTP by Starlette + uvicorn with GraphiQL (``kg serve``).
 
 Layout: :mod:`kg.api.schema` (types and resolvers), :mod:`kg.api.derive` (GraphQL fields derived from
 :mod:`kg.models`), :mod:`kg.api.loaders` (per-request batching: no N+1), :mod:`kg.api.execution`
-(limits, validation rules, clean errors), :mod:`kg.api.server` (the ASGI app). The server parts are
-an optional extra: importing them without it raises :class:`kg.errors.MissingExtra`.
+(limits, validation rules, masked errors), :mod:`kg.api.health` (fail fast while the store is down,
+background probe), :mod:`kg.api.guard` (API key, body size limit), :mod:`kg.api.server` (the ASGI app).
+The server parts are an optional extra: importing them without it raises
+:class:`kg.errors.MissingExtra`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from kg.errors import MissingExtra
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from kg.api.execution import Limits
     from kg.store.base import GraphStore
 
 
@@ -27,15 +28,15 @@ def _need(module: str) -> None:
         raise MissingExtra(module, "server")
 
 
-def create_app(
-    store: GraphStore, *, limits: Limits | None = None, owns_store: bool = False, offload: bool | None = None
-) -> Starlette:
-    """The ASGI app (``/graphql``, GraphiQL, ``/healthz``) over ``store``; see :mod:`kg.api.server`."""
+def create_app(store: GraphStore, **kw: Any) -> Starlette:
+    """The ASGI app (``/graphql``, GraphiQL, ``/healthz``) over ``store``; keyword arguments
+    (``limits``, ``owns_store``, ``offload``, ``api_key``, ``cors_origins``, ``probe_interval``) as in
+    :func:`kg.api.server.create_app`."""
     for module in ("graphene", "graphql_server", "starlette"):
         _need(module)
     from kg.api.server import create_app as _create_app
 
-    return _create_app(store, limits=limits, owns_store=owns_store, offload=offload)
+    return _create_app(store, **kw)
 
 
 def serve(store: GraphStore, *, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info", **kw: Any) -> None:

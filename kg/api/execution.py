@@ -10,14 +10,18 @@ server calls :func:`execute_request` instead (from its ``execute_operation`` ove
    page sizes of the lists around it (``first``/``limit`` arguments, clamped like the resolvers do);
    (parsing and validation are cached per query text and page-size variables: :func:`prepare`);
 3. execution is synchronous (resolvers call the store; the server runs this in a worker thread when
-   the store does I/O) with :class:`FastExecutionContext`, graphql-core's executor with a shortcut
-   for plain leaf fields (most of a response), which otherwise cost more than the store call;
-4. errors are cleaned: a :class:`kg.errors.KGError` keeps its ``[E…]`` message and gets an
-   ``extensions.code`` (``BAD_USER_INPUT``, ``STORE_UNAVAILABLE`` …), any other exception becomes
-   "internal error" (logged server-side with its traceback, never sent to the client).
+   the store does I/O) with graphql-core's executor — on graphql-core 3.2 with the shortcut for plain
+   leaf fields of :mod:`kg.api.fastexec` (``EXECUTOR``), on 3.3 the stock one;
+4. errors are masked (:func:`public_error`): each gets an ``extensions.code`` (``BAD_USER_INPUT``,
+   ``NOT_FOUND``, ``STORE_UNAVAILABLE``, ``QUERY_TIMEOUT``, ``STORE_ERROR``, ``INTERNAL_SERVER_ERROR``
+   …) and a message written for users; the store's own messages (addresses, Cypher errors) and
+   tracebacks go to the server log only, and every message is scrubbed of URIs, ``host:port`` and
+   file paths (:func:`scrub`).
 
-When the store reports the Cypher it ran (the per-request :class:`kg.api.server.ReadOnlyStore`
-captures it around each read, :func:`kg.store.base.capture_queries`), the response carries it in
+Every paper list also leaves how the store answered it (the Cypher of Neo4j, the SQL and plan of
+the embedded store; :func:`kg.query.find_papers` with ``explain``) in ``extensions.explain``. When
+the store reports the Cypher it ran (the per-request :class:`kg.api.server.ReadOnlyStore` captures
+it around each read, :func:`kg.store.base.capture_queries`), the response carries it in
 ``extensions.cypher``.
 """
 
@@ -25,19 +29,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import dataclass
-from types import CoroutineType
 from typing import Any, cast
 
-from graphene.types.resolver import dict_or_attr_resolver
+import graphql
 from graphql import (
     DocumentNode,
-    ExecutionContext,
     ExecutionResult,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
-    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
@@ -47,23 +49,35 @@ from graphql import (
     VariableNode,
     execute,
     get_named_type,
-    is_leaf_type,
     is_list_type,
     parse,
     specified_rules,
     validate,
 )
-from graphql.pyutils import Path, Undefined
 from graphql.type import GraphQLNonNull
 
-from kg.errors import InputError, KGError, NotFound, StoreUnavailable
+from kg.api.health import UNAVAILABLE
+from kg.errors import InputError, NotFound, QueryTimeout, StoreError, StoreUnavailable
 
 log = logging.getLogger("kg.api")
 
 
+def _executor() -> dict[str, Any]:
+    """Keyword arguments for ``graphql.execute``: kg's fast path (:mod:`kg.api.fastexec`) on
+    graphql-core 3.2, the stock executor on any other version (3.3 has a new executor)."""
+    if graphql.version_info[:2] != (3, 2):
+        return {}
+    from kg.api.fastexec import FastExecutionContext, is_coroutine
+
+    return {"execution_context_class": FastExecutionContext, "is_awaitable": is_coroutine}
+
+
+EXECUTOR = _executor()
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Request limits of the API (all enforced before any resolver runs)."""
+    """Request limits of the API (all but the time limit enforced before any resolver runs)."""
 
     max_chars: int = 20_000
     max_tokens: int = 2_000
@@ -72,6 +86,8 @@ class Limits:
     max_cost: int = 50_000
     page_size: int = 100
     unpaged_list: int = 5  # assumed length of lists without a page argument (tags, claims, …)
+    time_limit: float = 30.0  # seconds a request may spend calling the store (then QUERY_TIMEOUT)
+    max_body_bytes: int = 256 * 1024  # larger request bodies get 413 before they are read
 
 
 def _page_arg(field: FieldNode, variables: dict | None, limits: Limits, default: int) -> int:
@@ -166,144 +182,6 @@ def validation_rules(limits: Limits, variables: dict | None = None) -> tuple[typ
     return (*specified_rules, depth_limit_validator(max_depth=limits.max_depth), cost_rule(limits, variables))
 
 
-def is_coroutine(value: Any) -> bool:
-    """graphql-core's awaitable check for a schema whose resolvers are all synchronous.
-
-    The default check (``hasattr(value, "__await__")`` and more on every resolved value) is slow on
-    pydantic models; an async resolver would still be caught, as it returns a coroutine."""
-    return isinstance(value, CoroutineType)
-
-
-def _object_items(list_type: Any) -> GraphQLObjectType | None:
-    """The item type of ``[T!]`` / ``[T!]!`` when T is a concrete object type without an
-    ``is_type_of`` check, else None."""
-    if isinstance(list_type, GraphQLNonNull):
-        list_type = list_type.of_type
-    if not is_list_type(list_type) or not isinstance(list_type.of_type, GraphQLNonNull):
-        return None
-    item = list_type.of_type.of_type
-    return item if isinstance(item, GraphQLObjectType) and item.is_type_of is None else None
-
-
-def _plain_items(value: Any) -> bool:
-    """A list or tuple without nulls or exceptions (which the standard path reports)."""
-    return isinstance(value, (list, tuple)) and not any(v is None or isinstance(v, Exception) for v in value)
-
-
-class FastExecutionContext(ExecutionContext):
-    """graphql-core's executor, with a shortcut for *plain leaf fields*: a scalar or enum field
-    without arguments whose resolver is graphene's default attribute/key lookup (``id``, ``title``,
-    ``start``, ``rule``, … — most fields of a response).
-
-    For those, the standard path builds a ``Path`` and a ``GraphQLResolveInfo``, coerces (no)
-    arguments, calls the resolver through two awaitable checks and completes the value through the
-    Non-Null wrapper: several µs per field, so a page of 20 papers with evidence (300–400 fields)
-    cost more than the store call behind it. The shortcut reads the attribute and serializes it.
-    Lists of non-null objects are completed item by item without the per-item wrapper calls
-    (:meth:`complete_list_value`). Anything unusual — a null, an exception, a value the scalar
-    refuses — goes through the standard path, which produces the same data and errors
-    (tests/api/test_execution.py compares both executors on every example query).
-    """
-
-    _plans: dict[int, tuple[Any, dict[str, tuple]]] = {}  # id(object type) → (type, plain leaves)
-
-    @classmethod
-    def plain_leaves(cls, parent_type: GraphQLObjectType) -> dict[str, tuple]:
-        """``{field name: (attribute, default, leaf type, None)}`` of the plain leaf fields of a type
-        and ``{field name: (attribute, default, None, item type)}`` of its plain object lists."""
-        hit = cls._plans.get(id(parent_type))
-        if hit is not None:
-            return hit[1]
-        plans: dict[str, tuple] = {}
-        for name, field_def in parent_type.fields.items():
-            resolve = field_def.resolve
-            if not (
-                isinstance(resolve, functools.partial)
-                and resolve.func is dict_or_attr_resolver
-                and len(resolve.args) == 2
-                and not resolve.keywords
-                and not field_def.args
-            ):
-                continue
-            ftype = field_def.type
-            inner = ftype.of_type if isinstance(ftype, GraphQLNonNull) else ftype
-            if is_leaf_type(inner):
-                plans[name] = (resolve.args[0], resolve.args[1], inner, None)
-            elif (item := _object_items(inner)) is not None:
-                plans[name] = (resolve.args[0], resolve.args[1], None, item)
-        cls._plans[id(parent_type)] = (parent_type, plans)  # keeps the type alive: its id stays unique
-        return plans
-
-    def complete_list_value(
-        self, return_type: Any, field_nodes: list[FieldNode], info: Any, path: Path, result: Any
-    ) -> Any:
-        """A list of non-null objects of one concrete type (a page of papers, a paper's tags, a
-        tag's evidence) is completed by executing each item's sub-selection directly: the standard
-        path goes through three completion calls and two awaitable checks per item. A null item,
-        an exception or an abstract/type-checked item type take the standard path."""
-        item_type = _object_items(return_type)
-        if item_type is None or not _plain_items(result):
-            return super().complete_list_value(return_type, field_nodes, info, path, result)
-        return self._object_list(item_type, field_nodes, path, result)
-
-    def _object_list(self, item_type: GraphQLObjectType, field_nodes: list[FieldNode], path: Path, items: Any) -> Any:
-        sub_fields = self.collect_subfields(item_type, field_nodes)
-        completed = [self.execute_fields(item_type, item, path.add_key(i, None), sub_fields)
-                     for i, item in enumerate(items)]
-        if not any(self.is_awaitable(c) for c in completed):
-            return completed
-
-        async def gathered() -> list[Any]:  # only with an async resolver (kg has none)
-            return [await c if self.is_awaitable(c) else c for c in completed]
-
-        return gathered()
-
-    def execute_fields(
-        self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None, fields: dict[str, list[FieldNode]]
-    ) -> Any:
-        if self.middleware_manager:
-            return super().execute_fields(parent_type, source_value, path, fields)
-        plans = self.plain_leaves(parent_type)
-        is_dict = isinstance(source_value, dict)
-        results: dict[str, Any] = {}
-        awaitable_fields: list[str] = []
-        for response_name, field_nodes in fields.items():
-            field_path = Path(path, response_name, parent_type.name)
-            plan = plans.get(field_nodes[0].name.value)
-            if plan is not None:
-                attname, default, leaf, item_type = plan
-                try:
-                    value = source_value.get(attname, default) if is_dict else getattr(source_value, attname, default)
-                    if leaf is None:
-                        shortcut = _plain_items(value)
-                    else:
-                        value = None if value is None or isinstance(value, Exception) else leaf.serialize(value)
-                        shortcut = value is not None and value is not Undefined
-                except Exception:  # noqa: BLE001 - the standard path below reports it as a field error
-                    shortcut = False
-                if shortcut:
-                    if leaf is None:
-                        value = self._object_list(item_type, field_nodes, field_path, value)
-                        if self.is_awaitable(value):
-                            awaitable_fields.append(response_name)
-                    results[response_name] = value
-                    continue
-            result = self.execute_field(parent_type, source_value, field_nodes, field_path)
-            if result is not Undefined:
-                results[response_name] = result
-                if self.is_awaitable(result):
-                    awaitable_fields.append(response_name)
-        if not awaitable_fields:
-            return results
-
-        async def gathered() -> dict[str, Any]:  # as graphql-core does (kg's resolvers are all sync)
-            for name in awaitable_fields:
-                results[name] = await results[name]
-            return results
-
-        return gathered()
-
-
 def _with_code(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
     return GraphQLError(
         message if message is not None else error.message,
@@ -316,24 +194,66 @@ def _with_code(error: GraphQLError, code: str, message: str | None = None) -> Gr
     )
 
 
-def clean_error(error: GraphQLError) -> GraphQLError:
-    """A client-safe copy of an execution error: kg errors keep their message and get a code;
-    anything else becomes "internal error" (and is logged with its traceback here)."""
+#: Internal details that must never reach a client, wherever a message came from: URIs
+#: (``bolt://host:7687``), ``host:port`` addresses, absolute file paths, Python tracebacks.
+_URI = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"),]*")
+_HOST_PORT = re.compile(
+    r"(?<![\w.:/-])(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+)"
+    r":\d{1,5}\b"
+)
+_PATH = re.compile(r"(?<![\w.:/])(?:~|[A-Za-z]:)?(?:[\\/][\w.@+~-]+){2,}[\\/]?")
+_TRACEBACK = ("Traceback (most recent call last)", 'File "')
+
+STORE_FAILED = "the graph store could not answer this query (details in the server log)"
+
+#: The user-facing message of each kg error the API masks (their details go to the server log).
+_MASKED = {
+    StoreUnavailable: ("STORE_UNAVAILABLE", UNAVAILABLE),
+    QueryTimeout: ("QUERY_TIMEOUT", "the query ran past the server's time limit: ask for less "
+                   "(smaller first/limit, fewer nested lists) or narrow it with filters"),
+}
+
+
+def scrub(message: str) -> str:
+    """``message`` with URIs, ``host:port`` addresses and file paths replaced by placeholders; a
+    message that holds a traceback becomes "internal error" (a last line of defence: messages that
+    reach clients are written for them, see :func:`public_error`)."""
+    if any(mark in message for mark in _TRACEBACK):
+        return "[E000] internal error (see the server log)"
+    message = _URI.sub("<address>", message)
+    message = _HOST_PORT.sub("<address>", message)
+    return _PATH.sub("<path>", message)
+
+
+def public_error(error: GraphQLError) -> GraphQLError:
+    """A client-safe copy of an error, with an ``extensions.code``:
+
+    * GraphQL's own errors (syntax, validation, limits) and errors raised as GraphQL errors keep
+      their message (scrubbed) and code (``BAD_USER_INPUT`` when they have none);
+    * :class:`~kg.errors.InputError` / :class:`~kg.errors.NotFound` keep their ``[E…]`` message
+      (written for users; scrubbed) → ``BAD_USER_INPUT`` / ``NOT_FOUND``;
+    * :class:`~kg.errors.StoreUnavailable` / :class:`~kg.errors.QueryTimeout` get a fixed message
+      → ``STORE_UNAVAILABLE`` / ``QUERY_TIMEOUT`` (the store's message names its address);
+    * any other error → ``INTERNAL_SERVER_ERROR`` "internal error", logged with its traceback.
+    """
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         code = (error.extensions or {}).get("code") or "BAD_USER_INPUT"
-        return _with_code(error, code)
-    if isinstance(original, KGError):
-        if isinstance(original, StoreUnavailable):
-            code = "STORE_UNAVAILABLE"
-        elif isinstance(original, NotFound):
-            code = "NOT_FOUND"
-        elif isinstance(original, InputError):
-            code = "BAD_USER_INPUT"
-        else:
-            code = "INTERNAL_SERVER_ERROR"
-        return _with_code(error, code, str(original))
+        return _with_code(error, code, scrub(error.message))
+    for kind, (code, message) in _MASKED.items():
+        if isinstance(original, kind):
+            log.info("%s while resolving %s: %s", code, error.path, original)
+            return _with_code(error, code, f"[{original.code}] {message}")
+    if isinstance(original, NotFound):
+        error = _with_code(error, "NOT_FOUND", scrub(str(original)))
+        if original.suggestions:
+            error.extensions = {**(error.extensions or {}), "suggestions": list(original.suggestions)}
+        return error
+    if isinstance(original, InputError):
+        return _with_code(error, "BAD_USER_INPUT", scrub(str(original)))
     log.error("internal error while resolving %s", error.path, exc_info=original)
+    if isinstance(original, StoreError):
+        return _with_code(error, "STORE_ERROR", f"[{StoreError.code}] {STORE_FAILED}")
     return _with_code(error, "INTERNAL_SERVER_ERROR", "[E000] internal error (see the server log)")
 
 
@@ -393,19 +313,20 @@ def execute_request(
     )
     document, errors = prepare(schema, query, page_variables, limits)
     if document is None:
-        return ExecutionResult(data=None, errors=list(errors))
+        return ExecutionResult(data=None, errors=[public_error(e) for e in errors])
     result = cast(ExecutionResult, execute(  # an ExecutionResult, not an awaitable: kg's resolvers are sync
         schema,
         document,
         variable_values=variables,
         operation_name=operation_name,
         context_value=context,
-        execution_context_class=FastExecutionContext,
-        is_awaitable=is_coroutine,
+        **EXECUTOR,
     ))
     if result.errors:
-        result.errors = [clean_error(e) for e in result.errors]
+        result.errors = [public_error(e) for e in result.errors]
     cypher = getattr(context["loader"].store, "recorded", None)
     if cypher:
         result.extensions = {**(result.extensions or {}), "cypher": list(cypher)}
+    if context.get("explain"):  # how the store answered each paper list (Cypher or embedded plan)
+        result.extensions = {**(result.extensions or {}), "explain": list(context["explain"])}
     return result

@@ -1,8 +1,10 @@
 """The GraphQL schema of kg (graphene 3): papers, entities, claims, evidence, taxonomy, facets.
 
-Resolvers talk only to the :class:`kg.store.base.GraphStore` protocol (through the per-request
-:class:`kg.api.loaders.RequestLoader`, which batches record loads), to :func:`kg.resolve.resolve` for
-alias- and family-aware name resolution, and never write: the API is read-only.
+Resolvers are thin adapters over the query core (:mod:`kg.query`, the same functions the CLI
+calls, so both answer alike: an unknown name is a ``NOT_FOUND`` error with
+``extensions.suggestions``, a page size outside ``0..100`` a ``BAD_USER_INPUT`` error); nested
+fields read records through the per-request :class:`kg.api.loaders.RequestLoader`, which batches
+them. The API never writes.
 
 Conventions, following the @neo4j/graphql v7 style so that users of that ecosystem feel at home:
 
@@ -11,27 +13,28 @@ Conventions, following the @neo4j/graphql v7 style so that users of that ecosyst
   computes without fetching every node;
 * filters nest: ``where: {name: {contains: "wasser"}}``, ``where: {year: {gte: 2020}}``; string
   filters are case-, accent- and hyphen-insensitive (they compare :func:`kg.models.fold` keys);
-* page sizes are ``Int!`` with defaults and are clamped to ``0..100`` (never an error), ordering is
-  stable (ties broken by id).
+* page sizes are ``Int!`` with defaults, ``0..100`` (outside: an error, never a silent clamp);
+  ordering is stable (ties broken by id); a cursor is bound to its filters and ordering (used
+  under others it is an error);
+* counts are ``paperCount``, lists of papers ``papers``.
 
 Scalar fields of the GraphQL types are derived from :mod:`kg.models` (:mod:`kg.api.derive`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from typing import Any
 
 import graphene
 from graphene import ID, Boolean, Field, InputObjectType, Int, List, NonNull, String
-from graphql import GraphQLError
 
-from kg import models
+from kg import models, query
 from kg.api.derive import enum_from_literal, model_fields
 from kg.api.loaders import PaperNode, RequestLoader
-from kg.models import EntityFilter, PaperQuery, fold
+from kg.errors import InputError
+from kg.query import PaperFilters, check_limit, decode_cursor, encode_cursor
+from kg.query.papers import NameFilter
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -41,16 +44,6 @@ MAX_OFFSET = 1_000_000
 def nn_list(of: Any) -> NonNull:
     """``[T!]!``."""
     return NonNull(List(NonNull(of)))
-
-
-def clamp(value: int | None, low: int, high: int) -> int:
-    """Clamp a page argument into ``low..high`` (page limits are clamped, never rejected)."""
-    return max(low, min(high, int(value or 0)))
-
-
-def bad_input(message: str) -> GraphQLError:
-    """A GraphQL error for an unusable argument value, marked as the client's fault."""
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 def loader_of(info) -> RequestLoader:
@@ -71,11 +64,22 @@ TextField = enum_from_literal("TextField", models.TextField, "Which text of a pa
 
 
 class PaperOrder(graphene.Enum):
-    """Order of paper lists; ties are broken by id so pages are stable."""
+    """Order of paper lists; ties are broken by id so pages are stable. RELEVANCE (the default when
+    the filters name an entity): a paper proposing the method first, then evidence in the title or
+    the first two sentences, then the number of mentions."""
 
+    RELEVANCE = "relevance"
     ID = "id"
     YEAR = "year"
     TITLE = "title"
+
+
+class Direction(graphene.Enum):
+    """Sort direction (default: DESC for RELEVANCE, i.e. best first; ASC otherwise). Papers without
+    a year come last either way."""
+
+    ASC = "asc"
+    DESC = "desc"
 
 
 class EntityOrder(graphene.Enum):
@@ -86,31 +90,25 @@ class EntityOrder(graphene.Enum):
 
 
 # -- pagination -------------------------------------------------------------------------------
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"kg:{offset}".encode()).decode()
+def args_key(field: str, kwargs: dict) -> str:
+    """Digest of a list field's arguments other than the page (what its cursors are bound to)."""
+    import hashlib
+    import json
 
-
-def decode_cursor(cursor: str | None) -> int:
-    """Offset just after ``cursor`` (0 without one); a malformed cursor is the client's error."""
-    if not cursor:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
-        prefix, _, number = raw.partition(":")
-        if prefix != "kg" or not number.isdigit():
-            raise ValueError(raw)
-        return min(int(number) + 1, MAX_OFFSET)
-    except (ValueError, UnicodeError, binascii.Error):
-        raise bad_input(f"invalid cursor {cursor[:40]!r}: pass a cursor from pageInfo or edges") from None
+    rest = {k: v for k, v in kwargs.items() if k not in ("first", "after", "limit", "offset")}
+    blob = json.dumps([field, rest], sort_keys=True, default=lambda v: getattr(v, "value", str(v)))
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
 @dataclass
 class Page:
-    """One page of any list: its nodes, where it starts and how many items exist in total."""
+    """One page of any list: its nodes, where it starts, how many items exist in total and the key
+    its cursors carry."""
 
     nodes: list
     offset: int
     total: int
+    key: str = ""
 
 
 class PageInfo(graphene.ObjectType):
@@ -132,15 +130,15 @@ def make_connection(node: Any, name: str) -> type[graphene.ObjectType]:
     )
 
     def resolve_edges(page: Page, info):
-        return [{"cursor": encode_cursor(page.offset + i), "node": n} for i, n in enumerate(page.nodes)]
+        return [{"cursor": encode_cursor(page.key, page.offset + i), "node": n} for i, n in enumerate(page.nodes)]
 
     def resolve_page_info(page: Page, info):
         n = len(page.nodes)
         return PageInfo(
             has_next_page=page.offset + n < page.total,
             has_previous_page=page.offset > 0,
-            start_cursor=encode_cursor(page.offset) if n else None,
-            end_cursor=encode_cursor(page.offset + n - 1) if n else None,
+            start_cursor=encode_cursor(page.key, page.offset) if n else None,
+            end_cursor=encode_cursor(page.key, page.offset + n - 1) if n else None,
         )
 
     return type(
@@ -166,17 +164,21 @@ def connection_args(**extra) -> dict:
 
 def list_args(**extra) -> dict:
     return {
-        "limit": Int(required=True, default_value=DEFAULT_PAGE, description="Page size, clamped to 0..100."),
+        "limit": Int(required=True, default_value=DEFAULT_PAGE, description="Page size, 0..100 (else an error)."),
         "offset": Int(required=True, default_value=0),
         **extra,
     }
 
 
-def window(kwargs: dict) -> tuple[int, int]:
-    """``(offset, limit)`` from either ``limit``/``offset`` or ``first``/``after``, clamped."""
+def window(kwargs: dict, key: str) -> tuple[int, int]:
+    """``(offset, limit)`` from either ``limit``/``offset`` or ``first``/``after`` (a cursor made
+    under the same ``key``); out of range is an InputError, as in the CLI."""
     if "first" in kwargs:
-        return decode_cursor(kwargs.get("after")), clamp(kwargs["first"], 0, MAX_PAGE)
-    return clamp(kwargs.get("offset"), 0, MAX_OFFSET), clamp(kwargs.get("limit"), 0, MAX_PAGE)
+        return decode_cursor(kwargs.get("after"), key), check_limit(kwargs["first"], MAX_PAGE, "first")
+    offset = kwargs.get("offset") or 0
+    if offset < 0 or offset > MAX_OFFSET:
+        raise InputError(f"offset must be between 0 and {MAX_OFFSET} (got {offset})")
+    return offset, check_limit(kwargs.get("limit", DEFAULT_PAGE), MAX_PAGE)
 
 
 # -- inputs -----------------------------------------------------------------------------------
@@ -213,17 +215,19 @@ class UsesFilter(InputObjectType):
 
 
 class MethodFilter(InputObjectType):
-    """The paper uses or proposes this method (alias-resolved)."""
+    """The paper uses or proposes this method (alias-resolved); without ``name``, ANY method (e.g.
+    ``{role: PROPOSED}``: papers that propose a method)."""
 
-    name = NonNull(String)
+    name = String()
     exact = NonNull(Boolean, default_value=False)
     role = Role()
 
 
 class DivergenceFilter(InputObjectType):
-    """The paper uses this divergence; a family includes its members unless ``exact``."""
+    """The paper uses this divergence (a family includes its members unless ``exact``); without
+    ``name``, any divergence (e.g. ``{variant: REVERSE}``)."""
 
-    name = NonNull(String)
+    name = String()
     exact = NonNull(Boolean, default_value=False)
     variant = Variant()
 
@@ -236,13 +240,19 @@ class DatasetFilter(InputObjectType):
 
 
 class PaperWhere(InputObjectType):
-    """Paper filters; every given filter must hold (AND)."""
+    """Paper filters; every given filter must hold (AND). The first named entity (``uses``, then
+    ``method``, then ``divergence``) is the subject that the RELEVANCE order scores."""
 
     uses = List(NonNull(UsesFilter), description="The paper is linked to every one of these entities.")
     method = MethodFilter()
     divergence = DivergenceFilter()
     dataset = DatasetFilter()
+    datasets = List(NonNull(String), description="Evaluated on every one of these datasets.")
+    with_ = List(NonNull(String), name="with", description="Also linked to every one of these entities (any kind).")
     year = IntRange()
+    venue = String(description="The venue contains this (any case).")
+    author = String(description="An author's name contains this (any case).")
+    category = String(description="Has this subject category, e.g. cs.LG (any case).")
     text = String(description="Words that must all occur in the title or abstract.")
     id = IdFilter()
 
@@ -251,86 +261,79 @@ class EntityWhere(InputObjectType):
     """Entity filters; every given filter must hold (AND)."""
 
     name = StringFilter()
-    papers = IntRange(description="Bounds on the number of papers linked to the entity.")
+    paper_count = IntRange(description="Bounds on the number of papers linked to the entity.")
 
 
-def string_matches(value: str, flt: dict | None) -> bool:
-    """Does ``value`` satisfy a :class:`StringFilter` (compared as folded keys)?"""
-    if not flt:
-        return True
-    key = fold(value)
-    checks = (
-        ("eq", lambda k, q: k == q),
-        ("contains", lambda k, q: q in k),
-        ("starts_with", lambda k, q: k.startswith(q)),
-    )
-    return all(test(key, fold(flt[op])) for op, test in checks if flt.get(op) is not None)
-
-
-def in_range(value: int | None, rng: dict | None) -> bool:
-    if not rng:
-        return True
-    if value is None:
-        return rng.get("gte") is None and rng.get("lte") is None
-    return (rng.get("gte") is None or value >= rng["gte"]) and (rng.get("lte") is None or value <= rng["lte"])
-
-
-def resolution(info, name: str, kind: models.EntityKind | None, exact: bool):
-    """:func:`kg.resolve.resolve` of a user-given name, or None for a blank name."""
-    from kg.resolve import resolve
-
-    if not name or not name.strip():
-        return None
-    return resolve(loader_of(info).store, name, kind, exact=exact)
-
-
-def resolve_ids(info, name: str, kind: models.EntityKind | None, exact: bool) -> tuple[str, ...]:
-    """Alias-/family-resolved entity ids for a user-given name; () when nothing matches."""
-    found = resolution(info, name, kind, exact)
-    return tuple(found.ids) if found is not None else ()
-
-
-_KINDS: tuple[models.EntityKind, ...] = ("method", "divergence", "dataset")
-
-
-def paper_query(info, where: dict | None, offset: int, limit: int, order: str) -> PaperQuery | None:
-    """The store query for a :class:`PaperWhere`, or None when a named entity does not resolve
-    (so nothing can match)."""
+def paper_filters(where: dict | None) -> PaperFilters:
+    """The query core's :class:`kg.query.PaperFilters` for a :class:`PaperWhere` (the CLI builds
+    the same from its options)."""
     where = where or {}
-    wanted: list[tuple[dict, models.EntityKind | None]] = [
-        (u, enum_value(u.get("kind"))) for u in where.get("uses") or []
+    named: list[NameFilter] = [
+        NameFilter(text=u["name"], kind=enum_value(u.get("kind")), exact=bool(u.get("exact")),
+                   role=enum_value(u.get("role")), variant=enum_value(u.get("variant")))
+        for u in where.get("uses") or []
     ]
-    wanted += [(where[kind], kind) for kind in _KINDS if where.get(kind)]
-    using = []
-    for flt, want in wanted:
-        found = resolution(info, flt["name"], want, bool(flt.get("exact")))
-        if found is None or not found.ids:
-            return None
-        variant = enum_value(flt.get("variant")) or found.variant  # "reverse KL" asks for a variant
-        using.append(EntityFilter(ids=tuple(found.ids), role=enum_value(flt.get("role")), variant=variant))
+    any_kind = role = variant = None
+    for kind in ("method", "divergence"):
+        flt = where.get(kind)
+        if flt is None:
+            continue
+        if flt.get("name") is not None:
+            named.append(NameFilter(text=flt["name"], kind=kind, exact=bool(flt.get("exact")),
+                                    role=enum_value(flt.get("role")), variant=enum_value(flt.get("variant"))))
+        else:
+            any_kind, role, variant = kind, enum_value(flt.get("role")), enum_value(flt.get("variant"))
+    datasets = list(where.get("datasets") or [])
+    exact = False
+    if where.get("dataset"):
+        datasets.insert(0, where["dataset"]["name"])
+        exact = bool(where["dataset"].get("exact"))
+    subject = named[0] if named else None
     year = where.get("year") or {}
     ids = (where.get("id") or {}).get("in_")
-    return PaperQuery(
-        using=tuple(using),
+    return PaperFilters(
+        name=subject.text if subject else None,
+        kind=subject.kind if subject else None,
+        exact=subject.exact if subject else exact,
+        role=subject.role if subject else role,
+        variant=subject.variant if subject else variant,
+        any_kind=None if subject else any_kind,
+        also=tuple(named[1:]),
+        datasets=tuple(datasets),
+        with_=tuple(where.get("with_") or ()),
         year_min=year.get("gte"),
         year_max=year.get("lte"),
-        text=(where.get("text") or "").strip() or None,
+        venue=where.get("venue"),
+        author=where.get("author"),
+        category=where.get("category"),
+        text=where.get("text"),
         ids=tuple(ids) if ids is not None else None,
-        order=order,
-        limit=limit,
-        offset=offset,
     )
 
 
-def find_papers(info, where, offset: int, limit: int, order) -> Page:
-    """Run a paper search and prime the page's records for batched nested loads."""
-    query = paper_query(info, where, offset, limit, enum_value(order) or "id")
-    if query is None:
-        return Page([], offset, 0)
-    page = loader_of(info).store.find_papers(query)
-    nodes = [PaperNode(hit.paper, hit.matches) for hit in page.items]
+def note_explain(info, text: str | None) -> None:
+    """Keep how the store answered, for the response's ``extensions.explain``."""
+    if text:
+        info.context.setdefault("explain", []).append(text)
+
+
+def find_papers(info, filters: PaperFilters, kw: dict) -> Page:
+    """Run :func:`kg.query.find_papers` for a list field's arguments and prime the page's records
+    for batched nested loads."""
+    order = enum_value(kw.get("order_by"))
+    direction = enum_value(kw.get("direction"))
+    if "first" in kw:
+        limit = check_limit(kw["first"], MAX_PAGE, "first")
+        result = query.find_papers(loader_of(info).store, filters, order=order, direction=direction, limit=limit,
+                                   after=kw.get("after"), max_limit=MAX_PAGE, explain=True)
+    else:
+        result = query.find_papers(loader_of(info).store, filters, order=order, direction=direction,
+                                   limit=kw.get("limit", DEFAULT_PAGE), offset=kw.get("offset") or 0,
+                                   max_limit=MAX_PAGE, explain=True)
+    note_explain(info, result.explain)
+    nodes = [PaperNode(hit.paper, hit.matches) for hit in result.items]
     loader_of(info).want_papers(n.id for n in nodes)
-    return Page(nodes, offset, page.total)
+    return Page(nodes, result.offset, result.total, result.filters.key(result.order, result.direction))
 
 
 # -- object types -----------------------------------------------------------------------------
@@ -355,17 +358,9 @@ class EntityFields:
 
     @staticmethod
     def _entity_papers(entity, info, kwargs) -> Page:
-        offset, limit = window(kwargs)
-        ids = [entity.id]
-        if not kwargs.get("exact") and entity.kind == "divergence":
-            ids += [d.id for d in loader_of(info).taxonomy().descendants_of(entity.id)]
-        flt = EntityFilter(
-            ids=tuple(ids), role=enum_value(kwargs.get("role")), variant=enum_value(kwargs.get("variant"))
-        )
-        page = loader_of(info).store.find_papers(PaperQuery(using=(flt,), limit=limit, offset=offset))
-        nodes = [PaperNode(h.paper, h.matches) for h in page.items]
-        loader_of(info).want_papers(n.id for n in nodes)
-        return Page(nodes, offset, page.total)
+        filters = PaperFilters(entity_id=entity.id, exact=bool(kwargs.get("exact")),
+                               role=enum_value(kwargs.get("role")), variant=enum_value(kwargs.get("variant")))
+        return find_papers(info, filters, kwargs)
 
     @staticmethod
     def resolve_papers(entity, info, **kwargs):
@@ -381,9 +376,13 @@ def _entity_attrs() -> dict:
         "exact": Boolean(required=True, default_value=False, description="Leave out taxonomy descendants."),
         "role": Role(),
         "variant": Variant(),
+        "order_by": PaperOrder(description="Default: RELEVANCE."),
+        "direction": Direction(),
     }
     return {
-        **model_fields(models.Entity),
+        # family/parents are typed per kind (Divergence: objects of its taxonomy); methods and datasets
+        # use their families through `papers` (a family includes its members unless exact)
+        **model_fields(models.Entity, exclude=("family", "parents")),
         "paper_count": NonNull(Int, description="Distinct papers linked to this entity directly."),
         "papers": Field(nn_list(lambda: Paper), args=list_args(**filters), description="Papers linked to it."),
         "papers_connection": Field(NonNull(lambda: PaperConnection), args=connection_args(**filters)),
@@ -403,11 +402,29 @@ class Entity(graphene.Interface):
         return {"method": Method, "divergence": Divergence, "dataset": Dataset}[instance.kind]
 
 
+class FamilyFields:
+    """``family`` and ``parents`` of a method or dataset (families.jsonl: GAN ⊃ DCGAN, CIFAR ⊃ CIFAR-10)."""
+
+    @staticmethod
+    def resolve_family(entity, info):
+        fam = getattr(entity, "family", None)
+        return loader_of(info).entity(fam) if fam and fam != entity.id else None
+
+    @staticmethod
+    def resolve_parents(entity, info):
+        return [e for e in (loader_of(info).entity(p) for p in entity.parents) if e is not None]
+
+
 class Method(graphene.ObjectType):
     """A method (model, algorithm, loss, …) found in abstracts."""
 
     class Meta:
         interfaces = (Entity,)
+
+    family = Field(lambda: Method, description="The top family, e.g. generative adversarial networks.")
+    parents = Field(nn_list(lambda: Method), description="Direct SUBTYPE_OF parents (its families).")
+    resolve_family = FamilyFields.resolve_family
+    resolve_parents = FamilyFields.resolve_parents
 
 
 class Dataset(graphene.ObjectType):
@@ -415,6 +432,11 @@ class Dataset(graphene.ObjectType):
 
     class Meta:
         interfaces = (Entity,)
+
+    family = Field(lambda: Dataset, description="The top family, e.g. CIFAR.")
+    parents = Field(nn_list(lambda: Dataset), description="Direct SUBTYPE_OF parents (its families).")
+    resolve_family = FamilyFields.resolve_family
+    resolve_parents = FamilyFields.resolve_parents
 
 
 class Divergence(graphene.ObjectType):
@@ -535,14 +557,14 @@ class EntityCount(graphene.ObjectType):
     """An entity with a number of papers."""
 
     entity = NonNull(Entity)
-    papers = NonNull(Int)
+    paper_count = NonNull(Int)
 
 
 class YearCount(graphene.ObjectType):
-    """Number of papers in one year."""
+    """Number of papers in one year; ``year`` null: papers without a year."""
 
-    year = NonNull(Int)
-    papers = NonNull(Int)
+    year = Int()
+    paper_count = NonNull(Int)
 
 
 class Count(graphene.ObjectType):
@@ -569,18 +591,18 @@ Stats = object_type(
 
 # -- query ------------------------------------------------------------------------------------
 def _entity_page(info, kind: models.EntityKind, kwargs: dict) -> Page:
-    offset, limit = window(kwargs)
+    key = args_key(kind, kwargs)
+    offset, limit = window(kwargs, key)
     where = kwargs.get("where") or {}
-    rows = [
-        r
-        for r in loader_of(info).counts(kind)
-        if string_matches(r.entity.name, where.get("name")) and in_range(r.papers, where.get("papers"))
-    ]
-    if enum_value(kwargs.get("order_by")) == "name":
-        rows.sort(key=lambda r: (fold(r.entity.name), r.entity.id))
-    else:
-        rows.sort(key=lambda r: (-r.papers, fold(r.entity.name), r.entity.id))
-    return Page([r.entity for r in rows[offset : offset + limit]], offset, len(rows))
+    name = where.get("name") or {}
+    count = where.get("paper_count") or {}
+    result = query.entities(
+        loader_of(info).store, kind, equals=name.get("eq"), contains=name.get("contains"),
+        starts_with=name.get("starts_with"), min_papers=count.get("gte"), max_papers=count.get("lte"),
+        order=enum_value(kwargs.get("order_by")) or "papers", limit=limit, offset=offset, max_limit=MAX_PAGE,
+        counts=loader_of(info).counts(kind),
+    )
+    return Page([r.entity for r in result.items], offset, result.total, key)
 
 
 def _entity_fields(kind: models.EntityKind, plural: str, node: Any, connection: Any) -> dict:
@@ -594,17 +616,12 @@ def _entity_fields(kind: models.EntityKind, plural: str, node: Any, connection: 
 
 
 def _claims_page(info, kwargs: dict) -> Page:
-    offset, limit = window(kwargs)
-    about = kwargs.get("about")
-    about_ids = None
-    if about is not None:
-        about_ids = resolve_ids(info, about, None, bool(kwargs.get("exact")))
-        if not about_ids:
-            return Page([], offset, 0)
-    claims = loader_of(info).store.claims(about=about_ids, type=enum_value(kwargs.get("type")))
-    page = claims[offset : offset + limit]
-    loader_of(info).want_claims(page)
-    return Page(page, offset, len(claims))
+    key = args_key("claims", kwargs)
+    offset, limit = window(kwargs, key)
+    result = query.claims(loader_of(info).store, kwargs.get("about"), type=enum_value(kwargs.get("type")),
+                          exact=bool(kwargs.get("exact")), limit=limit, offset=offset, max_limit=MAX_PAGE)
+    loader_of(info).want_claims(result.items)
+    return Page(list(result.items), offset, result.total, key)
 
 
 class Query(graphene.ObjectType):
@@ -613,12 +630,15 @@ class Query(graphene.ObjectType):
     paper = Field(Paper, id=NonNull(ID), description="One paper by id (null if the graph lacks it).")
     papers = Field(
         nn_list(Paper),
-        args=list_args(where=PaperWhere(), order_by=PaperOrder(required=True, default_value="id")),
+        args=list_args(where=PaperWhere(), order_by=PaperOrder(description="Default: RELEVANCE with a named "
+                       "entity, else ID."), direction=Direction()),
         description="Papers matching every filter in `where`.",
     )
     papers_connection = Field(
         NonNull(PaperConnection),
-        args=connection_args(where=PaperWhere(), order_by=PaperOrder(required=True, default_value="id")),
+        args=connection_args(where=PaperWhere(), order_by=PaperOrder(description="Default: RELEVANCE with a "
+                             "named entity, else ID."), direction=Direction()),
+        description="Papers matching every filter in `where`, with cursors bound to the filters and order.",
     )
     locals().update(_entity_fields("method", "methods", Method, MethodConnection))
     locals().update(_entity_fields("divergence", "divergences", Divergence, DivergenceConnection))
@@ -669,13 +689,11 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_papers(root, info, **kw):
-        offset, limit = window(kw)
-        return find_papers(info, kw.get("where"), offset, limit, kw.get("order_by")).nodes
+        return find_papers(info, paper_filters(kw.get("where")), kw).nodes
 
     @staticmethod
     def resolve_papers_connection(root, info, **kw):
-        offset, limit = window(kw)
-        return find_papers(info, kw.get("where"), offset, limit, kw.get("order_by"))
+        return find_papers(info, paper_filters(kw.get("where")), kw)
 
     @staticmethod
     def resolve_entity(root, info, name, kind=None):
@@ -690,7 +708,7 @@ class Query(graphene.ObjectType):
     def resolve_suggest(root, info, name, kind=None, limit=10):
         from kg.resolve import resolve
 
-        limit = clamp(limit, 0, MAX_PAGE)
+        check_limit(limit, MAX_PAGE)
         if not name.strip() or not limit:
             return []
         store = loader_of(info).store
@@ -714,21 +732,14 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_cooccurring(root, info, name, kind=None, exact=False, limit=DEFAULT_PAGE):
-        ids = resolve_ids(info, name, None, exact)
-        if not ids:
-            return []
-        rows = loader_of(info).store.cooccurring(ids, enum_value(kind))
-        return [EntityCount(entity=r.entity, papers=r.papers) for r in rows[: clamp(limit, 0, MAX_PAGE)]]
+        result = query.cooccurring(loader_of(info).store, name, kind=enum_value(kind), exact=exact, limit=limit,
+                                   max_limit=MAX_PAGE)
+        return [EntityCount(entity=r.entity, paper_count=r.paper_count) for r in result.items]
 
     @staticmethod
     def resolve_papers_by_year(root, info, name=None, exact=False):
-        ids = None
-        if name is not None:
-            ids = resolve_ids(info, name, None, exact)
-            if not ids:
-                return []
-        table = loader_of(info).store.counts_by_year(ids)
-        return [YearCount(year=y, papers=n) for y, n in sorted(table.items())]
+        facet = query.papers_by_year(loader_of(info).store, name, exact=exact)
+        return [YearCount(year=b.year, paper_count=b.paper_count) for b in facet.buckets]
 
     @staticmethod
     def resolve_stats(root, info):

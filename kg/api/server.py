@@ -8,15 +8,21 @@
   does not block the event loop; an in-memory store is called on the event loop itself.
   A browser GET (``Accept: text/html``) gets GraphiQL.
 * ``/static/graphiql/…`` — GraphiQL's JS/CSS, vendored: the page needs no outside network.
-* ``/healthz`` — 200 with store counts when the store answers, 503 with the error line otherwise.
+* ``/healthz`` — 200 with store counts when the store answers, 503 (code, no details) otherwise.
 
-The store handed to resolvers is wrapped in :class:`ReadOnlyStore`: the API cannot write.
+The store handed to resolvers is wrapped in :class:`ReadOnlyStore` (the API cannot write) and in
+:class:`kg.api.health.GuardedStore`: while the store is down every request fails at once with
+``STORE_UNAVAILABLE`` and a background probe brings the API back; a request past its time limit
+gets ``QUERY_TIMEOUT``. Errors are masked (:func:`kg.api.execution.public_error`). Optional guards
+(:mod:`kg.api.guard`): an API key (Bearer token), a CORS allow-list, a request body size limit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,21 +31,26 @@ import orjson
 from graphql_server.asgi import GraphQL
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from kg.api.execution import Limits, execute_request
+from kg.api.execution import STORE_FAILED, Limits, execute_request, request_error
+from kg.api.guard import BearerAuth, BodyLimit, bearer_ok
+from kg.api.health import UNAVAILABLE, GuardedStore, StoreHealth
 from kg.api.loaders import RequestLoader
 from kg.api.schema import schema as kg_schema
-from kg.errors import KGError
+from kg.errors import StoreError, StoreUnavailable
 from kg.store.base import GraphStore, capture_queries
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("kg.api")
 
 READ_METHODS = (
+    "explain",
     "lookup",
     "search_entities",
     "entities",
@@ -107,10 +118,14 @@ class KGGraphQLView(GraphQL):
     ``offload`` (default: :func:`offloads`) runs execution in a worker thread.
     """
 
-    def __init__(self, store: GraphStore, limits: Limits | None = None, *, offload: bool | None = None) -> None:
+    def __init__(
+        self, store: GraphStore, limits: Limits | None = None, *, offload: bool | None = None,
+        probe_interval: float = 0.5,
+    ) -> None:
         super().__init__(kg_schema.graphql_schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.raw_store = store
         self.store = ReadOnlyStore(store)  # for the health check; each request gets its own view
+        self.health = StoreHealth(self.store.stats, interval=probe_interval)
         self.limits = limits or Limits()
         self.offload = offloads(store) if offload is None else offload
         self.executed = 0
@@ -145,55 +160,103 @@ class KGGraphQLView(GraphQL):
 
     # graphql-server annotates get_context as returning None; the context is whatever it returns
     async def get_context(self, request, response) -> dict:  # type: ignore[override]
-        return {"request": request, "response": response, "loader": RequestLoader(ReadOnlyStore(self.raw_store))}
+        deadline = time.monotonic() + self.limits.time_limit
+        view = GuardedStore(ReadOnlyStore(self.raw_store), self.health, deadline)
+        return {"request": request, "response": response, "loader": RequestLoader(view)}
 
     async def execute_operation(self, request_adapter, request_data, context, root_value, allowed_operation_types):
         self.executed += 1
-        return await self.call(
-            execute_request,
-            self.schema,
-            request_data.query,
-            context=context,
-            variables=request_data.variables,
-            operation_name=request_data.operation_name,
-            limits=self.limits,
-        )
+        try:
+            return await self.call(
+                execute_request,
+                self.schema,
+                request_data.query,
+                context=context,
+                variables=request_data.variables,
+                operation_name=request_data.operation_name,
+                limits=self.limits,
+            )
+        except Exception:  # noqa: BLE001 - a bug outside the resolvers: logged, never shown
+            log.exception("internal error while executing a request")
+            return request_error("[E000] internal error (see the server log)", "INTERNAL_SERVER_ERROR")
+
+
+def guards(limits: Limits, api_key: str | None, cors_origins: tuple[str, ...] | list[str]) -> list[Middleware]:
+    """The HTTP guards, outermost first: CORS (so that preflights and error answers carry its
+    headers), the API key, the body size limit."""
+    middleware = []
+    if cors_origins:
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"], max_age=600,
+        ))
+    if api_key:
+        middleware.append(Middleware(BearerAuth, key=api_key))
+    middleware.append(Middleware(BodyLimit, max_bytes=limits.max_body_bytes))
+    return middleware
 
 
 def create_app(
-    store: GraphStore, *, limits: Limits | None = None, owns_store: bool = False, offload: bool | None = None
+    store: GraphStore,
+    *,
+    limits: Limits | None = None,
+    owns_store: bool = False,
+    offload: bool | None = None,
+    api_key: str | None = None,
+    cors_origins: tuple[str, ...] | list[str] = (),
+    probe_interval: float = 0.5,
 ) -> Starlette:
     """The ASGI app serving ``store`` (read-only). With ``owns_store`` the app closes it on shutdown;
     ``offload`` forces store calls into worker threads (True) or onto the event loop (False) —
     by default only stores that may block on I/O are offloaded (:func:`offloads`).
+
+    Args:
+        api_key: when given, ``/graphql`` needs ``Authorization: Bearer <api_key>``
+            (:class:`kg.api.guard.BearerAuth`).
+        cors_origins: origins allowed to call the API from a browser (none by default).
+        probe_interval: seconds between health probes while the store is down.
 
     Example::
 
         from kg.store import open_store
         app = create_app(open_store(), owns_store=True)   # then: uvicorn.run(app)
     """
-    view = KGGraphQLView(store, limits, offload=offload)
+    view = KGGraphQLView(store, limits, offload=offload, probe_interval=probe_interval)
+    key = api_key.encode() if api_key else None
 
     async def healthz(request: Request) -> JSONResponse:
+        health = view.health
+        body: dict[str, object] = {"status": "unavailable", "store": view.store.name}
+        if not health.available:
+            return JSONResponse({**body, "error": f"[{StoreUnavailable.code}] {UNAVAILABLE}"}, 503)
         try:
             stats = await view.call(view.store.stats)
-        except KGError as exc:
-            return JSONResponse({"status": "unavailable", "store": view.store.name, "error": str(exc)}, 503)
+        except StoreUnavailable as exc:
+            health.failed(exc)
+            return JSONResponse({**body, "error": f"[{StoreUnavailable.code}] {UNAVAILABLE}"}, 503)
+        except StoreError:
+            log.exception("health check: the store failed")
+            return JSONResponse({**body, "status": "error", "error": f"[{StoreError.code}] {STORE_FAILED}"}, 503)
         except Exception:  # noqa: BLE001 - the health check reports, it never crashes
             log.exception("health check failed")
-            return JSONResponse({"status": "error", "store": view.store.name, "error": "[E000] internal error"}, 503)
-        return JSONResponse(
-            {"status": "ok", "store": view.store.name, "papers": stats.papers, "entities": stats.entities}
-        )
+            return JSONResponse({**body, "status": "error", "error": "[E000] internal error"}, 503)
+        body["status"] = "ok"
+        if key is None or bearer_ok(request.scope, key):  # counts only for those who may query
+            body.update(papers=stats.papers, entities=stats.entities)
+        return JSONResponse(body)
 
     async def index(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        probe = asyncio.create_task(view.health.run(view.call))
         try:
             yield
         finally:
+            probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await probe
             if owns_store:
                 await run_in_threadpool(store.close)
 
@@ -204,6 +267,7 @@ def create_app(
             Route("/graphql", view, methods=["GET", "POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
+        middleware=guards(view.limits, api_key, cors_origins),
         lifespan=lifespan,
     )
     app.state.view = view

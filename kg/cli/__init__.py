@@ -17,16 +17,32 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        version()
+        raise typer.Exit()
+
 
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: bool = typer.Option(
+        False, "--version", "-V", help="Print the kg and extractor versions and exit.",
+        callback=_print_version, is_eager=True),
+) -> None:
     """kg: tag ML abstracts with methods, divergences, datasets and claims; query the graph."""
 
 
-from kg.cli import extract_cmds, graph_cmds, serve_cmds  # noqa: E402,F401  (register commands)
+from kg.cli import (  # noqa: E402,F401  (register commands)
+    curate_cmds,
+    extract_cmds,
+    graph_cmds,
+    query_cmds,
+    serve_cmds,
+)
 
 
 @app.command()

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kg.errors import InputError, KGError, StoreUnavailable
 
@@ -39,7 +40,8 @@ def guard(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except KGError as exc:
-            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            # escaped: a message may hold brackets ("pip install 'kg[dask]'") that are not markup
+            err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False)
             raise typer.Exit(exit_code(exc)) from None
         except KeyboardInterrupt:
             err.print("[red]interrupted[/red]")

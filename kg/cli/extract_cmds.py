@@ -1,6 +1,7 @@
 """``kg extract`` and ``kg eval``: run the extractor on files, and score it against gold.
 
-Thin wrappers: :func:`kg.read.read_papers` → :func:`kg.extract.extract` → output
+Thin wrappers: :func:`kg.read.iter_papers` → :func:`kg.extract.parallel.extract_stream`
+(``extract``) or :func:`kg.read.read_papers` → :func:`kg.extract.extract` (``eval``) → output
 (:func:`kg.eval.evaluate` for ``eval``). Data on stdout (JSONL in the gold shape, a Rich table, or
 ``--json``); bad input records are reported on stderr (file:line: reason) and skipped.
 """
@@ -20,8 +21,24 @@ from kg.cli._common import guard, out, print_json
 from kg.config import default_data_dir
 from kg.errors import InputError
 from kg.models import Extraction
+from kg.read import Format as InputFormat
 
-InputFormat = Literal["auto", "seed", "jsonl", "csv"]
+
+def _stream(paths: list[Path], input_format: InputFormat, quiet: bool):
+    """The papers of ``paths`` as they are read; skipped records and warnings reported on stderr."""
+    from kg.errors import RecordError
+    from kg.read import ReadWarning, iter_papers
+
+    for item in iter_papers(paths, fmt=input_format):
+        if isinstance(item, RecordError):
+            if not quiet:
+                sys.stderr.write(f"skipped {item.message}\n")
+            continue
+        if isinstance(item, ReadWarning):
+            if not quiet:
+                sys.stderr.write(f"warning: {item}\n")
+            continue
+        yield item
 
 
 def _read(paths: list[Path], input_format: InputFormat, quiet: bool):
@@ -29,6 +46,8 @@ def _read(paths: list[Path], input_format: InputFormat, quiet: bool):
 
     result = read_papers(paths, fmt=input_format)
     if not quiet:
+        for warning in result.warnings:
+            sys.stderr.write(f"warning: {warning}\n")
         for problem in result.problems:  # plain lines (no wrapping): they are logs people grep
             sys.stderr.write(f"skipped {problem.message}\n")
     return result
@@ -61,12 +80,54 @@ def extract_cmd(
     ] = "auto",
     evidence: Annotated[bool, typer.Option("--evidence/--no-evidence", help="Include evidence in JSONL.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not report skipped records on stderr.")] = False,
+    out_dir: Annotated[str | None, typer.Option(
+        "--out", help="Write extraction shards (one kg Extraction a line) and manifests to this folder "
+        "(or fsspec URL) instead of stdout; re-running skips shards already done.", rich_help_panel="Shards")] = None,
+    engine: Annotated[Literal["local", "dask"], typer.Option(
+        "--engine", help="With --out: local = this process; dask = a Dask LocalCluster of --workers "
+        "processes, or the cluster at --scheduler (needs pip install 'kg\\[dask]').",
+        rich_help_panel="Shards")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster here.",
+        rich_help_panel="Shards")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=1, max=256, help="Extraction processes (default: the machine's cores; the output is "
+        "the same, in input order, whatever the number); with --engine dask, the workers of the LocalCluster.",
+        show_default=False)] = None,
+    shard_size: Annotated[int, typer.Option(
+        "--shard-size", min=1, max=10_000_000, help="Records per input shard (one task, one output shard).",
+        rich_help_panel="Shards")] = 5000,
+    only: Annotated[list[str] | None, typer.Option(
+        "--shard", help="Only this shard id (repeatable), e.g. to re-run a failed one.", rich_help_panel="Shards",
+        show_default=False)] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --out: extract every shard again, even those already done.",
+        rich_help_panel="Shards")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="With --out: print the job summary as JSON.", rich_help_panel="Shards")] = False,
 ) -> None:
-    """Tag methods, divergences, datasets and claims in papers; print one result per paper."""
-    from kg.extract import extract
+    """Tag methods, divergences, datasets and claims in papers; print one result per paper.
 
-    result = _read(inputs, input_format, quiet)
-    for x in extract(result.papers):
+    With --out DIR the input is cut into shards of --shard-size records, each extracted into
+    DIR/shards/<id>.jsonl with a manifest, in this process or on Dask (--engine dask); load them
+    with `kg ingest DIR --from-extractions`. See docs/scale-out.md. Without --out the input is
+    streamed: results are printed as they are ready, in input order.
+    """
+    from kg.extract.parallel import Failed, extract_stream
+
+    if out_dir is not None:
+        from kg.cli.scaleout_cmds import as_url, run_sharded
+
+        run_sharded([as_url(p) for p in inputs], as_url(out_dir), engine=engine, scheduler=scheduler,
+                    workers=workers, shard_size=shard_size, input_format=input_format, only=list(only or ()),
+                    force=force, quiet=quiet, as_json=as_json)
+        return
+    if engine != "local" or scheduler or only or as_json:
+        raise InputError("--engine dask, --scheduler, --shard and --json write shards: give --out DIR")
+    for x in extract_stream(_stream(inputs, input_format, quiet), workers=workers):
+        if isinstance(x, Failed):
+            sys.stderr.write(f"failed {x.paper.source or x.paper.id}: extraction failed: {x.reason}\n")
+            continue
         if format == "table":
             out.print(_table(x))
         else:

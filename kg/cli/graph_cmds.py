@@ -1,10 +1,10 @@
-"""The graph commands: ``kg ingest``, ``papers-using``, ``paper``, ``entities``, ``claims``, ``why``,
-``stats`` and ``export``.
+"""The graph commands: ``kg ingest``, ``stats`` and ``export``, and the store options every graph
+command shares (the lookups are in :mod:`kg.cli.query_cmds`, curation in :mod:`kg.cli.curate_cmds`).
 
 Why they live together: they all open a store from the same options (``--store``, ``--graph``,
 ``--uri``, ``--user``, ``--password``, ``--database``; flags override ``KG_*``/``NEO4J_*`` env) and
-each is a thin wrapper over one library call (:func:`kg.ingest.ingest`, :func:`kg.query.papers_using`,
-the :class:`kg.store.base.GraphStore` methods, :func:`kg.export.export`). Data goes to stdout (a Rich
+each is a thin wrapper over one library call (:func:`kg.ingest.ingest`, the :mod:`kg.query` functions,
+:func:`kg.export.export`). Data goes to stdout (a Rich
 table, or JSON with ``--json``), progress and logs to stderr; a :class:`kg.errors.KGError` becomes
 one red line and a non-zero exit code (see :func:`kg.cli._common.guard`).
 """
@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from kg.cli import app
 from kg.cli._common import err, guard, out, print_json
-from kg.errors import InputError, NotFound
-from kg.models import EntityKind, Extraction, Tag
+from kg.errors import InputError
+from kg.models import Tag
+from kg.read import Format as InputFormat
 
 StoreKind = Literal["sqlite", "networkx", "neo4j"]
 KindOpt = Annotated[
@@ -61,6 +61,14 @@ _STORE_SETTINGS = {
 }
 
 
+def _embedded_graph_exists(path: Path) -> bool:
+    """Is there an embedded graph at ``path``: its SQLite file, or an old JSON graph to migrate?"""
+    from kg.store.migrate import database_path, pending_json
+
+    db = database_path(path)
+    return db.exists() or pending_json(path, db) is not None
+
+
 @dataclass(frozen=True)
 class StoreOptions:
     """The store flags a command was given (``None`` = not given: the environment decides)."""
@@ -81,11 +89,18 @@ class StoreOptions:
         return load_settings(**given, **extra)
 
     @contextmanager
-    def open(self, **extra: Any) -> Iterator[Any]:
-        """Open the store these options name; closed on exit."""
+    def open(self, *, read: bool = False, **extra: Any) -> Iterator[Any]:
+        """Open the store these options name; closed on exit. ``read``: the command only reads,
+        so a missing embedded graph file is an error naming the path (not an empty answer)."""
         from kg.store import open_store
 
-        store = open_store(self.settings(**extra))
+        settings = self.settings(**extra)
+        if read and settings.store != "neo4j" and not _embedded_graph_exists(settings.graph_path):
+            where = settings.graph_path if settings.graph_path.is_absolute() else (
+                f"{settings.graph_path} (in {Path.cwd()})")
+            raise InputError(f"no graph file at {where}: run `kg ingest` first, "
+                             "or point --graph / KG_GRAPH_PATH at the graph")
+        store = open_store(settings)
         try:
             yield store
         finally:
@@ -171,24 +186,6 @@ def _first_sentence(tag: Tag, width: int = 70) -> Text | str:
     return text
 
 
-def _resolve_ids(store: Any, text: str, kind: EntityKind | None = None, *, exact: bool = False) -> list[str]:
-    """Ids ``text`` names (aliases, family members unless exact); NotFound with suggestions if none."""
-    from kg.query import not_found_message
-    from kg.resolve import resolve
-
-    res = resolve(store, text, kind, exact=exact)
-    if not res.ids:
-        raise NotFound(not_found_message(res))
-    return list(res.ids)
-
-
-def _one_paper(store: Any, paper_id: str) -> Extraction:
-    record = store.papers([paper_id]).get(paper_id)
-    if record is None:
-        raise NotFound(f"no paper with id {paper_id!r} in the graph")
-    return record
-
-
 # -- ingest ---------------------------------------------------------------------------------------
 
 
@@ -214,7 +211,7 @@ def _progress_reporter(quiet: bool) -> Iterator[Callable[[int, int], None] | Non
         return
 
     def log(done: int, total: int) -> None:
-        err.print(f"ingest: {done}/{total} papers", highlight=False)
+        err.print(f"ingest: {done}/{total} papers read so far", highlight=False)
 
     yield log
 
@@ -239,6 +236,8 @@ def _print_ingest_report(report: Any) -> None:
         parts += [f"{v} {k}" for k, v in sorted(t.entities.items())]
         parts += [f"{v} {k}" for k, v in sorted(t.links.items())]
         out.print("graph now: " + ", ".join(parts), highlight=False)
+    for w in report.warnings:
+        err.print(f"warning: {w}", highlight=False, markup=False, soft_wrap=True)
     if report.problems:
         err.print(f"[yellow]{len(report.problems)} bad record(s) skipped:[/yellow]")
         for p in report.problems:
@@ -248,14 +247,29 @@ def _print_ingest_report(report: Any) -> None:
 @graph_command("ingest")
 def ingest_cmd(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Files or directories (*.jsonl, *.csv, *.txt); default: the bundled seed.", show_default=False)] = None,
-    fmt: Annotated[Literal["auto", "seed", "jsonl", "csv"], typer.Option(
-        "--format", "-f", help="Input format (auto: by extension and content).")] = "auto",
+        help="Files, folders, globs or - (stdin): *.jsonl, *.json, *.csv, *.tsv, *.txt, *.bib, each optionally "
+             ".gz/.bz2/.xz/.zst; default: the bundled seed.", show_default=False)] = None,
+    fmt: Annotated[InputFormat, typer.Option(
+        "--format", "-f", help="Input format (auto: per file, by name and content): seed, jsonl, csv, arxiv "
+                               "(metadata snapshot), openalex (works), s2 (Semantic Scholar API or bulk shards), "
+                               "bibtex, csljson.")] = "auto",
     force: Annotated[bool, typer.Option(
         "--force", help="Re-extract and re-write papers the store already holds unchanged.")] = False,
     batch_size: Annotated[int | None, typer.Option(
         "--batch-size", min=1, max=100_000,
         help="Papers per store transaction (default: KG_BATCH_SIZE or 1000).")] = None,
+    overrides: Annotated[Path | None, typer.Option(
+        "--overrides", help="Curation overrides to apply (default: KG_OVERRIDES or the bundled "
+        "data/overrides.yaml; see `kg curate`).", show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=1, max=256, help="Extraction processes (default: the machine's cores; "
+        "the graph is the same whatever the number).", show_default=False)] = None,
+    bulk: Annotated[bool, typer.Option(
+        "--bulk", help="Load an EMPTY Neo4j database with neo4j-admin database import (much faster "
+        "for a first load; needs --store neo4j and KG_NEO4J_ADMIN or neo4j-admin on PATH).")] = False,
+    from_extractions: Annotated[bool, typer.Option(
+        "--from-extractions", help="PATHS is the --out folder of `kg extract --out`: load its shards "
+        "without re-extracting.")] = False,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
     *,
@@ -263,202 +277,38 @@ def ingest_cmd(
 ) -> None:
     """Read abstracts, tag them and write the graph (skips papers already ingested unchanged).
 
-    Bad records are reported with file:line and skipped; the exit code stays 0.
+    The input is streamed and extracted in parallel (--workers) with bounded memory. With
+    --from-extractions, load the shards of a finished `kg extract --out DIR` job instead.
+
+    Bad records are reported with file:line and skipped; the exit code stays 0. Curation overrides
+    are applied to every paper; a changed overrides file re-applies them on the next ingest.
     """
     from kg.ingest import ingest
+    from kg.resolve.overrides import Overrides, default_path
 
+    curated = Overrides.load(overrides or default_path())
     targets = list(paths) if paths else [_bundled_seed()]
+    if from_extractions and (len(targets) != 1 or not paths):
+        raise InputError("--from-extractions takes one folder: the --out of `kg extract`")
     with opts.open(batch_size=batch_size) as store, _progress_reporter(quiet) as progress:
-        report = ingest(targets, store, fmt=fmt, batch_size=batch_size, progress=progress, force=force)
+        if from_extractions:
+            from kg.cli.scaleout_cmds import as_url, load_sharded
+
+            report = load_sharded(as_url(targets[0]), store, batch_size=batch_size, force=force,
+                                  progress=progress, bulk=bulk)
+        else:
+            report = ingest(targets, store, fmt=fmt, batch_size=batch_size, progress=progress, force=force,
+                            overrides=curated, workers=workers, bulk=bulk)
     if json_:
         print_json(report.model_dump(mode="json"))
     elif not quiet:
         _print_ingest_report(report)
 
 
-# -- lookups --------------------------------------------------------------------------------------
-
-
-@graph_command("papers-using")
-def papers_using_cmd(
-    name: Annotated[str, typer.Argument(help="An entity name or alias, e.g. 'KL divergence', 'f-divergence'.")],
-    kind: KindOpt = None,
-    role: Annotated[Literal["proposed", "used"] | None, typer.Option(
-        "--role", help="Only papers that propose / use the method.")] = None,
-    variant: Annotated[Literal["forward", "reverse"] | None, typer.Option(
-        "--variant", help="Only papers using this KL direction.")] = None,
-    exact: Annotated[bool, typer.Option(
-        "--exact", help="Only the named entity, not the members of its family.")] = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=10_000, help="Papers per page.")] = 100,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Papers to skip.")] = 0,
-    json_: JsonOpt = False,
-    *,
-    opts: StoreOptions,
-) -> None:
-    """Papers that use an entity (resolved through aliases; a family includes its members)."""
-    from kg.query import papers_using
-
-    with opts.open() as store:
-        result = papers_using(store, name, kind=kind, role=role, variant=variant, exact=exact,
-                              limit=limit, offset=offset)
-    page = result.page
-    matched = [{"id": e.id, "name": e.name, "kind": e.kind} for e in result.resolution.entities]
-    if json_:
-        print_json({
-            "query": name, "resolved": matched, "ids": list(result.resolution.ids), "total": page.total,
-            "papers": [
-                {"id": h.paper.id, "title": h.paper.title, "year": h.paper.year,
-                 "matches": [_tag_json(t) for t in h.matches]}
-                for h in page.items
-            ],
-        })
-        return
-    names = ", ".join(m["name"] for m in matched)
-    shown = f" (showing {offset + 1}-{offset + len(page.items)})" if len(page.items) < page.total else ""
-    table = _table(f"{page.total} paper(s) using {names}{shown}", "paper", "title", "entity", "how", "evidence")
-    for h in page.items:
-        for i, t in enumerate(h.matches or ()):
-            table.add_row(h.paper.id if i == 0 else "", h.paper.title if i == 0 else "",
-                          t.entity.name, _how(t), _first_sentence(t))
-    out.print(table)
-
-
-def _paper_json(x: Extraction) -> dict[str, Any]:
-    return {
-        "paper": x.paper.model_dump(mode="json"), "extractor_version": x.extractor_version,
-        "tags": [_tag_json(t) for t in x.tags], "claims": [c.model_dump(mode="json") for c in x.claims],
-    }
-
-
-@graph_command("paper")
-def paper_cmd(
-    paper_id: Annotated[str, typer.Argument(metavar="ID", help="Paper id, e.g. p001.")],
-    json_: JsonOpt = False,
-    *,
-    opts: StoreOptions,
-) -> None:
-    """Everything tagged in one paper, with evidence."""
-    with opts.open() as store:
-        x = _one_paper(store, paper_id)
-    if json_:
-        print_json(_paper_json(x))
-        return
-    p = x.paper
-    meta = ", ".join(str(v) for v in (p.year, p.venue, p.url) if v)
-    out.print(f"[bold]{escape(p.id)}[/bold] {escape(p.title)}" + (f" ({escape(meta)})" if meta else ""),
-              highlight=False)
-    for kind, tags in (("methods", x.methods), ("divergences", x.divergences), ("datasets", x.datasets)):
-        out.print(f"\n[bold]{kind}[/bold]" + ("" if tags else ": none"), highlight=False)
-        for t in tags:
-            rules = ", ".join(sorted({e.rule for e in t.evidence}))
-            surfaces = "; ".join(t.mentions)
-            how = f" ({_how(t)})" if t.role or t.variant else ""
-            out.print(f"  {escape(t.entity.name)}{how} — {escape(surfaces)} [dim]\\[{escape(rules)}][/dim]",
-                      highlight=False)
-    out.print("\n[bold]claims[/bold]" + ("" if x.claims else ": none"), highlight=False)
-    for c in x.claims:
-        about = f" [dim](about {escape(', '.join(c.about))})[/dim]" if c.about else ""
-        out.print(f"  #{c.sentence_index} {c.type}: {escape(c.text)}{about}", highlight=False)
-
-
-@graph_command("entities")
-def entities_cmd(
-    kind: KindOpt = None,
-    top: Annotated[int, typer.Option("--top", "-n", min=0, help="Show the N most used (0 = all).")] = 20,
-    json_: JsonOpt = False,
-    *,
-    opts: StoreOptions,
-) -> None:
-    """Entities with the number of papers linked to each, most used first."""
-    with opts.open() as store:
-        counts = store.entity_counts(kind)
-    if top:
-        counts = counts[:top]
-    if json_:
-        print_json([{"id": c.entity.id, "name": c.entity.name, "kind": c.entity.kind,
-                     "family": getattr(c.entity, "family", None), "papers": c.papers} for c in counts])
-        return
-    table = _table(None, "papers", "kind", "name", "id")
-    for c in counts:
-        table.add_row(str(c.papers), c.entity.kind, c.entity.name, c.entity.id)
-    out.print(table)
-
-
-@graph_command("claims")
-def claims_cmd(
-    about: Annotated[str | None, typer.Option(
-        "--about", "-a", help="Only claims about this entity (alias- and family-resolved).")] = None,
-    type_: Annotated[Literal["proposal", "theoretical", "empirical", "other"] | None, typer.Option(
-        "--type", "-t", help="Only claims of this type.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Show at most N claims (0 = all).")] = 50,
-    json_: JsonOpt = False,
-    *,
-    opts: StoreOptions,
-) -> None:
-    """Claim sentences (proposal, theoretical, empirical, other), optionally about an entity."""
-    with opts.open() as store:
-        ids = _resolve_ids(store, about) if about else None
-        claims = store.claims(about=ids, type=type_)
-        total = len(claims)
-        if limit:
-            claims = claims[:limit]
-        # two batched calls, whatever the number of claims: entity names, and each paper's datasets
-        names = {i: e.name for i, e in store.entities({i for c in claims for i in c.about}).items()}
-        records = store.papers({c.paper_id for c in claims})
-    datasets = {pid: [t.entity.name for t in x.datasets] for pid, x in records.items()}
-    if json_:
-        print_json({"total": total, "claims": [
-            {**c.model_dump(mode="json"), "about_names": [names.get(i, i) for i in c.about],
-             "paper_datasets": datasets.get(c.paper_id, [])}
-            for c in claims
-        ]})
-        return
-    title = f"{total} claim(s)" + (f" about {about}" if about else "")
-    if len(claims) < total:
-        title += f" (showing {len(claims)})"
-    table = _table(title, "paper", "type", "about", "sentence", "paper's datasets")
-    for c in claims:
-        table.add_row(c.paper_id, c.type, ", ".join(names.get(i, i) for i in c.about), c.text,
-                      ", ".join(datasets.get(c.paper_id, [])) or "-")
-    out.print(table)
-
-
-@graph_command("why")
-def why_cmd(
-    paper_id: Annotated[str, typer.Argument(metavar="PAPER", help="Paper id, e.g. p001.")],
-    name: Annotated[str, typer.Argument(metavar="X", help="An entity name or alias.")],
-    json_: JsonOpt = False,
-    *,
-    opts: StoreOptions,
-) -> None:
-    """Why a paper is tagged with an entity: the sentence, span, surface form and rule of each mention."""
-    with opts.open() as store:
-        ids = set(_resolve_ids(store, name))
-        x = _one_paper(store, paper_id)
-    tags = [t for t in x.tags if t.entity.id in ids]
-    claims = [c for c in x.claims if ids.intersection(c.about)]
-    if not tags:
-        raise NotFound(f"paper {paper_id} is not tagged with {name!r}")
-    if json_:
-        print_json({"paper": paper_id, "title": x.paper.title, "tags": [_tag_json(t) for t in tags],
-                    "claims": [c.model_dump(mode="json") for c in claims]})
-        return
-    out.print(f"[bold]{paper_id}[/bold] {x.paper.title}", highlight=False)
-    for t in tags:
-        out.print(f"\n[bold]{t.entity.name}[/bold] ({t.entity.id}; {_how(t)})", highlight=False)
-        for e in t.evidence:
-            out.print(f"  {e.field} sentence {e.sentence_index}, chars {e.start}-{e.end}: "
-                      f"[bold]{escape(e.surface)}[/bold] — rule {escape(e.rule)} "
-                      f"(extractor {e.extractor_version})", highlight=False)
-            out.print(f"    {escape(e.sentence)}", highlight=False, style="dim")
-    for c in claims:
-        out.print(f"\nclaim ({c.type}, rule {escape(c.rule)}): {escape(c.text)}", highlight=False)
-
-
 @graph_command("stats")
 def stats_cmd(json_: JsonOpt = False, *, opts: StoreOptions) -> None:
     """Node and relationship counts of the graph."""
-    with opts.open() as store:
+    with opts.open(read=True) as store:
         stats = store.stats()
     if json_:
         print_json(stats.model_dump(mode="json"))
@@ -490,7 +340,7 @@ def export_cmd(
 
     if fmt == "csv" and out_path is None:
         raise InputError("the csv export is several files: give a directory with --out DIR")
-    with opts.open() as store:
+    with opts.open(read=True) as store:
         result, text = export(store, fmt, out_path)
     if text is not None:
         sys.stdout.write(text)

@@ -39,8 +39,8 @@ def extractor_version() -> str:
     from kg.extract.vocab import data_hash
 
     h = hashlib.sha256(data_hash().encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode())
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.relative_to(Path(__file__).parent).as_posix().encode())
         h.update(path.read_bytes())
     return f"{__version__}+{h.hexdigest()[:10]}"
 

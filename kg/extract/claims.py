@@ -145,6 +145,9 @@ _TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:we|i|it is)\s+(?:\w+ly\s+|also\s+|then\s+|further\s+|first\s+)?(?:show|prove|find|obtain|"
                     r"determine|answer|resolve|shown)\b|\b(?:implies|impl(?:y|ies) that|reveals? that|"
                     r"approximate any|invarian\w+|in the limit|regimes?)\b"), 1.1),
+        # what is studied is a property of a model class, not a benchmark
+        (re.compile(r"\b(?:properties|learnability|criteri(?:a|on)|sharp(?:ness)?|expressiv\w*|limits?|"
+                    r"dynamics|separation|hierarch\w*|extends? to|first improvement)\b"), 0.8),
     ],
     "empirical": [
         (re.compile(r"\b(?:experiment\w*|empirical(?:ly)?|numerical(?:ly)?|simulations?|benchmarks?|datasets?|"
@@ -156,6 +159,11 @@ _TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
                     r"\b(?:applying it|applicability|results (?:on|show)|trained on|evaluated on)\b"), 1.2),
         # a sentence that opens on how it was found: "Empirically, we show ..."
         (re.compile(r"^\s*(?:empirically|experimentally|numerically|in (?:our )?experiments)\b"), 2.5),
+    ],
+    # what a finding means rather than what it is: insight, implications, a perspective, a discussion
+    "other": [
+        (re.compile(r"\b(?:insights?|implications?|discuss\w*|sheds? light|perspectives?|understanding|"
+                    r"foundations?|we hope|future (?:work|research)|paves? the way|opens? (?:up )?)\b"), 1.2),
     ],
 }
 
@@ -170,7 +178,11 @@ _CUE_WORDS: dict[ClaimType, list[tuple[str, ...] | None]] = {
                   "parameteri", "construct", "build", "formulate", "key idea")],
     "theoretical": [("prov", "proof", "theorem", "lemma", "derive", "establish", "characteri"), None,
                     ("show", "prove", "find", "obtain", "determine", "answer", "resolve", "impl", "reveal",
-                     "approximate any", "invarian", "in the limit", "regime")],
+                     "approximate any", "invarian", "in the limit", "regime"),
+                    ("properties", "learnab", "criteri", "sharp", "expressiv", "limit", "dynamics",
+                     "separation", "hierarch", "extend", "first improvement")],
+    "other": [("insight", "implication", "discuss", "shed", "perspective", "understanding", "foundation",
+               "we hope", "future", "pave", "open")],
     "empirical": [("experiment", "empirical", "numerical", "simulation", "benchmark", "dataset", "real",
                    "state", "sota", "outperform", "baseline", "accuracy", "performance", "fid", "ablation"),
                   None,
@@ -182,19 +194,53 @@ _CUES = [(kind, [(p, w, words) for (p, w), words in zip(cues, _CUE_WORDS[kind], 
          for kind, cues in _TYPE_CUES.items()]
 
 
-def claim_type(text: str) -> ClaimType:
-    """The claim type suggested by the cue words of a sentence (``other`` when none fires)."""
-    best: ClaimType = "other"
-    best_score = 0.0
+def type_scores(text: str) -> dict[ClaimType, float]:
+    """The cue score of each claim type in one sentence (a type without cues scores 0)."""
     text = text.lower()
+    out: dict[ClaimType, float] = {}
     for kind, cues in _CUES:
         score = 0.0
         for p, w, words in cues:
             if words is None or any(x in text for x in words):
                 score += w * len(p.findall(text)) ** 0.5
+        out[kind] = score
+    return out
+
+
+def claim_type(text: str, prior: dict[ClaimType, float] | None = None,
+               scores: dict[ClaimType, float] | None = None) -> ClaimType:
+    """The claim type suggested by the cue words of a sentence (``other`` when none fires).
+
+    ``prior`` is the paper's leaning (:func:`paper_prior`): a sentence whose own cues are weak
+    takes the type the paper's other claims speak in ("Depth improves separation power up to a
+    threshold" in a theory paper is a theoretical finding). ``scores`` are the sentence's
+    :func:`type_scores` when the caller has them already.
+    """
+    scores = dict(scores if scores is not None else type_scores(text))
+    for kind, w in (prior or {}).items():
+        scores[kind] = scores.get(kind, 0.0) + w
+    best: ClaimType = "other"
+    best_score = 0.0
+    for kind, score in scores.items():
         if score > best_score + 1e-9:
             best, best_score = kind, score
     return best if best_score >= 1.0 else "other"
+
+
+PRIOR_WEIGHT = 0.5
+
+
+def paper_prior(scored: Sequence[dict[ClaimType, float]]) -> dict[ClaimType, float]:
+    """How theoretical or empirical a paper's claims are: each type's share of the cue scores of its
+    claim sentences, times :data:`PRIOR_WEIGHT` (proposal cues say nothing about findings)."""
+    totals: dict[ClaimType, float] = {"theoretical": 0.0, "empirical": 0.0}
+    for sc in scored:
+        for k in totals:
+            totals[k] += sc[k]
+    whole = sum(totals.values())
+    if whole <= 0:
+        return {}
+    return {k: PRIOR_WEIGHT * v / whole for k, v in totals.items()}
 
 
 def _is_contribution(text: str) -> bool:
@@ -281,14 +327,16 @@ def find_claims(ctx: Context, tags: Sequence[Tag] = ()) -> list[Claim]:
                 if tag.entity.id not in ids:
                     ids.append(tag.entity.id)
     claims = []
-    for sent, (is_claim, rule) in zip(sentences, classify(sentences), strict=True):
-        if not is_claim:
-            continue
+    found = [(sent, rule) for sent, (is_claim, rule) in zip(sentences, classify(sentences), strict=True)
+             if is_claim]
+    scored = [type_scores(sent.text) for sent, _ in found]  # once per claim: the prior and the type
+    prior = paper_prior(scored)
+    for (sent, rule), scores in zip(found, scored, strict=True):
         claims.append(Claim(
             id=f"{ctx.paper.id}#{sent.index}",
             paper_id=ctx.paper.id,
             text=sent.text,
-            type=claim_type(sent.text),
+            type=claim_type(sent.text, prior, scores),
             sentence_index=sent.index,
             start=sent.start,
             end=sent.end,

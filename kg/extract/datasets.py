@@ -10,6 +10,14 @@ Rules (the evidence ``rule``):
   seismometer during NASA's InSight mission" → "InSight mission".
 * ``ds:list`` — names listed after "datasets such as / including / like / (": "benchmarks including
   HumanEval and MBPP".
+* ``ds:context`` — names listed after an experiment verb: "experiments on A, B and C", "we evaluate
+  on A and B", "trained on A": every item needs a name shape, or a name shape in a sibling item
+  (then a capitalised word counts too: "FEVER, USPTO and Douban"); known methods never count.
+* ``ds:split`` — "X-10/100" names two datasets (CIFAR-10 and CIFAR-100) when one of them is known.
+* ``ds:version`` — a known name followed by a different version number is another dataset
+  ("WikiText-3" is not WikiText-103).
+
+A name may end in a number or a year: "ZeroSpeech 2019 challenge", "WMT 14".
 
 Generic descriptions ("image datasets", "real-world data", "synthetic benchmarks") are never names:
 a name needs a capital inside it, a digit, or an all-capital form.
@@ -27,7 +35,7 @@ from kg.extract.context import FIELDS, Context
 from kg.extract.divergences import vocab_spans
 from kg.extract.rules import TagCollector
 from kg.extract.vocab import alias_index, entities_by_id, flagged
-from kg.models import Dataset, Tag, fold, slug
+from kg.models import Dataset, Evidence, Tag, fold, slug
 
 _HEADS = {"dataset", "data set", "benchmark", "corpus", "corpora", "database", "suite", "challenge", "collection"}
 _CONTEXT = re.compile(
@@ -62,6 +70,12 @@ def _namelike(tok) -> bool:
     return any(c.isupper() for c in t[1:]) and any(c.islower() for c in t)
 
 
+def _is_number(tok) -> bool:
+    """A version number or year that can end a name ("2019", "14", "2.0")."""
+    t = tok.text
+    return t[:1].isdigit() and len(t) <= 6 and all(c.isdigit() or c == "." for c in t)
+
+
 def _entity_for(surface: str) -> Dataset:
     hit = alias_index("dataset").get(fold(surface))
     if hit is not None:
@@ -88,13 +102,19 @@ def find_datasets(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
             ev = ctx.span_evidence(span, f"vocab:{eid}")
             if _taken(ev.start, ev.end, blocked) or _defined_otherwise(ctx, span):
                 continue
+            other = _other_version(ctx, fld, span)
+            if other is not None:
+                tags.add(*other)
+                continue
             if eid in needs_context and not _CONTEXT.search(ctx.sentence_text(span)):
                 pending.append((eid, ev))
                 continue
             tags.add(vocab[eid], ev)
+        _split_rule(ctx, tags, fld, blocked)
         if fld == "abstract":
             _head_rule(ctx, tags, fld, blocked)
             _list_rule(ctx, tags, fld, blocked)
+            _context_rule(ctx, tags, fld, blocked)
             _source_rule(ctx, tags, fld, blocked)
     for eid, ev in pending:
         if eid in tags:
@@ -108,10 +128,109 @@ def _defined_otherwise(ctx: Context, span: Span) -> bool:
     return long is not None and not re.search(r"data|bench|corpus|challenge", long, re.IGNORECASE)
 
 
+def _other_version(ctx: Context, fld, span: Span) -> tuple[Dataset, Evidence] | None:
+    """(dataset, evidence) when a vocabulary name is followed by a version number it does not
+    include ("Wikitext-2" after the alias "WikiText"): the known entity of the longer surface, or
+    a new one. None when no number follows."""
+    doc = span.doc
+    j = span.end
+    if j < len(doc) and doc[j].text == "-" and not doc[j - 1].whitespace_ and j + 1 < len(doc):
+        j += 1
+    if j >= len(doc) or not _is_number(doc[j]) or (j == span.end and doc[j - 1].whitespace_):
+        return None
+    if any(c.isdigit() for c in span.text):
+        return None  # "ImageNet-1K 2012": the name already carries its number
+    longer = doc[span.start:j + 1]
+    return _entity_for(longer.text), ctx.span_evidence(longer, "ds:version")
+
+
+_SPLIT = re.compile(r"\b(?P<stem>[A-Z][A-Za-z]*[A-Za-z])(?P<sep>[- ]?)(?P<a>\d+[A-Za-z]?)/(?P<b>\d+[A-Za-z]?)\b")
+
+
+def _split_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
+    """"CIFAR-10/100" → CIFAR-10 and CIFAR-100, when at least one of the two names is known."""
+    text = ctx.doc_text(fld)
+    if "/" not in text:
+        return
+    known = alias_index("dataset")
+    for m in _SPLIT.finditer(text):
+        names = [m.group("stem") + m.group("sep") + m.group(k) for k in ("a", "b")]
+        if not any(fold(n) in known for n in names):
+            continue
+        for n, end in zip(names, (m.end("a"), m.end()), strict=True):
+            ev = ctx.evidence(fld, m.start(), end, "ds:split")
+            if not _taken(ev.start, ev.end, blocked):
+                tags.add(_entity_for(n), ev)
+
+
+_CONTEXT_CUE = re.compile(
+    r"\b(?:experiments?|experimental results|evaluat(?:e|ed|ing|ion)|results|tested|trained|train|"
+    r"fine-?tuned|benchmarked|validated|applied|accuracy|performance|state-of-the-art)\b"
+    r"(?:\s+\w+){0,3}?\s+(?:on|across|over)\s+(?:the\s+|both\s+|several\s+)?")
+_LIST_SEP = {",", "and", "or", "&", "as", "well"}
+_ITEM_TAIL = {".", ";", ")", ":", "dataset", "datasets", "benchmark", "benchmarks", "corpus", "tasks",
+              "task", "data", "with", "to", "for", "in", "show", "shows", "demonstrate", "demonstrates",
+              "where", "which", "that", "using", "under", "we", "our", "while", "by", "at"}
+
+
+def _context_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
+    """Names listed after "experiments on", "we evaluate on", "trained on" (see the module doc)."""
+    from kg.extract.methods.vocab import _rules as method_rules
+
+    doc = ctx.docs[fld]
+    text = ctx.doc_text(fld)
+    methods = method_rules()
+    for m in _CONTEXT_CUE.finditer(text):
+        span = doc.char_span(m.end(), m.end(), alignment_mode="expand")
+        if span is None or span.start >= len(doc):
+            continue
+        i = span.start
+        hi = ctx.sentence_span(doc[i:i + 1]).end
+        items: list[tuple[int, int]] = []
+        while i < hi:
+            j = i
+            while j < hi and j - i < 4 and (_namelike(doc[j]) or _capital(doc[j])
+                                            or (j > i and _is_number(doc[j]))
+                                            or (doc[j].text == "-" and j + 1 < hi and j > i)):
+                j += 1
+            if j == i:
+                break
+            items.append((i, j))
+            k = j
+            while k < hi and doc[k].text in _LIST_SEP:
+                k += 1
+            if k == j:
+                if k < hi and doc[k].norm_ not in _ITEM_TAIL:
+                    items.pop()  # "Gaussian mixtures": a word of a description, not a name
+                break
+            i = k
+        shaped = [any(_namelike(t) for t in doc[a:b]) for a, b in items]
+        if not any(shaped):
+            continue
+        for (a, b), ok in zip(items, shaped, strict=True):
+            if doc[b - 1].text == "-":
+                b -= 1
+            surface = doc[a:b].text
+            if methods.lookup(surface) or surface.lower() in _NOT_NAMES:
+                continue  # "experiments on ResNet and VGG": models, not data
+            ev = ctx.span_evidence(doc[a:b], "ds:context")
+            if (ok or len(items) > 1) and not tags.covers(fld, ev.start, ev.end):
+                _add_name(ctx, tags, fld, doc, a, b, "ds:context", blocked)
+
+
+def _capital(tok) -> bool:
+    """A capitalised word that is not sentence-initial filler ("Douban", not "The")."""
+    t = tok.text
+    return len(t) > 2 and t[0].isupper() and t[1:].isalpha() and t.lower() not in _NOT_NAMES
+
+
 def _name_before(doc, i: int, lo: int) -> tuple[int, int] | None:
-    """Token range [a, i) of a name ending just before token i (1–3 words, hyphens allowed)."""
+    """Token range [a, i) of a name ending just before token i (1–3 words, hyphens allowed; a
+    trailing number or year belongs to the name: "the ZeroSpeech 2019 challenge")."""
     a = i
     words = 0
+    if a - 1 > lo and _is_number(doc[a - 1]) and _namelike(doc[a - 2]):
+        a -= 1
     while a > lo and words < 3:
         t = doc[a - 1]
         if t.text == "-" and a - 2 >= lo and _namelike(doc[a - 2]):

@@ -24,6 +24,8 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 from thinc.types import Ints2d
 
+from kg.models import singular
+
 VOCAB_KEY = "kg_vocab"
 TOKENIZER_CACHE = 60_000  # chunks; spaCy's default of 10,000 is filled by our vocabulary patterns
 
@@ -51,14 +53,7 @@ def norm_key(text: str) -> str:
     if len(t) > 1 and "-" in t:
         stripped = t.replace("-", "")
         t = stripped or t
-    if len(t) > 3 and t[-1] == "s" and t[-2].isalpha():
-        if t.endswith("ies") and len(t) > 4:
-            t = t[:-3] + "y"
-        elif t.endswith("sses"):
-            t = t[:-2]
-        elif not t.endswith(("ss", "us", "is")):
-            t = t[:-1]
-    return t
+    return singular(t)  # the plural fold lookups use too (kg.models.fold)
 
 
 def _is_boundary(prev2: str, prev: str, cur: str, nxt: str = "") -> bool:

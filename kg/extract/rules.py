@@ -45,6 +45,11 @@ class TagCollector:
         """:meth:`add` for normalized character offsets of a field."""
         self.add(entity, self.ctx.evidence(fld, start, end, rule), variant=variant)
 
+    def covers(self, fld: str, start: int, end: int) -> bool:
+        """Whether some evidence already recorded in ``fld`` overlaps the original offsets [start, end)."""
+        return any(e.field == fld and e.start < end and start < e.end
+                   for evs in self._evidence.values() for e in evs)
+
     def __contains__(self, entity_id: str) -> bool:
         return entity_id in self._entities
 

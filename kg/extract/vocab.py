@@ -27,15 +27,58 @@ import hashlib
 import json
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kg.config import default_data_dir
 from kg.errors import VocabularyError
 from kg.extract.pipeline import pattern_variants
-from kg.models import Entity, make_entity
+from kg.models import Entity, EntityKind, make_entity
 
-#: The vocabulary files this module matches with the span ruler (methods.* belong to methods.py).
+#: The vocabulary files this module matches with the span ruler (methods.jsonl is matched by the
+#: methods rules, but read and validated here like the others).
 RULER_FILES = ("divergences.jsonl", "datasets.jsonl", "datasets-pwc.jsonl")
+METHODS_FILE = "methods.jsonl"
+FAMILIES_FILE = "families.jsonl"
+
+
+class VocabRecord(BaseModel):
+    """One line of a vocabulary file (every kind): the one record type the loaders validate.
+
+    ``aliases`` match case-insensitively on NORM, ``cased`` only as written, ``guarded`` (methods) and
+    ``ambiguous`` (divergences, datasets) are acronyms that count only beside the full name;
+    ``lookup`` names are understood by lookups (``kg papers-using attention``) but never matched in
+    text (a common English word); ``family``/``parents`` place the entity in its kind's taxonomy
+    (methods and datasets also get parents from ``families.jsonl``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    kind: EntityKind
+    name: str
+    aliases: tuple[str, ...] = ()
+    cased: tuple[str, ...] = ()
+    guarded: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+    lookup: tuple[str, ...] = ()
+    description: str | None = None
+    family: str | None = None
+    parents: tuple[str, ...] = ()
+    category: str | None = None
+    sources: tuple[str, ...] = ()
+    match_name: bool = True
+    context: bool = False
+    gazetteer: str | None = None
+
+
+class FamilyRecord(BaseModel):
+    """One line of ``families.jsonl``: a family entity and its members (by id or by category)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    members: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
 
 def vocab_dir() -> Path:
@@ -44,9 +87,9 @@ def vocab_dir() -> Path:
 
 
 def read_rows(path: Path) -> list[dict]:
-    """The records of a vocabulary JSONL file (``//`` lines are comments); each gets ``_where``
-    (``file:line``) for error messages. A missing field or a line that is not JSON raises
-    :class:`~kg.errors.VocabularyError`."""
+    """The records of a vocabulary JSONL file (``//`` lines are comments), each validated by
+    :class:`VocabRecord` (or :class:`FamilyRecord` for families.jsonl) and given ``_where``
+    (``file:line``) for error messages. A malformed line raises :class:`~kg.errors.VocabularyError`."""
     rows = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -59,8 +102,12 @@ def read_rows(path: Path) -> list[dict]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise VocabularyError(f"{path.name}:{n}: not JSON: {exc.msg}") from None
-        if not isinstance(row, dict) or "id" not in row or "name" not in row or "kind" not in row:
-            raise VocabularyError(f"{path.name}:{n}: needs id, kind and name")
+        try:
+            rec = (FamilyRecord if path.name == FAMILIES_FILE else VocabRecord).model_validate(row)
+        except ValidationError as exc:
+            raise VocabularyError(f"{path.name}:{n}: invalid record: {exc.errors()[0]['loc']} "
+                                  f"{exc.errors()[0]['msg']}") from None
+        row = rec.model_dump(exclude_defaults=True)
         row["_where"] = f"{path.name}:{n}"
         rows.append(row)
     return rows
@@ -78,15 +125,64 @@ def load_rows(name: str) -> tuple[dict, ...]:
 _ENTITY_FIELDS = {"id", "kind", "name", "aliases", "description", "family", "parents"}
 
 
+@functools.cache
+def family_parents() -> dict[str, tuple[str, ...]]:
+    """Entity id → the family ids ``families.jsonl`` puts it under (methods and datasets).
+
+    Members are listed by id or by the vocabulary ``category`` they carry ("Generative Adversarial
+    Networks" → GAN). Raises :class:`VocabularyError` for a family or member id no file defines.
+    """
+    rows = [r for name in (*RULER_FILES, METHODS_FILE) for r in load_rows(name)]
+    known = {r["id"] for r in rows}
+    by_category: dict[str, list[str]] = {}
+    for r in rows:
+        if r.get("category"):
+            by_category.setdefault(r["category"], []).append(r["id"])
+    out: dict[str, list[str]] = {}
+    for fam in load_rows(FAMILIES_FILE):
+        members = [*fam.get("members", ()), *(i for c in fam.get("categories", ()) for i in by_category.get(c, ()))]
+        for ref in (fam["id"], *fam.get("members", ())):
+            if ref not in known:
+                raise VocabularyError(f"{fam['_where']}: unknown entity {ref}")
+        for m in members:
+            if m != fam["id"] and fam["id"] not in out.setdefault(m, []):
+                out[m].append(fam["id"])
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def _top_family(entity_id: str, parents: dict[str, tuple[str, ...]]) -> str | None:
+    """The root reached by following first parents (None for an entity without parents)."""
+    seen = {entity_id}
+    cur = entity_id
+    while parents.get(cur):
+        nxt = parents[cur][0]
+        if nxt in seen:
+            break
+        seen.add(nxt)
+        cur = nxt
+    return cur if cur != entity_id else None
+
+
+def taxonomy_fields(entity_id: str) -> dict:
+    """``{"parents": ..., "family": ...}`` from ``families.jsonl`` for a method or dataset
+    (empty when the entity is in no family)."""
+    table = family_parents()
+    if entity_id not in table:
+        return {}
+    return {"parents": table[entity_id], "family": _top_family(entity_id, table)}
+
+
 def to_entity(row: dict) -> Entity:
-    """The entity model of a vocabulary record (aliases include the cased ones)."""
+    """The entity model of a vocabulary record (aliases include the cased and lookup-only ones)."""
     fields = {k: v for k, v in row.items() if k in _ENTITY_FIELDS and k != "kind"}
-    fields["aliases"] = tuple(dict.fromkeys([*row.get("aliases", ()), *row.get("cased", ())]))
+    fields["aliases"] = tuple(dict.fromkeys([*row.get("aliases", ()), *row.get("cased", ()),
+                                             *row.get("lookup", ())]))
     if "parents" in fields:
         fields["parents"] = tuple(fields["parents"])
     if row["kind"] != "divergence":
         fields.pop("family", None)
         fields.pop("parents", None)
+        fields.update(taxonomy_fields(row["id"]))
     try:
         return make_entity(row["kind"], **fields)
     except (ValidationError, KeyError) as exc:

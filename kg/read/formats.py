@@ -1,4 +1,5 @@
-"""The three input formats, each a generator of :class:`RawRecord` (data or a per-record error).
+"""The line-based input formats, each a generator of :class:`RawRecord` (data or a per-record error),
+and :func:`detect_format`, which tells every format kg reads apart by name and content.
 
 * ``seed`` — the seed's own text: a title line, then an abstract line. Page chrome before the first
   pair (lines that are not followed by an abstract-like line) is skipped and reported, and a
@@ -8,22 +9,21 @@
 * ``csv`` — a header row with the same column names (a ``.tsv`` file or tab-separated header is read
   tab-separated).
 
-Bytes are decoded as UTF-8 with ``surrogateescape`` so that one bad byte spoils only its record.
+Records of the real corpora (arXiv, OpenAlex, Semantic Scholar) are JSON lines too: their fields
+are mapped in :mod:`kg.read.corpora`; BibTeX and CSL-JSON are in :mod:`kg.read.bib`.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from kg.errors import InputError
 
-FORMATS = ("seed", "jsonl", "csv")
 _CHROME_PREFIX = re.compile(r"^(?:Subscribe|Sign in|Sign up|Log in)(?=[A-Z0-9])")
 
 
@@ -35,49 +35,49 @@ class RawRecord:
     line: int
     data: dict = field(default_factory=dict)
     error: str | None = None
+    key: str | None = None  # an entry key (BibTeX, CSL-JSON) that names the record better than its line
 
 
-def _decode(raw: bytes) -> str:
-    text = raw.decode("utf-8", errors="surrogateescape")
-    return text[1:] if text.startswith("\ufeff") else text
+def detect_format(name: str, head: str) -> str:
+    """The format of one input from its name (under any compression suffix) and first text.
 
+    ``.bib`` → ``bibtex``; a JSON array → ``csljson``; JSON lines are told apart by the keys of the
+    first object (:func:`kg.read.corpora.json_kind`); ``.csv``/``.tsv`` or a header naming title and
+    abstract → ``csv``; ``.txt`` or other text → ``seed``.
+    """
+    from kg.read.corpora import json_kind
+    from kg.read.sources import data_suffix
 
-def detect_format(path: Path, raw: bytes) -> str:
-    """``jsonl``/``csv``/``seed`` from the extension, else from the first non-blank line."""
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
+    suffix = data_suffix(name)
+    text = head.lstrip()
+    if suffix == ".bib" or text.startswith(("@", "%")):
+        return "bibtex"
+    if text.startswith("["):
+        return "csljson"
+    if text.startswith("{") or suffix in (".jsonl", ".ndjson", ".json"):
+        first = text.split("\n", 1)[0]
+        try:
+            obj = json.loads(first)
+        except json.JSONDecodeError:
+            return "jsonl"
+        return json_kind(obj) if isinstance(obj, dict) else "jsonl"
     if suffix in (".csv", ".tsv"):
         return "csv"
     if suffix == ".txt":
         return "seed"
-    head = _decode(raw[:4096]).lstrip()
-    if head.startswith("{"):
-        return "jsonl"
-    first = head.split("\n", 1)[0].lower()
+    first = text.split("\n", 1)[0].lower()
     if ("title" in first and "abstract" in first) and ("," in first or "\t" in first):
         return "csv"
-    if not head:
-        raise InputError(f"cannot tell the format of {path}: it is empty")
-    if "\x00" in head:
-        raise InputError(f"unknown format: {path} looks binary (use .jsonl, .csv or .txt)")
+    if not text:
+        raise InputError(f"cannot tell the format of {name}: it is empty")
+    if "\x00" in text:
+        raise InputError(f"unknown format: {name} looks binary (use .jsonl, .csv, .bib or .txt, or --format)")
     return "seed"
 
 
-def parse(kind: str, raw: bytes, source: str, max_chars: int) -> Iterator[RawRecord]:
-    """Records of one file in format ``kind``."""
-    if kind == "jsonl":
-        yield from _jsonl(raw, source, max_chars)
-    elif kind == "csv":
-        yield from _csv(raw, source, max_chars)
-    elif kind == "seed":
-        yield from _seed(raw, source, max_chars)
-    else:
-        raise InputError(f"unknown format {kind!r} (choose auto, seed, jsonl or csv)")
-
-
-def _jsonl(raw: bytes, source: str, max_chars: int) -> Iterator[RawRecord]:
-    for n, line in enumerate(_decode(raw).split("\n"), 1):
+def json_lines(lines: Iterable[tuple[int, str]], source: str, max_chars: int) -> Iterator[RawRecord]:
+    """One JSON object per line (blank lines skipped); a broken line is a record error."""
+    for n, line in lines:
         line = line.strip()
         if not line:
             continue
@@ -97,12 +97,18 @@ def _jsonl(raw: bytes, source: str, max_chars: int) -> Iterator[RawRecord]:
         yield RawRecord(source, n, data=data)
 
 
-def _csv(raw: bytes, source: str, max_chars: int) -> Iterator[RawRecord]:
-    text = _decode(raw)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if source.lower().endswith(".tsv") or first.count("\t") > first.count(",") else ","
+def csv_rows(lines: Iterable[tuple[int, str]], source: str, max_chars: int) -> Iterator[RawRecord]:
+    """A header row naming ``title`` and ``abstract`` (comma- or tab-separated), then one row each."""
+    it = iter(lines)
+    try:
+        _, first = next(it)
+    except StopIteration:
+        return
+    from kg.read.sources import data_suffix
+
+    delimiter = "\t" if data_suffix(source) == ".tsv" or first.count("\t") > first.count(",") else ","
     csv.field_size_limit(max(max_chars * 4, 1 << 20))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(itertools.chain([first], (text for _, text in it)), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -147,19 +153,20 @@ def _looks_like_abstract(line: str) -> bool:
     return len(line) >= 150 or (len(line) >= 60 and line.count(". ") >= 1)
 
 
-def _seed(raw: bytes, source: str, max_chars: int) -> Iterator[RawRecord]:
-    lines = [ln.rstrip("\r") for ln in _decode(raw).split("\n")]
-    i, n = 0, len(lines)
+def seed_pairs(lines: Iterable[tuple[int, str]], source: str, max_chars: int) -> Iterator[RawRecord]:
+    """Title line, abstract line (the seed's own small text files: read whole, unlike the others)."""
+    text_lines = [ln.rstrip("\r\n") for _, ln in lines]
+    i, n = 0, len(text_lines)
     started = False
     while i < n:
-        title = lines[i].strip()
+        title = text_lines[i].strip()
         if not title:
             i += 1
             continue
         j = i + 1
-        while j < n and not lines[j].strip():
+        while j < n and not text_lines[j].strip():
             j += 1
-        nxt = lines[j].strip() if j < n else ""
+        nxt = text_lines[j].strip() if j < n else ""
         if len(title) > max_chars:
             yield RawRecord(source, i + 1, error=f"line too long ({len(title)} characters, limit {max_chars})")
             i += 1

@@ -111,7 +111,8 @@ def _variant(text: str) -> Variant | None:
 
 def suggest(store: GraphStore, text: str, kind: EntityKind | None = None, n: int = 8) -> list[str]:
     """Up to ``n`` entity names close to ``text``: names containing it (or one of its words),
-    then names difflib finds similar."""
+    then names difflib finds similar (stricter for keys of 5 characters or less, where a 0.6 ratio
+    pairs unrelated acronyms: USPS → muP)."""
     names: dict[str, None] = {}
     key = fold(text)
     probes = [key] + [w for w in key.split() if len(w) >= 3 and w not in HEAD_WORDS]
@@ -125,7 +126,9 @@ def suggest(store: GraphStore, text: str, kind: EntityKind | None = None, n: int
             e = count.entity
             for k in (fold(e.name), *(fold(a) for a in e.aliases)):
                 by_key.setdefault(k, e.name)
-        for k in difflib.get_close_matches(key, list(by_key), n=n, cutoff=0.6):
+        # short keys (acronyms: "USPS" folds to "usp") match almost anything at 0.6 ("muP"): ask more
+        cutoff = 0.6 if len(key) > 5 else 0.8
+        for k in difflib.get_close_matches(key, list(by_key), n=n, cutoff=cutoff):
             names.setdefault(by_key[k])
     return list(names)[:n]
 

@@ -49,7 +49,13 @@ def open_store(settings: Settings | None = None, **overrides) -> GraphStore:
         password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
         auth = (settings.neo4j_username, password) if password else None
         return Neo4jStore(
-            settings.neo4j_uri, auth, settings.neo4j_database, batch_size=settings.batch_size
+            settings.neo4j_uri,
+            auth,
+            settings.neo4j_database,
+            batch_size=settings.batch_size,
+            connection_timeout=settings.neo4j_connection_timeout,
+            retry_time=settings.neo4j_retry_time,
+            query_timeout=settings.query_timeout,
         )
     from kg.store.sqlite_store import SQLiteStore
 

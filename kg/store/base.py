@@ -143,6 +143,10 @@ class GraphStore(Protocol):
     def find_papers(self, query: PaperQuery) -> PaperPage:
         """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
 
+    def explain(self, query: PaperQuery) -> str:
+        """How :meth:`find_papers` answers ``query``: the Cypher and parameters (Neo4j) or the
+        plan (embedded), for ``--explain`` and the API's ``extensions``."""
+
     def papers(self, ids: Collection[str]) -> dict[str, Extraction]:
         """Full records (paper, tags with evidence, claims) by id, in one batched call."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kg.models import GraphDelta
+from kg.models import RELEVANCE_EARLY, RELEVANCE_PROPOSED, RELEVANCE_TITLE, GraphDelta
 from kg.store.records import KIND_LABELS, LINK_TYPES, entity_props, extraction_rows, paper_props
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "queries" / "schema.cypher"
@@ -71,19 +71,22 @@ MERGE_ENTITIES: dict[str, str] = {
     for kind, label in KIND_LABELS.items()
 }
 
-#: Make the SUBTYPE_OF edges of the divergences written match their ``parents`` (stale edges
-#: deleted, an edge to every listed parent that exists), and link existing children naming them.
+#: Make the SUBTYPE_OF edges of the taxonomy entities written (divergences, and the method and
+#: dataset families) match their ``parents`` (stale edges deleted, an edge to every listed parent of
+#: the same kind that exists). Divergences also link existing children naming them; for the (large)
+#: method and dataset labels that scan is skipped: ingest writes the taxonomy before any paper, so a
+#: child always finds its parent already there.
 REPLACE_SUBTYPES = (
     "UNWIND $ids AS cid\n"
-    "MATCH (c:Divergence {id: cid})\n"
+    "MATCH (c:Entity {id: cid})\n"
     "CALL (c) { MATCH (c)-[s:SUBTYPE_OF]->(old) WHERE NOT old.id IN c.parents DELETE s }\n"
     "CALL (c) {\n"
     "  UNWIND c.parents AS pid\n"
-    "  MATCH (p:Divergence {id: pid})\n"
+    "  MATCH (p:Entity {id: pid}) WHERE p.kind = c.kind\n"
     "  MERGE (c)-[:SUBTYPE_OF]->(p)\n"
     "}\n"
     "CALL (c) {\n"
-    "  MATCH (child:Divergence) WHERE c.id IN child.parents\n"
+    "  MATCH (child:Divergence) WHERE c:Divergence AND c.id IN child.parents\n"
     "  MERGE (child)-[:SUBTYPE_OF]->(c)\n"
     "}"
 )
@@ -218,6 +221,19 @@ def aggregate_plan(
         plan.append((ADD_PAIRS, {"rows": rows}))
     return plan
 
+
+# -- bulk load (kg.store.bulk) ---------------------------------------------------------------------
+
+#: Is the database empty? (``nodes`` is 0 or 1.)
+ANY_NODE = "RETURN COUNT { MATCH (n) RETURN n LIMIT 1 } AS nodes"
+#: Take a database offline / online (run against ``system``; Enterprise only: Community refuses).
+STOP_DATABASE = "STOP DATABASE $name WAIT"
+START_DATABASE = "START DATABASE $name WAIT"
+#: Does the database answer?
+PING = "RETURN 1 AS ok"
+#: Wait until every index is online (after a bulk load creates them).
+AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
+
 # -- reads ----------------------------------------------------------------------------------------
 
 PAPER_VERSIONS = (
@@ -279,36 +295,70 @@ COOCCURRING = (
     f"RETURN {_ENTITY} AS e, count(DISTINCT p) AS papers"
 )
 
-_PAPER_FILTERS = (
+_PAPER_WHERE = (
     "WHERE all(f IN $using WHERE EXISTS {\n"
     f"    MATCH (p)-[r:{_LINKS}]->(x:Entity)\n"
-    "    WHERE x.id IN f.ids AND (f.role IS NULL OR r.role = f.role)\n"
-    "      AND (f.variant IS NULL OR r.variant = f.variant) })\n"
+    "    WHERE (x.id IN f.ids OR (size(f.ids) = 0 AND x.kind = f.kind))\n"
+    "      AND (f.role IS NULL OR r.role = f.role) AND (f.variant IS NULL OR r.variant = f.variant) })\n"
     "  AND ($paper_ids IS NULL OR p.id IN $paper_ids)\n"
     "  AND ($year_min IS NULL OR p.year >= $year_min)\n"
     "  AND ($year_max IS NULL OR p.year <= $year_max)\n"
+    "  AND ($venue IS NULL OR toLower(coalesce(p.venue, '')) CONTAINS $venue)\n"
+    "  AND ($author IS NULL OR any(au IN coalesce(p.authors, []) WHERE toLower(au) CONTAINS $author))\n"
+    "  AND ($category IS NULL OR any(c IN coalesce(p.categories, []) WHERE toLower(c) = $category))\n"
     "  AND all(w IN $words WHERE p.search CONTAINS w)\n"
-    "WITH p ORDER BY CASE $order WHEN 'year' THEN p.year END,\n"
-    "  CASE $order WHEN 'title' THEN p.title END, p.id\n"
+)
+
+#: The relevance score of kg.models.relevance_score (same weights), from the links to $rank_ids.
+_RELEVANCE = (
+    f"WITH p, [(p)-[r:{_LINKS}]->(x:Entity) WHERE x.id IN $rank_ids | r] AS rl\n"
+    f"WITH p, CASE WHEN any(r IN rl WHERE r.role = 'proposed') THEN {RELEVANCE_PROPOSED} ELSE 0 END\n"
+    f"  + CASE WHEN any(r IN rl WHERE r.field = 'title') THEN {RELEVANCE_TITLE}\n"
+    f"    WHEN any(r IN rl WHERE r.field = 'abstract' AND coalesce(r.sentence_index, 0) <= 1)"
+    f" THEN {RELEVANCE_EARLY} ELSE 0 END\n"
+    "  + reduce(n = 0, r IN rl | n + coalesce(r.count, 1)) AS score\n"
+)
+
+#: ORDER BY of each (order, direction): fixed texts (never built from user input); ties by id,
+#: missing years last in both directions (as kg.store.records.sort_papers).
+_ORDER_BY = {
+    ("id", "asc"): "p.id", ("id", "desc"): "p.id DESC",
+    ("year", "asc"): "p.year IS NULL, p.year, p.id", ("year", "desc"): "p.year IS NULL, p.year DESC, p.id",
+    ("title", "asc"): "p.title, p.id", ("title", "desc"): "p.title DESC, p.id",
+    ("relevance", "asc"): "score, p.id", ("relevance", "desc"): "score DESC, p.id",
+}
+
+_PAPER_PAGE = (
     "WITH collect(p) AS ps\n"
     "WITH size(ps) AS total, ps[$offset..$offset + $limit] AS page\n"
     "RETURN total,\n"
-    f"  [p IN page | {{paper: {_PAPER}, links: [(p)-[r:{_LINKS}]->(e:Entity) WHERE e.id IN $entity_ids\n"
+    f"  [p IN page | {{paper: {_PAPER}, links: [(p)-[r:{_LINKS}]->(e:Entity)\n"
+    "     WHERE e.id IN $entity_ids OR e.kind IN $entity_kinds\n"
     f"     | {{entity: e.id, link: {_LINK}}}]}}] AS rows,\n"
-    f"  COLLECT {{ MATCH (e:Entity) WHERE e.id IN $entity_ids RETURN {_ENTITY} AS e }} AS entities"
+    f"  COLLECT {{ UNWIND page AS q MATCH (q)-[:{_LINKS}]->(e:Entity)\n"
+    f"     WHERE e.id IN $entity_ids OR e.kind IN $entity_kinds RETURN DISTINCT {_ENTITY} AS e }} AS entities"
 )
 
-#: Papers matching a PaperQuery with entity filters, in one round trip: the total, the page (each
-#: paper with its links to the filters' entities) and those entities. Starts from the first filter's
-#: entities.
-FIND_PAPERS_ANCHORED = (
-    "MATCH (a:Entity)<-[:" + _LINKS + "]-(p:Paper)\n"
-    "WHERE a.id IN $anchor\n"
-    "WITH DISTINCT p\n" + _PAPER_FILTERS
-)
+
+def find_papers(anchored: bool, order: str = "id", direction: str = "asc") -> str:
+    """The statement answering a PaperQuery in one round trip: the total, the page (each paper
+    with its links to the filters' entities) and those entities. ``anchored`` starts from the
+    first filter's entities ($anchor) instead of scanning papers. Parameters: $using, $paper_ids,
+    $year_min, $year_max, $venue, $author, $category (lower-cased), $words, $rank_ids, $offset,
+    $limit, $entity_ids (and $anchor)."""
+    start = (
+        f"MATCH (a:Entity)<-[:{_LINKS}]-(p:Paper)\nWHERE a.id IN $anchor\nWITH DISTINCT p\n"
+        if anchored else "MATCH (p:Paper)\n"
+    )
+    rank = _RELEVANCE if order == "relevance" else ""
+    return start + _PAPER_WHERE + rank + f"WITH p ORDER BY {_ORDER_BY[order, direction]}\n" + _PAPER_PAGE
+
+
+#: Papers matching a PaperQuery with entity filters, in id order (see :func:`find_papers`).
+FIND_PAPERS_ANCHORED = find_papers(True)
 
 #: Papers matching a PaperQuery without entity filters (same result shape): scans papers.
-FIND_PAPERS_ALL = "MATCH (p:Paper)\n" + _PAPER_FILTERS
+FIND_PAPERS_ALL = find_papers(False)
 
 #: Full records: papers with every link (entity ids; entities from ENTITIES) and every claim.
 PAPERS = (
@@ -374,9 +424,9 @@ def write_plan(batch: GraphDelta) -> list[tuple[str, dict]]:
         rows = [entity_props(e) for e in entities.values() if e.kind == kind]
         if rows:
             plan.append((MERGE_ENTITIES[kind], {"rows": rows}))
-    divergences = [e.id for e in entities.values() if e.kind == "divergence"]
-    if divergences:
-        plan.append((REPLACE_SUBTYPES, {"ids": divergences}))
+    taxa = [e.id for e in entities.values() if e.kind == "divergence" or e.parents]
+    if taxa:
+        plan.append((REPLACE_SUBTYPES, {"ids": taxa}))
     if not batch.extractions:
         return plan
     papers: list[dict] = []

@@ -12,6 +12,8 @@ runs against both).
   transaction (:func:`kg.store.cypher.write_plan`), so a failure leaves no half-written paper.
 * Reads: ``driver.execute_query(..., database_=..., routing_=READ)``. Ranking and tie-breaking of
   entity lists happen in Python (:mod:`kg.store.records`) exactly as in the embedded store.
+* Causal consistency on clusters (``neo4j://``, Aura): write sessions share the driver's
+  ``execute_query_bookmark_manager``, so a read routed to another member sees every write before it.
 
 All Cypher is in :mod:`kg.store.cypher`. Every read query and its parameters are reported through
 :func:`kg.store.base.log_query` (the GraphQL API shows them as ``extensions.cypher``).
@@ -23,7 +25,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from kg.errors import MissingExtra, StoreError, StoreUnavailable
+from kg.errors import MissingExtra, QueryTimeout, StoreError, StoreUnavailable
 from kg.models import (
     Claim,
     ClaimType,
@@ -68,8 +70,12 @@ def translate(exc: Exception, uri: str) -> Exception:
             f"Neo4j at {uri} refused the credentials (check NEO4J_USERNAME / NEO4J_PASSWORD): "
             f"{_one_line(exc)}"
         )
-    if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)):
+    if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)) or str(
+        getattr(exc, "code", "")
+    ) == "Neo.TransientError.General.DatabaseUnavailable":  # e.g. still recovering after a crash
         return StoreUnavailable(f"Neo4j at {uri} is unreachable: {_one_line(exc)}")
+    if "TransactionTimedOut" in str(getattr(exc, "code", "")):
+        return QueryTimeout(f"Neo4j stopped a query that ran past the time limit: {_one_line(exc)}")
     if isinstance(exc, neo4j_errors.ConfigurationError):
         return StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_one_line(exc)}")
     return StoreError(f"Neo4j error: {_one_line(exc)}")
@@ -87,7 +93,13 @@ class Neo4jStore:
         auth: ``(username, password)``, or ``None`` for a server with auth disabled.
         database: the database name (``neo4j`` by default).
         batch_size: papers per write transaction.
-        connection_timeout: seconds to wait for a connection before giving up.
+        connection_timeout: seconds to wait for a TCP connection before giving up (getting one
+            from the pool, handshake included, may take up to 30 s under load).
+        retry_time: seconds the driver keeps retrying a failed transaction (the driver's
+            ``max_transaction_retry_time``). ``kg serve`` sets 0 so that a request fails at once
+            while the server is down (the API's health probe brings it back); batch work keeps 15.
+        query_timeout: server-side limit in seconds on each read transaction (None: the server's
+            default); a read that runs longer raises :class:`~kg.errors.QueryTimeout`.
 
     Raises:
         MissingExtra: the ``neo4j`` driver is not installed.
@@ -111,32 +123,34 @@ class Neo4jStore:
         *,
         batch_size: int = 1000,
         connection_timeout: float = 10.0,
+        retry_time: float = 15.0,
+        query_timeout: float | None = None,
     ) -> None:
         if neo4j is None:
             raise MissingExtra("neo4j", "neo4j")
         self.uri = uri
         self.database = database
         self.batch_size = batch_size
-        self._driver = None
+        self.query_timeout = query_timeout
+        self._driver: Any = None
         scheme = uri.split("://", 1)[0] if "://" in uri else ""
         if scheme not in SCHEMES:
             raise StoreUnavailable(
                 f"cannot use the Neo4j URI {uri!r}: it must start with one of "
                 + ", ".join(f"{s}://" for s in SCHEMES)
             )
-        try:
-            self._driver = neo4j.GraphDatabase.driver(
-                uri,
-                auth=auth,
-                connection_timeout=connection_timeout,
-                connection_acquisition_timeout=connection_timeout,
-                max_transaction_retry_time=15.0,
-                # The server's query notifications ("relationship type does not exist" on an empty
-                # database, ...) are advice for query authors, not for kg's users: keep stderr clean.
-                notifications_min_severity="OFF",
-            )
-        except (ValueError, TypeError, neo4j_errors.ConfigurationError) as exc:
-            raise StoreUnavailable(f"cannot use the Neo4j URI {uri!r}: {_one_line(exc)}") from None
+        self._driver_args: dict[str, Any] = {
+            "auth": auth,
+            "connection_timeout": connection_timeout,
+            # Waiting for a pooled connection (and its handshake) is queueing under load, not
+            # a dead server: a short limit here made a busy-but-alive server look unavailable.
+            "connection_acquisition_timeout": max(connection_timeout, 30.0),
+            "max_transaction_retry_time": retry_time,
+            # The server's query notifications ("relationship type does not exist" on an empty
+            # database, ...) are advice for query authors, not for kg's users: keep stderr clean.
+            "notifications_min_severity": "OFF",
+        }
+        self._connect()
         try:
             with self._errors():
                 self.driver.verify_connectivity()
@@ -144,6 +158,12 @@ class Neo4jStore:
         except Exception:
             self.close()
             raise
+
+    def _connect(self) -> None:
+        try:
+            self._driver = neo4j.GraphDatabase.driver(self.uri, **self._driver_args)
+        except (ValueError, TypeError, neo4j_errors.ConfigurationError) as exc:
+            raise StoreUnavailable(f"cannot use the Neo4j URI {self.uri!r}: {_one_line(exc)}") from None
 
     # -- plumbing ----------------------------------------------------------------------------
     @contextmanager
@@ -166,7 +186,10 @@ class Neo4jStore:
         log_query(query, params)
         with self._errors():
             records, _, _ = self.driver.execute_query(
-                query, parameters_=params, database_=self.database, routing_=neo4j.RoutingControl.READ
+                neo4j.Query(query, timeout=self.query_timeout) if self.query_timeout else query,
+                parameters_=params,
+                database_=self.database,
+                routing_=neo4j.RoutingControl.READ,
             )
         return records
 
@@ -215,9 +238,14 @@ class Neo4jStore:
         for query, params in Q.write_plan(batch) + Q.aggregate_plan(*R.aggregate_deltas(old, new)):
             tx.run(query, params).consume()
 
+    def _session(self):
+        """A write session that shares the bookmarks of ``execute_query`` (read-your-writes)."""
+        return self.driver.session(database=self.database,
+                                   bookmark_manager=self.driver.execute_query_bookmark_manager)
+
     def write(self, delta: GraphDelta) -> None:
         """Upsert the delta: one managed transaction per batch of ``batch_size`` papers."""
-        with self._errors(), self.driver.session(database=self.database) as session:
+        with self._errors(), self._session() as session:
             for batch in R.batches(delta, self.batch_size):
                 session.execute_write(self._write_batch, batch)
 
@@ -228,9 +256,53 @@ class Neo4jStore:
 
     def clear(self) -> None:
         """Delete every node and relationship (in batches of 10,000)."""
-        with self._errors(), self.driver.session(database=self.database) as session:
+        with self._errors(), self._session() as session:
             session.run(Q.CLEAR).consume()
             session.run(Q.SET_AGGREGATES_MARKER).consume()  # empty: the (no) summary nodes are complete
+
+    # -- bulk load support (kg.store.bulk) ----------------------------------------------------
+    def stop_database(self) -> bool:
+        """Take the database offline for neo4j-admin; False when the server cannot (Community)."""
+        try:
+            self.driver.execute_query(Q.STOP_DATABASE, name=self.database, database_="system")
+        except Exception:  # noqa: BLE001 - Community refuses database administration: not an error here
+            return False
+        return True
+
+    def start_database(self) -> None:
+        """Bring the database online again after :meth:`stop_database`."""
+        with self._errors():
+            self.driver.execute_query(Q.START_DATABASE, name=self.database, database_="system")
+
+    def wait_available(self, timeout: float = 300.0) -> None:
+        """Reconnect and wait until the database answers again (after a bulk import replaced it).
+
+        A new driver, hence a new bookmark manager: the old bookmarks name transactions of the
+        database that was replaced, and a read waiting for them would wait forever.
+
+        Raises:
+            StoreUnavailable: it does not within ``timeout`` seconds.
+        """
+        import time
+
+        if self._driver is not None:
+            self._driver.close()
+        self._connect()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.driver.execute_query(Q.PING, database_=self.database)
+                return
+            except Exception as exc:  # noqa: BLE001 - retried until the deadline
+                if time.monotonic() >= deadline:
+                    raise StoreUnavailable(f"Neo4j at {self.uri} did not come back after the bulk import "
+                                           f"within {timeout:.0f}s: {_one_line(exc)}") from None
+                time.sleep(0.5)
+
+    def await_indexes(self, timeout: float = 300.0) -> None:
+        """Wait until every index is online."""
+        with self._errors():
+            self.driver.execute_query(Q.AWAIT_INDEXES, seconds=int(timeout), database_=self.database)
 
     # -- entities ----------------------------------------------------------------------------
     def _entities(self, query: str, **params: Any) -> list[Entity]:
@@ -279,24 +351,39 @@ class Neo4jStore:
         return self._read(Q.SHARED_PAIRS, ids=ids)[0]["shared"] == 0
 
     # -- papers and claims -------------------------------------------------------------------
-    def find_papers(self, query: PaperQuery) -> PaperPage:
-        """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
+    def _find_papers_statement(self, query: PaperQuery) -> tuple[str, dict[str, Any]]:
+        """The Cypher statement and parameters answering ``query``."""
+        lower = {k: (v.lower() if v is not None else None)
+                 for k, v in (("venue", query.venue), ("author", query.author), ("category", query.category))}
         params: dict[str, Any] = {
             "using": [f.model_dump() for f in query.using],
             "paper_ids": list(query.ids) if query.ids is not None else None,
             "year_min": query.year_min,
             "year_max": query.year_max,
+            **lower,
             "words": R.query_words(query.text),
-            "order": query.order,
             "offset": query.offset,
             "limit": query.limit,
+            "entity_ids": R.filter_ids(query),
+            "entity_kinds": R.filter_kinds(query),
         }
-        if query.using:
-            statement = Q.FIND_PAPERS_ANCHORED
+        if query.order == "relevance":
+            params["rank_ids"] = R.rank_ids(query)
+        anchored = bool(query.using and query.using[0].ids)
+        if anchored:
             params["anchor"] = list(query.using[0].ids)
-        else:
-            statement = Q.FIND_PAPERS_ALL
-        params["entity_ids"] = R.filter_ids(query)
+        return Q.find_papers(anchored, query.order, query.direction), params
+
+    def explain(self, query: PaperQuery) -> str:
+        """The Cypher (with parameters) :meth:`find_papers` runs for ``query``."""
+        import json
+
+        statement, params = self._find_papers_statement(query)
+        return f"{statement}\n// parameters: {json.dumps(params, sort_keys=True)}"
+
+    def find_papers(self, query: PaperQuery) -> PaperPage:
+        """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
+        statement, params = self._find_papers_statement(query)
         (row,) = self._read(statement, **params)
         entities = {e["id"]: e for e in row["entities"]}
         items = [

@@ -69,9 +69,9 @@ def entity_props(entity: Entity) -> dict[str, Any]:
         "key": entity.key,
         "keys": entity_keys(entity),
     }
-    if entity.kind == "divergence":
-        props["family"] = getattr(entity, "family", None)
-        props["parents"] = list(getattr(entity, "parents", ()))
+    if entity.family or entity.parents or entity.kind == "divergence":
+        props["family"] = entity.family
+        props["parents"] = list(entity.parents)
     return {k: v for k, v in props.items() if v is not None}
 
 
@@ -83,9 +83,8 @@ def entity_from(props: dict[str, Any]) -> Entity:
         "aliases": tuple(props.get("aliases") or ()),
         "description": props.get("description"),
     }
-    if props["kind"] == "divergence":
-        fields["family"] = props.get("family")
-        fields["parents"] = tuple(props.get("parents") or ())
+    fields["family"] = props.get("family")
+    fields["parents"] = tuple(props.get("parents") or ())
     return make_entity(props["kind"], **fields)
 
 
@@ -134,6 +133,9 @@ def paper_props(paper: Paper, extractor_version: str, *, search: bool = True) ->
         "venue": paper.venue,
         "url": paper.url,
         "authors": list(paper.authors),
+        "doi": paper.doi,
+        "arxiv_id": paper.arxiv_id,
+        "categories": list(paper.categories) or None,
         "source": paper.source,
         "content_hash": paper.content_hash,
         "extractor_version": extractor_version,
@@ -152,6 +154,9 @@ def paper_from(props: dict[str, Any]) -> Paper:
         venue=props.get("venue"),
         url=props.get("url"),
         authors=tuple(props.get("authors") or ()),
+        doi=props.get("doi"),
+        arxiv_id=props.get("arxiv_id"),
+        categories=tuple(props.get("categories") or ()),
         source=props.get("source"),
     )
 
@@ -166,6 +171,7 @@ def link_props(tag: Tag, pos: int) -> dict[str, Any]:
         "mentions": list(tag.mentions),
         "evidence": orjson.dumps([e.model_dump() for e in ev], option=orjson.OPT_SORT_KEYS).decode("utf-8"),
         "rules": sorted({e.rule for e in ev}),
+        "count": len(ev),
         "pos": pos,
     }
     if first is not None:
@@ -249,20 +255,19 @@ def matching_tags(query: PaperQuery, tags: Iterable[Tag]) -> tuple[Tag, ...]:
     """The tags of a paper that satisfy any of the query's ``using`` filters, by entity id."""
     out = {}
     for tag in tags:
-        for f in query.using:
-            if (
-                tag.entity.id in f.ids
-                and (f.role is None or tag.role == f.role)
-                and (f.variant is None or tag.variant == f.variant)
-            ):
-                out[tag.entity.id] = tag
-                break
+        if any(f.accepts(tag.entity.id, tag.entity.kind, tag.role, tag.variant) for f in query.using):
+            out[tag.entity.id] = tag
     return tuple(out[k] for k in sorted(out))
 
 
 def filter_ids(query: PaperQuery) -> list[str]:
     """Every entity id named by the query's ``using`` filters, sorted."""
     return sorted({i for f in query.using for i in f.ids})
+
+
+def filter_kinds(query: PaperQuery) -> list[str]:
+    """The kinds of the query's id-less ``using`` filters ("any method"), sorted."""
+    return sorted({f.kind for f in query.using if not f.ids and f.kind})
 
 
 def paper_sort_key(order: str, props: dict[str, Any]) -> tuple:
@@ -313,6 +318,49 @@ def aggregate_deltas(
         {k: v for k, v in entity_years.items() if v},
         {k: v for k, v in pairs.items() if v},
     )
+
+
+def metadata_matches(query: PaperQuery, props: dict[str, Any]) -> bool:
+    """Do a paper's properties satisfy the query's year, venue, author and category filters?
+    (The Cypher twin is ``_PAPER_FILTERS`` in :mod:`kg.store.cypher`.)"""
+    year = props.get("year")
+    if query.year_min is not None and (year is None or year < query.year_min):
+        return False
+    if query.year_max is not None and (year is None or year > query.year_max):
+        return False
+    if query.venue is not None and query.venue.lower() not in (props.get("venue") or "").lower():
+        return False
+    if query.author is not None and not any(
+        query.author.lower() in a.lower() for a in props.get("authors") or ()
+    ):
+        return False
+    if query.category is not None and not any(
+        query.category.lower() == c.lower() for c in props.get("categories") or ()
+    ):
+        return False
+    return True
+
+
+def sort_papers(query: PaperQuery, rows: list[dict[str, Any]], scores: dict[str, int]) -> None:
+    """Sort paper property dicts in place as ``ORDER BY`` in :func:`kg.store.cypher.find_papers`
+    does: ``query.order`` in ``query.direction``, ties by id ascending, missing years last.
+    ``scores`` are relevance scores by paper id (only read for ``order="relevance"``)."""
+    desc = query.direction == "desc"
+    rows.sort(key=lambda a: a["id"])
+    if query.order == "id":
+        rows.sort(key=lambda a: a["id"], reverse=desc)
+    elif query.order == "title":
+        rows.sort(key=lambda a: a.get("title", ""), reverse=desc)
+    elif query.order == "year":
+        rows.sort(key=lambda a: a.get("year") or 0, reverse=desc)
+        rows.sort(key=lambda a: a.get("year") is None)
+    elif query.order == "relevance":
+        rows.sort(key=lambda a: scores.get(a["id"], 0), reverse=desc)
+
+
+def rank_ids(query: PaperQuery) -> list[str]:
+    """The entity ids whose links score relevance: the first ``using`` filter's (none without)."""
+    return sorted(query.using[0].ids) if query.using else []
 
 
 # -- batching -------------------------------------------------------------------------------------

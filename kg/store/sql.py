@@ -10,7 +10,7 @@ Tables (one row per node or relationship of the graph model, docs/schema.md)::
     paper(rid, id, year, title, content_hash, extractor_version, props JSON)
     entity(rid, id, kind, props JSON, papers)          -- papers: maintained aggregate
     entity_key(key, entity)                            -- folded name/alias -> entity
-    subtype(child, parent)                             -- declared SUBTYPE_OF (entity ids)
+    subtype(child, parent)                             -- declared SUBTYPE_OF (ids; an edge within one kind)
     link(paper, entity, type, role, variant, props JSON)   -- USES/PROPOSES/EVALUATES_ON
     claim(rid, id, paper_id, type, props JSON)         -- with MAKES implied by paper_id
     about(entity, claim)                               -- ABOUT
@@ -25,6 +25,12 @@ them equal to a full recount — tests/store/test_aggregates.py checks it)::
 """
 
 from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kg.models import PaperQuery
 
 #: Bumped when the layout changes; a file with another version is refused with a clear message.
 SCHEMA_VERSION = "1"
@@ -93,8 +99,8 @@ CREATE TABLE IF NOT EXISTS cooc(
 
 CREATE VIEW IF NOT EXISTS subtype_edge AS
     SELECT s.child, s.parent FROM subtype s
-    JOIN entity c ON c.id = s.child AND c.kind = 'divergence'
-    JOIN entity p ON p.id = s.parent AND p.kind = 'divergence';
+    JOIN entity c ON c.id = s.child
+    JOIN entity p ON p.id = s.parent AND p.kind = c.kind;
 
 CREATE TRIGGER IF NOT EXISTS paper_added AFTER INSERT ON paper BEGIN
     INSERT INTO year_count VALUES (NEW.year IS NOT NULL, coalesce(NEW.year, 0), 1)
@@ -135,6 +141,9 @@ CREATE TRIGGER IF NOT EXISTS link_removed AFTER DELETE ON link BEGIN
         WHERE b = OLD.entity AND a IN (SELECT entity FROM link WHERE paper = OLD.paper);
 END;
 """
+
+#: The view of files written before SUBTYPE_OF linked every kind (divergences only): replaced on open.
+OLD_SUBTYPE_VIEW = "SELECT sql FROM sqlite_master WHERE name = 'subtype_edge' AND sql LIKE '%''divergence''%'"
 
 #: Every table, view and trigger, dropped by ``clear`` (then :data:`DDL` runs again).
 DROP = """
@@ -278,44 +287,70 @@ STATS = (
 
 # -- paper search ---------------------------------------------------------------------------------
 
+#: ORDER BY of each (order, direction): fixed texts; ties by id, missing years last in both
+#: directions (as :func:`kg.store.records.sort_papers` and Cypher's ``_ORDER_BY``).
 ORDER = {
-    "id": "p.id",
-    "year": "p.year IS NULL, p.year, p.id",
-    "title": "p.title, p.id",
+    ("id", "asc"): "p.id", ("id", "desc"): "p.id DESC",
+    ("year", "asc"): "p.year IS NULL, p.year, p.id", ("year", "desc"): "p.year IS NULL, p.year DESC, p.id",
+    ("title", "asc"): "p.title, p.id", ("title", "desc"): "p.title DESC, p.id",
+    ("relevance", "asc"): "score, p.id", ("relevance", "desc"): "score DESC, p.id",
 }
 
+_FIRST = "json_extract(l.props, '$.evidence')"
+#: The relevance score of :func:`kg.models.relevance_score` (same weights) per paper, from its links
+#: to the entities of one JSON list parameter: the first evidence's field and sentence index, and
+#: the number of evidence items (the ``count`` of Neo4j's links).
+RELEVANCE = (
+    "(SELECT l.paper AS paper,\n"
+    f"   CASE WHEN max(l.role = 'proposed') THEN {{proposed}} ELSE 0 END\n"
+    f"   + CASE WHEN max(json_extract({_FIRST}, '$[0].field') = 'title') THEN {{title}}\n"
+    f"     WHEN max(json_extract({_FIRST}, '$[0].field') = 'abstract'\n"
+    f"       AND coalesce(json_extract({_FIRST}, '$[0].sentence_index'), 0) <= 1) THEN {{early}} ELSE 0 END\n"
+    f"   + sum(coalesce(json_array_length({_FIRST}), 1)) AS score\n"
+    f" FROM link l WHERE l.entity IN {ERIDS} GROUP BY l.paper) r"
+)
 
-def paper_filter_sql(filters: list[tuple[bool, bool]], *, ids: bool, years: tuple[bool, bool]) -> str:
-    """``FROM paper p WHERE ...`` of the papers matching a :class:`~kg.models.PaperQuery` (without
-    its text filter, which the store applies to the candidates).
 
-    Args:
-        filters: per entity filter, whether it has a role and whether it has a variant condition;
-            each takes parameters ``(ids JSON[, role][, variant])`` in that order.
-        ids: whether the query restricts paper ids (one JSON parameter after the filters').
-        years: whether there is a lower / upper year bound (parameters after that).
-
-    Returns:
-        The FROM/WHERE clause; the candidates of entity filters come from the ``link(entity,
-        paper)`` index.
+def find_papers_sql(query: PaperQuery) -> tuple[str, list[Any]]:
+    """``SELECT p.rid, p.props FROM paper p ... ORDER BY ...`` of the papers matching a
+    :class:`~kg.models.PaperQuery` on its entity filters (by ids, or by kind when id-less), paper
+    ids and years, with its parameters. The text, venue, author and category filters are left to
+    the store, which applies them to the candidates as they stream (:func:`kg.store.records.
+    metadata_matches`). The candidates of entity filters come from the ``link(entity, paper)``
+    index; relevance joins the per-paper score of :data:`RELEVANCE`.
     """
+    from kg.models import RELEVANCE_EARLY, RELEVANCE_PROPOSED, RELEVANCE_TITLE
+
+    params: list[Any] = []
+    select = "SELECT p.rid, p.props FROM paper p"
+    if query.order == "relevance":
+        select = "SELECT p.rid, p.props, coalesce(r.score, 0) AS score FROM paper p LEFT JOIN " + RELEVANCE.format(
+            proposed=RELEVANCE_PROPOSED, title=RELEVANCE_TITLE, early=RELEVANCE_EARLY
+        ) + " ON r.paper = p.rid"
+        params.append(json.dumps(sorted(query.using[0].ids) if query.using else []))
     where: list[str] = []
-    for has_role, has_variant in filters:
-        cond = f"entity IN {ERIDS}"
-        if has_role:
-            cond += " AND role = ?"
-        if has_variant:
-            cond += " AND variant = ?"
-        where.append(f"p.rid IN (SELECT paper FROM link WHERE {cond})")
-    if ids:
+    for f in query.using:
+        if f.ids:
+            cond = f"l.entity IN {ERIDS}"
+            params.append(json.dumps(list(f.ids)))
+        else:
+            cond = "l.entity IN (SELECT rid FROM entity WHERE kind = ?)"
+            params.append(f.kind)
+        if f.role is not None:
+            cond += " AND l.role = ?"
+            params.append(f.role)
+        if f.variant is not None:
+            cond += " AND l.variant = ?"
+            params.append(f.variant)
+        where.append(f"p.rid IN (SELECT l.paper FROM link l WHERE {cond})")
+    if query.ids is not None:
         where.append(f"p.id IN {IDS}")
-    if years[0]:
+        params.append(json.dumps(list(query.ids)))
+    if query.year_min is not None:
         where.append("p.year >= ?")
-    if years[1]:
+        params.append(query.year_min)
+    if query.year_max is not None:
         where.append("p.year <= ?")
-    return "FROM paper p" + (" WHERE " + " AND ".join(where) if where else "")
-
-
-def order_sql(order: str) -> str:
-    """``ORDER BY`` of ``PaperQuery.order`` (missing years last, ties by id, as in Cypher)."""
-    return "ORDER BY " + ORDER[order]
+        params.append(query.year_max)
+    sql = select + (" WHERE " + " AND ".join(where) if where else "")
+    return f"{sql} ORDER BY {ORDER[query.order, query.direction]}", params

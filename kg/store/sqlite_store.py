@@ -50,7 +50,7 @@ from kg.store import sql as S
 
 #: What a link row keeps of :func:`kg.store.records.link_props` (the scalar evidence copies are for
 #: Neo4j Browser users; here the evidence JSON is enough).
-_LINK_KEYS = ("role", "variant", "mentions", "evidence", "pos")
+_LINK_KEYS = ("role", "variant", "mentions", "evidence", "count", "pos")
 
 
 def _json(value: Any) -> str:
@@ -122,6 +122,8 @@ class SQLiteStore:
                 conn.execute("PRAGMA journal_mode=WAL")
                 for pragma in ("synchronous=NORMAL", "temp_store=MEMORY", "cache_size=-65536"):
                     conn.execute(f"PRAGMA {pragma}")
+                if conn.execute(S.OLD_SUBTYPE_VIEW).fetchone():
+                    conn.execute("DROP VIEW subtype_edge")
                 conn.executescript(S.DDL)
                 conn.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (S.SCHEMA_VERSION,)
@@ -237,9 +239,8 @@ class SQLiteStore:
                 ).fetchone()[0]
             conn.execute(S.DELETE_KEYS, (rid,))
             conn.executemany(S.INSERT_KEY, [(k, rid) for k in props.get("keys", ())])
-            conn.execute(S.DELETE_SUBTYPES, (entity.id,))
-            if entity.kind == "divergence":
-                conn.executemany(S.INSERT_SUBTYPE, [(entity.id, p) for p in props.get("parents", ())])
+            conn.execute(S.DELETE_SUBTYPES, (entity.id,))  # an edge counts only within one kind (S.DDL)
+            conn.executemany(S.INSERT_SUBTYPE, [(entity.id, p) for p in props.get("parents", ())])
         return rids
 
     def _put_extractions(
@@ -356,56 +357,67 @@ class SQLiteStore:
     # -- papers and claims -------------------------------------------------------------------
     def find_papers(self, query: PaperQuery) -> PaperPage:
         """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
-        params: list[Any] = []
-        shape = []
-        for f in query.using:
-            params.append(_ids(f.ids))
-            if f.role is not None:
-                params.append(f.role)
-            if f.variant is not None:
-                params.append(f.variant)
-            shape.append((f.role is not None, f.variant is not None))
-        if query.ids is not None:
-            params.append(_ids(query.ids))
-        for bound in (query.year_min, query.year_max):
-            if bound is not None:
-                params.append(bound)
-        base = S.paper_filter_sql(
-            shape, ids=query.ids is not None, years=(query.year_min is not None, query.year_max is not None)
-        )
-        order = S.order_sql(query.order)
-        words = R.query_words(query.text)
+        select, params = S.find_papers_sql(query)
         with self._lock:
-            if not words:
-                total = self._rows(f"SELECT count(*) {base}", params)[0][0]
-                page = self._rows(
-                    f"SELECT p.rid, p.props {base} {order} LIMIT ? OFFSET ?", [*params, query.limit, query.offset]
-                )
+            if not self._streamed(query):
+                total = self._rows(f"SELECT count(*) FROM ({select})", params)[0][0]
+                page = [r[:2] for r in self._rows(f"{select} LIMIT ? OFFSET ?", [*params, query.limit, query.offset])]
             else:
-                total, page = self._text_page(f"SELECT p.rid, p.props {base} {order}", params, words, query)
-            wanted = R.filter_ids(query)
-            xs = self._assemble(page, wanted, claims=False)
+                total, page = self._filtered_page(select, params, query)
+            xs = self._assemble(page, R.filter_ids(query), claims=False, kinds=R.filter_kinds(query))
         items = [PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags)) for x in xs]
         return PaperPage(total=total, items=tuple(items))
 
-    def _text_page(self, select: str, params: list[Any], words: list[str], query: PaperQuery):
-        """The total and page of candidates whose title and abstract hold every word (streamed)."""
+    @staticmethod
+    def _streamed(query: PaperQuery) -> bool:
+        """Does ``query`` filter on what SQL does not index (words, venue, author, category)?"""
+        return bool(R.query_words(query.text)) or any(
+            v is not None for v in (query.venue, query.author, query.category)
+        )
+
+    def explain(self, query: PaperQuery) -> str:
+        """The SQL (with parameters) :meth:`find_papers` runs for ``query``, SQLite's plan of it and
+        the filters applied to the streamed candidates (what ``--explain`` prints)."""
+        select, params = S.find_papers_sql(query)
+        plan = [r[3] for r in self._rows(f"EXPLAIN QUERY PLAN {select}", params)]
+        lines = ["sqlite:", select, f"-- parameters: {_json(params)}", "-- plan:"]
+        lines += [f"--   {step}" for step in plan]
+        meta = {k: v for k, v in (("year >=", query.year_min), ("year <=", query.year_max),
+                                  ("venue contains", query.venue), ("an author contains", query.author),
+                                  ("category =", query.category), ("words", query.text)) if v is not None}
+        if meta:
+            lines.append("-- filters: " + ", ".join(f"{k} {v!r}" for k, v in meta.items())
+                         + ("; venue, author, category and words on the streamed candidates" if self._streamed(query)
+                            else ""))
+        lines.append(f"-- page [{query.offset}:{query.offset + query.limit}]")
+        return "\n".join(lines)
+
+    def _filtered_page(self, select: str, params: list[Any], query: PaperQuery):
+        """The total and page of the candidates (streamed in order) that pass the text, venue,
+        author and category filters."""
+        words = R.query_words(query.text)
         total = 0
         page = []
         end = query.offset + query.limit
         with self._errors():
-            for rid, props in self.conn.execute(select, params):
+            for rid, props, *_ in self.conn.execute(select, params):
                 paper = orjson.loads(props)
-                text = f" {fold(paper['title'] + ' ' + paper['abstract'])} "  # = records.search_text
-                if all(w in text for w in words):
-                    if query.offset <= total < end:
-                        page.append((rid, props))
-                    total += 1
+                if not R.metadata_matches(query, paper):
+                    continue
+                if words:
+                    text = f" {fold(paper['title'] + ' ' + paper['abstract'])} "  # = records.search_text
+                    if not all(w in text for w in words):
+                        continue
+                if query.offset <= total < end:
+                    page.append((rid, props))
+                total += 1
         return total, page
 
-    def _assemble(self, rows: list[Any], entity_ids: list[str] | None, *, claims: bool = True) -> list[Extraction]:
+    def _assemble(
+        self, rows: list[Any], entity_ids: list[str] | None, *, claims: bool = True, kinds: Collection[str] = ()
+    ) -> list[Extraction]:
         """Extractions of ``(rid, paper props)`` rows, in order: with their links (only to
-        ``entity_ids`` when given) and, if asked, their claims."""
+        ``entity_ids`` or entities of ``kinds`` when given) and, if asked, their claims."""
         if not rows:
             return []
         papers = [(rid, orjson.loads(props)) for rid, props in rows]
@@ -413,6 +425,10 @@ class SQLiteStore:
         rids = _json([rid for rid, _ in papers])
         if entity_ids is None:
             found = self._rows(S.LINKS_OF, (rids,))
+        elif kinds:
+            wanted = set(entity_ids)
+            found = [r for r in self._rows(S.LINKS_OF, (rids,))
+                     if (e := self._entity(r[1])).id in wanted or e.kind in kinds]
         else:
             found = self._rows(S.LINKS_TO, (rids, _ids(entity_ids))) if entity_ids else []
         for rid, eprops, lprops in found:

@@ -150,13 +150,14 @@ def seed_like_many_papers_client(many_store) -> Iterator[Client]:
 
 @pytest.fixture
 def client_for() -> Iterator:
-    """A factory: ``client_for(store)`` serves any store over the app; clients close after the test."""
+    """A factory: ``client_for(store, **create_app_kwargs)`` serves any store over the app; clients
+    close after the test."""
     from kg.api import create_app
 
     made: list[Client] = []
 
-    def make(store) -> Client:
-        made.append(Client(create_app(store)))
+    def make(store, **kw) -> Client:
+        made.append(Client(create_app(store, **kw)))
         return made[-1]
 
     yield make

@@ -61,16 +61,23 @@ def test_limits_document_size(sqlite_client):
     assert _codes(body) == {"BAD_REQUEST"}
 
 
-@pytest.mark.parametrize(("args", "expected"), [("limit: 1000", 5), ("limit: -5", 0), ("limit: 2, offset: -3", 2)])
-def test_limits_page_size_is_clamped_not_rejected(sqlite_client, args, expected):
-    data = sqlite_client.data(f"{{ papers({args}) {{ id }} }}")
-    assert len(data["papers"]) == expected
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [("limit: 1000", "limit must be between 0 and 100 (got 1000)"), ("limit: -5", "limit must be between 0 and 100"),
+     ("limit: 2, offset: -3", "offset must be")],
+)
+def test_limits_page_size_out_of_range_is_an_error_not_a_clamp(sqlite_client, args, message):
+    body = sqlite_client.gql(f"{{ papers({args}) {{ id }} }}")
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and message in error["message"]
 
 
-def test_limits_page_size_is_capped_at_100(seed_like_many_papers_client):
-    data = seed_like_many_papers_client.data("{ papersConnection(first: 500) { totalCount nodes { id } } }")
+def test_limits_page_size_up_to_100(seed_like_many_papers_client):
+    data = seed_like_many_papers_client.data("{ papersConnection(first: 100) { totalCount nodes { id } } }")
     assert data["papersConnection"]["totalCount"] == 150
     assert len(data["papersConnection"]["nodes"]) == 100
+    body = seed_like_many_papers_client.gql("{ papersConnection(first: 500) { totalCount } }")
+    assert "first must be between 0 and 100 (got 500)" in body["errors"][0]["message"]
 
 
 def test_limits_override_of_execute_operation_is_called(sqlite_client):
@@ -100,7 +107,8 @@ def test_limits_internal_errors_are_not_leaked(handmade_delta, client_for):
 
 
 def test_limits_kg_errors_keep_their_code(tmp_path, client_for):
-    """A store error (here: an unreadable graph file) reaches the client as its [E4xx] line."""
+    """A store error (here: an unreadable graph file) reaches the client as its [E4xx] code, without
+    the file's path (which goes to the server log)."""
     from kg.store.sqlite_store import SQLiteStore
 
     bad = tmp_path / "graph.json"
@@ -111,3 +119,6 @@ def test_limits_kg_errors_keep_their_code(tmp_path, client_for):
     assert body["errors"][0]["message"].startswith("[E400]")
     assert health.status_code == 503
     assert health.json()["error"].startswith("[E400]")
+    assert body["errors"][0]["extensions"]["code"] == "STORE_ERROR"
+    for text in (str(body), health.text):
+        assert str(tmp_path) not in text and "graph.json" not in text and "not JSON" not in text

@@ -24,7 +24,7 @@ RELATIONS = {
     models.Method: ("Method", {}),
     models.Dataset: ("Dataset", {}),
     models.Divergence: ("Divergence", {}),
-    models.EntityCount: ("EntityCount", {}),
+    models.EntityCount: ("EntityCount", {"papers": "paperCount"}),  # counts are paperCount in the API
     models.Stats: ("Stats", {}),
     models.PaperPage: ("PaperConnection", {"total": "totalCount", "items": "nodes"}),
     models.PaperHit: ("Paper", {"paper": None, "matches": "matches"}),  # a hit IS a paper + its matches

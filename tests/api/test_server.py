@@ -123,5 +123,15 @@ def test_server_kg_serve_unreachable_neo4j_is_one_line():
 def test_server_kg_serve_help():
     result = CliRunner().invoke(cli_app, ["serve", "--help"])
     assert result.exit_code == 0
-    for flag in ("--host", "--port", "--store", "--graph"):
+    for flag in ("--host", "--port", "--store", "--graph", "--api-key", "KG_API_KEY", "--cors-origin",
+                 "--max-body-bytes", "--time-limit", "STORE_UNAVAILABLE"):
         assert flag in result.output
+
+
+@pytest.mark.parametrize(("host", "exposed"), [("127.0.0.1", False), ("127.0.0.2", False), ("localhost", False),
+                                               ("::1", False), ("0.0.0.0", True), ("::", True),
+                                               ("192.168.1.5", True), ("kg.example.org", True)])
+def test_server_kg_serve_warns_beyond_loopback(host, exposed):
+    from kg.cli.serve_cmds import exposed as is_exposed
+
+    assert is_exposed(host) is exposed

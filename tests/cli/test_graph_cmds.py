@@ -118,11 +118,12 @@ def test_graph_cmds_paper_unknown_id_fails_with_one_line(graph):
 
 @pytest.mark.parametrize("kind", ["method", "divergence", "dataset"])
 def test_graph_cmds_entities_most_used_first(graph, kind):
-    data = json.loads(run("entities", "--kind", kind, "--top", "5", "--json", "--graph", graph).stdout)
-
+    body = json.loads(run("entities", "--kind", kind, "--top", "5", "--json", "--graph", graph).stdout)
+    data = body["entities"]  # an object like every other --json answer
+    assert body["total"] >= len(data)
     assert 0 < len(data) <= 5 and all(e["kind"] == kind for e in data)
-    assert [e["papers"] for e in data] == sorted((e["papers"] for e in data), reverse=True)
-    assert data[0]["papers"] > 0
+    assert [e["paperCount"] for e in data] == sorted((e["paperCount"] for e in data), reverse=True)
+    assert data[0]["paperCount"] > 0
 
 
 @pytest.mark.parametrize("ctype", ["proposal", "theoretical", "empirical"])
@@ -249,3 +250,30 @@ def test_graph_cmds_stats_on_an_empty_neo4j_keeps_stderr_clean(neo4j_uri):
     )
     assert proc.returncode == 0 and json.loads(proc.stdout)["papers"] == 0
     assert "notification" not in proc.stderr.lower() and "does not exist" not in proc.stderr, proc.stderr
+
+
+def test_graph_cmds_version_and_short_help():
+    from kg import __version__
+
+    assert f"kg {__version__}" in run("--version").stdout
+    assert "Usage" in run("-h").stdout and "Usage" in run("papers-using", "-h").stdout
+
+
+@pytest.mark.parametrize("args", [["papers-using", "KL"], ["stats"], ["entities"], ["why", "p001", "KL"]])
+def test_graph_cmds_missing_graph_file_names_the_path_and_ingest(tmp_path, args):
+    missing = tmp_path / "nowhere" / "graph.json"
+    result = run(*args, "--graph", str(missing), code=2)
+    assert f"no graph file at {missing}" in result.stderr and "kg ingest" in result.stderr
+    assert "no entity named" not in result.stderr and not missing.exists()
+
+
+def test_graph_cmds_filters_combine(graph):
+    everything = json.loads(run("papers-using", "KL", "--json", "--graph", graph).stdout)
+    narrowed = json.loads(run("papers-using", "KL", "--with", "diffusion model", "--json", "--graph", graph).stdout)
+    assert 0 < narrowed["total"] < everything["total"]
+    assert {p["id"] for p in narrowed["papers"]} <= {p["id"] for p in everything["papers"]}
+    assert [r["as"] for r in narrowed["resolved"]] == ["subject", "with"]
+    bad = run("papers-using", "KL", "--year", "2023..2020", "--graph", graph, code=2)
+    assert "2023 is after 2020" in bad.stderr
+    bad = run("papers-using", "KL", "--limit", "-1", "--graph", graph, code=2)
+    assert "limit must be between 0 and 10000" in bad.stderr

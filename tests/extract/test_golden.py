@@ -1,7 +1,8 @@
 """Golden tests. On the bundled development gold (data/gold/dev.jsonl) every kind must stay at or
 above its bar, scored with the same matching as shared/tools/score.py; the methods bars are
 enforced as soon as kg/extract/methods.py exists. On the two held-out sets of an independent
-annotator (tests/data/heldout-*.jsonl: 30 seed papers not in dev, 30 unseen corpus papers) the bars
+annotator (tests/data/heldout-*.jsonl: 30 seed papers not in dev, 30 unseen corpus papers, and the
+fresh 40 corpus papers of issue 12) the bars
 sit a little below today's scores: the sets are small, so they guard against regressions rather
 than certify a level. Plus determinism: two runs, identical JSON."""
 
@@ -25,7 +26,14 @@ HELDOUT_BARS = {
              {"divergences": 0.93, "methods": 0.82, "datasets": 0.85, "claims": 0.89}, 0.68),
     "corpus": ("heldout-corpus.jsonl", "heldout-corpus-papers.jsonl",
                {"divergences": 0.90, "methods": 0.78, "datasets": 0.85, "claims": 0.87}, 0.58),
+    # fresh (issue 12: 40 corpus papers no earlier set used, annotated before the round-2 rules and
+    # never tuned on): before → after round 2: methods .687 → .700, datasets .88 → .88 (13 items),
+    # claims .928 → .928, claim types .61 → .64; its one divergence is missed (F1 0), so no
+    # divergence bar. The issue's targets (methods .72) are not met yet: honest bars, not targets.
+    "fresh": ("heldout-fresh.jsonl", "heldout-fresh-papers.jsonl",
+              {"methods": 0.68, "datasets": 0.85, "claims": 0.90}, 0.60),
 }
+HELDOUT_SIZES = {"seed": 30, "corpus": 30, "fresh": 40}
 
 BARS = {"divergences": 0.90, "datasets": 0.85, "claims": 0.85}
 
@@ -53,7 +61,7 @@ def test_golden_method_role_accuracy_at_or_above_bar(report):
 
 
 def test_golden_claim_type_accuracy_at_or_above_bar(report):
-    assert report.claim_type_accuracy is not None and report.claim_type_accuracy >= 0.68, report.claim_type_accuracy
+    assert report.claim_type_accuracy is not None and report.claim_type_accuracy >= 0.72, report.claim_type_accuracy
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +76,7 @@ def heldout_reports(seed_extractions):
 @pytest.mark.parametrize("name, kind", [(n, k) for n, (_, _, bars, _) in HELDOUT_BARS.items() for k in bars])
 def test_golden_heldout_kind_f1_at_or_above_bar(heldout_reports, name, kind):
     report = heldout_reports[name]
-    assert report.predicted_papers == report.gold_papers == 30
+    assert report.predicted_papers == report.gold_papers == HELDOUT_SIZES[name]
     assert report.kinds[kind].f1 >= HELDOUT_BARS[name][2][kind], report.kinds[kind]
 
 

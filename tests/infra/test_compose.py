@@ -70,8 +70,12 @@ def parse_cli(name: str, args: list[str]):
     return command.make_context(name, list(args))
 
 
+DASK_SERVICES = {"dask-scheduler", "dask-worker", "kg-dask"}
+
+
 def test_compose_services_and_ports() -> None:
-    assert set(SERVICES) == {"neo4j", "api"}
+    assert set(SERVICES) == {"neo4j", "api"} | DASK_SERVICES
+    assert all("profiles" not in SERVICES[s] for s in ("neo4j", "api"))  # `docker compose up` as before
     neo4j = SERVICES["neo4j"]
     assert re.fullmatch(r"neo4j:5\.26(\.\d+)?-community", neo4j["image"])
     container_ports = {p.rsplit(":", 1)[1] for p in neo4j["ports"]}
@@ -162,3 +166,54 @@ def test_compose_dockerignore_keeps_context_small() -> None:
     assert {".venv", ".cache", "var", ".kg", ".env", ".git"} <= ignored
     for needed in ("kg", "data", "pyproject.toml"):
         assert needed not in ignored
+
+
+def parse_dask_cli(words: list[str]):
+    """Parse (not run) ``dask scheduler|worker ARGS`` with the real click commands of distributed."""
+    from distributed.cli import dask_scheduler, dask_worker
+
+    command = {"scheduler": dask_scheduler.main, "worker": dask_worker.main}[words[1]]
+    return command.make_context(f"dask {words[1]}", list(words[2:]))
+
+
+def test_compose_dask_profile_is_optional_and_from_the_project_image() -> None:
+    for name in DASK_SERVICES:
+        service = SERVICES[name]
+        assert service["profiles"] == ["dask"], name
+        assert service["image"] == SERVICES["api"]["image"] == "kg:latest"
+    assert SERVICES["dask-scheduler"]["build"] == "."
+    assert SERVICES["dask-worker"]["depends_on"] == ["dask-scheduler"]
+    assert [p.rsplit(":", 1)[1] for p in SERVICES["dask-scheduler"]["ports"]] == ["8786"]
+    # workers and the client see the same shard folder at the same path
+    assert SERVICES["dask-worker"]["volumes"] == SERVICES["kg-dask"]["volumes"]
+    assert SERVICES["kg-dask"]["volumes"][0].endswith(":/shards")
+    assert "shards" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_compose_dask_commands_are_real_dask_commands() -> None:
+    scheduler = parse_dask_cli(SERVICES["dask-scheduler"]["command"])
+    assert scheduler.params["port"] == "8786" and scheduler.params["dashboard"] is False
+    worker = parse_dask_cli(SERVICES["dask-worker"]["command"])
+    assert worker.params["scheduler"] == "tcp://dask-scheduler:8786"
+    assert worker.params["nthreads"] == 1 and worker.params["n_workers"] == "1"  # spaCy: 1 thread a process
+    with pytest.raises(Exception, match="No such option"):
+        parse_dask_cli(["dask", "worker", "tcp://x:8786", "--no-such-flag"])
+
+
+def test_compose_dask_client_runs_a_real_kg_command() -> None:
+    client = SERVICES["kg-dask"]
+    assert env_keys(client) <= settings_env_names()
+    [words] = kg_invocations(client)
+    ctx = parse_cli(words[0], words[1:])
+    assert words[0] == "extract"
+    assert ctx.params["engine"] == "dask" and ctx.params["scheduler"] == "tcp://dask-scheduler:8786"
+    assert ctx.params["out_dir"] == "/shards/out"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'pip install ".[all]"' in dockerfile
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert "dask" in extras["all"][0] and any(d.startswith("dask[distributed]") for d in extras["dask"])

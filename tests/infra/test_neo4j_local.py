@@ -8,7 +8,10 @@ server the rest of the suite uses.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,6 +102,26 @@ def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
     assert "created without a password" in late.stderr and "add --fresh" in late.stderr
     assert server_processes(home) == []
     assert set(parse_env(run(home, "env").stdout)) == {"NEO4J_URI", "KG_NEO4J_HTTP"}
+
+
+def test_neo4j_local_start_after_a_crash_reuses_the_recorded_ports(home: Path) -> None:
+    slow_machine = {"KG_NEO4J_TIMEOUT": "500"}  # a loaded 2-core machine can take minutes to start Neo4j
+    assert run(home, "start", "--fresh", "--free-ports", extra_env=slow_machine, timeout=540).returncode == 0
+    recorded = (home / "run" / "ports").read_text()
+    uri = parse_env(run(home, "env").stdout)["NEO4J_URI"]
+    (pid,) = server_processes(home)
+    os.kill(pid, signal.SIGKILL)  # a crash: no stop, the pid file stays behind
+    deadline = time.monotonic() + 10
+    while server_processes(home) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert run(home, "status").returncode == 3
+
+    restarted = run(home, "start", extra_env=slow_machine, timeout=540)
+    assert restarted.returncode == 0, restarted.stderr
+    assert (home / "run" / "ports").read_text() == recorded
+    assert parse_env(run(home, "env").stdout)["NEO4J_URI"] == uri
+    with GraphDatabase.driver(uri, auth=None) as driver:
+        driver.verify_connectivity()
 
 
 def test_neo4j_local_port_in_use_fails_loudly(home: Path) -> None:

@@ -80,14 +80,15 @@ def test_read_one_megabyte_line(tmp_path):
     assert result.problems[0].line == 1 and "too long" in result.problems[0].reason
 
 
-def test_read_undecodable_bytes(tmp_path):
+def test_read_non_utf8_line_is_decoded_with_a_warning_not_lost(tmp_path):
     path = tmp_path / "bad.jsonl"
     good = json.dumps({"title": "Fine", "abstract": ABSTRACT}).encode()
-    bad = b'{"title": "Bad \xff\xfe bytes", "abstract": "' + ABSTRACT.encode() + b'"}'
+    bad = b'{"title": "Caf\xe9 \x96 na\xefve", "abstract": "' + ABSTRACT.encode() + b'"}'
     path.write_bytes(good + b"\n" + bad + b"\n")
     result = read_papers(path)
-    assert [p.title for p in result.papers] == ["Fine"]
-    assert result.problems[0].line == 2 and "undecodable" in result.problems[0].reason
+    assert [p.title for p in result.papers] == ["Fine", "Café – naïve"]
+    assert not result.problems
+    assert [str(w) for w in result.warnings] == [f"{path}: not UTF-8; decoded as Windows-1252 (detected)"]
 
 
 @pytest.mark.parametrize(

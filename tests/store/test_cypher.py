@@ -49,24 +49,36 @@ PINNED = {
         "WITH DISTINCT p\n"
         "WHERE all(f IN $using WHERE EXISTS {\n"
         "    MATCH (p)-[r:USES|PROPOSES|EVALUATES_ON]->(x:Entity)\n"
-        "    WHERE x.id IN f.ids AND (f.role IS NULL OR r.role = f.role)\n"
-        "      AND (f.variant IS NULL OR r.variant = f.variant) })\n"
+        "    WHERE (x.id IN f.ids OR (size(f.ids) = 0 AND x.kind = f.kind))\n"
+        "      AND (f.role IS NULL OR r.role = f.role) AND (f.variant IS NULL OR r.variant = f.variant) })\n"
         "  AND ($paper_ids IS NULL OR p.id IN $paper_ids)\n"
         "  AND ($year_min IS NULL OR p.year >= $year_min)\n"
         "  AND ($year_max IS NULL OR p.year <= $year_max)\n"
+        "  AND ($venue IS NULL OR toLower(coalesce(p.venue, '')) CONTAINS $venue)\n"
+        "  AND ($author IS NULL OR any(au IN coalesce(p.authors, []) WHERE toLower(au) CONTAINS $author))\n"
+        "  AND ($category IS NULL OR any(c IN coalesce(p.categories, []) WHERE toLower(c) = $category))\n"
         "  AND all(w IN $words WHERE p.search CONTAINS w)\n"
-        "WITH p ORDER BY CASE $order WHEN 'year' THEN p.year END,\n"
-        "  CASE $order WHEN 'title' THEN p.title END, p.id\n"
+        "WITH p ORDER BY p.id\n"
         "WITH collect(p) AS ps\n"
         "WITH size(ps) AS total, ps[$offset..$offset + $limit] AS page\n"
         "RETURN total,\n"
-        "  [p IN page | {paper: p {.*, search: null}, links: [(p)-[r:USES|PROPOSES|EVALUATES_ON]->(e:Entity)"
-        " WHERE e.id IN $entity_ids\n"
+        "  [p IN page | {paper: p {.*, search: null}, links: [(p)-[r:USES|PROPOSES|EVALUATES_ON]->(e:Entity)\n"
+        "     WHERE e.id IN $entity_ids OR e.kind IN $entity_kinds\n"
         "     | {entity: e.id, link: r {.role, .variant, .mentions, .evidence, .pos}}]}] AS rows,\n"
-        "  COLLECT { MATCH (e:Entity) WHERE e.id IN $entity_ids"
-        " RETURN e {.id, .kind, .name, .aliases, .description, .family, .parents} AS e } AS entities"
+        "  COLLECT { UNWIND page AS q MATCH (q)-[:USES|PROPOSES|EVALUATES_ON]->(e:Entity)\n"
+        "     WHERE e.id IN $entity_ids OR e.kind IN $entity_kinds"
+        " RETURN DISTINCT e {.id, .kind, .name, .aliases, .description, .family, .parents} AS e } AS entities"
     ),
 }
+def test_cypher_relevance_order_uses_the_same_weights_as_the_models():
+    from kg.models import RELEVANCE_EARLY, RELEVANCE_PROPOSED, RELEVANCE_TITLE
+
+    text = Q.find_papers(True, "relevance", "desc")
+    assert f"THEN {RELEVANCE_PROPOSED}" in text and f"THEN {RELEVANCE_TITLE}" in text
+    assert f"THEN {RELEVANCE_EARLY}" in text and "WITH p ORDER BY score DESC, p.id\n" in text
+    assert "WITH p ORDER BY p.year IS NULL, p.year DESC, p.id\n" in Q.find_papers(False, "year", "desc")
+
+
 PINNED_BY_LABEL = {
     ("MERGE_ENTITIES", "divergence"): (
         "UNWIND $rows AS row\nMERGE (e:Entity {id: row.id})\nWITH e, row WHERE properties(e) <> row\n"

@@ -17,11 +17,15 @@ pytestmark = pytest.mark.neo4j
 ENTITY_IDS = sorted({e.id for x in gd.extractions() for e in (t.entity for t in x.tags)} | {e.id for e in gd.TAXONOMY})
 WORDS = ["gan", "GANs", "we", "distance", "MNIST", "the", "bound", "kernel", "xyz", "Wasserstein", "results"]
 
+roles = st.sampled_from([None, "proposed", "used"])
+variants = st.sampled_from([None, "forward", "reverse"])
 filters = st.builds(
     EntityFilter,
-    ids=st.lists(st.sampled_from(ENTITY_IDS), max_size=3).map(tuple),
-    role=st.sampled_from([None, "proposed", "used"]),
-    variant=st.sampled_from([None, "forward", "reverse"]),
+    ids=st.lists(st.sampled_from(ENTITY_IDS), min_size=1, max_size=3).map(tuple),
+    role=roles,
+    variant=variants,
+) | st.builds(  # "any entity of a kind" (e.g. any proposed method)
+    EntityFilter, kind=st.sampled_from(["method", "divergence", "dataset"]), role=roles, variant=variants,
 )
 queries = st.builds(
     PaperQuery,
@@ -30,7 +34,11 @@ queries = st.builds(
     year_max=st.none() | st.integers(2019, 2023),
     text=st.none() | st.lists(st.sampled_from(WORDS), max_size=2).map(" ".join),
     ids=st.none() | st.lists(st.sampled_from(["p1", "p2", "p3", "p4", "p5", "p9"]), max_size=3).map(tuple),
-    order=st.sampled_from(["id", "year", "title"]),
+    venue=st.none() | st.sampled_from(["testconf", "TEST", "nope"]),
+    author=st.none() | st.sampled_from(["ada", "x"]),
+    category=st.none() | st.sampled_from(["cs.LG", "cs"]),
+    order=st.sampled_from(["relevance", "id", "year", "title"]),
+    direction=st.sampled_from(["asc", "desc"]),
     limit=st.integers(0, 6),
     offset=st.integers(0, 6),
 )

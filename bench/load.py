@@ -1,0 +1,236 @@
+#!/usr/bin/env python
+"""Load benchmark (a script, not a test): concurrent clients over ``queries/*.graphql`` against a
+real ``kg serve`` process.
+
+It starts ``kg serve`` on 127.0.0.1 (a free port; loopback only) over the store you name, then:
+
+1. **one client**: each example query alone for ``--single-seconds`` → p50/p95/p99 per query
+   (target at 1,000,000 papers on 2 cores: p95 < 300 ms for every query);
+2. **N clients** (``--clients``, default 50) for ``--seconds`` (default 60), each cycling through
+   all example queries (from a different start) over its own keep-alive connection → requests/s,
+   p50/p95/p99 and errors per query and overall (target at 1M: zero errors, p99 < 2 s).
+
+Every loop is bounded by time and by ``--max-requests``. An answer counts as an error when the
+HTTP status is not 200, the body has ``errors`` or the connection fails; the first error code of
+each query is shown. Clients are threads with the stdlib ``http.client`` (least client overhead);
+they share the machine's cores with the server, as real local clients would.
+
+Stores:
+* ``--store networkx --graph PATH`` — the embedded store file (build one with ``kg ingest``);
+* ``--store neo4j --uri bolt://…`` — a Neo4j database;
+* ``--ingest FILE`` first CLEARS that store and ingests FILE with ``kg ingest`` (e.g. the bundled
+  ``data/seed/papers.jsonl``, or a ``make-scale-corpus.py`` output for the 100k/1M runs);
+* any other ``kg serve`` flag after ``--`` (e.g. ``-- --time-limit 5``).
+
+Usage::
+
+    .venv/bin/python bench/load.py --store networkx --graph /tmp/seed.json --ingest data/seed/papers.jsonl
+    .venv/bin/python bench/load.py --store neo4j --uri "$NEO4J_URI" --ingest data/seed/papers.jsonl
+    .venv/bin/python bench/load.py --store networkx --graph /data/1m.json --clients 50 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def store_args(args: argparse.Namespace) -> list[str]:
+    out = ["--store", args.store]
+    if args.graph:
+        out += ["--graph", str(args.graph)]
+    if args.uri:
+        out += ["--uri", args.uri]
+    return out
+
+
+def ingest(args: argparse.Namespace) -> None:
+    """Clear the named store and ingest ``args.ingest`` into it with ``kg ingest``."""
+    sys.path.insert(0, str(ROOT))
+    from kg.store import open_store
+
+    with open_store(store=args.store, graph_path=args.graph, neo4j_uri=args.uri) as store:
+        store.clear()
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "kg", "ingest", str(args.ingest), *store_args(args), "--quiet"],
+                   check=True, cwd=ROOT)
+    print(f"ingested {args.ingest} into {args.store} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+
+
+def start_server(args: argparse.Namespace, extra: list[str]) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "kg", "serve", *store_args(args), "--host", "127.0.0.1",
+           "--port", str(port), "--log-level", "warning", *extra]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    started = time.perf_counter()
+    while time.perf_counter() - started < args.start_timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"kg serve exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                print(f"kg serve ready in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit(f"kg serve did not answer /healthz within {args.start_timeout}s")
+
+
+class Results:
+    def __init__(self) -> None:
+        self.latency: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, Counter] = defaultdict(Counter)
+        self.lock = threading.Lock()
+
+    def add(self, name: str, seconds: float, error: str | None) -> None:
+        with self.lock:
+            self.latency[name].append(seconds)
+            if error:
+                self.errors[name][error] += 1
+
+
+def client(port: int, queries: list[tuple[str, bytes]], start: int, until: float, budget: int,
+           results: Results, headers: dict[str, str]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    i = start
+    for _ in range(budget):
+        if time.perf_counter() >= until:
+            break
+        name, body = queries[i % len(queries)]
+        i += 1
+        sent = time.perf_counter()
+        error = None
+        try:
+            conn.request("POST", "/graphql", body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+            if response.status != 200:
+                error = f"HTTP {response.status}"
+            else:
+                errs = orjson.loads(payload).get("errors")
+                if errs:
+                    error = (errs[0].get("extensions") or {}).get("code") or "error"
+        except (OSError, http.client.HTTPException) as exc:
+            error = type(exc).__name__
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        results.add(name, time.perf_counter() - sent, error)
+    conn.close()
+
+
+def run_clients(port: int, queries: list[tuple[str, bytes]], clients: int, seconds: float, budget: int,
+                headers: dict[str, str]) -> tuple[Results, float]:
+    results = Results()
+    started = time.perf_counter()
+    until = started + seconds
+    threads = [threading.Thread(target=client, args=(port, queries, i, until, budget, results, headers))
+               for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, time.perf_counter() - started
+
+
+def table(results: Results, elapsed: float, all_elapsed: float | None = None) -> None:
+    """Per query and overall; ``elapsed`` is each query's run time, ``all_elapsed`` the whole run's."""
+    print(f"  {'query':<28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    everything: list[float] = []
+    errors = 0
+    for name in sorted(results.latency):
+        lat = results.latency[name]
+        everything += lat
+        n_err = sum(results.errors[name].values())
+        errors += n_err
+        first = f"  {results.errors[name].most_common(1)[0][0]}" if n_err else ""
+        print(f"  {name:<28} {len(lat):>9} {len(lat) / elapsed:>8.1f} {percentile(lat, .5) * 1e3:>8.1f} "
+              f"{percentile(lat, .95) * 1e3:>8.1f} {percentile(lat, .99) * 1e3:>8.1f} {n_err:>7}{first}")
+    print(f"  {'ALL':<28} {len(everything):>9} {len(everything) / (all_elapsed or elapsed):>8.1f} "
+          f"{percentile(everything, .5) * 1e3:>8.1f} {percentile(everything, .95) * 1e3:>8.1f} "
+          f"{percentile(everything, .99) * 1e3:>8.1f} {errors:>7}")
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", choices=["networkx", "neo4j"], default="networkx")
+    parser.add_argument("--graph", type=Path, help="embedded store file (--store networkx)")
+    parser.add_argument("--uri", help="Neo4j URI (--store neo4j; default NEO4J_URI)")
+    parser.add_argument("--ingest", type=Path, help="CLEAR the store and ingest this file first")
+    parser.add_argument("--queries", type=Path, default=ROOT / "queries", help="folder of *.graphql files")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0, help="duration of the N-client run")
+    parser.add_argument("--single-seconds", type=float, default=5.0, help="one-client time per query")
+    parser.add_argument("--max-requests", type=int, default=1_000_000, help="per client, per phase")
+    parser.add_argument("--start-timeout", type=float, default=600.0, help="seconds to wait for kg serve")
+    parser.add_argument("--api-key", default=os.environ.get("KG_API_KEY"), help="Bearer key of the server")
+    args = parser.parse_args(argv)
+    if args.store == "neo4j":
+        args.uri = args.uri or os.environ.get("NEO4J_URI")
+        if not args.uri:
+            parser.error("--store neo4j needs --uri or NEO4J_URI")
+    elif args.graph is None:
+        parser.error("--store networkx needs --graph PATH")
+    if args.ingest:
+        ingest(args)
+
+    queries = [(p.stem, orjson.dumps({"query": p.read_text(encoding="utf-8")}))
+               for p in sorted(args.queries.glob("*.graphql"))]
+    headers = {"content-type": "application/json"}
+    if args.api_key:
+        headers["authorization"] = f"Bearer {args.api_key}"
+        extra = ["--api-key", args.api_key, *extra]
+    proc, port = start_server(args, extra)
+    try:
+        run_clients(port, queries, 1, 2.0, args.max_requests, headers)  # warm-up (plans, caches)
+        print(f"\n{args.store} ({args.graph or args.uri}), one client, {args.single_seconds:g}s per query:")
+        single = Results()
+        elapsed = 0.0
+        for q in queries:
+            part, took = run_clients(port, [q], 1, args.single_seconds, args.max_requests, headers)
+            single.latency.update(part.latency)
+            single.errors.update(part.errors)
+            elapsed += took
+        table(single, args.single_seconds, elapsed)
+        print(f"\n{args.store}, {args.clients} clients for {args.seconds:g}s over {len(queries)} queries:")
+        results, elapsed = run_clients(port, queries, args.clients, args.seconds, args.max_requests, headers)
+        table(results, elapsed)
+        if proc.poll() is not None:
+            print("kg serve DIED during the run", file=sys.stderr)
+            sys.exit(1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    main()

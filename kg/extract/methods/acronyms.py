@@ -1,0 +1,91 @@
+"""Paper-scoped acronym definitions (``method.acronym``): "generalized method of moments (GMM)"."""
+
+from __future__ import annotations
+
+from kg.extract.context import Context
+from kg.extract.methods.tokens import (
+    _clean,
+    _display,
+    _extend_long,
+    _in_proposal,
+    _is_methodish,
+    _refines_known,
+    _singular_tail,
+    _titleish,
+    _token_at,
+    _word_hits,
+)
+from kg.extract.methods.vocab import _ACRONYM, _FIELDS, MethodRules, _Cand
+
+
+def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[list[_Cand], dict[str, str]]:
+    """Acronym definitions whose long form is a method, and every use of the short form.
+    Returns the candidates and ``short → name`` of the accepted definitions."""
+    out = []
+    defined: dict[str, tuple[str | None, str, str | None]] = {}
+    for a in ctx.acronym_defs:
+        doc = ctx.docs[a.field]
+        long_span = doc.char_span(a.long_start, a.long_end, alignment_mode="expand")
+        short_span = doc.char_span(a.short_start, a.short_end, alignment_mode="expand")
+        if long_span is None or short_span is None or a.short in defined:
+            continue
+        long_span = doc[_extend_long(doc, a.short, long_span.start, long_span.end) : long_span.end]
+        # the long form starts where the acronym's first letter does: trim only determiners and "novel"
+        cleaned = _clean(rules, doc, long_span.start, long_span.end, light=True)
+        if cleaned is None:
+            continue
+        name_span = doc[cleaned[0] : cleaned[1]]
+        # "class-balanced (CB) losses": the head follows the parenthesis
+        close = short_span.end
+        tail = None
+        if close + 1 < len(doc) and doc[close].text == ")" and rules.head_tier(doc[close + 1]) is not None \
+                and doc[close + 1].norm_ not in rules.nonheads and rules.head_tier(name_span[-1]) is None \
+                and name_span[-1].norm_ not in rules.nonheads:
+            tail = doc[close + 1]
+        if tail is not None:
+            full = doc[name_span.start : tail.i + 1]
+            name = f"{_display(name_span)} {tail.text}"
+            name = _singular_tail(name)
+            ent_id = rules.lookup(name) or rules.lookup(name_span.text)
+            if ent_id:
+                name = rules.entities[ent_id].name
+        else:
+            full = name_span
+            ent_id = rules.lookup(name_span.text)
+            if ent_id is None and rules.lookup(a.short) is not None and not _is_methodish(rules, name_span, _ACRONYM):
+                continue
+            name = rules.entities[ent_id].name if ent_id else _display(name_span)
+            prop = _in_proposal(proposing, a.field, full.start)
+            if ent_id is None and not _is_methodish(rules, name_span, _ACRONYM) and not (
+                    _titleish(name_span) and prop and name_span[-1].norm_ not in rules.nonheads) \
+                    and not _refines_known(rules, doc, name_span.start, name_span.end):
+                continue  # (a known method with words in front is a variant: "graph scattering transforms")
+        prop = _in_proposal(proposing, a.field, full.start)
+        defined[a.short] = (ent_id, name, tail.norm_ if tail is not None else None)
+        out.append(_Cand(a.field, full.start, full.end, full.start_char, full.end_char, ent_id,
+                         name, "method.acronym", prop))
+        out.append(_Cand(a.field, short_span.start, short_span.end, short_span.start_char,
+                         short_span.end_char, ent_id, name, "method.acronym", prop))
+        if tail is not None:
+            out.append(_Cand(a.field, short_span.start, tail.i + 1, short_span.start_char,
+                             tail.idx + len(tail.text), ent_id, name, "method.acronym", prop))
+    if defined:
+        for fld in _FIELDS:
+            doc = ctx.docs[fld]
+            text = ctx.normalized[fld].text
+            for key, start, end in _word_hits(text, defined):
+                i = _token_at(doc, start)
+                if i is None or doc[i].idx + len(doc[i].text) != end:
+                    continue
+                if key in defined:
+                    tok = doc[i]
+                    ent_id, name, tail_norm = defined[key]
+                    end = tok.i + 1
+                    if tail_norm is not None and end < len(doc) and doc[end].norm_ == tail_norm:
+                        end += 1
+                    span = doc[tok.i : end]
+                    out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, ent_id, name,
+                                     "method.acronym"))
+    short_names = {k: v[1] for k, v in defined.items()}
+    short_names.update({f"{k} {v[2]}": v[1] for k, v in defined.items() if v[2]})
+    return out, short_names

@@ -1,0 +1,307 @@
+"""Open-text method rules: vocabulary hits (``method.vocab``), head nouns (``method.head:<noun>``), known
+methods with distinguishing words (``method.variant``), proper-name heads, and list items (``method.list``)."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc
+
+from kg.extract.context import Context
+from kg.extract.methods.tokens import (
+    _compound_end,
+    _compound_start,
+    _display,
+    _glued,
+    _in_compound,
+    _is_namey,
+    _is_word,
+    _sent_bounds,
+    _used_lowercase,
+    _word_hits,
+    _words,
+)
+from kg.extract.methods.vocab import (
+    _ADJ_SUFFIXES,
+    _ANY,
+    _FAMILY_SUFFIXES,
+    _FUNCTION_WORDS,
+    _GENERIC_NOUNS,
+    _LATEX_CHARS,
+    _LIST_END,
+    _LIST_NOUNS,
+    _TITLE_BREAK,
+    MethodRules,
+    _Cand,
+    fold,
+)
+from kg.models import TextField
+
+
+def _vocab_cands(rules: MethodRules, fld: TextField, doc: Doc, acronyms: dict[str, str],
+                 matches: list[tuple[str, int, int, bool]], named: set[str]) -> list[_Cand]:
+    """Vocabulary matches; a guarded acronym only for a method ``named`` in full in the paper."""
+    out = []
+    for ent_id, s, e, cased in matches:
+        span = doc[s:e]
+        if cased:
+            short = span.text
+            if short in rules.guarded and ent_id not in named:
+                continue
+            if _in_hyphen_compound(doc, s, e) or _cited_author(doc, s, e):
+                continue  # "KD-Trees" is no knowledge distillation; "Adams (2012)" no optimizer
+            defined = acronyms.get(short) or acronyms.get(short[:-1] if short.endswith("s") else short)
+            if defined is not None and rules.lookup(defined) != ent_id:
+                continue  # the paper defines this acronym as something else
+        if e - s == 1 and e + 2 < len(doc) and doc[e].text == "-" and _glued(doc[e - 1], doc[e]) \
+                and doc[e + 1].text.lower() in _FAMILY_SUFFIXES and fold(doc[e + 2].text) in _GENERIC_NOUNS:
+            fam = doc[s : e + 3]  # "Adam-type algorithms", "Newton-like methods": a family of variants
+            name = f"{doc[s:e].text}-{doc[e + 1].text.lower()}"
+            out.append(_Cand(fld, s, e + 3, fam.start_char, fam.end_char, None, name, "method.family"))
+            continue
+        out.append(_Cand(fld, s, e, span.start_char, span.end_char, ent_id,
+                         rules.entities[ent_id].name, f"method.vocab:{ent_id}"))
+    return out
+
+
+#: words a hyphen may join to an acronym without making a new name ("GAN-based", "BERT-style")
+_HYPHEN_OK = frozenset("based style like type free driven inspired guided specific only level family variant "
+                       "variants model models net network networks loss objective training trained "
+                       "generated pretrained fine tuned tuning large base small tiny medium xl xxl".split())
+_SIZES = ("XXL", "XL", "LARGE", "BASE", "SMALL", "TINY", "MEDIUM", "HUGE", "MINI", "Large", "Base", "Small",
+          "Tiny", "Medium", "Huge", "Mini", "large", "base", "small", "tiny", "medium", "xl", "xxl")
+_SIZED = re.compile(r"\b(?P<base>[A-Z][A-Za-z0-9.]*?[A-Za-z0-9])(?:[-_ ]?)(?P<size>" + "|".join(_SIZES) + r")\b")
+
+
+def _in_hyphen_compound(doc: Doc, s: int, e: int) -> bool:
+    """A cased acronym glued by a hyphen to a word that is not a size, number or family suffix:
+    "KD-Trees", "PC-algorithm" name other things than "KD" and "PC"."""
+    if e - s != 1:
+        return False
+    before = s >= 2 and doc[s - 1].text == "-" and _glued(doc[s - 2], doc[s - 1]) and _glued(doc[s - 1], doc[s]) \
+        and doc[s - 2].text.isalpha() and doc[s - 2].text.lower() not in _HYPHEN_OK
+    after = e + 1 < len(doc) and doc[e].text == "-" and _glued(doc[e - 1], doc[e]) and _glued(doc[e], doc[e + 1]) \
+        and doc[e + 1].text.isalpha() and doc[e + 1].text.lower() not in _HYPHEN_OK and len(doc[e + 1].text) > 1
+    return before or after
+
+
+def _cited_author(doc: Doc, s: int, e: int) -> bool:
+    """A capitalised word cited as an author: "Adams (2012)", "Adams et al.", "Adam and Smith (2019)"."""
+    if e - s != 1 or not doc[s].text[:1].isupper() or doc[s].text.isupper():
+        return False
+    nxt = [t.text for t in doc[e:e + 4]]
+    if nxt[:2] == ["et", "al"] or nxt[:2] == ["et", "al."]:
+        return True
+    if nxt[:1] == ["("] and len(nxt) > 1 and nxt[1][:4].isdigit() and len(nxt[1]) >= 4:
+        return True
+    return len(nxt) > 1 and nxt[0] == "," and nxt[1][:4].isdigit() and len(nxt[1]) == 4
+
+
+def _sized_cands(rules: MethodRules, fld: TextField, doc: Doc, text: str) -> list[_Cand]:
+    """A known model name with a size suffix is that model: "BERTLARGE", "BERT-Large", "T5-XXL"
+    (rule ``method.size``)."""
+    out = []
+    for m in _SIZED.finditer(text):
+        ent_id = rules.cased.get(m.group("base")) or rules.lookup(m.group("base"))
+        if ent_id is None:
+            continue
+        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if span is None:
+            continue
+        out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, ent_id,
+                         rules.entities[ent_id].name, "method.size"))
+    return out
+
+
+
+
+def _head_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]) -> list[_Cand]:
+    """"<modifiers> HEAD" for the heads allowed anywhere: up to three modifiers (a hyphen compound is
+    one), none generic, no verb forms, and the word next to the head not an adjective."""
+    out = []
+    for i in heads:
+        tok = doc[i]
+        if rules.head_tier(tok) != _ANY:
+            continue
+        lo, _ = _sent_bounds(doc, i)
+        j = i
+        words = 0
+        while j > lo and (words < 3 or (words < 5 and fld == "abstract" and doc[j].text[:1].isupper()
+                                        and doc[j - 1].text[:1].isupper())):
+            # (a capitalised name may be longer: "Accelerated Proximal Block Coordinate Descent")
+            k = j - 1
+            if not _is_word(doc[k]):
+                break
+            k = _compound_start(doc, k, lo)
+            first = doc[k]
+            parts = [doc[x] for x in range(k, j) if _is_word(doc[x])]
+            if k < j - 1 and (parts[-1].norm_ in rules.generic or parts[-1].text.endswith("ed")
+                              or any(p.text.lower() in _FUNCTION_WORDS for p in parts)):
+                break  # "model-based", "bell-shaped", "real-world", "state-of-the-art"
+            if not _is_namey(first):
+                if (k == j - 1 and (first.is_stop or first.like_num)) or \
+                        all(p.norm_ in rules.generic or p.is_stop or p.like_num for p in parts):
+                    break
+                low = doc[j - 1].text.lower()
+                if k == j - 1 and (low.endswith(("ing", "ly")) or (low != doc[j - 1].norm_ and low.endswith("s"))):
+                    break  # a verb form, an adverb or a plural noun: not a modifier
+                if words == 0 and k == j - 1 and low.endswith(_ADJ_SUFFIXES):
+                    break  # "expected loss", "unbounded losses"
+            j = k
+            words += 1
+        if words == 0:
+            continue
+        span = doc[j : i + 1]
+        if fold(span.text) in rules.vague or (words > 1 and span.text.isupper()):
+            continue
+        if tok.norm_ in rules.strict and not _specific_modifiers(doc, j, i, words):
+            continue
+        out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, None,
+                         _display(span), f"method.head:{tok.norm_}"))
+    return out
+
+
+def _specific_modifiers(doc: Doc, j: int, i: int, groups: int) -> bool:
+    """Do the modifiers ``doc[j:i]`` of a strict head name something: two or more of them
+    ("smoothed hinge ranking loss"), or one coined lower-case hyphen compound ("cross-entropy loss"), but
+    not one plain word ("proper loss", "ranking loss") nor an acronym ("VAE loss")?"""
+    if groups >= 2:
+        return True
+    parts = [t.text for t in doc[j:i] if _is_word(t)]
+    return len(parts) > 1 and all(p.isalpha() and p.islower() and len(p) > 1 for p in parts)
+
+
+def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list[_Cand]:
+    """A known method with one or two distinguishing words in front in the title, that the abstract
+    repeats ("Optimistic policy iteration" ... "optimistic policy iteration"; the longest such): the
+    paper's subject is that variant, so the longer name wins (rule ``method.variant``)."""
+    out: list[_Cand] = []
+    if not known:
+        return out
+    doc = ctx.docs["title"]
+    abstract = ctx.normalized["abstract"].text
+    low = abstract.lower()
+    if len(low) != len(abstract):
+        return out
+    adoc = ctx.docs["abstract"]
+    for c in known:
+        k = c.start
+        starts: list[int] = []
+        for _ in range(2):
+            j = _compound_start(doc, k - 1, 0) if k > 0 else k
+            if j >= k or not all(_is_word(t) or t.text == "-" for t in doc[j:k]):
+                break
+            words = [t for t in doc[j:k] if _is_word(t)]
+            if any((t.is_stop and not _in_compound(t)) or t.norm_ in rules.generic or t.text.lower() in _TITLE_BREAK
+                   or t.like_num
+                   or (t.text.endswith("ing") and not t.text.islower()) or (_is_namey(t) and t.text.isupper())
+                   for t in words):
+                break
+            k = j
+            starts.append(k)
+        # the longest variant the abstract repeats
+        span, hits = doc[c.start : c.end], []
+        for k in reversed(starts):
+            span = doc[k : c.end]
+            hits = [(a, b) for _, a, b in _word_hits(low, (span.text.lower(),))]
+            if hits:
+                break
+        if not hits:
+            continue
+        spans = [x for x in (adoc.char_span(a, b, alignment_mode="expand") for a, b in hits) if x is not None]
+        # the name as written mid-sentence (a sentence start capitalises it)
+        inner = [x for x in spans if _sent_bounds(adoc, x.start)[0] != x.start]
+        name = _display((inner or spans or [span])[0])
+        out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char, None, name,
+                         "method.variant"))
+        for a, b in hits:
+            hit = adoc.char_span(a, b, alignment_mode="expand")
+            if hit is not None:
+                out.append(_Cand("abstract", hit.start, hit.end, hit.start_char, hit.end_char, None, name,
+                                 "method.variant"))
+    return out
+
+
+def _proper_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]) -> list[_Cand]:
+    """"<Proper name> [modifier] HEAD" for the heads that need a name in front ("Gibbs algorithm",
+    "Cholesky decomposition", "Bregman projection operators"): the capitalised word must not start
+    the sentence (nor be in a title, where every word is capitalised)."""
+    out: list[_Cand] = []
+    if fld == "title":
+        return out
+    words = _words(doc)
+    for i in heads:
+        lo, _ = _sent_bounds(doc, i)
+        j = i - 1
+        lower = 0
+        while j > lo and lower < 2 and words[j].islower() and words[j].isalpha() \
+                and doc[j].norm_ not in rules.generic and not doc[j].is_stop:
+            j -= 1
+            lower += 1
+        if j <= lo or not words[j][:1].isupper():
+            continue
+        k = _compound_start(doc, j, lo + 1)
+        while k - 1 > lo and words[k - 1][:1].isupper() and words[k - 1].isalpha() and j - k < 3:
+            k -= 1  # "Gauss Newton optimization": the whole capitalised name
+        name = doc[k]
+        if not all(t.text[:1].isupper() and t.text.isalpha() and not _is_namey(t) for t in doc[k : j + 1]
+                   if t.text != "-") or len(name.text) < 3 or name.is_stop or name.norm_ in rules.generic \
+                or k <= lo or doc[k - 1].text in (".", ":") or _used_lowercase(doc, name.text):
+            continue  # a capitalised name (not an acronym, whose "X algorithm" is X itself, nor "Gradient")
+        span = doc[k : i + 1]
+        if span[-1].norm_ in rules.nonheads or fold(span.text) in rules.vague:
+            continue
+        if i == k + 1 and name.text.endswith(("ian", "ean")) and doc[i].norm_ in _GENERIC_NOUNS:
+            continue  # an adjective from a name ("Bayesian methods", "Euclidean algorithm" is vocabulary)
+        out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, None,
+                         _display(span), f"method.head:{doc[i].norm_}"))
+    return out
+
+
+def _list_cands(rules: MethodRules, fld: TextField, doc: Doc, lists: list[int]) -> list[_Cand]:
+    """Named items of "<methods>, such as A, B and C" / "including" / "e.g.": made-up names
+    ("Co-Teaching", "DQN", "t-SNE") and capitalised ones ("Stable Diffusion")."""
+    out = []
+    for i in lists:
+        j = i - 1
+        while j >= 0 and doc[j].text in (",", "("):
+            j -= 1
+        low = doc[j].text.lower() if j >= 0 else ""
+        # after a plural method noun ("approaches, such as"); else only a list naming a known method
+        after_noun = low.endswith("s") and bool({low[:-1], low[:-2], low[:-3] + "y"} & _LIST_NOUNS)
+        found: list[_Cand] = []
+        k = i + (2 if doc[i].text.lower() == "such" else 1)
+        _, sent_end = _sent_bounds(doc, i)
+        while k < sent_end:
+            while k < sent_end and doc[k].text.lower() in (",", "and", "or", "etc", "etc."):
+                k += 1
+            if k >= sent_end or doc[k].text.lower() in _LIST_END:
+                break
+            m = k
+            while m < sent_end and doc[m].text not in (",",) and doc[m].text.lower() not in ("and", "or") \
+                    and doc[m].text.lower() not in _LIST_END and m - k < 6:
+                m += 1
+            end = next((x for x in range(m, k, -1) if _list_item(doc, k, x)), None)
+            if end is not None and end - k <= 4:
+                item = doc[k:end]
+                found.append(_Cand(fld, k, end, item.start_char, item.end_char, rules.lookup(item.text),
+                                   _display(item), "method.list"))
+            if end != m:
+                break  # a clause follows ("..., C are based on ..."): the list is over
+            k = m
+        if after_noun:
+            out += found
+        elif len(found) >= 2 and any(c.entity for c in found):  # (and then only names, no lower-case words)
+            out += [c for c in found if not doc[c.start:c.end].text.islower()]
+    return out
+
+
+def _list_item(doc: Doc, k: int, m: int) -> bool:
+    """Is ``doc[k:m]`` a name in a list: capitalised or made-up words ("Stable Diffusion", "DQN",
+    "Pix2Pix", "BiGAN/ALI"), or one coined lower-case compound ("t-sne", "single-linkage")?"""
+    item = doc[k:m]
+    if not any(_is_word(t) for t in item) or any(c in item.text for c in _LATEX_CHARS):
+        return False
+    if all(c[:1].isupper() or any(x.isupper() or x.isdigit() for x in c) for c in item.text.split()):
+        return True
+    return _compound_end(doc, k, m) == m and m - k >= 3 and item.text.islower() and not item.text.endswith("ed")

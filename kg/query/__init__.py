@@ -1,0 +1,59 @@
+"""The query core: every question the CLI and the GraphQL API answer, as one typed function each.
+
+Why a package of its own: ``kg papers-using`` and ``papers(where: …)`` (and every other pair of
+adapters) must give the same answer, the same errors and the same empty results, so both only parse
+arguments, call a function here and print its pydantic result. Layers: resolution
+(:mod:`kg.resolve`) → these functions → the store protocol (:mod:`kg.store.base`).
+
+* :mod:`kg.query.papers` — paper questions with filters, ordering (relevance by default for a
+  lookup), page checks and cursors bound to their question;
+* :mod:`kg.query.lookups` — one paper, why, entities, claims, co-occurrence, facets, taxonomy.
+
+Errors: an unknown name is :class:`~kg.errors.NotFound` with ``suggestions``; a page size outside
+``0..max_limit``, a negative offset or a cursor from another question is an
+:class:`~kg.errors.InputError` (never a silent clamp).
+"""
+
+from kg.query.lookups import (
+    ClaimList,
+    Cooccurrence,
+    CountRow,
+    EntityList,
+    EntityRow,
+    TaxonomyNode,
+    WhyResult,
+    YearBucket,
+    YearFacet,
+    claims,
+    cooccurring,
+    entities,
+    paper,
+    papers_by_year,
+    taxonomy,
+    why,
+)
+from kg.query.papers import (
+    MAX_LIMIT,
+    ORDER_HELP,
+    PaperFilters,
+    PapersResult,
+    ResolvedName,
+    UsingRow,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    find_papers,
+    not_found_message,
+    papers_using,
+    parse_years,
+    resolve_name,
+    rows,
+)
+
+__all__ = [
+    "MAX_LIMIT", "ORDER_HELP", "ClaimList", "Cooccurrence", "CountRow", "EntityList", "EntityRow",
+    "PaperFilters", "PapersResult", "ResolvedName", "TaxonomyNode", "UsingRow", "WhyResult", "YearBucket",
+    "YearFacet", "check_limit", "claims", "cooccurring", "decode_cursor", "encode_cursor", "entities",
+    "find_papers", "not_found_message", "paper", "papers_by_year", "papers_using", "parse_years",
+    "resolve_name", "rows", "taxonomy", "why",
+]

@@ -1,0 +1,238 @@
+"""Load the output shards of ``kg extract --out DIR`` into a store, without re-extracting.
+
+Why: extraction is the expensive part and scales out; writing the graph is one store's job. This is
+``kg ingest DIR --from-extractions``: the shards are read in job order, one
+:class:`kg.models.Extraction` a line, and written through the store protocol's
+:meth:`~kg.store.base.GraphStore.write` in :class:`kg.models.GraphDelta` batches — the same batches,
+skip rule and report as :func:`kg.ingest.ingest`, so the graph is the one a direct ingest of the same
+input gives:
+
+* the divergence taxonomy is written first;
+* a paper the store already holds with the same content hash and extractor version is skipped
+  (unless ``force``), so loading twice writes nothing the second time;
+* shards are extracted independently, so a paper that occurs in two shards (same id, folded title,
+  DOI or arXiv id) is loaded once — the first occurrence wins, the other is reported (as a streaming ingest
+  does; :func:`kg.read.read_papers` would also merge the duplicate's missing metadata);
+* the bad records the extraction job skipped are reported again, with file and line;
+* a job that is not finished (a shard missing or failed) is refused with the ids to re-run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kg.errors import InputError
+from kg.ingest import (
+    Checkpoint,
+    IngestReport,
+    Problem,
+    ProgressCallback,
+    count_delta,
+    taxonomy_entities,
+)
+from kg.models import Extraction, GraphDelta, fold
+from kg.scaleout.shards import Manifest, OutputDir
+from kg.store.base import GraphStore
+
+
+def _finished_manifests(output: OutputDir) -> list[Manifest]:
+    """The shard manifests of a finished job, in job order.
+
+    Raises:
+        InputError: no job manifest, or shards not finished (their ids and how to finish them).
+    """
+    job = output.job_manifest()
+    manifests, missing = [], []
+    for entry in job["shards"]:
+        sid = str(entry.get("id", ""))
+        m = output.read_manifest(sid)
+        ok = m is not None and m.shard.content_hash == entry.get("content_hash")
+        if ok:
+            try:
+                ok = int(output.fs.size(output.data_path(sid))) == m.output_bytes  # type: ignore[union-attr]
+            except (FileNotFoundError, OSError):
+                ok = False
+        if not ok:
+            missing.append(sid)
+        else:
+            manifests.append(m)
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise InputError(f"{output.url}: {len(missing)} of {len(job['shards'])} shard(s) not extracted "
+                         f"({shown}): re-run the same `kg extract ... --out {output.url}` to finish them")
+    return manifests  # type: ignore[return-value]
+
+
+def _digest(kind: bytes, text: str) -> bytes:
+    return hashlib.blake2b(kind + text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+def _keys(x: Extraction) -> list[tuple[str, bytes]]:
+    """What makes two records the same paper, as :func:`kg.read.read_papers` decides: id, folded
+    title, DOI, arXiv id (8-byte digests: ~100 bytes of memory a paper)."""
+    p = x.paper
+    keys = [("id", _digest(b"i", p.id)), ("title", _digest(b"t", fold(p.title)))]
+    if p.doi:
+        keys.append(("DOI", _digest(b"d", p.doi)))
+    if p.arxiv_id:
+        keys.append(("arXiv id", _digest(b"a", p.arxiv_id)))
+    return keys
+
+
+def read_extractions(out: str | Path, problems: list[Problem] | None = None) -> Iterator[Extraction]:
+    """Every extraction of a finished job, in input order, each paper once (first occurrence wins).
+
+    Args:
+        out: the ``--out`` directory of ``kg extract`` (local path or fsspec URL).
+        problems: filled with the job's bad records, unreadable lines and skipped duplicates.
+
+    Raises:
+        InputError: ``out`` is not a finished job (see :func:`_finished_manifests`).
+    """
+    output = OutputDir(out)
+    sink = problems if problems is not None else []
+    seen: set[bytes] = set()
+    for m in _finished_manifests(output):
+        sink.extend(Problem(source=str(p.get("source", "")), line=p.get("line"), reason=str(p.get("reason", "")))
+                    for p in m.problems)
+        path = output.data_path(m.shard.id)
+        with output.fs.open(path, "rb") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    x = Extraction.model_validate_json(line)
+                except ValidationError as exc:
+                    sink.append(Problem(source=f"{output.url}/shards/{m.output}", line=n,
+                                        reason=f"not an extraction record: {exc.errors()[0]['msg']}"))
+                    continue
+                keys = _keys(x)
+                same = next((what for what, k in keys if k in seen), None)
+                if same is not None:
+                    source, _, where = (x.paper.source or "").rpartition(":")
+                    sink.append(Problem(source=source or x.paper.id, line=int(where) if where.isdigit() else None,
+                                        reason=f"duplicate of an earlier paper (same {same} as {x.paper.id}): "
+                                               "skipped"))
+                    continue
+                seen.update(k for _, k in keys)
+                yield x
+
+
+def load_shards(out: str | Path, store: GraphStore, *, batch_size: int | None = None,
+                progress: ProgressCallback | None = None, force: bool = False, bulk: bool = False
+                ) -> IngestReport:
+    """Write the extractions of a finished ``kg extract --out`` job into ``store``.
+
+    Args:
+        out: the job's output directory (local path or fsspec URL).
+        store: an open store (either implementation).
+        batch_size: papers per store transaction (default: ``settings.batch_size``).
+        progress: ``progress(done, total)`` after each batch; ``total`` is the papers the shards hold.
+        force: re-write papers the store already holds unchanged.
+        bulk: into an empty Neo4j database through ``neo4j-admin database import full`` (the bulk
+            loader :func:`kg.ingest.load_extractions` with ``bulk=True``, from the scale work).
+
+    Returns:
+        An :class:`kg.ingest.IngestReport`, as :func:`kg.ingest.ingest` gives (``failed`` stays 0:
+        extraction failures were reported by the extraction job and are in ``problems``).
+
+    Raises:
+        InputError: ``out`` is not a finished job; ``bulk`` where the bulk loader is not installed.
+        StoreError: the store failed.
+    """
+    if bulk:
+        return _load_bulk(out, store, batch_size=batch_size, progress=progress)
+    started = time.perf_counter()
+    if batch_size is None:
+        from kg.config import load_settings
+
+        batch_size = load_settings().batch_size
+    batch_size = max(1, int(batch_size))
+    output = OutputDir(out)
+    manifests = _finished_manifests(output)
+    total = sum(m.papers for m in manifests)
+    versions = sorted({m.extractor_version for m in manifests})
+    report = IngestReport(store=store.name, extractor_version=",".join(versions) or "-")
+    entities: dict[str, str] = {}
+    edges: Counter = Counter()
+    checkpoint = Checkpoint(store)
+
+    def write(delta: GraphDelta) -> None:
+        store.write(delta)
+        checkpoint.after_batch(bool(delta.extractions))
+        report.batches += 1
+        entities.update((e.id, e.kind) for e in delta.all_entities().values())
+        edges.update(count_delta(delta)[1])
+
+    taxonomy_written = False
+
+    def flush(batch: list[Extraction]) -> None:
+        nonlocal taxonomy_written
+        held = store.paper_versions([x.paper.id for x in batch])
+        todo = [x for x in batch if force or held.get(x.paper.id) != (x.paper.content_hash, x.extractor_version)]
+        report.unchanged += len(batch) - len(todo)
+        if todo and not taxonomy_written:
+            write(GraphDelta(entities=tuple(taxonomy_entities())))
+            taxonomy_written = True
+        if todo:
+            write(GraphDelta(extractions=tuple(todo)))
+        for x in todo:
+            if x.paper.id in held:
+                report.updated += 1
+            else:
+                report.new += 1
+
+    batch: list[Extraction] = []
+    for x in read_extractions(out, report.problems):
+        report.papers_read += 1
+        batch.append(x)
+        if len(batch) >= batch_size:
+            flush(batch)
+            batch = []
+            if progress:
+                progress(report.papers_read, total)
+    if batch:
+        flush(batch)
+    if not taxonomy_written and store.stats().papers == 0:
+        write(GraphDelta(entities=tuple(taxonomy_entities())))
+    if progress:
+        progress(report.papers_read, total)
+    checkpoint.finish()
+    report.entities = dict(sorted(Counter(entities.values()).items()))
+    report.edges = dict(sorted(edges.items()))
+    report.totals = store.stats()
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _load_bulk(out: str | Path, store: GraphStore, *, batch_size: int | None,
+               progress: ProgressCallback | None) -> IngestReport:
+    """The shards through the bulk loader of :mod:`kg.store.bulk` (``neo4j-admin database import``)."""
+    from kg.ingest import load_extractions as load_stream
+    started = time.perf_counter()
+    output = OutputDir(out)
+    manifests = _finished_manifests(output)
+    total = sum(m.papers for m in manifests)
+    report = IngestReport(store=store.name,
+                          extractor_version=",".join(sorted({m.extractor_version for m in manifests})) or "-")
+
+    def written(batch) -> None:
+        report.papers_read += len(batch)
+        report.new += len(batch)
+        if progress:
+            progress(report.papers_read, total)
+
+    loaded = load_stream(read_extractions(out, report.problems), store, batch_size=batch_size, bulk=True,
+                         on_written=written)
+    report.batches = loaded.batches
+    report.entities = dict(loaded.entities)
+    report.edges = dict(loaded.edges)
+    report.totals = store.stats()
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report

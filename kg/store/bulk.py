@@ -1,0 +1,288 @@
+"""Bulk load into an empty Neo4j database with ``neo4j-admin database import full``.
+
+Why: the transactional path (``UNWIND ... MERGE`` batches) writes a few hundred papers a second;
+``neo4j-admin database import`` writes ~100k nodes a second because it builds the store files
+directly. It only loads a database that is empty and offline (Community edition: ``full`` only),
+so it is the path for a first load; later deltas use the ordinary store writes.
+
+:class:`BulkImport` takes the same :class:`~kg.models.GraphDelta` batches as
+:meth:`Neo4jStore.write` and streams them into CSV files with *exactly* the node and relationship
+properties the transactional path writes (:mod:`kg.store.records`), so both paths give the same
+graph and the same answers:
+
+* ``nodes_Paper.csv``, ``nodes_Claim.csv``, ``rel_<TYPE>.csv`` are appended batch by batch (nothing
+  of the corpus is held in memory); entities (a vocabulary-sized set, the last write of an id wins as
+  with ``MERGE ... SET``), ``SUBTYPE_OF`` and ``ABOUT`` (only to entities that exist) are written at
+  the end;
+* :meth:`BulkImport.finish` checks the database is still empty, runs ``<admin> database import full``
+  (``--overwrite-destination``: the empty database is replaced), waits for the server and creates the
+  constraints and indexes (:data:`kg.store.cypher.SCHEMA`), then waits for them to come online.
+
+The admin command is ``settings.neo4j_admin`` (``KG_NEO4J_ADMIN``), else ``neo4j-admin`` on the
+``PATH``, else ``$NEO4J_HOME/bin/neo4j-admin``. The database must be offline while it runs: the
+command given may stop and restart the server itself (``scripts/neo4j-local admin`` does; its
+``env`` prints the ``KG_NEO4J_ADMIN`` line), otherwise kg asks the server to ``STOP DATABASE`` (an
+Enterprise command) and reports clearly when the database is still in use.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+from kg.errors import StoreError
+from kg.models import GraphDelta
+from kg.store import cypher as Q
+from kg.store import records as R
+
+#: neo4j-admin's array delimiter here: a control character no kg array element contains.
+ARRAY_DELIMITER = "\x1f"
+_DELIM_ARG = "U+001F"
+
+#: Property columns per file, typed for neo4j-admin (``name:type``, arrays ``:string[]``); a missing
+#: or ``None`` value is an empty cell, which neo4j-admin leaves out (as Neo4j drops ``null``).
+PAPER_COLUMNS = ("title", "abstract", "year:long", "venue", "url", "authors:string[]", "source",
+                 "content_hash", "extractor_version", "search")
+ENTITY_COLUMNS = ("kind", "name", "aliases:string[]", "description", "key", "keys:string[]", "family",
+                  "parents:string[]")
+LINK_COLUMNS = ("role", "variant", "mentions:string[]", "evidence", "rules:string[]", "pos:long",
+                "sentence", "field", "sentence_index:long", "start:long", "end:long", "surface",
+                "extractor_version")
+CLAIM_COLUMNS = ("paper_id", "text", "type", "sentence_index:long", "start:long", "end:long", "rule",
+                 "about:string[]", "pos:long")
+
+_GROUP = {"Paper": "Paper", "Claim": "Claim", "Entity": "Entity"}
+
+
+def _cell(value: Any, column: str) -> str:
+    if value is None:
+        return ""
+    if column.endswith("[]"):
+        if not value:
+            return ""
+        return ARRAY_DELIMITER.join(str(v).replace(ARRAY_DELIMITER, " ") for v in value)
+    return str(value)
+
+
+def _row(props: dict[str, Any], columns: tuple[str, ...]) -> list[str]:
+    return [_cell(props.get(c.split(":", 1)[0]), c) for c in columns]
+
+
+def resolve_admin(configured: str | None = None) -> list[str]:
+    """The neo4j-admin command as an argument list.
+
+    Raises:
+        StoreError: none is configured and ``neo4j-admin`` is neither on PATH nor in ``$NEO4J_HOME/bin``.
+    """
+    if configured:
+        cmd = shlex.split(configured)
+        exe = cmd[0] if cmd else ""
+        if not cmd or not (shutil.which(exe) or Path(exe).is_file()):
+            raise StoreError(f"KG_NEO4J_ADMIN={configured!r}: {exe or 'empty command'} was not found")
+        return cmd
+    found = shutil.which("neo4j-admin")
+    if found:
+        return [found]
+    home = os.environ.get("NEO4J_HOME")
+    if home and (Path(home) / "bin" / "neo4j-admin").is_file():
+        return [str(Path(home) / "bin" / "neo4j-admin")]
+    raise StoreError(
+        "neo4j-admin not found: --bulk runs Neo4j's own 'neo4j-admin database import'. Put it on PATH, "
+        "set NEO4J_HOME, or set KG_NEO4J_ADMIN to the command (for scripts/neo4j-local: "
+        "eval \"$(scripts/neo4j-local env)\" sets it)"
+    )
+
+
+def preflight(store: Any) -> None:
+    """Check, before any work, that a bulk load into ``store`` can run: neo4j-admin is found and
+    the database is empty.
+
+    Raises:
+        StoreError: it cannot (one clear line saying why).
+    """
+    from kg.config import load_settings
+
+    resolve_admin(load_settings().neo4j_admin)
+    _check_empty(store)
+
+
+def _check_empty(store: Any) -> None:
+    (row,) = store._read(Q.ANY_NODE)
+    if row["nodes"]:
+        raise StoreError(
+            f"--bulk needs an empty database, but '{store.database}' at {store.uri} already holds nodes: "
+            "ingest without --bulk to add to it (or clear it first)"
+        )
+
+
+class BulkImport:
+    """Stage a graph as neo4j-admin CSV, then import it into the (empty) database of ``store``.
+
+    Args:
+        store: an open :class:`~kg.store.neo4j_store.Neo4jStore` whose database is empty.
+        admin: the neo4j-admin command (default: :func:`resolve_admin` of the settings).
+        directory: where the CSV files go (default: a new temporary folder under ``KG_BULK_DIR``
+            or the system's); removed after a successful import unless ``keep``.
+        wait: seconds to wait for the server to come back after the import.
+
+    Raises:
+        StoreError: the database is not empty, or neo4j-admin is not found (both checked first,
+            before any work).
+    """
+
+    def __init__(self, store: Any, *, admin: list[str] | None = None, directory: str | Path | None = None,
+                 keep: bool = False, wait: float = 300.0) -> None:
+        from kg.config import load_settings
+
+        settings = load_settings()
+        self.store = store
+        self.admin = admin or resolve_admin(settings.neo4j_admin)
+        self._check_empty()
+        base = Path(directory) if directory else settings.bulk_dir
+        if base is not None:
+            base.mkdir(parents=True, exist_ok=True)
+        self.directory = Path(tempfile.mkdtemp(prefix="kg-bulk-", dir=base))
+        self.keep = keep
+        self.wait = wait
+        self._attempted = False
+        self.entities: dict[str, dict[str, Any]] = {}
+        self._papers: set[int] = set()
+        self.duplicates = 0
+        self._files: dict[str, tuple[IO[str], Any]] = {}
+        self._open("nodes_Paper.csv", ["id:ID(Paper)", ":LABEL", *PAPER_COLUMNS])
+        self._open("nodes_Claim.csv", ["id:ID(Claim)", ":LABEL", *CLAIM_COLUMNS])
+        for rel in R.LINK_TYPES:
+            self._open(f"rel_{rel}.csv", [":START_ID(Paper)", ":END_ID(Entity)", ":TYPE", *LINK_COLUMNS])
+        self._open("rel_MAKES.csv", [":START_ID(Paper)", ":END_ID(Claim)", ":TYPE"])
+        self._open("about.staged", ["claim", "entity"])
+
+    # -- staging -----------------------------------------------------------------------------
+    def _open(self, name: str, header: list[str]) -> None:
+        fh = (self.directory / name).open("w", encoding="utf-8", newline="")
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        self._files[name] = (fh, w)
+
+    def _w(self, name: str):
+        return self._files[name][1]
+
+    def write(self, delta: GraphDelta) -> None:
+        """Stage one batch (same semantics as :meth:`Neo4jStore.write` of that batch)."""
+        for batch in R.batches(delta, max(1, len(delta.extractions))):
+            for e in batch.all_entities().values():
+                self.entities[e.id] = R.entity_props(e)
+            for x in batch.extractions:
+                digest = int.from_bytes(hashlib.blake2b(x.paper.id.encode(), digest_size=8).digest(), "little")
+                if digest in self._papers:
+                    self.duplicates += 1  # written by an earlier batch: a bulk load keeps the first
+                    continue
+                self._papers.add(digest)
+                self._w("nodes_Paper.csv").writerow(
+                    [x.paper.id, "Paper", *_row(R.paper_props(x.paper, x.extractor_version), PAPER_COLUMNS)])
+                links, claims = R.extraction_rows(x)
+                for rel, entity_id, props in links:
+                    self._w(f"rel_{rel}.csv").writerow([x.paper.id, entity_id, rel, *_row(props, LINK_COLUMNS)])
+                for c in claims:
+                    self._w("nodes_Claim.csv").writerow([c["id"], "Claim", *_row(c, CLAIM_COLUMNS)])
+                    self._w("rel_MAKES.csv").writerow([x.paper.id, c["id"], "MAKES"])
+                    for eid in dict.fromkeys(c["about"]):
+                        self._w("about.staged").writerow([c["id"], eid])
+
+    def _write_tail(self) -> None:
+        """Entities, SUBTYPE_OF and the ABOUT links to entities that exist."""
+        self._open("nodes_Entity.csv", ["id:ID(Entity)", ":LABEL", *ENTITY_COLUMNS])
+        w = self._w("nodes_Entity.csv")
+        for eid in sorted(self.entities):
+            props = self.entities[eid]
+            w.writerow([eid, ARRAY_DELIMITER.join(("Entity", R.KIND_LABELS[props["kind"]])),
+                        *_row(props, ENTITY_COLUMNS)])
+        self._open("rel_SUBTYPE_OF.csv", [":START_ID(Entity)", ":END_ID(Entity)", ":TYPE"])
+        w = self._w("rel_SUBTYPE_OF.csv")
+        for eid in sorted(self.entities):
+            props = self.entities[eid]
+            if props["kind"] != "divergence":
+                continue
+            for parent in dict.fromkeys(props.get("parents") or ()):
+                if self.entities.get(parent, {}).get("kind") == "divergence":
+                    w.writerow([eid, parent, "SUBTYPE_OF"])
+        self._open("rel_ABOUT.csv", [":START_ID(Claim)", ":END_ID(Entity)", ":TYPE"])
+        w = self._w("rel_ABOUT.csv")
+        fh, _ = self._files.pop("about.staged")
+        fh.close()
+        with (self.directory / "about.staged").open(encoding="utf-8", newline="") as staged:
+            rows = csv.reader(staged)
+            next(rows)
+            for claim, entity in rows:
+                if entity in self.entities:
+                    w.writerow([claim, entity, "ABOUT"])
+        (self.directory / "about.staged").unlink()
+
+    def _close_files(self) -> None:
+        for fh, _ in self._files.values():
+            fh.close()
+        self._files.clear()
+
+    # -- import ------------------------------------------------------------------------------
+    def _check_empty(self) -> None:
+        _check_empty(self.store)
+
+    def command(self) -> list[str]:
+        """The neo4j-admin argument list that imports the staged files."""
+        files = sorted(p.name for p in self.directory.glob("*.csv"))
+        args = [f"--nodes={self.directory / n}" for n in files if n.startswith("nodes_")]
+        args += [f"--relationships={self.directory / n}" for n in files if n.startswith("rel_")]
+        return [*self.admin, "database", "import", "full", self.store.database, "--overwrite-destination=true",
+                "--multiline-fields=true", f"--array-delimiter={_DELIM_ARG}", "--id-type=string",
+                f"--report-file={self.directory / 'import.report'}", *args]
+
+    def finish(self) -> None:
+        """Write the last files, import them, and bring the database back with its schema.
+
+        Raises:
+            StoreError: the database is no longer empty, neo4j-admin failed (its last lines are in
+                the message), or the server did not come back within ``wait`` seconds.
+        """
+        self._write_tail()
+        self._close_files()
+        self._attempted = True
+        self._check_empty()
+        stopped = self.store.stop_database()
+        try:
+            proc = subprocess.run(self.command(), capture_output=True, text=True, errors="replace", check=False)
+        except OSError as exc:
+            raise StoreError(f"could not run neo4j-admin ({' '.join(self.admin)}): {exc}") from None
+        if proc.returncode != 0:
+            if stopped:
+                self.store.start_database()
+            tail = " | ".join(line.strip() for line in (proc.stderr + proc.stdout).splitlines()
+                              if line.strip())[-800:]
+            hint = (" — the database is in use: stop the server first, or set KG_NEO4J_ADMIN to a command "
+                    "that does (scripts/neo4j-local admin)") if "in use" in tail.lower() else ""
+            raise StoreError(f"neo4j-admin database import failed (exit {proc.returncode}){hint}: {tail} "
+                             f"(CSV files kept in {self.directory})")
+        if stopped:
+            self.store.start_database()
+        self.store.wait_available(self.wait)
+        self.store.ensure_schema()
+        self.store.await_indexes(self.wait)
+        if not self.keep:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def close(self) -> None:
+        """Close the staging files (idempotent). A load that never reached the import (interrupted,
+        or extraction failed) removes its folder; a failed import keeps it for inspection."""
+        self._close_files()
+        if not self._attempted and not self.keep:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def cleanup(self) -> None:
+        """Remove the staging folder."""
+        self._close_files()
+        shutil.rmtree(self.directory, ignore_errors=True)

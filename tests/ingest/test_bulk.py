@@ -1,0 +1,131 @@
+"""Bulk load with the real neo4j-admin of the local server, and read-after-write over neo4j://.
+
+The bulk test restarts the local test server (``scripts/neo4j-local admin`` stops it for the
+offline import and starts it again on the same ports), so it is one test that checks everything."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kg.errors import StoreError
+from kg.export import graph_records, to_jsonl
+from kg.ingest import ingest
+from kg.models import Extraction, GraphDelta, Paper
+
+pytestmark = pytest.mark.neo4j
+
+
+@pytest.fixture(scope="module")
+def neo4j_admin(neo4j_uri) -> str:
+    admin = os.environ.get("KG_NEO4J_ADMIN")
+    if not admin:
+        if os.environ.get("KG_REQUIRE_NEO4J") == "1":
+            pytest.fail("KG_NEO4J_ADMIN is not set: eval \"$(scripts/neo4j-local env)\" sets it")
+        pytest.skip("KG_NEO4J_ADMIN is not set (eval \"$(scripts/neo4j-local env)\")")
+    return admin
+
+
+@pytest.fixture(scope="module")
+def transactional(tmp_path_factory, seed_jsonl):
+    """The seed ingested the ordinary way (embedded store), to compare against."""
+    from kg.store import open_store
+
+    store = open_store(store="networkx", graph_path=tmp_path_factory.mktemp("tx") / "graph.json")
+    ingest(seed_jsonl, store)
+    yield store
+    store.close()
+
+
+@pytest.mark.slow
+def test_bulk_import_gives_the_transactional_graph(neo4j_uri, neo4j_admin, seed_jsonl, transactional,
+                                                   monkeypatch, tmp_path):
+    from kg.query import papers_using
+    from kg.store import open_store
+
+    monkeypatch.setenv("KG_NEO4J_ADMIN", neo4j_admin)
+    monkeypatch.setenv("KG_BULK_DIR", str(tmp_path))
+    store = open_store(store="neo4j", neo4j_uri=neo4j_uri)
+    try:
+        store.clear()
+        report = ingest(seed_jsonl, store, bulk=True, workers=2)
+        assert (report.new, report.failed) == (224, 0)
+        assert list(tmp_path.iterdir()) == []  # the staged CSV files are removed after the import
+        assert store.stats() == transactional.stats()
+        assert to_jsonl(graph_records(store)) == to_jsonl(graph_records(transactional))
+        for name in ("KL divergence", "f-divergence", "CIFAR-10"):
+            assert papers_using(store, name).page == papers_using(transactional, name).page
+        # constraints and indexes exist after the import
+        names = {r["name"] for r in store._read("SHOW INDEXES YIELD name RETURN name")}
+        assert {"paper_id", "entity_id", "entity_key", "entity_names"} <= names
+        # a second bulk load into the now non-empty database is refused before any work
+        with pytest.raises(StoreError, match="empty database"):
+            ingest(seed_jsonl, store, bulk=True, force=True)
+        # and later deltas go through the ordinary transactional path
+        again = ingest(seed_jsonl, store)
+        assert again.unchanged == 224
+    finally:
+        store.clear()
+        store.close()
+
+
+def test_bulk_without_neo4j_admin_is_a_clear_error(neo4j_uri, monkeypatch, tmp_path):
+    from kg.store import open_store
+    from kg.store.bulk import resolve_admin
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("NEO4J_HOME", raising=False)
+    with pytest.raises(StoreError, match="neo4j-admin not found"):
+        resolve_admin(None)
+    with pytest.raises(StoreError, match="not found"):
+        resolve_admin(str(tmp_path / "no-such-admin"))
+    monkeypatch.delenv("KG_NEO4J_ADMIN", raising=False)
+    store = open_store(store="neo4j", neo4j_uri=neo4j_uri)
+    try:
+        store.clear()
+        with pytest.raises(StoreError, match="neo4j-admin not found"):
+            _bulk_one(store)
+    finally:
+        store.close()
+
+
+def _bulk_one(store) -> None:
+    from kg.ingest import load_extractions
+
+    x = Extraction(paper=Paper(id="b1", title="T", abstract="A."), extractor_version="v")
+    load_extractions([x], store, bulk=True)
+
+
+def test_bulk_needs_the_neo4j_store(tmp_path):
+    from kg.errors import InputError
+    from kg.ingest import load_extractions
+    from kg.store import open_store
+
+    store = open_store(store="networkx", graph_path=tmp_path / "g.json")
+    with pytest.raises(InputError, match="--store neo4j"):
+        load_extractions([], store, bulk=True)
+
+
+def test_neo4j_routing_reads_see_earlier_writes(neo4j_uri):
+    """Over neo4j:// (routing: reads may go to another cluster member) a read routed READ right
+    after a write sees it, because write sessions share execute_query's bookmark manager."""
+    from kg.store import open_store
+
+    routing = neo4j_uri.replace("bolt://", "neo4j://", 1)
+    store = open_store(store="neo4j", neo4j_uri=routing)
+    try:
+        store.clear()
+        manager = store.driver.execute_query_bookmark_manager
+        for i in range(5):
+            before = set(manager.get_bookmarks())
+            x = Extraction(paper=Paper(id=f"raw{i}", title=f"Paper {i}", abstract="We use the KL divergence."),
+                           extractor_version="v")
+            store.write(GraphDelta(extractions=(x,)))
+            after = set(manager.get_bookmarks())
+            assert after and after != before  # the write's bookmark reached the shared manager
+            assert set(store.papers([f"raw{j}" for j in range(i + 1)])) == {f"raw{j}" for j in range(i + 1)}
+        assert store.stats().papers == 5
+    finally:
+        store.clear()
+        store.close()
