@@ -229,9 +229,9 @@ def test_queries_cooccurrence_and_facets(client):
         ("generative adversarial network", 2),
         ("AlphaNet", 1),
     ]
-    # p4 has no year: counted in no year
+    # p4 has no year: the unknown bucket, last
     assert data["byYear"] == [{"year": 2020, "paperCount": 1}, {"year": 2021, "paperCount": 1},
-                              {"year": 2022, "paperCount": 2}]
+                              {"year": 2022, "paperCount": 2}, {"year": None, "paperCount": 1}]
     assert data["cifarByYear"] == [{"year": 2021, "paperCount": 1}, {"year": 2022, "paperCount": 1}]
     body = client.gql('{ nothing: papersByYear(name: "unknown") { year } }')
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # as in the CLI, not an empty list
@@ -278,6 +278,7 @@ def test_queries_concurrent_requests_get_their_own_answers_and_cypher(client, ap
         assert _ids(body["data"]["papers"]) == expected[name]
         if api_store.name == "neo4j":
             keys = [c["params"]["key"] for c in body["extensions"]["cypher"] if "key" in c["params"]]
-            assert keys and all(k == fold(name) for k in keys), (name, keys)
+            # the resolver may also try the name's longer forms ("wasserstein distance"): still its own
+            assert keys and all(k.startswith(fold(name)) for k in keys), (name, keys)
         else:
             assert "cypher" not in body["extensions"]

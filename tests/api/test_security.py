@@ -199,7 +199,7 @@ def test_security_store_down_fails_fast_then_recovers(relayed_neo4j, client_for)
     relay, store = relayed_neo4j
     client = client_for(store)
     view = client.app.state.view
-    assert client.data(QUERY) == {"papers": [{"id": "h2"}, {"id": "h4"}]}
+    assert client.data(QUERY) == {"papers": [{"id": "p1"}, {"id": "p3"}]}
 
     relay.cut()
     for attempt in range(3):  # the first finds out, the next ones do not even call the driver
@@ -217,7 +217,7 @@ def test_security_store_down_fails_fast_then_recovers(relayed_neo4j, client_for)
 
     relay.restore()
     assert client.loop.run_until_complete(view.health.probe_once(view.call)) is True
-    assert client.data(QUERY) == {"papers": [{"id": "h2"}, {"id": "h4"}]}
+    assert client.data(QUERY) == {"papers": [{"id": "p1"}, {"id": "p3"}]}
     assert client.request("GET", "/healthz").status_code == 200
 
 
@@ -268,7 +268,7 @@ def test_security_api_key_refuses_missing_or_wrong_keys(keyed, header):
 def test_security_api_key_lets_the_key_in(keyed):
     response = _post(keyed, {"authorization": "Bearer s3cret-key"})
     assert response.status_code == 200
-    assert response.json() == {"data": {"stats": {"papers": 4}}}
+    assert response.json() == {"data": {"stats": {"papers": 5}}}
     get = keyed.request("GET", "/graphql", params={"query": "{ stats { papers } }"})
     assert get.status_code == 401  # a GET query needs the key too
 
@@ -282,7 +282,7 @@ def test_security_api_key_leaves_graphiql_and_health_open(keyed):
     health = keyed.request("GET", "/healthz")
     assert health.status_code == 200 and health.json() == {"status": "ok", "store": "sqlite"}
     full = keyed.request("GET", "/healthz", headers={"authorization": "Bearer s3cret-key"})
-    assert full.json()["papers"] == 4
+    assert full.json()["papers"] == 5
 
 
 # -- CORS ---------------------------------------------------------------------------------------
