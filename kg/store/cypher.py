@@ -224,8 +224,8 @@ def aggregate_plan(
 
 # -- bulk load (kg.store.bulk) ---------------------------------------------------------------------
 
-#: Is the database empty? (``nodes`` is 0 or 1.)
-ANY_NODE = "RETURN COUNT { MATCH (n) RETURN n LIMIT 1 } AS nodes"
+#: Is the database empty? (``nodes`` is 0 or 1; the aggregates marker a cleared database keeps is no data.)
+ANY_NODE = "RETURN COUNT { MATCH (n) WHERE NOT n:KgMeta RETURN n LIMIT 1 } AS nodes"
 #: Take a database offline / online (run against ``system``; Enterprise only: Community refuses).
 STOP_DATABASE = "STOP DATABASE $name WAIT"
 START_DATABASE = "START DATABASE $name WAIT"
