@@ -93,7 +93,7 @@ def test_parity_papers_cli_and_graphql_agree_on_both_stores(both, cli, where, ex
          "{ totalCount nodes { id } } }",
          lambda d: (d["total"], [c["id"] for c in d["claims"]]),
          lambda d: (d["claimsConnection"]["totalCount"], [n["id"] for n in d["claimsConnection"]["nodes"]])),
-        (["cooccurring", "Wasserstein distance", "--kind", "method"],
+        (["cooccurring", "Wasserstein distance", "--kind", "method", "--limit", "100"],
          '{ cooccurring(name: "Wasserstein distance", kind: METHOD, limit: 100) { entity { id } paperCount } }',
          lambda d: [(e["id"], e["paperCount"]) for e in d["entities"]],
          lambda d: [(r["entity"]["id"], r["paperCount"]) for r in d["cooccurring"]]),
