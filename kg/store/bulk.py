@@ -207,10 +207,8 @@ class BulkImport:
         w = self._w("rel_SUBTYPE_OF.csv")
         for eid in sorted(self.entities):
             props = self.entities[eid]
-            if props["kind"] != "divergence":
-                continue
-            for parent in dict.fromkeys(props.get("parents") or ()):
-                if self.entities.get(parent, {}).get("kind") == "divergence":
+            for parent in dict.fromkeys(props.get("parents") or ()):  # families of every kind, within a kind
+                if self.entities.get(parent, {}).get("kind") == props["kind"]:
                     w.writerow([eid, parent, "SUBTYPE_OF"])
         self._open("rel_ABOUT.csv", [":START_ID(Claim)", ":END_ID(Entity)", ":TYPE"])
         w = self._w("rel_ABOUT.csv")
