@@ -326,7 +326,8 @@ def test_contract_claim_id_reused_by_another_paper_takes_its_links(store):
         (lambda s: s.counts_by_year([]), {}),
         (lambda s: s.search_entities("kl", limit=0), []),
         (lambda s: s.find_papers(PaperQuery(ids=())).total, 0),
-        (lambda s: s.find_papers(PaperQuery(using=(EntityFilter(ids=()), EntityFilter(ids=(KL,))))).total, 0),
+        (lambda s: s.find_papers(
+            PaperQuery(using=(EntityFilter(kind="dataset", role="proposed"), EntityFilter(ids=(KL,))))).total, 0),
         (lambda s: s.find_papers(PaperQuery(text="  -- ")).total, 5),
     ],
 )
