@@ -52,7 +52,7 @@ PAPER_COLUMNS = ("title", "abstract", "year:long", "venue", "url", "authors:stri
                  "content_hash", "extractor_version", "search")
 ENTITY_COLUMNS = ("kind", "name", "aliases:string[]", "description", "key", "keys:string[]", "family",
                   "parents:string[]")
-LINK_COLUMNS = ("role", "variant", "mentions:string[]", "evidence", "rules:string[]", "pos:long",
+LINK_COLUMNS = ("role", "variant", "mentions:string[]", "evidence", "rules:string[]", "count:long", "pos:long",
                 "sentence", "field", "sentence_index:long", "start:long", "end:long", "surface",
                 "extractor_version")
 CLAIM_COLUMNS = ("paper_id", "text", "type", "sentence_index:long", "start:long", "end:long", "rule",
