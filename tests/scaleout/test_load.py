@@ -15,30 +15,6 @@ from kg.scaleout import load_shards, run_extract
 
 
 @pytest.fixture
-def nx_store(tmp_path):
-    from kg.store import open_store
-
-    store = open_store(store="networkx", graph_path=tmp_path / "graph.json")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def neo4j_store(neo4j_uri):
-    from kg.store import open_store
-
-    store = open_store(store="neo4j", neo4j_uri=neo4j_uri)
-    store.clear()
-    yield store
-    store.close()
-
-
-@pytest.fixture(params=["networkx", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def store(request):
-    return request.getfixturevalue("nx_store" if request.param == "networkx" else "neo4j_store")
-
-
-@pytest.fixture
 def job(make_jsonl, seed_rows, tmp_path):
     """60 seed papers with one bad line, extracted into 4 shards by the in-process engine."""
     src = make_jsonl("part.jsonl", seed_rows[:30])
