@@ -10,7 +10,7 @@ Graph model (docs/schema.md)::
     (:Paper)-[:USES|PROPOSES {role, variant, mentions, evidence}]->(:Method|:Divergence)
     (:Paper)-[:EVALUATES_ON {mentions, evidence}]->(:Dataset)
     (:Paper)-[:MAKES]->(:Claim)-[:ABOUT]->(:Method|:Divergence|:Dataset)
-    (:Divergence)-[:SUBTYPE_OF]->(:Divergence)
+    (:Divergence|:Method|:Dataset)-[:SUBTYPE_OF]->(same label): the families of every kind
 
 Formats:
 
@@ -139,8 +139,7 @@ def graph_records(store: GraphStore) -> GraphRecords:
             rels.extend(Relationship(start=c.id, end=a, type="ABOUT") for a in c.about)
     for e in entities.values():
         nodes[e.id] = _entity_node(e)
-        if e.kind == "divergence":
-            rels.extend(Relationship(start=e.id, end=p.id, type="SUBTYPE_OF") for p in store.parents(e.id))
+        rels.extend(Relationship(start=e.id, end=p.id, type="SUBTYPE_OF") for p in store.parents(e.id))
     # a claim's ``about`` may name entities the graph does not hold: ABOUT links only to nodes
     rels = [r for r in rels if r.type != "ABOUT" or r.end in nodes]
     order = {label: i for i, label in enumerate(LABELS)}

@@ -104,3 +104,15 @@ def corpus_path() -> Path:
     if not CORPUS.exists():
         pytest.skip("../shared/corpora is not beside this checkout")
     return CORPUS
+
+
+# A fresh embedded store per test; ``empty_store`` (both stores), ``store`` (both, holding the fixture
+# graph) and ``neo4j_store`` come from tests/world.py.
+@pytest.fixture
+def sqlite_store(request, tmp_path):
+    """A fresh embedded SQLite store in a temporary file."""
+    from tests import world
+
+    opened = world.open_fresh("sqlite", request, tmp_path)
+    yield opened
+    opened.close()

@@ -52,7 +52,7 @@ PAPER_COLUMNS = ("title", "abstract", "year:long", "venue", "url", "authors:stri
                  "content_hash", "extractor_version", "search")
 ENTITY_COLUMNS = ("kind", "name", "aliases:string[]", "description", "key", "keys:string[]", "family",
                   "parents:string[]")
-LINK_COLUMNS = ("role", "variant", "mentions:string[]", "evidence", "rules:string[]", "pos:long",
+LINK_COLUMNS = ("role", "variant", "mentions:string[]", "evidence", "rules:string[]", "count:long", "pos:long",
                 "sentence", "field", "sentence_index:long", "start:long", "end:long", "surface",
                 "extractor_version")
 CLAIM_COLUMNS = ("paper_id", "text", "type", "sentence_index:long", "start:long", "end:long", "rule",
@@ -207,10 +207,8 @@ class BulkImport:
         w = self._w("rel_SUBTYPE_OF.csv")
         for eid in sorted(self.entities):
             props = self.entities[eid]
-            if props["kind"] != "divergence":
-                continue
-            for parent in dict.fromkeys(props.get("parents") or ()):
-                if self.entities.get(parent, {}).get("kind") == "divergence":
+            for parent in dict.fromkeys(props.get("parents") or ()):  # families of every kind, within a kind
+                if self.entities.get(parent, {}).get("kind") == props["kind"]:
                     w.writerow([eid, parent, "SUBTYPE_OF"])
         self._open("rel_ABOUT.csv", [":START_ID(Claim)", ":END_ID(Entity)", ":TYPE"])
         w = self._w("rel_ABOUT.csv")

@@ -80,7 +80,7 @@ def server(tmp_path_factory) -> Iterator[dict[str, str]]:
             "KG_REQUIRE_NEO4J",
         )
         printed = local.parse_env(local.run(home, "env").stdout)
-        assert set(printed) == {"NEO4J_URI", "KG_NEO4J_HTTP", "NEO4J_USERNAME", "NEO4J_PASSWORD"}
+        assert set(printed) == {"NEO4J_URI", "KG_NEO4J_HTTP", "KG_NEO4J_ADMIN", "NEO4J_USERNAME", "NEO4J_PASSWORD"}
         yield local.shell_env(home)
     finally:
         local.run(home, "stop", timeout=120)

@@ -41,7 +41,7 @@ def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
     assert "ready" in started.stderr
 
     env = parse_env(run(home, "env").stdout)
-    assert set(env) == {"NEO4J_URI", "KG_NEO4J_HTTP"}
+    assert set(env) == {"NEO4J_URI", "KG_NEO4J_HTTP", "KG_NEO4J_ADMIN"}
     bolt_port = int(env["NEO4J_URI"].rsplit(":", 1)[1])
     http_port = int(env["KG_NEO4J_HTTP"].rsplit(":", 1)[1])
     assert env["NEO4J_URI"] == f"bolt://127.0.0.1:{bolt_port}"
@@ -101,7 +101,7 @@ def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
     assert late.returncode == 1
     assert "created without a password" in late.stderr and "add --fresh" in late.stderr
     assert server_processes(home) == []
-    assert set(parse_env(run(home, "env").stdout)) == {"NEO4J_URI", "KG_NEO4J_HTTP"}
+    assert set(parse_env(run(home, "env").stdout)) == {"NEO4J_URI", "KG_NEO4J_HTTP", "KG_NEO4J_ADMIN"}
 
 
 def test_neo4j_local_start_after_a_crash_reuses_the_recorded_ports(home: Path) -> None:

@@ -33,11 +33,11 @@ def fingerprint(store, *, linked_only: bool = False) -> str:
     return to_jsonl(records)
 
 
-def test_ingest_twice_is_idempotent(store, seed_jsonl, tmp_path):
+def test_ingest_twice_is_idempotent(empty_store, seed_jsonl, tmp_path):
     src = write_jsonl(tmp_path / "part.jsonl", seed_records(seed_jsonl, 80))
-    first = ingest(src, store, batch_size=25)
-    before = fingerprint(store)
-    second = ingest(src, store, batch_size=25)
+    first = ingest(src, empty_store, batch_size=25)
+    before = fingerprint(empty_store)
+    second = ingest(src, empty_store, batch_size=25)
 
     assert (first.papers_read, first.new, first.updated, first.unchanged) == (80, 80, 0, 0)
     assert first.batches == 1 + 4
@@ -45,42 +45,42 @@ def test_ingest_twice_is_idempotent(store, seed_jsonl, tmp_path):
     assert (second.new, second.updated, second.unchanged, second.batches) == (0, 0, 80, 0)
     assert second.totals == first.totals
     assert first.totals.papers == 80
-    assert fingerprint(store) == before
+    assert fingerprint(empty_store) == before
 
 
-def test_ingest_force_rewrites_to_the_same_graph(store, seed_jsonl, tmp_path):
+def test_ingest_force_rewrites_to_the_same_graph(empty_store, seed_jsonl, tmp_path):
     src = write_jsonl(tmp_path / "part.jsonl", seed_records(seed_jsonl, 30))
-    ingest(src, store)
-    before = fingerprint(store)
-    again = ingest(src, store, force=True, batch_size=7)
+    ingest(src, empty_store)
+    before = fingerprint(empty_store)
+    again = ingest(src, empty_store, force=True, batch_size=7)
 
     assert (again.new, again.updated, again.unchanged) == (0, 30, 0)
     assert again.batches == 1 + 5  # the taxonomy, then ceil(30 / 7) paper batches
-    assert fingerprint(store) == before
+    assert fingerprint(empty_store) == before
 
 
-def test_ingest_changed_abstract_replaces_old_edges(store, seed_jsonl, tmp_path):
+def test_ingest_changed_abstract_replaces_old_edges(empty_store, seed_jsonl, tmp_path):
     records = seed_records(seed_jsonl, 12)
     src = write_jsonl(tmp_path / "papers.jsonl", records)
-    ingest(src, store)
-    old = store.papers(["p008"])["p008"]
+    ingest(src, empty_store)
+    old = empty_store.papers(["p008"])["p008"]
     assert any(t.entity.kind == "divergence" for t in old.tags)  # "f-Divergence Distribution Matching"
 
     records[7] = {**records[7], "title": "A plain title",
                   "abstract": "We evaluate image classifiers on CIFAR-10. Our method improves accuracy by 3%."}
     write_jsonl(src, records)
-    report = ingest(src, store)
-    updated = fingerprint(store, linked_only=True)
+    report = ingest(src, empty_store)
+    updated = fingerprint(empty_store, linked_only=True)
 
     assert (report.new, report.updated, report.unchanged) == (0, 1, 11)
-    new = store.papers(["p008"])["p008"]
+    new = empty_store.papers(["p008"])["p008"]
     assert new.paper.title == "A plain title"
     assert not new.divergences
     assert [t.entity.id for t in new.datasets] == ["dataset:cifar-10"]
     # the same graph as a fresh ingest of the changed file: nothing stale, nothing duplicated
-    store.clear()
-    ingest(src, store)
-    assert fingerprint(store, linked_only=True) == updated
+    empty_store.clear()
+    ingest(src, empty_store)
+    assert fingerprint(empty_store, linked_only=True) == updated
 
 
 @pytest.mark.parametrize("suffix", ["jsonl", "csv"])

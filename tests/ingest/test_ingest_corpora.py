@@ -17,12 +17,12 @@ FIX = Path(__file__).resolve().parent.parent / "read" / "fixtures"
 ALL = sorted(FIX.iterdir())
 
 
-def test_ingest_corpora_metadata_lands_on_paper_and_sources_merge(store):
+def test_ingest_corpora_metadata_lands_on_paper_and_sources_merge(empty_store):
     report = ingest([FIX / "arxiv-snapshot.jsonl", FIX / "zotero.bib", FIX / "s2-graph.jsonl",
-                     FIX / "openalex-works.jsonl"], store)
+                     FIX / "openalex-works.jsonl"], empty_store)
     # LoRA is in the arXiv snapshot and the BibTeX file; "Attention" in S2 and OpenAlex
     assert report.papers_read == 2 + 4 + 2 + 1 - 2
-    papers = store.papers(["arxiv:2106.09685", "arxiv:1706.03762", "doi:10.3390/e23091134"])
+    papers = empty_store.papers(["arxiv:2106.09685", "arxiv:1706.03762", "doi:10.3390/e23091134"])
     lora = papers["arxiv:2106.09685"].paper
     assert (lora.arxiv_id, lora.year, lora.url) == ("2106.09685", 2021, "https://arxiv.org/abs/2106.09685")
     assert lora.categories == ("cs.CL", "cs.AI", "cs.LG") and lora.authors[0] == "Edward J. Hu"
@@ -33,7 +33,7 @@ def test_ingest_corpora_metadata_lands_on_paper_and_sources_merge(store):
     assert any("duplicate of paper arxiv:1706.03762" in p.reason and p.where.startswith(str(FIX / "openalex"))
                for p in report.problems)
     assert papers["doi:10.3390/e23091134"].paper.doi == "10.3390/e23091134"
-    hits = store.find_papers(PaperQuery(text="low rank adaptation"))
+    hits = empty_store.find_papers(PaperQuery(text="low rank adaptation"))
     assert [h.paper.id for h in hits.items] == ["arxiv:2106.09685"]
     dup = [p for p in report.problems if "duplicate of paper arxiv:2106.09685" in p.reason]
     assert len(dup) == 1 and dup[0].where.endswith("zotero.bib:4")

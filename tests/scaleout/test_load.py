@@ -15,30 +15,6 @@ from kg.scaleout import load_shards, run_extract
 
 
 @pytest.fixture
-def nx_store(tmp_path):
-    from kg.store import open_store
-
-    store = open_store(store="networkx", graph_path=tmp_path / "graph.json")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def neo4j_store(neo4j_uri):
-    from kg.store import open_store
-
-    store = open_store(store="neo4j", neo4j_uri=neo4j_uri)
-    store.clear()
-    yield store
-    store.close()
-
-
-@pytest.fixture(params=["networkx", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def store(request):
-    return request.getfixturevalue("nx_store" if request.param == "networkx" else "neo4j_store")
-
-
-@pytest.fixture
 def job(make_jsonl, seed_rows, tmp_path):
     """60 seed papers with one bad line, extracted into 4 shards by the in-process engine."""
     src = make_jsonl("part.jsonl", seed_rows[:30])
@@ -50,46 +26,46 @@ def job(make_jsonl, seed_rows, tmp_path):
     return src, tmp_path / "out"
 
 
-def test_load_from_extractions_equals_direct_ingest(store, job, tmp_path):
-    from kg.store import open_store
+def test_load_from_extractions_equals_direct_ingest(empty_store, job, tmp_path):
+    from kg.empty_store import open_store
 
     src, out = job
-    loaded = load_shards(out, store, batch_size=25)
+    loaded = load_shards(out, empty_store, batch_size=25)
     assert (loaded.papers_read, loaded.new, loaded.unchanged) == (60, 60, 0)
     assert loaded.batches == 1 + 3  # the taxonomy, then ceil(60 / 25)
     assert [p.line for p in loaded.problems] == [31] and "abstract" in loaded.problems[0].reason
-    got = to_jsonl(graph_records(store))
+    got = to_jsonl(graph_records(empty_store))
 
-    direct_store = open_store(store="networkx", graph_path=tmp_path / "direct.json")
+    direct_store = open_store(empty_store="networkx", graph_path=tmp_path / "direct.json")
     direct = ingest(src, direct_store, batch_size=25)
     assert direct.edges == loaded.edges and direct.entities == loaded.entities
     assert to_jsonl(graph_records(direct_store)) == got  # the same graph, node for node, edge for edge
     direct_store.close()
 
-    again = load_shards(out, store, batch_size=25)
+    again = load_shards(out, empty_store, batch_size=25)
     assert (again.new, again.updated, again.unchanged, again.batches) == (0, 0, 60, 0)
-    assert to_jsonl(graph_records(store)) == got
+    assert to_jsonl(graph_records(empty_store)) == got
 
 
-def test_load_refuses_an_unfinished_job(job, nx_store):
+def test_load_refuses_an_unfinished_job(job, sqlite_store):
     _, out = job
     with pytest.raises(InputError, match="--bulk"):  # bulk: neo4j-admin into Neo4j only (and only with the loader)
-        load_shards(out, nx_store, bulk=True)
+        load_shards(out, sqlite_store, bulk=True)
     victim = sorted((out / "shards").glob("*.jsonl"))[2]
     victim.unlink()
     with pytest.raises(InputError, match=rf"1 of 4 shard\(s\) not extracted \({victim.stem}\)"):
-        load_shards(out, nx_store)
-    assert nx_store.stats().papers == 0
+        load_shards(out, sqlite_store)
+    assert sqlite_store.stats().papers == 0
     with pytest.raises(InputError, match="no such folder"):
-        load_shards(out / "nope", nx_store)
+        load_shards(out / "nope", sqlite_store)
 
 
-def test_load_paper_in_two_shards_is_loaded_once(make_jsonl, seed_rows, nx_store, tmp_path):
+def test_load_paper_in_two_shards_is_loaded_once(make_jsonl, seed_rows, sqlite_store, tmp_path):
     dup = dict(seed_rows[0], id="other-id")  # same title, another id
     src = make_jsonl("dups.jsonl", [*seed_rows[:5], dup, seed_rows[1]])
     run_extract([src], tmp_path / "out", engine="local", shard_size=5)
-    report = load_shards(tmp_path / "out", nx_store)
-    assert report.new == 5 and nx_store.stats().papers == 5
+    report = load_shards(tmp_path / "out", sqlite_store)
+    assert report.new == 5 and sqlite_store.stats().papers == 5
     assert [(p.line, "same title" in p.reason or "same id" in p.reason) for p in report.problems] == \
         [(6, True), (7, True)]
 
@@ -103,5 +79,5 @@ def test_load_cli_from_extractions(job, tmp_path):
     assert "part.jsonl:31" in result.stderr
     twice = CliRunner().invoke(app, ["ingest", str(out), str(out), "--from-extractions", "--graph", str(graph)])
     assert twice.exit_code == 2 and "takes one folder" in twice.stderr
-    bulk = CliRunner().invoke(app, ["ingest", str(out), "--bulk", "--graph", str(graph)])
-    assert bulk.exit_code == 2 and "--from-extractions" in bulk.stderr
+    bulk = CliRunner().invoke(app, ["ingest", str(out), "--from-extractions", "--bulk", "--graph", str(graph)])
+    assert bulk.exit_code == 2 and "--bulk loads into Neo4j only" in bulk.stderr  # one clear line, no traceback
