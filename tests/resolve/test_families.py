@@ -6,14 +6,11 @@ same way for lookup as for matching ("Stein discrepancies", "cross-entropy losse
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from kg.models import Dataset, Divergence, EntityFilter, GraphDelta, Method, PaperQuery, fold
 from kg.resolve import resolve
-
-gd = sys.modules["kg_tests_graphdata"]  # loaded by tests/resolve/conftest.py
+from tests import world as gd
 
 GAN = Method(id="method:generative-adversarial-network", name="generative adversarial networks",
              aliases=("GAN", "GANs"))

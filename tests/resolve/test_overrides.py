@@ -3,14 +3,11 @@ extractions (reject, alias, merge, split, rename, family) and written back as a 
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from kg.errors import InputError
 from kg.resolve.overrides import Alias, Family, Merge, Overrides, Reject, Rename, Split
-
-gd = sys.modules["kg_tests_graphdata"]
+from tests import world as gd
 
 
 def p1():
