@@ -135,13 +135,13 @@ def bench(n: int, kind: str, args, work: Path) -> dict:
     env = {**os.environ}
     kg = [sys.executable, "-m", "kg"]
     if kind == "embedded":
-        graph = work / f"store-{n}" / "graph"
+        graph = work / f"store-{n}" / "graph.db"
         for f in graph.parent.glob("*"):
             f.unlink()
         graph.parent.mkdir(parents=True, exist_ok=True)
         env["KG_GRAPH_PATH"] = str(graph)
-        store_cli = ["--store", "networkx", "--graph", str(graph)]
-        store_args: dict = {"store": "networkx", "graph_path": graph}
+        store_cli = ["--store", "sqlite", "--graph", str(graph)]
+        store_args: dict = {"store": "sqlite", "graph_path": graph}
     else:
         uri = os.environ["NEO4J_URI"]
         clear_neo4j(uri)
