@@ -27,7 +27,7 @@ def job(make_jsonl, seed_rows, tmp_path):
 
 
 def test_load_from_extractions_equals_direct_ingest(empty_store, job, tmp_path):
-    from kg.empty_store import open_store
+    from kg.store import open_store
 
     src, out = job
     loaded = load_shards(out, empty_store, batch_size=25)
@@ -36,7 +36,7 @@ def test_load_from_extractions_equals_direct_ingest(empty_store, job, tmp_path):
     assert [p.line for p in loaded.problems] == [31] and "abstract" in loaded.problems[0].reason
     got = to_jsonl(graph_records(empty_store))
 
-    direct_store = open_store(empty_store="networkx", graph_path=tmp_path / "direct.json")
+    direct_store = open_store(store="sqlite", graph_path=tmp_path / "direct.db")
     direct = ingest(src, direct_store, batch_size=25)
     assert direct.edges == loaded.edges and direct.entities == loaded.entities
     assert to_jsonl(graph_records(direct_store)) == got  # the same graph, node for node, edge for edge
