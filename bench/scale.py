@@ -5,7 +5,8 @@ For each corpus size (built once with ``make-scale-corpus.py N OUT.jsonl`` from 
 in ``--work``) and each store — the embedded default, Neo4j transactional (``UNWIND`` batches), Neo4j
 bulk (``--bulk``: neo4j-admin database import) — it runs the real CLI in a subprocess and prints:
 
-* ingest wall time and papers/s, and the peak RSS of the ingest *process tree* (parent + extraction
+* ingest wall time, the CPU seconds of the ingest process and its workers (the machines are shared:
+  CPU time is the load-independent figure), papers/s, and the peak RSS of the ingest *process tree* (parent + extraction
   workers, summed, sampled every 0.2 s; the Neo4j server is not counted);
 * the store's size on disk (embedded: its files; Neo4j: the database and transaction-log folders);
 * ``kg papers-using "KL divergence"``: a cold CLI call (wall, Python start-up included, and its peak
@@ -53,6 +54,14 @@ def tree_rss(pid: int) -> int:
         except (OSError, ValueError):
             continue
     return total
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of every waited-for descendant so far (the CLI waits for its workers)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run(cmd: list[str], env: dict) -> tuple[float, int, str]:
@@ -149,8 +158,10 @@ def bench(n: int, kind: str, args, work: Path) -> dict:
         store_args = {"store": "neo4j", "neo4j_uri": uri}
     extra = ["--bulk"] if kind == "neo4j-bulk" else []
     before = load()
+    cpu0 = children_cpu()
     wall, peak, out = run([*kg, "ingest", str(src), *store_cli, *extra, "--workers", str(args.workers),
                            "--json", "--quiet"], env)
+    cpu = children_cpu() - cpu0  # the ingest CLI and its extraction workers (not the Neo4j server)
     report = json.loads(out)
     if kind == "embedded":
         size = du(*graph.parent.glob("*"))
@@ -159,13 +170,13 @@ def bench(n: int, kind: str, args, work: Path) -> dict:
         size = du(home / "databases" / "neo4j", home / "transactions" / "neo4j")
     cold, cold_rss, _ = run([*kg, "papers-using", QUERY, *store_cli, "--json", "--limit", "100"], env)
     p50, p95 = warm_latency(store_args, args.queries)
-    return {"papers": n, "store": kind, "ingest_s": wall, "papers_per_s": report["new"] / wall,
+    return {"papers": n, "store": kind, "ingest_s": wall, "cpu_s": cpu, "papers_per_s": report["new"] / wall,
             "peak_rss_mb": peak / 2**20, "size_mb": size / 2**20, "cold_cli_s": cold,
             "cold_rss_mb": cold_rss / 2**20, "warm_p50_ms": p50 * 1e3, "warm_p95_ms": p95 * 1e3,
             "new": report["new"], "failed": report["failed"], "load": f"{before} -> {load()}"}
 
 
-COLS = ("papers", "store", "ingest_s", "papers_per_s", "peak_rss_mb", "size_mb", "cold_cli_s", "cold_rss_mb",
+COLS = ("papers", "store", "ingest_s", "cpu_s", "papers_per_s", "peak_rss_mb", "size_mb", "cold_cli_s", "cold_rss_mb",
         "warm_p50_ms", "warm_p95_ms", "load")
 
 
@@ -199,8 +210,8 @@ def main() -> None:
         for kind in stores:
             a = next(r for r in rows if r["papers"] == lo and r["store"] == kind)
             b = next(r for r in rows if r["papers"] == hi and r["store"] == kind)
-            ratios = {c: b[c] / a[c] for c in ("ingest_s", "peak_rss_mb", "size_mb", "cold_cli_s", "warm_p50_ms")
-                      if a[c]}
+            keys = ("ingest_s", "cpu_s", "peak_rss_mb", "size_mb", "cold_cli_s", "warm_p50_ms")
+            ratios = {c: b[c] / a[c] for c in keys if a[c]}
             print(f"  {kind}: " + ", ".join(f"{c} {v:.2f}x" for c, v in ratios.items()))
     print(json.dumps(rows), file=sys.stderr)
 
