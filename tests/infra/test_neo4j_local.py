@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 from neo4j import GraphDatabase
-from neo4j_local import (  # tests/infra/neo4j_local.py (pytest puts this folder on sys.path)
+
+from tests.infra.neo4j_local import (
     parse_env,
     run,
     server_processes,

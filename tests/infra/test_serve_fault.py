@@ -24,10 +24,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from neo4j_local import parse_env, run, server_processes  # tests/infra/neo4j_local.py
 
 from kg.errors import StoreError
 from kg.models import Divergence, Evidence, Extraction, GraphDelta, Paper, Tag
+from tests.infra.neo4j_local import parse_env, run, server_processes
 
 pytestmark = [pytest.mark.slow, pytest.mark.neo4j, pytest.mark.usefixtures("java_and_maven")]
 
