@@ -51,7 +51,9 @@ def _paper(pid: str, tagged: bool) -> Extraction:
 #: Seconds from Neo4j answering a direct read again to kg serve answering correctly. The target
 #: (issue 14) is 5 s; measured on a 2-core machine at load average ~6: 10.5 s and 12.6 s (the
 #: background probe needs several rounds to get past the driver's defunct pooled connections). The
-#: bound catches an API that does not recover; tightening it to 5 s is open work.
+#: bound catches an API that does not recover; tightening it to 5 s is open work. The delay is not
+#: the driver's pool (a defunct connection empties the idle pool at once): the restarted Neo4j
+#: plans every statement afresh on a cold JVM, several seconds each on a loaded machine.
 RECOVERY_BOUND = 20.0
 
 
@@ -173,7 +175,11 @@ def test_serve_fault_neo4j_sigkill_fails_fast_and_recovers(tmp_path: Path) -> No
         _wait_healthy(base, proc, 60)
 
         with Run(base, uri) as load:
-            time.sleep(2)
+            # killed while it serves: wait until kg serve has answered (a loaded machine is slow to start)
+            until = time.monotonic() + 120
+            while time.monotonic() < until and sum(k == "ok" for _, _, k in load.answers) < 8:
+                time.sleep(0.1)
+            assert any(k == "ok" for _, _, k in load.answers), f"kg serve never answered: {load.answers[:5]}"
             (pid,) = server_processes(home)
             os.kill(pid, signal.SIGKILL)
             killed = time.monotonic()
