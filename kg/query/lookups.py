@@ -148,8 +148,10 @@ def claims(
     check_limit(limit, max_limit)
     check_offset(offset)
     r = resolve_name(store, about, exact=exact) if about is not None else None
-    found = store.claims(about=r.ids if r else None, type=type)
-    return ClaimList(total=len(found), offset=offset, resolution=r, items=tuple(found[offset : offset + limit]))
+    about_ids = r.ids if r else None
+    found = store.claims(about=about_ids, type=type, limit=limit, offset=offset)
+    total = store.count_claims(about=about_ids, type=type)
+    return ClaimList(total=total, offset=offset, resolution=r, items=tuple(found))
 
 
 class CountRow(BaseModel):

@@ -155,8 +155,15 @@ class GraphStore(Protocol):
         about: Collection[str] | None = None,
         type: ClaimType | None = None,
         paper_ids: Collection[str] | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Claim]:
-        """Claims about any of ``about`` (entity ids), of ``type``, of ``paper_ids``; by claim id."""
+        """Claims about any of ``about`` (entity ids), of ``type``, of ``paper_ids``; by claim id;
+        only ``[offset:offset + limit]`` of them (all from ``offset`` without a limit)."""
+
+    def count_claims(self, about: Collection[str] | None = None, type: ClaimType | None = None) -> int:
+        """How many claims ``claims(about, type)`` holds in all (for a page's total)."""
 
     def counts_by_year(self, entity_ids: Collection[str] | None = None) -> dict[int, int]:
         """Number of papers per year (only papers linked to ``entity_ids`` when given)."""

@@ -369,19 +369,28 @@ PAPERS = (
     "  [(p)-[:MAKES]->(c:Claim) | properties(c)] AS claims"
 )
 
-_CLAIM_FILTERS = (
+_CLAIM_WHERE = (
     "WHERE ($type IS NULL OR c.type = $type)\n"
     "  AND ($paper_ids IS NULL OR c.paper_id IN $paper_ids)\n"
+)
+#: A page of claims in id order (``$limit``: -1 for all from ``$offset``).
+_CLAIM_PAGE = (
+    _CLAIM_WHERE + "WITH c ORDER BY c.id SKIP $offset\n"
+    "WITH c LIMIT CASE WHEN $limit < 0 THEN 9223372036854775807 ELSE $limit END\n"
     "RETURN properties(c) AS c ORDER BY c.id"
 )
-#: Claims about given entities (starts from the entities).
-CLAIMS_ABOUT = (
+_CLAIMS_ABOUT_MATCH = (
     "MATCH (e:Entity)<-[:ABOUT]-(c:Claim)\n"
     "WHERE e.id IN $about\n"
-    "WITH DISTINCT c\n" + _CLAIM_FILTERS
+    "WITH DISTINCT c\n"
 )
+#: Claims about given entities (starts from the entities).
+CLAIMS_ABOUT = _CLAIMS_ABOUT_MATCH + _CLAIM_PAGE
 #: Claims without an entity filter.
-CLAIMS_ALL = "MATCH (c:Claim)\n" + _CLAIM_FILTERS
+CLAIMS_ALL = "MATCH (c:Claim)\n" + _CLAIM_PAGE
+#: How many claims :data:`CLAIMS_ABOUT` / :data:`CLAIMS_ALL` hold in all.
+COUNT_CLAIMS_ABOUT = _CLAIMS_ABOUT_MATCH + _CLAIM_WHERE + "RETURN count(c) AS n"
+COUNT_CLAIMS_ALL = "MATCH (c:Claim)\n" + _CLAIM_WHERE + "RETURN count(c) AS n"
 
 #: Papers per year from the summary nodes.
 COUNTS_BY_YEAR_ALL = (

@@ -417,14 +417,26 @@ class Neo4jStore:
         about: Collection[str] | None = None,
         type: ClaimType | None = None,
         paper_ids: Collection[str] | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Claim]:
-        """Claims about any of ``about``, of ``type``, of ``paper_ids``; ordered by claim id."""
-        params = {"type": type, "paper_ids": list(paper_ids) if paper_ids is not None else None}
+        """Claims about any of ``about``, of ``type``, of ``paper_ids``; ordered by claim id; only
+        ``[offset:offset + limit]`` (ordered, skipped and limited in the server)."""
+        params = {"type": type, "paper_ids": list(paper_ids) if paper_ids is not None else None,
+                  "limit": -1 if limit is None else limit, "offset": offset}
         if about is not None:
             rows = self._read(Q.CLAIMS_ABOUT, about=list(about), **params)
         else:
             rows = self._read(Q.CLAIMS_ALL, **params)
         return sorted((R.claim_from(r["c"]) for r in rows), key=lambda c: c.id)
+
+    def count_claims(self, about: Collection[str] | None = None, type: ClaimType | None = None) -> int:
+        """How many claims ``claims(about, type)`` holds in all."""
+        params = {"type": type, "paper_ids": None}
+        if about is not None:
+            return self._read(Q.COUNT_CLAIMS_ABOUT, about=list(about), **params)[0]["n"]
+        return self._read(Q.COUNT_CLAIMS_ALL, **params)[0]["n"]
 
     def counts_by_year(self, entity_ids: Collection[str] | None = None) -> dict[int, int]:
         """Number of papers per year (only papers linked to ``entity_ids`` when given)."""

@@ -22,6 +22,21 @@ them equal to a full recount — tests/store/test_aggregates.py checks it)::
     year_count(known, year, papers)       -- papers per year; (0, 0) is the "unknown year" bucket
     entity_year(entity, known, year, papers)
     cooc(a, b, papers)                    -- papers linked to both a and b (a != b, both orders)
+
+Families (an entity with its transitive SUBTYPE_OF descendants) are materialised at write time, so
+that a family lookup, its aggregates and every page of it are single index reads::
+
+    closure(anc, des)                     -- entity rids: des is anc or a descendant of anc
+    fam(anc, paper, pid, year, links, proposed, title, early, mentions, score)
+                                          -- papers linked to anc's family, with the relevance
+                                          -- components of those links (score: generated)
+    fam_year(anc, known, year, papers)    -- fam rows per year
+    fam_cooc(anc, b, papers)              -- papers of anc's family also linked to b (any b)
+    fam_about(anc, claim, cid, type, n)   -- claims about anc's family (n: ABOUT links to it)
+
+``fam`` has one index per offered paper order (relevance best first, id, year either way; ties by
+paper id), so the first page of "papers using X" is read in order and stops at the limit.
+:data:`RECOUNT` recomputes every aggregate from the base tables (migration, bulk copies, tests).
 """
 
 from __future__ import annotations
@@ -29,11 +44,16 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from kg.models import RELEVANCE_EARLY, RELEVANCE_PROPOSED, RELEVANCE_TITLE
+
 if TYPE_CHECKING:
     from kg.models import PaperQuery
 
-#: Bumped when the layout changes; a file with another version is refused with a clear message.
-SCHEMA_VERSION = "1"
+#: Bumped when the layout changes; a file with another version is refused with a clear message,
+#: except the versions in :data:`UPGRADABLE`, which are upgraded in place on open.
+SCHEMA_VERSION = "2"
+#: Layouts upgraded on open: "1" lacks the family tables (created, then filled by :data:`RECOUNT`).
+UPGRADABLE = ("1",)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,6 +117,42 @@ CREATE TABLE IF NOT EXISTS cooc(
     a INTEGER NOT NULL, b INTEGER NOT NULL, papers INTEGER NOT NULL, PRIMARY KEY (a, b)
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS closure(
+    anc INTEGER NOT NULL, des INTEGER NOT NULL, PRIMARY KEY (des, anc)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS closure_anc ON closure(anc, des);
+CREATE TABLE IF NOT EXISTS fam(
+    anc INTEGER NOT NULL,
+    paper INTEGER NOT NULL,
+    pid TEXT NOT NULL,
+    year INTEGER,
+    links INTEGER NOT NULL,
+    proposed INTEGER NOT NULL,
+    title INTEGER NOT NULL,
+    early INTEGER NOT NULL,
+    mentions INTEGER NOT NULL,
+    score INTEGER GENERATED ALWAYS AS (SCORE_EXPR) VIRTUAL,
+    PRIMARY KEY (anc, paper)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fam_paper ON fam(paper);
+CREATE INDEX IF NOT EXISTS fam_id ON fam(anc, pid);
+CREATE INDEX IF NOT EXISTS fam_relevance ON fam(anc, score DESC, pid);
+CREATE INDEX IF NOT EXISTS fam_year_asc ON fam(anc, year IS NULL, year, pid);
+CREATE INDEX IF NOT EXISTS fam_year_desc ON fam(anc, year IS NULL, year DESC, pid);
+CREATE TABLE IF NOT EXISTS fam_year(
+    anc INTEGER NOT NULL, known INTEGER NOT NULL, year INTEGER NOT NULL, papers INTEGER NOT NULL,
+    PRIMARY KEY (anc, known, year)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fam_cooc(
+    anc INTEGER NOT NULL, b INTEGER NOT NULL, papers INTEGER NOT NULL, PRIMARY KEY (anc, b)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fam_about(
+    anc INTEGER NOT NULL, claim INTEGER NOT NULL, cid TEXT NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (anc, claim)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fam_about_id ON fam_about(anc, cid);
+CREATE INDEX IF NOT EXISTS fam_about_type ON fam_about(anc, type, cid);
+
 CREATE VIEW IF NOT EXISTS subtype_edge AS
     SELECT s.child, s.parent FROM subtype s
     JOIN entity c ON c.id = s.child
@@ -121,6 +177,7 @@ WHEN OLD.year IS NOT NEW.year BEGIN
           AND entity IN (SELECT entity FROM link WHERE paper = NEW.rid);
     INSERT INTO entity_year SELECT entity, NEW.year IS NOT NULL, coalesce(NEW.year, 0), 1
         FROM link WHERE paper = NEW.rid ON CONFLICT DO UPDATE SET papers = papers + 1;
+    UPDATE fam SET year = NEW.year WHERE paper = NEW.rid;
 END;
 CREATE TRIGGER IF NOT EXISTS link_added AFTER INSERT ON link BEGIN
     UPDATE entity SET papers = papers + 1 WHERE rid = NEW.entity;
@@ -130,6 +187,20 @@ CREATE TRIGGER IF NOT EXISTS link_added AFTER INSERT ON link BEGIN
         WHERE paper = NEW.paper AND entity <> NEW.entity ON CONFLICT DO UPDATE SET papers = papers + 1;
     INSERT INTO cooc SELECT entity, NEW.entity, 1 FROM link
         WHERE paper = NEW.paper AND entity <> NEW.entity ON CONFLICT DO UPDATE SET papers = papers + 1;
+    -- the new link pairs with the paper's family rows that exist already ...
+    INSERT INTO fam_cooc SELECT anc, NEW.entity, 1 FROM fam WHERE paper = NEW.paper
+        ON CONFLICT DO UPDATE SET papers = papers + 1;
+    -- ... then joins its own families (a new fam row pairs with every link in fam_added)
+    INSERT INTO fam(anc, paper, pid, year, links, proposed, title, early, mentions)
+        SELECT c.anc, NEW.paper, p.id, p.year, 1, PARTS_NEW FROM closure c, paper p
+        WHERE c.des = NEW.entity AND p.rid = NEW.paper
+        ON CONFLICT DO UPDATE SET links = links + 1, proposed = proposed + excluded.proposed,
+        title = title + excluded.title, early = early + excluded.early, mentions = mentions + excluded.mentions;
+END;
+CREATE TRIGGER IF NOT EXISTS link_changed AFTER UPDATE OF role, props ON link BEGIN
+    UPDATE fam SET proposed = proposed - PROPOSED_OLD + PROPOSED_NEW, title = title - TITLE_OLD + TITLE_NEW,
+        early = early - EARLY_OLD + EARLY_NEW, mentions = mentions - MENTIONS_OLD + MENTIONS_NEW
+        WHERE paper = NEW.paper AND anc IN (SELECT anc FROM closure WHERE des = NEW.entity);
 END;
 CREATE TRIGGER IF NOT EXISTS link_removed AFTER DELETE ON link BEGIN
     UPDATE entity SET papers = papers - 1 WHERE rid = OLD.entity;
@@ -139,17 +210,146 @@ CREATE TRIGGER IF NOT EXISTS link_removed AFTER DELETE ON link BEGIN
         WHERE a = OLD.entity AND b IN (SELECT entity FROM link WHERE paper = OLD.paper);
     UPDATE cooc SET papers = papers - 1
         WHERE b = OLD.entity AND a IN (SELECT entity FROM link WHERE paper = OLD.paper);
+    -- unpair the link from the paper's family rows first, then leave its families
+    UPDATE fam_cooc SET papers = papers - 1
+        WHERE b = OLD.entity AND anc IN (SELECT anc FROM fam WHERE paper = OLD.paper);
+    UPDATE fam SET links = links - 1, proposed = proposed - PROPOSED_OLD, title = title - TITLE_OLD,
+        early = early - EARLY_OLD, mentions = mentions - MENTIONS_OLD
+        WHERE paper = OLD.paper AND anc IN (SELECT anc FROM closure WHERE des = OLD.entity);
+    DELETE FROM fam WHERE paper = OLD.paper AND links = 0;
+END;
+CREATE TRIGGER IF NOT EXISTS fam_added AFTER INSERT ON fam BEGIN
+    INSERT INTO fam_year VALUES (NEW.anc, NEW.year IS NOT NULL, coalesce(NEW.year, 0), 1)
+        ON CONFLICT DO UPDATE SET papers = papers + 1;
+    INSERT INTO fam_cooc SELECT NEW.anc, entity, 1 FROM link WHERE paper = NEW.paper
+        ON CONFLICT DO UPDATE SET papers = papers + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS fam_removed AFTER DELETE ON fam BEGIN
+    UPDATE fam_year SET papers = papers - 1
+        WHERE anc = OLD.anc AND known = (OLD.year IS NOT NULL) AND year = coalesce(OLD.year, 0);
+    UPDATE fam_cooc SET papers = papers - 1
+        WHERE anc = OLD.anc AND b IN (SELECT entity FROM link WHERE paper = OLD.paper);
+END;
+CREATE TRIGGER IF NOT EXISTS fam_year_changed AFTER UPDATE OF year ON fam
+WHEN OLD.year IS NOT NEW.year BEGIN
+    UPDATE fam_year SET papers = papers - 1
+        WHERE anc = OLD.anc AND known = (OLD.year IS NOT NULL) AND year = coalesce(OLD.year, 0);
+    INSERT INTO fam_year VALUES (NEW.anc, NEW.year IS NOT NULL, coalesce(NEW.year, 0), 1)
+        ON CONFLICT DO UPDATE SET papers = papers + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS entity_added AFTER INSERT ON entity BEGIN
+    INSERT OR IGNORE INTO closure VALUES (NEW.rid, NEW.rid);
+END;
+CREATE TRIGGER IF NOT EXISTS about_added AFTER INSERT ON about BEGIN
+    INSERT INTO fam_about SELECT c.anc, NEW.claim, k.id, k.type, 1 FROM closure c, claim k
+        WHERE c.des = NEW.entity AND k.rid = NEW.claim ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS about_removed AFTER DELETE ON about BEGIN
+    UPDATE fam_about SET n = n - 1
+        WHERE claim = OLD.claim AND anc IN (SELECT anc FROM closure WHERE des = OLD.entity);
+    DELETE FROM fam_about WHERE claim = OLD.claim AND n = 0;
 END;
 """
+
+
+
+def _parts(x: str) -> dict[str, str]:
+    """The relevance components of one link row (``x`` = NEW or OLD), as :data:`RELEVANCE` reads
+    them: proposed role, first evidence in the title, or in the first two abstract sentences, and
+    the number of evidence items."""
+    field = f"json_extract({x}.props, '$.evidence[0].field')"
+    return {
+        "PROPOSED": f"({x}.role IS 'proposed')",
+        "TITLE": f"({field} IS 'title')",
+        "EARLY": f"({field} IS 'abstract' AND coalesce(json_extract({x}.props, '$.evidence[0].sentence_index'), 0) <= 1)",
+        "MENTIONS": f"coalesce(json_array_length({x}.props, '$.evidence'), 1)",
+    }
+
+
+#: The relevance of a ``fam`` row (:func:`kg.models.relevance_score` of its links, same weights).
+SCORE_EXPR = (
+    f"CASE WHEN proposed > 0 THEN {RELEVANCE_PROPOSED} ELSE 0 END + CASE WHEN title > 0 THEN {RELEVANCE_TITLE} "
+    f"WHEN early > 0 THEN {RELEVANCE_EARLY} ELSE 0 END + mentions"
+)
+_MACROS = {"SCORE_EXPR": SCORE_EXPR,
+           **{f"{k}_{x}": v for x in ("NEW", "OLD") for k, v in _parts(x).items()}}
+_MACROS["PARTS_NEW"] = ", ".join(_parts("NEW").values())
+for _name in sorted(_MACROS, key=len, reverse=True):
+    DDL = DDL.replace(_name, _MACROS[_name])
+
+#: Every aggregate recomputed from the base tables (paper, entity, subtype, link, claim, about):
+#: run with the triggers dropped (see :data:`DROP_TRIGGERS`), then :data:`DDL` re-creates them.
+#: Used to upgrade a layout-1 file, after bulk copies (bench/store.py --grow) and by the tests as
+#: the full recount the maintained aggregates must equal.
+RECOUNT = """
+UPDATE entity SET papers = (SELECT count(*) FROM link WHERE entity = entity.rid);
+DELETE FROM year_count;
+INSERT INTO year_count SELECT year IS NOT NULL, coalesce(year, 0), count(*) FROM paper GROUP BY 1, 2;
+DELETE FROM entity_year;
+INSERT INTO entity_year SELECT l.entity, p.year IS NOT NULL, coalesce(p.year, 0), count(*)
+    FROM link l JOIN paper p ON p.rid = l.paper GROUP BY 1, 2, 3;
+DELETE FROM cooc;
+INSERT INTO cooc SELECT x.entity, y.entity, count(*) FROM link x JOIN link y ON y.paper = x.paper
+    WHERE x.entity <> y.entity GROUP BY 1, 2;
+DELETE FROM closure;
+INSERT INTO closure WITH RECURSIVE c(anc, des) AS (
+    SELECT rid, rid FROM entity
+    UNION SELECT c.anc, k.rid FROM c JOIN entity pe ON pe.rid = c.des JOIN subtype_edge s ON s.parent = pe.id
+        JOIN entity k ON k.id = s.child)
+    SELECT anc, des FROM c;
+DELETE FROM fam;
+INSERT INTO fam(anc, paper, pid, year, links, proposed, title, early, mentions)
+    SELECT c.anc, l.paper, p.id, p.year, count(*), PARTS_SUM FROM link l
+    JOIN closure c ON c.des = l.entity JOIN paper p ON p.rid = l.paper GROUP BY c.anc, l.paper;
+DELETE FROM fam_year;
+INSERT INTO fam_year SELECT anc, year IS NOT NULL, coalesce(year, 0), count(*) FROM fam GROUP BY 1, 2, 3;
+DELETE FROM fam_cooc;
+INSERT INTO fam_cooc SELECT f.anc, l.entity, count(*) FROM fam f JOIN link l ON l.paper = f.paper GROUP BY 1, 2;
+DELETE FROM fam_about;
+INSERT INTO fam_about SELECT c.anc, a.claim, k.id, k.type, count(*) FROM about a
+    JOIN closure c ON c.des = a.entity JOIN claim k ON k.rid = a.claim GROUP BY c.anc, a.claim;
+""".replace("PARTS_SUM", ", ".join(f"sum({v})" for v in _parts("l").values()))
+
+#: The closure as it should be (self rows and transitive SUBTYPE_OF within a kind), to compare with
+#: the ``closure`` table after entities changed.
+CLOSURE_NOW = (
+    "WITH RECURSIVE c(anc, des) AS (SELECT rid, rid FROM entity\n"
+    "  UNION SELECT c.anc, k.rid FROM c JOIN entity pe ON pe.rid = c.des JOIN subtype_edge s ON s.parent = pe.id\n"
+    "  JOIN entity k ON k.id = s.child)\n"
+    "SELECT anc, des FROM c"
+)
+CLOSURE = "SELECT anc, des FROM closure"
+INSERT_CLOSURE = "INSERT INTO closure(anc, des) VALUES (?, ?)"
+#: One family's rows rebuilt after the taxonomy changed (triggers keep fam_year/fam_cooc).
+DELETE_FAMILY = "DELETE FROM fam WHERE anc = ?"
+DELETE_FAMILY_ABOUT = "DELETE FROM fam_about WHERE anc = ?"
+FILL_FAMILY = (
+    "INSERT INTO fam(anc, paper, pid, year, links, proposed, title, early, mentions)\n"
+    "SELECT c.anc, l.paper, p.id, p.year, count(*), PARTS_SUM FROM link l\n"
+    "JOIN closure c ON c.des = l.entity JOIN paper p ON p.rid = l.paper WHERE c.anc = ? GROUP BY l.paper"
+).replace("PARTS_SUM", ", ".join(f"sum({v})" for v in _parts("l").values()))
+FILL_FAMILY_ABOUT = (
+    "INSERT INTO fam_about SELECT c.anc, a.claim, k.id, k.type, count(*) FROM about a\n"
+    "JOIN closure c ON c.des = a.entity JOIN claim k ON k.rid = a.claim WHERE c.anc = ? GROUP BY a.claim"
+)
 
 #: The view of files written before SUBTYPE_OF linked every kind (divergences only): replaced on open.
 OLD_SUBTYPE_VIEW = "SELECT sql FROM sqlite_master WHERE name = 'subtype_edge' AND sql LIKE '%''divergence''%'"
 
+#: Every trigger (dropped before :data:`RECOUNT`, re-created by :data:`DDL`).
+DROP_TRIGGERS = "".join(
+    f"DROP TRIGGER IF EXISTS {t};" for t in (
+        "paper_added", "paper_removed", "paper_year_changed", "link_added", "link_changed", "link_removed",
+        "fam_added", "fam_removed", "fam_year_changed", "entity_added", "about_added", "about_removed")
+)
+
 #: Every table, view and trigger, dropped by ``clear`` (then :data:`DDL` runs again).
-DROP = """
+DROP = DROP_TRIGGERS + """
 DROP TRIGGER IF EXISTS paper_added; DROP TRIGGER IF EXISTS paper_removed;
 DROP TRIGGER IF EXISTS paper_year_changed; DROP TRIGGER IF EXISTS link_added;
 DROP TRIGGER IF EXISTS link_removed; DROP VIEW IF EXISTS subtype_edge;
+DROP TABLE IF EXISTS closure; DROP TABLE IF EXISTS fam; DROP TABLE IF EXISTS fam_year;
+DROP TABLE IF EXISTS fam_cooc; DROP TABLE IF EXISTS fam_about;
 DROP TABLE IF EXISTS paper; DROP TABLE IF EXISTS entity; DROP TABLE IF EXISTS entity_key;
 DROP TABLE IF EXISTS subtype; DROP TABLE IF EXISTS link; DROP TABLE IF EXISTS claim;
 DROP TABLE IF EXISTS about; DROP TABLE IF EXISTS year_count; DROP TABLE IF EXISTS entity_year;
@@ -319,7 +519,6 @@ def find_papers_sql(query: PaperQuery) -> tuple[str, list[Any]]:
     metadata_matches`). The candidates of entity filters come from the ``link(entity, paper)``
     index; relevance joins the per-paper score of :data:`RELEVANCE`.
     """
-    from kg.models import RELEVANCE_EARLY, RELEVANCE_PROPOSED, RELEVANCE_TITLE
 
     params: list[Any] = []
     select = "SELECT p.rid, p.props FROM paper p"
@@ -354,3 +553,84 @@ def find_papers_sql(query: PaperQuery) -> tuple[str, list[Any]]:
         params.append(query.year_max)
     sql = select + (" WHERE " + " AND ".join(where) if where else "")
     return f"{sql} ORDER BY {ORDER[query.order, query.direction]}", params
+
+
+# -- families: single index reads ---------------------------------------------------------------
+
+#: Every family: (ancestor rid, ancestor id, member id), the ancestor itself included.
+FAMILIES = (
+    "SELECT c.anc, a.id, d.id FROM closure c JOIN entity a ON a.rid = c.anc JOIN entity d ON d.rid = c.des"
+)
+FAM_TOTAL = "SELECT coalesce(sum(papers), 0) FROM fam_year WHERE anc = ?"
+FAM_YEARS = "SELECT year, papers FROM fam_year WHERE anc = ? AND known = 1 AND papers > 0"
+#: Co-occurrence of a family: its own members left out.
+FAM_COOC = (
+    "SELECT e.props, c.papers FROM fam_cooc c JOIN entity e ON e.rid = c.b\n"
+    f"WHERE c.anc = ?1 AND c.papers > 0 AND e.id NOT IN {IDS.replace('?', '?2')} AND (?3 IS NULL OR e.kind = ?3)"
+)
+#: Claims about a family, a page in claim id order (with and without a type).
+FAM_CLAIMS = (
+    "SELECT k.props FROM fam_about f JOIN claim k ON k.rid = f.claim WHERE f.anc = ? ORDER BY f.cid LIMIT ? OFFSET ?"
+)
+FAM_CLAIMS_TYPED = (
+    "SELECT k.props FROM fam_about f JOIN claim k ON k.rid = f.claim WHERE f.anc = ? AND f.type = ? "
+    "ORDER BY f.cid LIMIT ? OFFSET ?"
+)
+FAM_CLAIM_COUNT = "SELECT count(*) FROM fam_about WHERE anc = ?"
+FAM_CLAIM_COUNT_TYPED = "SELECT count(*) FROM fam_about WHERE anc = ? AND type = ?"
+
+#: ORDER BY of the orders a ``fam`` index holds (the others sort the matches).
+FAM_ORDER = {
+    ("relevance", "desc"): "f.score DESC, f.pid",
+    ("id", "asc"): "f.pid", ("id", "desc"): "f.pid DESC",
+    ("year", "asc"): "f.year IS NULL, f.year, f.pid", ("year", "desc"): "f.year IS NULL, f.year DESC, f.pid",
+}
+
+
+def fam_papers_sql(
+    driver: int, others: list[tuple[str, list[Any]]], query: PaperQuery
+) -> tuple[str, str, list[Any]]:
+    """(page select, count select, parameters) of a paper search driven by one family's ``fam``
+    rows (``driver``: the ancestor rid) in the order of an index: the page stops at its limit.
+    ``others``: the other entity filters as ``EXISTS`` conditions on ``f.paper`` (see
+    :func:`exists_condition`)."""
+    params: list[Any] = [driver]
+    where = ["f.anc = ?"]
+    for cond, ps in others:
+        where.append(cond)
+        params += ps
+    if query.ids is not None:
+        where.append(f"f.pid IN {IDS}")
+        params.append(json.dumps(list(query.ids)))
+    if query.year_min is not None:
+        where.append("f.year >= ?")
+        params.append(query.year_min)
+    if query.year_max is not None:
+        where.append("f.year <= ?")
+        params.append(query.year_max)
+    cond = " AND ".join(where)
+    select = (f"SELECT p.rid, p.props FROM fam f JOIN paper p ON p.rid = f.paper WHERE {cond} "
+              f"ORDER BY {FAM_ORDER[query.order, query.direction]}")
+    return select, f"SELECT count(*) FROM fam f WHERE {cond}", params
+
+
+def exists_condition(family: int | None, ids: list[str], kind: str | None, role: str | None,
+                     variant: str | None) -> tuple[str, list[Any]]:
+    """An entity filter as a condition on ``f.paper``: a family's ``fam`` row (primary key), or a
+    link to the given entities (or to any entity of ``kind``) with ``role``/``variant``."""
+    if family is not None:
+        return "EXISTS (SELECT 1 FROM fam g WHERE g.anc = ? AND g.paper = f.paper)", [family]
+    params: list[Any] = []
+    if ids:
+        cond = f"l.entity IN {ERIDS}"
+        params.append(json.dumps(ids))
+    else:
+        cond = "l.entity IN (SELECT rid FROM entity WHERE kind = ?)"
+        params.append(kind)
+    if role is not None:
+        cond += " AND l.role = ?"
+        params.append(role)
+    if variant is not None:
+        cond += " AND l.variant = ?"
+        params.append(variant)
+    return f"EXISTS (SELECT 1 FROM link l WHERE l.paper = f.paper AND {cond})", params

@@ -94,6 +94,7 @@ class SQLiteStore:
         self._conn: sqlite3.Connection | None = None
         self._entity_cache: dict[str, Entity] = {}
         self._counts_cache: dict[str | None, tuple[tuple[int, int], list[EntityCount]]] = {}
+        self._families: tuple[tuple[int, int], dict[str, tuple[int, frozenset[str]]]] | None = None
         self._writes = 0
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -124,6 +125,12 @@ class SQLiteStore:
                     conn.execute(f"PRAGMA {pragma}")
                 if conn.execute(S.OLD_SUBTYPE_VIEW).fetchone():
                     conn.execute("DROP VIEW subtype_edge")
+                old = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if (
+                    conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()) else None
+                if old is not None and old[0] in S.UPGRADABLE:  # new aggregate tables, filled by a recount
+                    conn.executescript(f"BEGIN IMMEDIATE;{S.DDL}{S.DROP_TRIGGERS}{S.RECOUNT}{S.DDL}"
+                                       f"UPDATE meta SET value = '{S.SCHEMA_VERSION}' WHERE key = 'schema_version';"
+                                       "COMMIT;")
                 conn.executescript(S.DDL)
                 conn.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (S.SCHEMA_VERSION,)
@@ -148,7 +155,7 @@ class SQLiteStore:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if (
             "meta" in tables
         ) else None
-        if row is None or row[0] != S.SCHEMA_VERSION:
+        if row is None or (row[0] != S.SCHEMA_VERSION and row[0] not in S.UPGRADABLE):
             found = row[0] if row else "none"
             raise StoreError(
                 f"{self.path} is not a kg graph database of layout {S.SCHEMA_VERSION} (found {found}); "
@@ -226,6 +233,7 @@ class SQLiteStore:
                 named.update(c.about)
         have = {r[0]: (r[1], r[2]) for r in conn.execute(S.ENTITY_ROWS, (_ids(named),))}
         rids = {i: rid for i, (rid, _) in have.items()}
+        changed = False
         for entity in entities.values():
             props = R.entity_props(entity)
             text = _json(props)
@@ -241,7 +249,25 @@ class SQLiteStore:
             conn.executemany(S.INSERT_KEY, [(k, rid) for k in props.get("keys", ())])
             conn.execute(S.DELETE_SUBTYPES, (entity.id,))  # an edge counts only within one kind (S.DDL)
             conn.executemany(S.INSERT_SUBTYPE, [(entity.id, p) for p in props.get("parents", ())])
+            changed = True
+        if changed:
+            self._refresh_closure(conn)
         return rids
+
+    @staticmethod
+    def _refresh_closure(conn: sqlite3.Connection) -> None:
+        """Bring the ``closure`` table to the taxonomy as it now is; the families whose members
+        changed are rebuilt from their links and ABOUT edges (the triggers keep their aggregates).
+        Entities change rarely (a taxonomy edit, a new entity), so this is cheap in a long ingest."""
+        now = set(conn.execute(S.CLOSURE_NOW).fetchall())
+        held = set(conn.execute(S.CLOSURE).fetchall())
+        if now == held:
+            return
+        conn.execute("DELETE FROM closure")
+        conn.executemany(S.INSERT_CLOSURE, sorted(now))
+        for anc in sorted({a for a, _ in now ^ held}):
+            for statement in (S.DELETE_FAMILY, S.DELETE_FAMILY_ABOUT, S.FILL_FAMILY, S.FILL_FAMILY_ABOUT):
+                conn.execute(statement, (anc,))
 
     def _put_extractions(
         self, conn: sqlite3.Connection, extractions: Collection[Extraction], rids: dict[str, int]
@@ -344,6 +370,28 @@ class SQLiteStore:
                 hit = self._counts_cache[kind] = (version, R.sorted_counts((self._entity(r[0]), r[1]) for r in rows))
             return list(hit[1])
 
+    def _family_map(self) -> dict[str, tuple[int, frozenset[str]]]:
+        """``{entity id: (rid, ids of it and its descendants)}``, kept until the database changes."""
+        with self._lock:
+            version = self._version()
+            if self._families is None or self._families[0] != version:
+                members: dict[str, tuple[int, set[str]]] = {}
+                for anc, aid, did in self._rows(S.FAMILIES):
+                    members.setdefault(aid, (anc, set()))[1].add(did)
+                self._families = (version, {a: (r, frozenset(m)) for a, (r, m) in members.items()})
+            return self._families[1]
+
+    def _family(self, entity_ids: Collection[str]) -> int | None:
+        """The rid of the entity whose family (it and its descendants) is exactly ``entity_ids``,
+        if there is one: then the ``fam`` tables answer in one index read."""
+        wanted = frozenset(entity_ids)
+        families = self._family_map()
+        for i in wanted:
+            hit = families.get(i)
+            if hit is not None and hit[1] == wanted:
+                return hit[0]
+        return None
+
     def _disjoint(self, ids: str) -> bool:
         """Do the given entities (JSON list) share no paper? Then per-entity aggregates add up."""
         return self._rows(S.SHARED_PAIRS, (ids, ids))[0][0] == 0
@@ -351,22 +399,52 @@ class SQLiteStore:
     def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
         """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers."""
         ids = _ids(entity_ids)
+        family = self._family(entity_ids)
+        if family is not None:
+            rows = self._rows(S.FAM_COOC, (family, ids, kind))
+            return R.sorted_counts((self._entity(r[0]), r[1]) for r in rows)
         query = S.COOC_SUMMED if self._disjoint(ids) else S.COOC_DISTINCT
         return R.sorted_counts((self._entity(r[0]), r[1]) for r in self._rows(query, (ids, ids, kind)))
 
     # -- papers and claims -------------------------------------------------------------------
     def find_papers(self, query: PaperQuery) -> PaperPage:
         """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
-        select, params = S.find_papers_sql(query)
         with self._lock:
+            select, count, params = self._plan(query)
             if not self._streamed(query):
-                total = self._rows(f"SELECT count(*) FROM ({select})", params)[0][0]
+                if isinstance(count, int):
+                    total = count
+                else:
+                    total = self._rows(count, params)[0][0]
                 page = [r[:2] for r in self._rows(f"{select} LIMIT ? OFFSET ?", [*params, query.limit, query.offset])]
             else:
                 total, page = self._filtered_page(select, params, query)
             xs = self._assemble(page, R.filter_ids(query), claims=False, kinds=R.filter_kinds(query))
         items = [PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags)) for x in xs]
         return PaperPage(total=total, items=tuple(items))
+
+    def _plan(self, query: PaperQuery) -> tuple[str, str | int, list[Any]]:
+        """(select in order, count select or the count itself, parameters) of a paper search.
+
+        When an entity filter is a whole family (or one entity) without role or variant and the
+        order is one a ``fam`` index holds, the search is driven by that family's rows in index
+        order (for relevance, the first filter's; otherwise the smallest family's): the page is
+        read up to its limit and the count of a lone family comes from ``fam_year``. Otherwise the
+        matches are sorted (:func:`kg.store.sql.find_papers_sql`)."""
+        if query.using and (query.order, query.direction) in S.FAM_ORDER:
+            fams = [self._family(f.ids) if f.ids and f.role is None and f.variant is None else None
+                    for f in query.using]
+            candidates = [0] if query.order == "relevance" else range(len(fams))
+            sizes = {i: self._rows(S.FAM_TOTAL, (fams[i],))[0][0] for i in candidates if fams[i] is not None}
+            if sizes:
+                lead = min(sizes, key=lambda i: (sizes[i], i))
+                others = [S.exists_condition(fams[i], list(f.ids), f.kind, f.role, f.variant)
+                          for i, f in enumerate(query.using) if i != lead]
+                select, count, params = S.fam_papers_sql(fams[lead], others, query)  # type: ignore[arg-type]
+                alone = not others and query.ids is None and query.year_min is None and query.year_max is None
+                return select, sizes[lead] if alone else count, params
+        select, params = S.find_papers_sql(query)
+        return select, f"SELECT count(*) FROM ({select})", params
 
     @staticmethod
     def _streamed(query: PaperQuery) -> bool:
@@ -378,7 +456,7 @@ class SQLiteStore:
     def explain(self, query: PaperQuery) -> str:
         """The SQL (with parameters) :meth:`find_papers` runs for ``query``, SQLite's plan of it and
         the filters applied to the streamed candidates (what ``--explain`` prints)."""
-        select, params = S.find_papers_sql(query)
+        select, _, params = self._plan(query)
         plan = [r[3] for r in self._rows(f"EXPLAIN QUERY PLAN {select}", params)]
         lines = ["sqlite:", select, f"-- parameters: {_json(params)}", "-- plan:"]
         lines += [f"--   {step}" for step in plan]
@@ -451,14 +529,39 @@ class SQLiteStore:
         about: Collection[str] | None = None,
         type: ClaimType | None = None,
         paper_ids: Collection[str] | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Claim]:
-        """Claims about any of ``about``, of ``type``, of ``paper_ids``; ordered by claim id."""
+        """Claims about any of ``about``, of ``type``, of ``paper_ids``; ordered by claim id; the
+        page ``[offset:offset + limit]`` (all from ``offset`` without a limit). Claims about a whole
+        family (or one entity) are read in order from the ``fam_about`` index."""
+        family = self._family(about) if about and paper_ids is None else None
+        if family is not None:
+            page = (-1 if limit is None else limit, offset)
+            if type is None:
+                rows = self._rows(S.FAM_CLAIMS, (family, *page))
+            else:
+                rows = self._rows(S.FAM_CLAIMS_TYPED, (family, type, *page))
+            return [R.claim_from(orjson.loads(r[0])) for r in rows]
         pids = _ids(paper_ids) if paper_ids is not None else None
         if about is not None:
             rows = self._rows(S.CLAIMS_ABOUT, (_ids(about), type, pids))
         else:
             rows = self._rows(S.CLAIMS_ALL, (None, type, pids))
-        return [R.claim_from(orjson.loads(props)) for _, props in rows]
+        end = None if limit is None else offset + limit
+        return [R.claim_from(orjson.loads(props)) for _, props in rows[offset:end]]
+
+    def count_claims(self, about: Collection[str] | None = None, type: ClaimType | None = None) -> int:
+        """The number of claims :meth:`claims` finds (about a family: one index range count)."""
+        family = self._family(about) if about else None
+        if family is not None:
+            if type is None:
+                return self._rows(S.FAM_CLAIM_COUNT, (family,))[0][0]
+            return self._rows(S.FAM_CLAIM_COUNT_TYPED, (family, type))[0][0]
+        if about is not None:
+            return len(self._rows(S.CLAIMS_ABOUT, (_ids(about), type, None)))
+        return len(self._rows(S.CLAIMS_ALL, (None, type, None)))
 
     def counts_by_year(self, entity_ids: Collection[str] | None = None) -> dict[int, int]:
         """Number of papers per year (only papers linked to ``entity_ids`` when given), from the
@@ -466,8 +569,12 @@ class SQLiteStore:
         if entity_ids is None:
             rows = self._rows(S.YEARS_ALL)
         else:
-            ids = _ids(entity_ids)
-            rows = self._rows(S.YEARS_SUMMED if self._disjoint(ids) else S.YEARS_DISTINCT, (ids,))
+            family = self._family(entity_ids)
+            if family is not None:
+                rows = self._rows(S.FAM_YEARS, (family,))
+            else:
+                ids = _ids(entity_ids)
+                rows = self._rows(S.YEARS_SUMMED if self._disjoint(ids) else S.YEARS_DISTINCT, (ids,))
         return dict(sorted((r[0], r[1]) for r in rows))
 
     def stats(self) -> Stats:

@@ -1,15 +1,43 @@
 """The aggregates both stores maintain at write time (papers per entity, per year — with the unknown
 year kept apart —, per entity and year, co-occurrence pairs) equal a full recount from the papers
 themselves after inserts, rewrites of changed papers (new year, links dropped and added), idempotent
-re-writes, new papers without a year, and clears."""
+re-writes, new papers without a year, and clears. The family summaries (a family's papers in every
+page order, its years, co-occurrence and claims) equal the same recount, through a taxonomy change
+too; on the embedded store every maintained table also equals :data:`kg.store.sql.RECOUNT`."""
 
 from __future__ import annotations
 
 from collections import Counter
 from itertools import combinations
 
-from kg.models import Extraction, GraphDelta
+import sqlite3
+
+from kg.models import EntityFilter, Extraction, GraphDelta, PaperQuery, relevance_score
+from kg.store import sql as S
 from tests import world as gd
+
+#: The maintained tables of the embedded store, compared row for row with a recount.
+_TABLES = {
+    "entity": "SELECT rid, papers FROM entity",
+    "year_count": "SELECT * FROM year_count WHERE papers <> 0",
+    "entity_year": "SELECT * FROM entity_year WHERE papers <> 0",
+    "cooc": "SELECT * FROM cooc WHERE papers <> 0",
+    "closure": "SELECT * FROM closure",
+    "fam": "SELECT anc, paper, pid, year, links, proposed, title, early, mentions, score FROM fam",
+    "fam_year": "SELECT * FROM fam_year WHERE papers <> 0",
+    "fam_cooc": "SELECT * FROM fam_cooc WHERE papers <> 0",
+    "fam_about": "SELECT * FROM fam_about",
+}
+
+
+def _sqlite_tables_match_a_recount(store) -> None:
+    """Every maintained table equals :data:`kg.store.sql.RECOUNT` run on a copy of the database."""
+    copy = sqlite3.connect(":memory:")
+    store.conn.backup(copy)
+    held = {t: sorted(copy.execute(q).fetchall()) for t, q in _TABLES.items()}
+    copy.executescript(f"{S.DROP_TRIGGERS}{S.RECOUNT}")
+    for table, query in _TABLES.items():
+        assert held[table] == sorted(copy.execute(query).fetchall()), table
 
 
 def _recount(store, paper_ids: list[str]) -> dict:
@@ -46,11 +74,61 @@ def assert_aggregates_match(store, paper_ids: list[str]) -> None:
     ids = sorted(truth["entities"])
     # one entity, every pair (disjoint or sharing papers) and a whole family
     groups = [[e] for e in ids] + [list(p) for p in combinations(ids, 2)]
-    groups.append([gd.F_DIV.id] + [e.id for e in store.descendants(gd.F_DIV.id)])
+    families = [[r] + [e.id for e in store.descendants(r)] for r in (gd.F_DIV.id, gd.OT.id, gd.IPM.id)]
+    groups += families
     for group in groups:
         assert store.counts_by_year(group) == _years(truth, set(group)), group
         got = {c.entity.id: c.papers for c in store.cooccurring(group)}
         assert got == _cooc(truth, set(group)), group
+    for group in [[e] for e in ids] + families:
+        _pages_match(store, truth, group)
+        _claims_match(store, truth, group)
+    if store.name == "sqlite":
+        _sqlite_tables_match_a_recount(store)
+
+
+def _pages_match(store, truth: dict, group: list[str]) -> None:
+    """Pages of a family (or one entity) in every order, and with a second filter, equal a sort of
+    the recounted papers (relevance from the links to the group, ties by id, missing years last)."""
+    xs = {x.paper.id: x for x in truth["xs"]}
+    matching = sorted(pid for pid, linked in truth["linked"].items() if linked & set(group))
+    score = {pid: relevance_score([{"role": t.role, "field": t.evidence[0].field if t.evidence else None,
+                                    "sentence_index": t.evidence[0].sentence_index if t.evidence else None,
+                                    "count": len(t.evidence) or 1}
+                                   for t in xs[pid].tags if t.entity.id in group]) for pid in matching}
+    year = truth["year"]
+    keys = {
+        ("relevance", "desc"): lambda i: (-score[i], i),
+        ("id", "asc"): lambda i: i,
+        ("year", "asc"): lambda i: (year[i] is None, year[i] or 0, i),
+        ("year", "desc"): lambda i: (year[i] is None, -(year[i] or 0), i),
+    }
+    for (order, direction), key in keys.items():
+        for limit, offset in ((2, 0), (2, 1), (100, 0)):
+            q = PaperQuery(using=(EntityFilter(ids=tuple(group)),), order=order, direction=direction,
+                           limit=limit, offset=offset)
+            page = store.find_papers(q)
+            want = sorted(matching, key=key)
+            assert page.total == len(matching), (group, order)
+            assert [h.paper.id for h in page.items] == want[offset:offset + limit], (group, order, direction)
+    id_desc = store.find_papers(PaperQuery(using=(EntityFilter(ids=tuple(group)),), order="id", direction="desc"))
+    assert [h.paper.id for h in id_desc.items] == matching[::-1]
+    gan = store.find_papers(PaperQuery(using=(EntityFilter(ids=tuple(group)), EntityFilter(ids=(gd.GAN.id,))),
+                                       order="year", direction="desc", year_min=2019))
+    both = [i for i in matching if gd.GAN.id in truth["linked"][i] and (year[i] or 0) >= 2019]
+    assert [h.paper.id for h in gan.items] == sorted(both, key=keys["year", "desc"]) and gan.total == len(both)
+
+
+def _claims_match(store, truth: dict, group: list[str]) -> None:
+    """Claims about a family (or one entity), paged, equal the recount from the full records."""
+    want = sorted((c for x in truth["xs"] for c in x.claims if set(c.about) & set(group)), key=lambda c: c.id)
+    assert store.claims(about=group) == want
+    assert store.count_claims(about=group) == len(want)
+    assert store.claims(about=group, limit=1, offset=1) == want[1:2]
+    for kind in {c.type for c in want}:
+        typed = [c for c in want if c.type == kind]
+        assert store.claims(about=group, type=kind, limit=2) == typed[:2]
+        assert store.count_claims(about=group, type=kind) == len(typed)
 
 
 def _moved(x: Extraction, **paper) -> Extraction:
@@ -82,6 +160,14 @@ def test_aggregates_equal_a_full_recount_through_rewrites_and_clears(empty_store
     assert_aggregates_match(store, ids)
 
     store.write(GraphDelta(extractions=(p1, p2, p4)))  # and back
+    assert_aggregates_match(store, ids)
+
+    # the taxonomy changes under existing papers: W1 leaves the Wasserstein family, KL leaves f-div
+    store.write(GraphDelta(entities=(gd.W1.model_copy(update={"parents": (gd.IPM.id,)}),
+                                     gd.KL.model_copy(update={"parents": ()}))))
+    assert [e.id for e in store.descendants(gd.OT.id)] == [gd.W.id]
+    assert_aggregates_match(store, ids)
+    store.write(GraphDelta(entities=(gd.W1, gd.KL)))
     assert_aggregates_match(store, ids)
 
     store.clear()

@@ -15,6 +15,7 @@ import pytest
 from kg.errors import StoreError
 from kg.models import EntityFilter, GraphDelta, PaperQuery
 from kg.store import open_store
+from kg.store import sql as S
 from kg.store.sqlite_store import SQLiteStore
 from tests import world
 
@@ -102,7 +103,7 @@ def test_sqlite_store_other_layout_is_refused(path):
     conn.execute("INSERT INTO meta VALUES ('schema_version', '999')")
     conn.commit()
     conn.close()
-    with pytest.raises(StoreError, match="layout 1 .found 999.*kg ingest"):
+    with pytest.raises(StoreError, match="layout 2 .found 999.*kg ingest"):
         SQLiteStore(path).stats()
 
 
@@ -174,3 +175,69 @@ def test_sqlite_store_counts_follow_writes_of_other_connections(path):
     assert {c.entity.id: c.papers for c in reader.entity_counts()}[KL] == 2
     reader.write(GraphDelta(extractions=(world.extractions()[2].model_copy(update={"divergences": ()}),)))
     assert {c.entity.id: c.papers for c in reader.entity_counts()}[KL] == 1
+
+
+def _plan(conn: sqlite3.Connection, sql: str, params) -> str:
+    return "\n".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+
+
+def _hot_plans(store: SQLiteStore, conn: sqlite3.Connection) -> dict[str, str]:
+    """SQLite's plan of each hot read: the lookups (one entity, a family, a second filter), their
+    counts, and a family's years, co-occurrence and claims."""
+    family = [world.F_DIV.id] + [e.id for e in store.descendants(world.F_DIV.id)]
+    anc = store._family(family)
+    plans = {}
+    for name, q in {
+        "KL by relevance": PaperQuery(using=(EntityFilter(ids=(KL,)),), order="relevance", direction="desc"),
+        "f-div family by relevance": PaperQuery(using=(EntityFilter(ids=tuple(family)),), order="relevance",
+                                                direction="desc"),
+        "family and GAN, newest first": PaperQuery(
+            using=(EntityFilter(ids=tuple(family)), EntityFilter(ids=(world.GAN.id,))), order="year",
+            direction="desc"),
+        "KL by id": PaperQuery(using=(EntityFilter(ids=(KL,)),)),
+    }.items():
+        select, _, params = store._plan(q)
+        plans[name] = _plan(conn, f"{select} LIMIT 10", params)
+    plans["family years"] = _plan(conn, S.FAM_YEARS, (anc,))
+    plans["family co-occurrence"] = _plan(conn, S.FAM_COOC, (anc, "[]", None))
+    plans["family claims"] = _plan(conn, S.FAM_CLAIMS_TYPED, (anc, "empirical", 20, 0))
+    plans["family claim count"] = _plan(conn, S.FAM_CLAIM_COUNT_TYPED, (anc, "empirical"))
+    return plans
+
+
+def test_sqlite_hot_reads_are_index_reads_in_order(path):
+    """The first page of a lookup is read from an index in its order (no sort of every match), and
+    family aggregates are single index reads. Dropping an index makes SQLite sort again, and this
+    test then fails: it checks the plan, not a time."""
+    with SQLiteStore(path) as store:
+        store.write(world.delta())
+        plans = _hot_plans(store, sqlite3.connect(path))
+        for name, plan in plans.items():
+            assert "TEMP B-TREE" not in plan, (name, plan)
+            scans = [line for line in plan.splitlines() if "SCAN" in line and "json_each" not in line]
+            assert not scans, (name, plan)  # only the JSON list parameters are scanned
+        assert "fam_relevance" in plans["KL by relevance"] and "fam_relevance" in plans["f-div family by relevance"]
+        assert "fam_year_desc" in plans["family and GAN, newest first"]
+        assert "fam_id" in plans["KL by id"]
+        assert "fam_about_type" in plans["family claims"]
+        conn = sqlite3.connect(path, isolation_level=None)  # a new connection: no cached statements
+        conn.execute("DROP INDEX fam_relevance")
+        assert "USE TEMP B-TREE FOR ORDER BY" in _hot_plans(store, conn)["KL by relevance"]
+
+
+def test_sqlite_store_upgrades_a_layout_1_file(path):
+    """A file of layout 1 (no family tables) is upgraded on open: the families are counted."""
+    with SQLiteStore(path) as store:
+        store.write(world.delta())
+        family = [world.F_DIV.id] + [e.id for e in store.descendants(world.F_DIV.id)]
+        before = store.find_papers(PaperQuery(using=(EntityFilter(ids=tuple(family)),), order="relevance",
+                                              direction="desc"))
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE fam; DROP TABLE fam_year; DROP TABLE fam_cooc; DROP TABLE fam_about;"
+                       "DROP TABLE closure; UPDATE meta SET value = '1' WHERE key = 'schema_version';")
+    conn.close()
+    with SQLiteStore(path) as store:
+        assert store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert store.find_papers(PaperQuery(using=(EntityFilter(ids=tuple(family)),), order="relevance",
+                                            direction="desc")) == before
+        assert store._family(family) is not None
