@@ -75,7 +75,9 @@ def slug(text: str) -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a model's validator is built when first used, not at import (a cold `kg papers-using`
+    # uses a few of them)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Paper(_Model):

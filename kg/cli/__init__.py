@@ -3,57 +3,30 @@
 Each command parses options, calls one library function and prints: data on stdout (a Rich table for
 people, ``--json`` for scripts), progress and logs on stderr. Errors from the library
 (:class:`kg.errors.KGError`) become one red line on stderr and a non-zero exit code — never a
-traceback. Commands live in the modules next to this one, each registering itself on :data:`app`.
+traceback. Commands live in the modules next to this one, each registering itself on the Typer
+application of :mod:`kg.cli._app`.
+
+``from kg.cli import app`` gives the application with every command registered (tests, docs);
+:func:`main` (the console script) registers only the command it runs, for a fast cold start.
 """
 
 from __future__ import annotations
 
-import typer
+from typing import Any
 
-app = typer.Typer(
-    name="kg",
-    help="A research-index knowledge graph of ML abstracts: methods, divergences, datasets and claims.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+__all__ = ["app", "main"]
 
 
-def _print_version(value: bool) -> None:
-    if value:
-        version()
-        raise typer.Exit()
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from kg.cli._app import load_commands
 
-
-@app.callback()
-def _root(
-    show_version: bool = typer.Option(
-        False, "--version", "-V", help="Print the kg and extractor versions and exit.",
-        callback=_print_version, is_eager=True),
-) -> None:
-    """kg: tag ML abstracts with methods, divergences, datasets and claims; query the graph."""
-
-
-from kg.cli import (  # noqa: E402,F401  (register commands)
-    curate_cmds,
-    extract_cmds,
-    graph_cmds,
-    query_cmds,
-    serve_cmds,
-)
-
-
-@app.command()
-def version() -> None:
-    """Print the kg version and the extractor version."""
-    from kg import __version__
-    from kg.extract import extractor_version
-
-    typer.echo(f"kg {__version__}\nextractor {extractor_version()}")
+        return load_commands()
+    raise AttributeError(f"module 'kg.cli' has no attribute {name!r}")
 
 
 def main() -> None:
     """Entry point of the ``kg`` console script and ``python -m kg``."""
-    app()
+    from kg.cli._app import main as run
+
+    run()

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from kg.cli import app
+from kg.cli._app import app
 from kg.cli._common import guard, out
-from kg.cli.graph_cmds import StoreOptions, with_store_options
+from kg.cli._store import StoreOptions, with_store_options
 from kg.errors import InputError
 
 curate = typer.Typer(

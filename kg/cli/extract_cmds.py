@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from kg.cli import app
+from kg.cli._app import app
 from kg.cli._common import guard, out, print_json
 from kg.config import default_data_dir
 from kg.errors import InputError

@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from kg.cli._common import out, print_json
-from kg.cli.graph_cmds import (
+from kg.cli._store import (
     JsonOpt,
     KindOpt,
     StoreOptions,

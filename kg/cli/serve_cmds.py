@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from kg.cli._common import err
-from kg.cli.graph_cmds import StoreOptions, graph_command
+from kg.cli._store import StoreOptions, graph_command
 from kg.errors import InputError
 
 

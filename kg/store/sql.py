@@ -256,13 +256,14 @@ END;
 def _parts(x: str) -> dict[str, str]:
     """The relevance components of one link row (``x`` = NEW or OLD), as :data:`RELEVANCE` reads
     them: proposed role, first evidence in the title, or in the first two abstract sentences, and
-    the number of evidence items."""
-    field = f"json_extract({x}.props, '$.evidence[0].field')"
+    the number of evidence items (``evidence`` is a JSON text inside the props, as Neo4j keeps it)."""
+    evidence = f"json_extract({x}.props, '$.evidence')"
+    field = f"json_extract({evidence}, '$[0].field')"
     return {
         "PROPOSED": f"({x}.role IS 'proposed')",
         "TITLE": f"({field} IS 'title')",
-        "EARLY": f"({field} IS 'abstract' AND coalesce(json_extract({x}.props, '$.evidence[0].sentence_index'), 0) <= 1)",
-        "MENTIONS": f"coalesce(json_array_length({x}.props, '$.evidence'), 1)",
+        "EARLY": f"({field} IS 'abstract' AND coalesce(json_extract({evidence}, '$[0].sentence_index'), 0) <= 1)",
+        "MENTIONS": f"coalesce(json_array_length({evidence}), 1)",
     }
 
 

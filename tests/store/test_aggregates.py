@@ -7,10 +7,9 @@ too; on the embedded store every maintained table also equals :data:`kg.store.sq
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from itertools import combinations
-
-import sqlite3
 
 from kg.models import EntityFilter, Extraction, GraphDelta, PaperQuery, relevance_score
 from kg.store import sql as S
@@ -97,6 +96,10 @@ def _pages_match(store, truth: dict, group: list[str]) -> None:
                                     "count": len(t.evidence) or 1}
                                    for t in xs[pid].tags if t.entity.id in group]) for pid in matching}
     year = truth["year"]
+    anc = store._family(group) if store.name == "sqlite" else None
+    if anc is not None:  # the maintained score of each family row is the recounted relevance
+        held = dict(store.conn.execute("SELECT pid, score FROM fam WHERE anc = ?", (anc,)).fetchall())
+        assert held == score, group
     keys = {
         ("relevance", "desc"): lambda i: (-score[i], i),
         ("id", "asc"): lambda i: i,
