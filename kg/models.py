@@ -75,9 +75,7 @@ def slug(text: str) -> str:
 
 
 class _Model(BaseModel):
-    # defer_build: a model's validator is built when first used, not at import (a cold `kg papers-using`
-    # uses a few of them)
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Paper(_Model):

@@ -62,6 +62,7 @@ READ_METHODS = (
     "find_papers",
     "papers",
     "claims",
+    "count_claims",
     "counts_by_year",
     "stats",
     "paper_versions",
