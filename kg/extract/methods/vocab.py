@@ -38,7 +38,8 @@ _LIST_END = frozenset(". ; : ) ( [ ] which that to in for with inside on".split(
 #: nouns that name a method after a proper name ("Gibbs algorithm", "Cholesky decomposition");
 #: not "measure", "metric", "gap": after a name those are mathematical objects ("Lebesgue measure")
 _PROPER_HEADS = ("algorithm", "method", "decomposition", "envelope", "projection", "sampling", "sampler",
-                 "iteration", "transformation", "estimator", "embedding", "network", "bridge", "machine", "filter")
+                 "iteration", "transformation", "estimator", "embedding", "network", "bridge", "machine", "filter",
+                 "process")  # ("Markov decision process", "Hawkes process")
 
 
 VOCAB_FILE = "methods.jsonl"
