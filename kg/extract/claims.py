@@ -209,7 +209,11 @@ _CUE_WORDS: dict[ClaimType, list[tuple[str, ...] | None]] = {
                   "parameteri", "construct", "build", "formulate", "key idea"),
                  ("provide", "give", "derive", "develop", "design", "devise", "establish", "construct", "offer",
                   "obtain")],
-    "theoretical": [("prov", "proof", "theorem", "lemma", "derive", "establish", "characteri"), None,
+    "theoretical": [("prov", "proof", "theorem", "lemma", "derive", "establish", "characteri"),
+                    ("bound", "minimax", "regret", "converg", "rate", "asymptot", "complexity", "guarantee",
+                     "consisten", "optimal", "equivalen", "necessary", "sufficient", "lower", "upper", "tight",
+                     "theor", "analy", "special case", "identif", "generali", "closed", "polynomial",
+                     "exponential", "inequalit", "formula"),
                     ("show", "prove", "find", "obtain", "determine", "answer", "resolve", "impl", "reveal",
                      "approximate any", "invarian", "in the limit", "regime"),
                     ("notion", "theor", "criteri", "definition", "counter", "connection", "analys",
@@ -225,7 +229,9 @@ _CUE_WORDS: dict[ClaimType, list[tuple[str, ...] | None]] = {
     "empirical": [("experiment", "empirical", "numerical", "simulation", "benchmark", "dataset",
                    "state", "sota", "outperform", "baseline", "ablation"),
                   ("real", "accuracy", "performance", "fid"),
-                  None,
+                  ("improv", "achiev", "surpass", "competitive", "superior", "gain", "speed", "faster",
+                   "effectiveness", "efficiency", "scal", "task", "%", "0", "1", "2", "3", "4", "5", "6", "7",
+                   "8", "9"),
                   ("observ", "validat", "evaluat", "test", "illustrat", "appl", "compar", "demonstrat", "results ",
                    "trained on"),
                   ("evaluat", "test", "validat", "benchmark", "assess"),
@@ -247,12 +253,14 @@ _NAMED_PROPOSAL = re.compile(r"\b(?:[Ww]e|[Pp]aper|[Ww]ork)\s+(?:\w+ly\s+)?(?:pr
                              r"(?:[A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+[\w-]*\s*(?:--|\u2014|,|:|\())")
 NAMED_PROPOSAL_WEIGHT = 2.0
 
+_BACK_REFERENCE_WORDS = ("propos", "introduc", "present", "develop", "design", "devis", "deriv")
+
 
 def type_scores(text: str) -> dict[ClaimType, float]:
     """The cue score of each claim type in one sentence (a type without cues scores 0)."""
-    named = ("pro" in text or "pre" in text) and _NAMED_PROPOSAL.search(text) is not None
+    named = ("propose" in text or "present" in text or "introduce" in text) and _NAMED_PROPOSAL.search(text) is not None
     text = text.lower()
-    if "ed " in text or " no" in text:
+    if any(w in text for w in _BACK_REFERENCE_WORDS):
         text = _BACK_REFERENCE.sub(lambda m: "adds " if m.group(0).endswith(" ") else "the said", text)
     out: dict[ClaimType, float] = {}
     for kind, cues in _CUES:
