@@ -16,6 +16,8 @@ else is stashed on shared objects. The module imports nothing else from kg, so a
 
 from __future__ import annotations
 
+from typing import cast
+
 from spacy.tokens import Doc
 
 #: the ``doc.spans`` key of the vocabulary span rulers (``kg_vocab``, ``kg_vocab_cased``)
@@ -32,12 +34,12 @@ def get(doc: Doc, name: str):
     """``doc._.<name>`` at the cost of a dict lookup: the rules read these in tight loops, and each
     ``doc._`` access builds an ``Underscore`` object. spaCy keeps a doc extension's value in
     ``doc.user_data[("._.", name, None, None)]`` (tests/extract/test_pipeline.py checks it still does)."""
-    return doc.user_data.get(("._.", name, None, None))
+    return cast(dict, doc.user_data).get(("._.", name, None, None))
 
 
 def put(doc: Doc, name: str, value) -> None:
     """``doc._.<name> = value`` (see :func:`get`)."""
-    doc.user_data[("._.", name, None, None)] = value
+    cast(dict, doc.user_data)[("._.", name, None, None)] = value
 
 
 def doc_text(doc: Doc) -> str:
