@@ -42,12 +42,17 @@ def fold(text: str) -> str:
     'kullback leibler divergence'
     >>> fold("CIFAR-10") == fold("cifar 10")
     True
+    >>> fold("block-wise coordinate descent")
+    'block coordinate descent'
     """
     text = re.sub(r"[\s_\-\u2010-\u2015\u2212/]+", " ", text)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = text.lower()
     text = re.sub(r"[^a-z0-9 ]", "", text)
-    return " ".join(singular(w) for w in text.split())
+    words = text.split()
+    if "wise" in words[1:]:  # "block-wise coordinate descent" is "block coordinate descent"
+        words = [w for i, w in enumerate(words) if w != "wise" or i == 0]
+    return " ".join(singular(w) for w in words)
 
 
 def singular(word: str) -> str:

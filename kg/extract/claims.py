@@ -133,9 +133,17 @@ _TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:we|i)\s+(?:\w+ly\s+|also\s+|then\s+|further\s+|first\s+)?(?:extend|generali[sz]e|frame|cast|"
                     r"create|implement|describe|define|parameteri[sz]e|construct|build|formulate)\b|"
                     r"\bkey idea\b"), 1.2),
+        # what the authors give is a method: "we provide an active set algorithm", "we derive a new class of
+        # stochastic methods", "we give ... learning algorithms"
+        (re.compile(r"\b(?:we|us to)\s+(?:\w+ly\s+|also\s+|then\s+|further\s+|first\s+)?(?:provide|give|derive|develop|"
+                    r"design|devise|establish|construct|offer|obtain)\s+(?:(?:class|family|families|suite|set) of\s+|"
+                    r"(?!of\b|for\b|to\b|that\b)[\w-]+\s+){0,5}?"
+                    r"(?:algorithms?|methods?|estimators?|samplers?|architectures?|schemes?|procedures?|objectives?|"
+                    r"loss(?:es)?|frameworks?|models?|approach(?:es)?|techniques?|strateg(?:y|ies)|ways?|"
+                    r"regularizers?|formulations?|pipelines?|networks?)\b"), 2.0),
     ],
     "theoretical": [
-        (re.compile(r"\b(?:prov(?:e|es|ed|ing)|proofs?|theorems?|lemma|derive\w*|establish\w*|"
+        (re.compile(r"\b(?:prov(?:e|es|ed|ing|abl[ey])|proofs?|theorems?|lemma|derive\w*|establish\w*|"
                     r"characteri[sz]\w*)\b"), 2.5),
         (re.compile(r"\b(?:bounds?|bounded|minimax|regret|convergence|converges?|rates?|asymptotic\w*|"
                     r"complexity|guarantees?|consisten\w+|optimal(?:ity)?|equivalen\w+|necessary|sufficient|"
@@ -145,18 +153,32 @@ _TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:we|i|it is)\s+(?:\w+ly\s+|also\s+|then\s+|further\s+|first\s+)?(?:show|prove|find|obtain|"
                     r"determine|answer|resolve|shown)\b|\b(?:implies|impl(?:y|ies) that|reveals? that|"
                     r"approximate any|invarian\w+|in the limit|regimes?)\b"), 1.1),
+        # what the authors introduce is a concept, not a method: "we introduce a notion of complexity",
+        # "we present the first geometric analysis", "a new theory we develop", "we build a connection"
+        (re.compile(r"\b(?:introduc|present|develop|design|defin|build|draw|establish|provid|giv|formulat)\w*\s+"
+                    r"(?:(?!of\b|for\b|to\b|that\b)[\w-]+\s+){0,3}?(?:notions?|theor(?:y|ies)|criteri(?:on|a)|"
+                    r"definitions?|counter-?examples?|connections?|analys[ie]s|characteri[sz]ations?|"
+                    r"conditions?|measures? of \w+)\b|"
+                    r"\b(?:theor(?:y|ies)|notions?|analys[ie]s)\s+(?:that\s+)?we\s+(?:\w+ly\s+)?"
+                    r"(?:develop|introduce|propose|present)"), 5.0),
+        # an asymptotic order: "a rate O(1/T^{1/3})", "Omega(k log log n / n)", "widetilde O(d/n)"
+        (re.compile(r"(?:\b|widetilde\s?|tilde\s?)(?:o|omega|theta)\s?(?:left\s?)?\((?!\s?\))"), 1.5),
         # what is studied is a property of a model class, not a benchmark
         (re.compile(r"\b(?:properties|learnability|criteri(?:a|on)|sharp(?:ness)?|expressiv\w*|limits?|"
                     r"dynamics|separation|hierarch\w*|extends? to|first improvement)\b"), 0.8),
     ],
     "empirical": [
         (re.compile(r"\b(?:experiment\w*|empirical(?:ly)?|numerical(?:ly)?|simulations?|benchmarks?|datasets?|"
-                    r"real[- ]world|state[- ]of[- ]the[- ]art|sota|outperform\w*|baselines?|accuracy|"
-                    r"performances?|fid|ablations?)\b"), 2.0),
+                    r"state[- ]of[- ]the[- ]art|sota|outperform\w*|baselines?|ablations?)\b"), 2.0),
+        # what is measured: a finding about it may still be a theoretical one ("the accuracy is bounded")
+        (re.compile(r"\b(?:real[- ]world|accuracy|performances?|fid)\b"), 1.0),
         (re.compile(r"\b(?:improv\w*|achiev\w*|surpass\w*|competitive|superior|gains?|speed-?ups?|faster|"
                     r"\d+(?:\.\d+)?\s?%|\d+(?:\.\d+)?x|effectiveness|efficiency|scal\w+|tasks?)\b"), 0.8),
-        (re.compile(r"\bwe (?:\w+ly )?(?:observ|validat|evaluat|test|illustrat|appl(?:y|ie)|compar)\w*|"
+        (re.compile(r"\bwe (?:\w+ly )?(?:observ|validat|evaluat|test|illustrat|appl(?:y|ie)|compar|demonstrat)\w*|"
                     r"\b(?:applying it|applicability|results (?:on|show)|trained on|evaluated on)\b"), 1.2),
+        # what was run where: "evaluate its performance on the Atari suite", "tested across five tasks"
+        (re.compile(r"\b(?:evaluat|test|validat|benchmark|assess)\w*\s+(?:[\w-]+\s+){0,4}?"
+                    r"(?:on|against|across)\b"), 1.5),
         # a sentence that opens on how it was found: "Empirically, we show ..."
         (re.compile(r"^\s*(?:empirically|experimentally|numerically|in (?:our )?experiments)\b"), 2.5),
     ],
@@ -164,6 +186,15 @@ _TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
     "other": [
         (re.compile(r"\b(?:insights?|implications?|discuss\w*|sheds? light|perspectives?|understanding|"
                     r"foundations?|we hope|future (?:work|research)|paves? the way|opens? (?:up )?)\b"), 1.2),
+        # what a result gives rather than what it is: "our findings offer new insights into ...", "we discuss"
+        (re.compile(r"\b(?:offer|provid|giv|contribut|bring)\w*\s+(?:[\w-]+\s+){0,2}?(?:insights?|understanding|"
+                    r"foundations?|perspectives?|implications?)\b|\bwe\s+(?:\w+ly\s+|also\s+)?"
+                    r"discuss\b"), 1.5),
+        # a practical property of the method rather than a finding: "simple to implement", "no additional
+        # hyper-parameters", "can be plugged into", "an added benefit"
+        (re.compile(r"\b(?:(?:simple|easy|easily) to (?:implement|use|apply)|easily implemented|plug(?:ged)? into|"
+                    r"plug[- ]and[- ]play|flexib\w+|no (?:additional|extra)|benefits?|hyper-?parameter[- ]free|"
+                    r"requires? (?:no|minimal|little|only)|end-to-end)\b"), 1.2),
     ],
 }
 
@@ -175,28 +206,62 @@ _CUE_WORDS: dict[ClaimType, list[tuple[str, ...] | None]] = {
                  ("present",), ("call", "term", "dub", "name"), ("novel", "new"),
                  ("framework", "method", "approach", "algorithm", "architecture"),
                  ("extend", "generali", "frame", "cast", "create", "implement", "describe", "define",
-                  "parameteri", "construct", "build", "formulate", "key idea")],
-    "theoretical": [("prov", "proof", "theorem", "lemma", "derive", "establish", "characteri"), None,
+                  "parameteri", "construct", "build", "formulate", "key idea"),
+                 ("provide", "give", "derive", "develop", "design", "devise", "establish", "construct", "offer",
+                  "obtain")],
+    "theoretical": [("prov", "proof", "theorem", "lemma", "derive", "establish", "characteri"),
+                    ("bound", "minimax", "regret", "converg", "rate", "asymptot", "complexity", "guarantee",
+                     "consisten", "optimal", "equivalen", "necessary", "sufficient", "lower", "upper", "tight",
+                     "theor", "analy", "special case", "identif", "generali", "closed", "polynomial",
+                     "exponential", "inequalit", "formula"),
                     ("show", "prove", "find", "obtain", "determine", "answer", "resolve", "impl", "reveal",
                      "approximate any", "invarian", "in the limit", "regime"),
+                    ("notion", "theor", "criteri", "definition", "counter", "connection", "analys",
+                     "characteri", "condition", "measure"),
+                    ("o(", "oleft(", "o (", "omega", "theta"),
                     ("properties", "learnab", "criteri", "sharp", "expressiv", "limit", "dynamics",
                      "separation", "hierarch", "extend", "first improvement")],
     "other": [("insight", "implication", "discuss", "shed", "perspective", "understanding", "foundation",
-               "we hope", "future", "pave", "open")],
-    "empirical": [("experiment", "empirical", "numerical", "simulation", "benchmark", "dataset", "real",
-                   "state", "sota", "outperform", "baseline", "accuracy", "performance", "fid", "ablation"),
-                  None,
-                  ("observ", "validat", "evaluat", "test", "illustrat", "appl", "compar", "results ",
+               "we hope", "future", "pave", "open"),
+              ("insight", "understanding", "foundation", "perspective", "implication", "discuss"),
+              ("simple", "easy", "easily", "plug", "flexib", "no additional", "no extra", "benefit", "free",
+               "require", "end-to-end")],
+    "empirical": [("experiment", "empirical", "numerical", "simulation", "benchmark", "dataset",
+                   "state", "sota", "outperform", "baseline", "ablation"),
+                  ("real", "accuracy", "performance", "fid"),
+                  ("improv", "achiev", "surpass", "competitive", "superior", "gain", "speed", "faster",
+                   "effectiveness", "efficiency", "scal", "task", "%", "0", "1", "2", "3", "4", "5", "6", "7",
+                   "8", "9"),
+                  ("observ", "validat", "evaluat", "test", "illustrat", "appl", "compar", "demonstrat", "results ",
                    "trained on"),
+                  ("evaluat", "test", "validat", "benchmark", "assess"),
                   None],
 }
 _CUES = [(kind, [(p, w, words) for (p, w), words in zip(cues, _CUE_WORDS[kind], strict=True)])
          for kind, cues in _TYPE_CUES.items()]
 
 
+# "the proposed algorithm", "our newly introduced loss": a reference back to a contribution, no cue of one;
+# nor is a negated one ("introduces no additional hyper-parameters")
+_BACK_REFERENCE = re.compile(r"\b(?:the|our|this|these|its|their|newly|recently)[\s-]+"
+                             r"(?:proposed|introduced|presented|developed|designed|devised|derived)\b|"
+                             r"\b(?:introduc|propos|present)(?:es|e|ed|ing) (?=no\b|neither\b|none\b)")
+
+
+# a contribution introduced by its name: "We present SLCD -- ...", "we propose Prospect, a ..." (case matters)
+_NAMED_PROPOSAL = re.compile(r"\b(?:[Ww]e|[Pp]aper|[Ww]ork)\s+(?:\w+ly\s+)?(?:propose|present|introduce)s?\s+"
+                             r"(?:[A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+[\w-]*\s*(?:--|\u2014|,|:|\())")
+NAMED_PROPOSAL_WEIGHT = 2.0
+
+_BACK_REFERENCE_WORDS = ("propos", "introduc", "present", "develop", "design", "devis", "deriv")
+
+
 def type_scores(text: str) -> dict[ClaimType, float]:
     """The cue score of each claim type in one sentence (a type without cues scores 0)."""
+    named = ("propose" in text or "present" in text or "introduce" in text) and _NAMED_PROPOSAL.search(text) is not None
     text = text.lower()
+    if any(w in text for w in _BACK_REFERENCE_WORDS):
+        text = _BACK_REFERENCE.sub(lambda m: "adds " if m.group(0).endswith(" ") else "the said", text)
     out: dict[ClaimType, float] = {}
     for kind, cues in _CUES:
         score = 0.0
@@ -204,6 +269,8 @@ def type_scores(text: str) -> dict[ClaimType, float]:
             if words is None or any(x in text for x in words):
                 score += w * len(p.findall(text)) ** 0.5
         out[kind] = score
+    if named:
+        out["proposal"] += NAMED_PROPOSAL_WEIGHT
     return out
 
 
@@ -241,6 +308,17 @@ def paper_prior(scored: Sequence[dict[ClaimType, float]]) -> dict[ClaimType, flo
     if whole <= 0:
         return {}
     return {k: PRIOR_WEIGHT * v / whole for k, v in totals.items()}
+
+
+def type_claims(texts: Sequence[str], abstract: str = "") -> list[ClaimType]:
+    """The type of each claim sentence of one paper (``texts`` in abstract order).
+
+    Each sentence is typed by its own cues (:func:`type_scores`), leaning towards what the paper's
+    claims speak of as a whole (:func:`paper_prior`).
+    """
+    scored = [type_scores(t) for t in texts]  # once per claim: the prior and the type
+    prior = paper_prior(scored)
+    return [claim_type(t, prior, sc) for t, sc in zip(texts, scored, strict=True)]
 
 
 def _is_contribution(text: str) -> bool:
@@ -329,14 +407,13 @@ def find_claims(ctx: Context, tags: Sequence[Tag] = ()) -> list[Claim]:
     claims = []
     found = [(sent, rule) for sent, (is_claim, rule) in zip(sentences, classify(sentences), strict=True)
              if is_claim]
-    scored = [type_scores(sent.text) for sent, _ in found]  # once per claim: the prior and the type
-    prior = paper_prior(scored)
-    for (sent, rule), scores in zip(found, scored, strict=True):
+    types = type_claims([sent.text for sent, _ in found], ctx.paper.abstract)
+    for (sent, rule), kind in zip(found, types, strict=True):
         claims.append(Claim(
             id=f"{ctx.paper.id}#{sent.index}",
             paper_id=ctx.paper.id,
             text=sent.text,
-            type=claim_type(sent.text, prior, scores),
+            type=kind,
             sentence_index=sent.index,
             start=sent.start,
             end=sent.end,

@@ -12,13 +12,15 @@ The API is stable: rule modules written by other people build on it (add, don't 
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from itertools import pairwise
 
 from spacy.tokens import Doc, Span
 
+from kg.extract import docext
+from kg.extract.acronyms import Acronym, find_acronyms
+from kg.extract.docext import VOCAB_KEY
 from kg.extract.normalize import Normalized
 from kg.models import Evidence, Paper, TextField
 
@@ -42,121 +44,9 @@ class Sentence:
         return self.field == "title"
 
 
-@dataclass(frozen=True, slots=True)
-class Acronym:
-    """A paper-scoped acronym definition: ``long (short)`` found in ``field``; offsets are normalized."""
-
-    short: str
-    long: str
-    field: TextField
-    long_start: int
-    long_end: int
-    short_start: int
-    short_end: int
-
-
-_ACRO_TOKEN = re.compile(r"^[A-Za-z][A-Za-z0-9\-]*$")
-
-
-def _is_acronym(text: str) -> bool:
-    if not (2 <= len(text) <= 12) or not _ACRO_TOKEN.match(text):
-        return False
-    upper = sum(c.isupper() for c in text)
-    return upper >= 2 or (upper >= 1 and any(c.isdigit() for c in text))
-
-
-def _long_form(short: str, words: list) -> int | None:
-    """Schwartz–Hearst: index into ``words`` (tokens before the parenthesis) where the long form
-    of ``short`` starts, or None. Every acronym letter must appear in order, the first one at a
-    word start."""
-    letters = [c.lower() for c in short.rstrip("s") if c.isalnum()]
-    if not letters:
-        return None
-    text = " ".join(w.text for w in words).lower()
-    # position of each word start within text
-    si = len(letters) - 1
-    li = len(text) - 1
-    while si >= 0:
-        c = letters[si]
-        while li >= 0 and (text[li] != c or (si == 0 and li > 0 and text[li - 1].isalnum())):
-            li -= 1
-        if li < 0:
-            return None
-        si -= 1
-        li -= 1
-    start_char = li + 1
-    pos = 0
-    for i, w in enumerate(words):
-        if pos <= start_char < pos + len(w.text) + 1:
-            return i
-        pos += len(w.text) + 1
-    return None
-
-
-_PAREN_ACRO = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{1,11})\s*[);,]")
-
-
-def find_acronyms(doc: Doc, fld: TextField, text: str | None = None) -> list[Acronym]:
-    """Acronym definitions ``long form (SHORT)`` in ``doc`` (Schwartz–Hearst style, within a sentence).
-
-    ``text`` is ``doc.text`` when the caller has it (``Doc.text`` walks every token)."""
-    out: list[Acronym] = []
-    text = doc.text if text is None else text
-    for m in _PAREN_ACRO.finditer(text):
-        short = m.group(1)
-        if not _is_acronym(short):
-            continue
-        paren = doc.char_span(m.start(), m.start() + 1, alignment_mode="expand")
-        short_span = doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
-        if paren is None or short_span is None or short_span.text != short or paren.start == 0:
-            continue
-        i = paren.start
-        sent_start = _sentence_start(doc, i)
-        max_words = min(len(short) + 5, 2 * len(short))
-        lo = i
-        count = 0
-        while lo > sent_start and count < max_words + 3:
-            t = doc[lo - 1]
-            if t.text in (")", "(", ";", ":", ".", ","):
-                break
-            lo -= 1
-            if not t.is_punct:
-                count += 1
-        words = list(doc[lo:i])
-        if not words:
-            continue
-        k = _long_form(short, words)
-        if k is None:
-            continue
-        long_span = doc[words[k].i : i]
-        if len([t for t in long_span if not t.is_punct]) > max_words:
-            continue
-        if long_span.text.lower() == short.lower():
-            continue
-        if len(long_span) == 1 and sum(c.isupper() for c in short) >= 2 and "-" not in long_span.text:
-            continue  # "aggregation (AA)": one plain word cannot define a multi-letter acronym
-        out.append(
-            Acronym(short, long_span.text, fld, long_span.start_char, long_span.end_char,
-                    short_span.start_char, short_span.end_char)
-        )
-    return out
-
-
-def _sentence_start(doc: Doc, i: int) -> int:
-    """Index of the first token of the sentence holding token ``i`` (without building ``doc.sents``)."""
-    from kg.extract.pipeline import SENT_STARTS_KEY
-
-    starts = doc.user_data.get(SENT_STARTS_KEY)
-    if starts is None:
-        return doc[i].sent.start if doc.has_annotation("SENT_START") else 0
-    return starts[bisect.bisect_right(starts, i) - 1] if starts else 0
-
-
 def _sentence_spans(doc: Doc) -> list[Span]:
     """The sentence spans of a doc: from the starts our sentencizer recorded, else ``doc.sents``."""
-    from kg.extract.pipeline import SENT_STARTS_KEY
-
-    starts = doc.user_data.get(SENT_STARTS_KEY)
+    starts = docext.get(doc, "kg_sent_starts")
     if starts is None:
         return list(doc.sents)
     bounds = [*starts, len(doc)]
@@ -184,7 +74,10 @@ class Context:
     sentences: list[Sentence] = dc_field(default_factory=list)
     acronyms: dict[str, str] = dc_field(default_factory=dict)
     acronym_defs: list[Acronym] = dc_field(default_factory=list)
-    _index: dict = dc_field(default_factory=dict, repr=False)  # field → (sentence start chars, sentences)
+    #: per field: the normalized start character of each sentence, and the sentences (for :meth:`sentence_at`)
+    sentence_index: dict[TextField, tuple[list[int], list[Sentence]]] = dc_field(default_factory=dict, repr=False)
+    #: per field: the maximal vocabulary spans by label (for :meth:`vocab_spans`)
+    vocab_by_label: dict[TextField, dict[str, list[Span]]] = dc_field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, paper: Paper, docs: dict[TextField, Doc], normalized: dict[TextField, Normalized],
@@ -233,14 +126,31 @@ class Context:
 
     def sentence_at(self, fld: TextField, doc_char: int) -> Sentence:
         """The sentence of ``fld`` that contains normalized character ``doc_char``."""
-        index = self._index.get(fld)
+        index = self.sentence_index.get(fld)
         if index is None:
             sents = self.field_sentences(fld)
-            index = self._index[fld] = ([x.span.start_char for x in sents], sents)
+            index = self.sentence_index[fld] = ([x.span.start_char for x in sents], sents)
         starts, sents = index
         if not sents:  # an empty field: a zero-length pseudo sentence
             return Sentence(fld, 0, 0, 0, "", self.docs[fld][0:0])
         return sents[max(0, bisect.bisect_right(starts, doc_char) - 1)]
+
+    def vocab_spans(self, fld: TextField, label: str) -> list[Span]:
+        """Maximal vocabulary spans of ``label`` ("divergence", "dataset") in a field, in text order: a
+        span inside a longer one is dropped (computed once per field, shared by the rule modules)."""
+        by_label = self.vocab_by_label.get(fld)
+        if by_label is None:
+            spans = sorted(self.docs[fld].spans[VOCAB_KEY], key=lambda s: (-(s.end - s.start), s.start))
+            taken: set[int] = set()
+            by_label = self.vocab_by_label[fld] = {}
+            for s in spans:
+                if taken and not taken.isdisjoint(range(s.start, s.end)):
+                    continue
+                taken.update(range(s.start, s.end))
+                by_label.setdefault(s.label_, []).append(s)
+            for group in by_label.values():
+                group.sort(key=lambda s: s.start)
+        return list(by_label.get(label, ()))
 
     def sentence_of(self, span: Span) -> Sentence:
         """The sentence containing a span of one of this context's docs."""

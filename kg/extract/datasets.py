@@ -33,7 +33,8 @@ from spacy.tokens import Span
 
 from kg.extract.context import FIELDS, Context
 from kg.extract.divergences import vocab_spans
-from kg.extract.rules import TagCollector
+from kg.extract.methods.vocab import _rules as method_rules
+from kg.extract.tags import TagCollector
 from kg.extract.vocab import alias_index, entities_by_id, flagged
 from kg.models import Dataset, Evidence, Tag, fold, slug
 
@@ -175,8 +176,6 @@ _ITEM_TAIL = {".", ";", ")", ":", "dataset", "datasets", "benchmark", "benchmark
 
 def _context_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:
     """Names listed after "experiments on", "we evaluate on", "trained on" (see the module doc)."""
-    from kg.extract.methods.vocab import _rules as method_rules
-
     doc = ctx.docs[fld]
     text = ctx.doc_text(fld)
     methods = method_rules()

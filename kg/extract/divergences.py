@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import re
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Span
 
 from kg.extract.context import FIELDS, Context
-from kg.extract.pipeline import VOCAB_KEY
-from kg.extract.rules import TagCollector
+from kg.extract.docext import VOCAB_KEY
+from kg.extract.tags import TagCollector
 from kg.extract.vocab import ambiguous_aliases, entities_by_id
 from kg.models import Divergence, Tag, fold, slug
 
@@ -94,22 +94,8 @@ _TRAP = re.compile(
 
 
 def vocab_spans(ctx: Context, fld, label: str) -> list[Span]:
-    """Maximal vocabulary spans of ``label`` in a field (a span inside a longer one is dropped)."""
-    key = ("vocab_spans", fld)
-    by_label = ctx._index.get(key)
-    if by_label is None:  # computed once per field, shared by the divergence and dataset rules
-        doc: Doc = ctx.docs[fld]
-        spans = sorted(doc.spans[VOCAB_KEY], key=lambda s: (-(s.end - s.start), s.start))
-        taken: set[int] = set()
-        by_label = ctx._index[key] = {}
-        for s in spans:
-            if taken and not taken.isdisjoint(range(s.start, s.end)):
-                continue
-            taken.update(range(s.start, s.end))
-            by_label.setdefault(s.label_, []).append(s)
-        for group in by_label.values():
-            group.sort(key=lambda s: s.start)
-    return list(by_label.get(label, ()))
+    """Maximal vocabulary spans of ``label`` in a field (:meth:`Context.vocab_spans`)."""
+    return ctx.vocab_spans(fld, label)
 
 
 def _variant(span: Span, sent_start: int) -> str | None:

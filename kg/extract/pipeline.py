@@ -1,17 +1,19 @@
 """The spaCy pipeline: a blank English tokenizer plus small rule components registered by name.
 
 No trained model: ``spacy.blank("en")`` → ``kg_sentencizer`` (sentence starts that survive "et al.",
-"i.e.", "e.g.", "w.r.t.", "Fig. 2", decimals and "tasks.Our") → ``kg_vocab`` (one span ruler over the
-vocabulary files, matching on ``NORM``). ``NORM`` is our own cheap key — lower case, accents and
-in-word hyphens dropped, a simple plural fold — computed once per lexeme (cached in the vocab), so
-"Kullback–Leibler Divergences" matches the pattern "Kullback-Leibler divergence" without a
+"i.e.", "e.g.", "w.r.t.", "Fig. 2", decimals and "tasks.Our") → ``kg_acronym_detector`` ("long form
+(SHORT)" definitions, :mod:`kg.extract.acronyms`) → ``kg_vocab`` / ``kg_vocab_cased`` (span rulers over the
+vocabulary files, matching on ``NORM`` / as written) → ``kg_method_matcher`` (the methods vocabulary and
+trigger words, :mod:`kg.extract.methods.component`). Components write to the ``Doc`` extensions declared
+in :mod:`kg.extract.docext`. ``NORM`` is our own cheap key (:func:`kg.extract.keys.norm_key`) — lower case,
+accents and in-word hyphens dropped, a simple plural fold — computed once per lexeme (cached in the
+vocab), so "Kullback–Leibler Divergences" matches the pattern "Kullback-Leibler divergence" without a
 lemmatizer. Build the pipeline with :func:`get_nlp` (one per process).
 """
 
 from __future__ import annotations
 
 import functools
-import unicodedata
 from typing import cast
 
 import numpy as np
@@ -24,9 +26,15 @@ from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 from thinc.types import Ints2d
 
-from kg.models import singular
+from kg.extract import docext
+from kg.extract.acronyms import make_acronym_detector  # noqa: F401  (registers kg_acronym_detector)
+from kg.extract.docext import VOCAB_KEY
+from kg.extract.keys import norm_key, pattern_variants
+from kg.extract.methods.component import make_method_matcher  # noqa: F401  (registers kg_method_matcher)
+from kg.extract.vocab import ruler_patterns
 
-VOCAB_KEY = "kg_vocab"
+__all__ = ["VOCAB_KEY", "build_nlp", "get_nlp", "norm_key", "pattern_variants"]
+
 TOKENIZER_CACHE = 60_000  # chunks; spaCy's default of 10,000 is filled by our vocabulary patterns
 
 # Tokens that end with an abbreviation period (the "." is a separate token after these).
@@ -37,23 +45,6 @@ ABBREVIATIONS = frozenset(
 _ENDERS = frozenset({".", "?", "!", "...", "…"})
 _OPENERS = frozenset('("[“‘\'')
 _QUOTES = frozenset('"”’\'“‘`')
-_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
-
-
-def norm_key(text: str) -> str:
-    """The ``NORM`` of one token: lower case, no accents, dashes as ``-``, in-word hyphens dropped,
-    and a simple plural fold (``divergences``→``divergence``, ``discrepancies``→``discrepancy``).
-
-    >>> [norm_key(t) for t in ["Rényi", "CIFAR-10", "Divergences", "losses", "MMDs", "–"]]
-    ['renyi', 'cifar10', 'divergence', 'loss', 'mmd', '-']
-    """
-    t = text.lower().translate(_DASHES)
-    if not t.isascii():
-        t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
-    if len(t) > 1 and "-" in t:
-        stripped = t.replace("-", "")
-        t = stripped or t
-    return singular(t)  # the plural fold lookups use too (kg.models.fold)
 
 
 def _is_boundary(prev2: str, prev: str, cur: str, nxt: str = "") -> bool:
@@ -73,7 +64,6 @@ def _is_boundary(prev2: str, prev: str, cur: str, nxt: str = "") -> bool:
     return first.isupper() or first.isdigit() or first in _OPENERS or not first.isalnum()
 
 
-SENT_STARTS_KEY = "kg_sent_starts"
 _HASHES: dict[int, frozenset[int]] = {}
 
 
@@ -91,11 +81,11 @@ def kg_sentencizer(doc: Doc) -> Doc:
     """Set sentence starts (rules in :func:`_is_boundary`; a newline also ends a sentence).
 
     Vectorized: only the few tokens after a sentence-ending token are looked at in Python. The
-    token indices of the sentence starts are kept in ``doc.user_data["kg_sent_starts"]``.
+    token indices of the sentence starts are kept in ``doc._.kg_sent_starts``.
     """
     n = len(doc)
     if n == 0:
-        doc.user_data[SENT_STARTS_KEY] = []
+        doc._.kg_sent_starts = []
         return doc
     arr = doc.to_array([ORTH, IS_SPACE])
     orth, space = arr[:, 0], arr[:, 1]
@@ -121,7 +111,7 @@ def kg_sentencizer(doc: Doc) -> Doc:
         if _is_boundary(prev2, prev_tok.text, doc[j].text, nxt):
             starts[j] = 1
     doc.from_array([SENT_START], cast(Ints2d, starts.astype(np.uint64).reshape(-1, 1)))
-    doc.user_data[SENT_STARTS_KEY] = np.nonzero(starts == 1)[0].tolist()
+    doc._.kg_sent_starts = np.nonzero(starts == 1)[0].tolist()
     return doc
 
 
@@ -130,16 +120,6 @@ def _install_norm(nlp: Language) -> None:
     getters[NORM] = norm_key
     for lex in nlp.vocab:
         lex.norm_ = norm_key(lex.orth_)
-
-
-def pattern_variants(alias: str) -> list[str]:
-    """Surface variants of a vocabulary alias that tokenize differently: as given, with hyphens as
-    spaces, and with spaces as hyphens ("Kullback Leibler" / "Kullback-Leibler")."""
-    out = [alias]
-    for v in (alias.replace("-", " "), alias.replace(" ", "-")):
-        if v not in out:
-            out.append(v)
-    return out
 
 
 def build_nlp(patterns: list[dict] | None = None) -> Language:
@@ -157,6 +137,7 @@ def build_nlp(patterns: list[dict] | None = None) -> Language:
     infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[A-Za-z0-9])\.(?=[A-Z][a-z])"]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.add_pipe("kg_sentencizer")
+    nlp.add_pipe("kg_acronym_detector")
     rulers: dict[str, SpanRuler] = {}
     for name, attr, overwrite in (("kg_vocab", "NORM", True), ("kg_vocab_cased", "ORTH", False)):
         rulers[attr] = cast(SpanRuler, nlp.add_pipe(
@@ -165,6 +146,7 @@ def build_nlp(patterns: list[dict] | None = None) -> Language:
             config={"spans_key": VOCAB_KEY, "phrase_matcher_attr": attr, "validate": False,
                     "overwrite": overwrite},
         ))
+    nlp.add_pipe("kg_method_matcher")
     nlp.initialize()
     norm_pats = [p for p in patterns or () if not p["label"].endswith("|cased")]
     cased_pats = [dict(p, label=p["label"][: -len("|cased")]) for p in patterns or ()
@@ -179,12 +161,27 @@ def build_nlp(patterns: list[dict] | None = None) -> Language:
     # Start texts with an empty cache and room for the patterns plus the 10,000 chunks spaCy keeps.
     tokenizer._flush_cache()
     tokenizer.max_cache_size = TOKENIZER_CACHE
+    nlp.tokenizer = TextKeepingTokenizer(tokenizer)
     return nlp
+
+
+class TextKeepingTokenizer:
+    """spaCy's tokenizer, keeping the text it was given in ``doc._.kg_text`` (``Doc.text`` would rebuild
+    it token by token, and the components and rules need it). Every other attribute is the tokenizer's."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        docext.put(doc, "kg_text", text)
+        return doc
+
+    def __getattr__(self, name: str):
+        return getattr(self.tokenizer, name)
 
 
 @functools.lru_cache(maxsize=1)
 def get_nlp() -> Language:
     """The process-wide pipeline with every vocabulary pattern loaded (built once, then cached)."""
-    from kg.extract.vocab import ruler_patterns
-
     return build_nlp(ruler_patterns())

@@ -2,92 +2,26 @@
 
 Order matters and is fixed: divergences and datasets first (vocabulary + patterns), then methods
 (which must not re-tag their spans), then claims (which link to every entity tagged in the same
-sentence). :class:`TagCollector` is the one place that turns matches into :class:`~kg.models.Tag`
+sentence). :class:`~kg.extract.tags.TagCollector` is the one place that turns matches into :class:`~kg.models.Tag`
 objects — one per entity, distinct mentions as written, every piece of evidence kept, in order
 of first appearance (so output is deterministic).
 """
 
 from __future__ import annotations
 
-from spacy.tokens import Span
-
+from kg.extract.claims import find_claims
 from kg.extract.context import Context
-from kg.models import Entity, Evidence, Extraction, Tag
+from kg.extract.datasets import find_datasets
+from kg.extract.divergences import find_divergences
+from kg.extract.methods import find_methods
+from kg.extract.tags import TagCollector
+from kg.models import Extraction
 
-
-class TagCollector:
-    """Accumulates evidence per entity id and builds one :class:`Tag` per entity."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self._entities: dict[str, Entity] = {}
-        self._evidence: dict[str, list[Evidence]] = {}
-        self._variants: dict[str, set[str]] = {}
-        self._seen: set[tuple[str, str, int, int]] = set()
-
-    def add(self, entity: Entity, evidence: Evidence, *, variant: str | None = None) -> None:
-        """Record one mention (the same span of the same entity counts once)."""
-        key = (entity.id, evidence.field, evidence.start, evidence.end)
-        if key in self._seen or not evidence.surface.strip():
-            return
-        self._seen.add(key)
-        self._entities.setdefault(entity.id, entity)
-        self._evidence.setdefault(entity.id, []).append(evidence)
-        if variant:
-            self._variants.setdefault(entity.id, set()).add(variant)
-
-    def add_span(self, entity: Entity, span: Span, rule: str, *, variant: str | None = None) -> None:
-        """:meth:`add` for a span of one of the context's docs."""
-        self.add(entity, self.ctx.span_evidence(span, rule), variant=variant)
-
-    def add_chars(self, entity: Entity, fld, start: int, end: int, rule: str,
-                  *, variant: str | None = None) -> None:
-        """:meth:`add` for normalized character offsets of a field."""
-        self.add(entity, self.ctx.evidence(fld, start, end, rule), variant=variant)
-
-    def covers(self, fld: str, start: int, end: int) -> bool:
-        """Whether some evidence already recorded in ``fld`` overlaps the original offsets [start, end)."""
-        return any(e.field == fld and e.start < end and start < e.end
-                   for evs in self._evidence.values() for e in evs)
-
-    def __contains__(self, entity_id: str) -> bool:
-        return entity_id in self._entities
-
-    def ids_in_sentence(self, fld: str, index: int) -> set[str]:
-        """Ids of entities with evidence in one sentence."""
-        return {i for i, evs in self._evidence.items()
-                if any(e.field == fld and e.sentence_index == index for e in evs)}
-
-    def tags(self) -> list[Tag]:
-        """One tag per entity, ordered by first evidence (title first, then abstract position)."""
-        def first(eid: str) -> tuple:
-            e = min(self._evidence[eid], key=_ev_order)
-            return _ev_order(e)
-
-        out = []
-        for eid in sorted(self._entities, key=lambda i: (first(i), i)):
-            evs = sorted(self._evidence[eid], key=_ev_order)
-            variants = self._variants.get(eid, set())
-            out.append(Tag(
-                entity=self._entities[eid],
-                variant=next(iter(variants)) if len(variants) == 1 else None,
-                mentions=tuple(dict.fromkeys(e.surface for e in evs)),
-                evidence=tuple(evs),
-            ))
-        return out
-
-
-def _ev_order(e: Evidence) -> tuple:
-    return (0 if e.field == "title" else 1, e.start, e.end, e.rule)
+__all__ = ["TagCollector", "run_rules"]
 
 
 def run_rules(ctx: Context) -> Extraction:
     """All rule modules on one paper → its :class:`~kg.models.Extraction`."""
-    from kg.extract.claims import find_claims
-    from kg.extract.datasets import find_datasets
-    from kg.extract.divergences import find_divergences
-    from kg.extract.methods import find_methods
-
     divergences = find_divergences(ctx)
     datasets = find_datasets(ctx, exclude=divergences)
     methods = find_methods(ctx, [*divergences, *datasets])

@@ -31,8 +31,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kg.config import default_data_dir
 from kg.errors import VocabularyError
-from kg.extract.pipeline import pattern_variants
-from kg.models import Entity, EntityKind, make_entity
+from kg.extract.keys import pattern_variants
+from kg.models import Entity, EntityKind, fold, make_entity
 
 #: The vocabulary files this module matches with the span ruler (methods.jsonl is matched by the
 #: methods rules, but read and validated here like the others).
@@ -214,8 +214,6 @@ def flagged(flag: str) -> frozenset[str]:
 @functools.cache
 def alias_index(kind: str) -> dict[str, Entity]:
     """Folded name/alias → entity for one kind (first record wins), to canonicalize pattern hits."""
-    from kg.models import fold
-
     ents = entities_by_id()
     out: dict[str, Entity] = {}
     for name in RULER_FILES:

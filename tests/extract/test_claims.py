@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kg.extract import extract_one
-from kg.extract.claims import claim_type
+from kg.extract.claims import claim_type, type_claims
 from kg.models import Paper
 
 ABSTRACT = (
@@ -75,6 +75,45 @@ def test_claims_claim_or_not(sentence, is_claim):
 )
 def test_claims_type_cues(sentence, kind):
     assert claim_type(sentence) == kind
+
+
+@pytest.mark.parametrize(
+    "sentence, kind",
+    [
+        # a back-reference to a contribution is no proposal cue: the finding decides
+        ("We show that the proposed sampler converges at a linear rate.", "theoretical"),
+        ("With our newly introduced loss, accuracy on the benchmark improves by 3%.", "empirical"),
+        # what the authors give is a method: proposal, even with a verb that otherwise derives or provides
+        ("We provide a greedy pruning algorithm for sparse regression.", "proposal"),
+        ("We derive a new family of stochastic estimators for the gradient.", "proposal"),
+        # ... but a concept, a theory or an analysis they introduce is theoretical
+        ("We introduce a notion of margin for ranking functions.", "theoretical"),
+        ("We present the first unified analysis of local update schemes.", "theoretical"),
+        ("Our sampler follows from a new theory we develop for tempered transitions.", "theoretical"),
+        ("We build a connection between label smoothing and calibration.", "theoretical"),
+        # "provably" and asymptotic orders are theoretical cues
+        ("In a convex setting, this scheme provably outperforms gradient clipping.", "theoretical"),
+        ("This is the first method to reach widetilde O(d/n) for nonconvex losses.", "theoretical"),
+        # "we demonstrate" and "evaluate ... on" are empirical cues
+        ("We demonstrate that the new sampler yields accurate approximations.", "empirical"),
+        ("We instantiate one algorithm and evaluate its performance on the Atari suite.", "empirical"),
+        # what a result gives, or a practical property, is "other"
+        ("Our findings offer new insights into the role of depth in transformers.", "other"),
+        ("Based on our theory, we discuss several configurations as special cases.", "other"),
+        ("Our approach introduces no additional hyper-parameters over plain momentum.", "other"),
+        # a contribution introduced by its name
+        ("We present FLAME -- a sampler that reuses the score network.", "proposal"),
+        ("We propose Tuckerize, which factorizes the attention weights.", "proposal"),
+    ],
+)
+def test_claims_type_cues_round3(sentence, kind):
+    assert claim_type(sentence) == kind
+
+
+def test_claims_type_claims_types_a_paper_in_order():
+    texts = ["We propose a fast sampler for diffusion models.", "We prove that it converges at a linear rate.",
+             "Experiments on CIFAR-10 show that it outperforms the baselines."]
+    assert type_claims(texts) == ["proposal", "theoretical", "empirical"]
 
 
 @pytest.mark.parametrize(

@@ -19,22 +19,24 @@ from kg.read import read_papers
 
 HELDOUT = Path(__file__).resolve().parent.parent / "data"
 # (gold file, papers file, {kind: F1 bar}, claim type accuracy bar); today (P/R/F1):
-# seed: div 1.00, methods .75, datasets 1.00 (6 items), claims .93, claim types .72
-# corpus: div .96, methods .66, datasets 1.00 (4 items), claims .90, claim types .63
+# seed: div 1.00, methods .87, datasets 1.00 (6 items), claims .93, claim types .77
+# corpus: div .96, methods .84, datasets 1.00 (4 items), claims .90, claim types .67
 HELDOUT_BARS = {
     "seed": ("heldout-seed.jsonl", None,
-             {"divergences": 0.93, "methods": 0.82, "datasets": 0.85, "claims": 0.89}, 0.68),
+             {"divergences": 0.93, "methods": 0.82, "datasets": 0.85, "claims": 0.89}, 0.74),
     "corpus": ("heldout-corpus.jsonl", "heldout-corpus-papers.jsonl",
-               {"divergences": 0.90, "methods": 0.78, "datasets": 0.85, "claims": 0.87}, 0.58),
+               {"divergences": 0.90, "methods": 0.78, "datasets": 0.85, "claims": 0.87}, 0.64),
     # fresh (issue 12: 40 corpus papers no earlier set used, annotated before the round-2 rules and
     # never tuned on): before → after round 2: methods .687 → .700, datasets .88 → .88 (13 items),
-    # claims .928 → .928, claim types .61 → .64; its one divergence is missed (F1 0), so no
+    # claims .928 → .928, claim types .61 → .64 (round 3 of the claim typer: .675); its one divergence
+    # is missed (F1 0), so no
     # divergence bar. The issue's targets (methods .72) are not met yet: honest bars, not targets.
     "fresh": ("heldout-fresh.jsonl", "heldout-fresh-papers.jsonl",
-              {"methods": 0.68, "datasets": 0.85, "claims": 0.90}, 0.60),
+              {"methods": 0.68, "datasets": 0.85, "claims": 0.90}, 0.65),
     # fresh-div: the 7 corpus papers that mention a divergence-like term and no earlier set used (the
     # fresh 40 hold one divergence), annotated blind after round 2: div 1.00 (5 items; two papers are
-    # "Steinwart"/"Bernstein" traps with none), methods .60, claims .95, claim types .55 (29 matched).
+    # "Steinwart"/"Bernstein" traps with none), methods .60, claims .95, claim types .55 (29 matched;
+    # .52 after round 3 of the claim typer).
     "fresh-div": ("heldout-fresh-div.jsonl", "heldout-fresh-div-papers.jsonl",
                   {"divergences": 0.80, "methods": 0.55, "claims": 0.90}, 0.50),
 }
@@ -66,7 +68,7 @@ def test_golden_method_role_accuracy_at_or_above_bar(report):
 
 
 def test_golden_claim_type_accuracy_at_or_above_bar(report):
-    assert report.claim_type_accuracy is not None and report.claim_type_accuracy >= 0.72, report.claim_type_accuracy
+    assert report.claim_type_accuracy is not None and report.claim_type_accuracy >= 0.80, report.claim_type_accuracy
 
 
 @pytest.fixture(scope="module")

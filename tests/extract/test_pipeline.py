@@ -3,8 +3,14 @@ and the NORM key that makes vocabulary matching case-, accent-, hyphen- and plur
 
 from __future__ import annotations
 
-import pytest
+import ast
+from pathlib import Path
 
+import pytest
+import spacy
+
+import kg.extract
+from kg.extract.docext import EXTENSIONS
 from kg.extract.normalize import normalize
 from kg.extract.pipeline import get_nlp, norm_key
 
@@ -14,7 +20,75 @@ def _sents(text: str) -> list[str]:
 
 
 def test_pipeline_components_registered_by_name():
-    assert get_nlp().pipe_names == ["kg_sentencizer", "kg_vocab", "kg_vocab_cased"]
+    assert get_nlp().pipe_names == ["kg_sentencizer", "kg_acronym_detector", "kg_vocab", "kg_vocab_cased",
+                                    "kg_method_matcher"]
+
+
+def test_pipeline_acronym_detector_writes_doc_extension():
+    doc = get_nlp()("We bound the maximum mean discrepancy (MMD) of the two samples.")
+    assert [(long.text, short.text) for long, short in doc._.kg_acronyms] == [("maximum mean discrepancy", "MMD")]
+
+
+def test_pipeline_method_matcher_writes_doc_extension():
+    doc = get_nlp()("We propose a sampler trained with Adam and stochastic gradient descent.")
+    vocab, triggers = doc._.kg_method_matches
+    assert {"method:adam", "method:stochastic-gradient-descent"} <= {m[0] for m in vocab}
+    assert triggers["verb"]  # "propose"
+
+
+def test_pipeline_components_leave_no_user_data():
+    doc = get_nlp()("We propose a sampler (FS) trained with Adam. It works.")
+    # every key is a registered Doc extension's (spaCy keeps ``doc._.x`` under ("._.", "x", None, None))
+    assert set(doc.user_data) <= {("._.", name, None, None) for name in EXTENSIONS}
+    assert doc._.kg_sent_starts == [0, 11]
+
+
+def test_pipeline_docext_fast_access_is_the_registered_extension():
+    from kg.extract import docext
+
+    doc = get_nlp()("We use Adam. It works.")
+    for name in EXTENSIONS:
+        assert docext.get(doc, name) is getattr(doc._, name)
+    docext.put(doc, "kg_words", ["x"])
+    assert doc._.kg_words == ["x"]
+    assert docext.get(doc, "kg_text") == doc.text  # kept by the pipeline's tokenizer
+
+
+def test_pipeline_method_rules_refuse_docs_without_the_matcher():
+    from kg.errors import ExtractionError
+    from kg.extract.methods.tokens import _matches
+    from kg.extract.methods.vocab import _rules
+
+    bare = spacy.blank("en")("We propose a sampler.")
+    with pytest.raises(ExtractionError, match="kg_method_matcher"):
+        _matches(_rules(), bare)
+
+
+def test_pipeline_extract_package_has_no_import_cycles():
+    """Module-level imports inside kg.extract form no cycle (a package importing its own submodules aside)."""
+    root = Path(kg.extract.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        name = ".".join(("kg", "extract", *path.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
+        deps = set()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("kg.extract"):
+                # "from kg.extract import docext" depends on the submodule, not on the package
+                subs = {f"{node.module}.{a.name}" for a in node.names}
+                found = {m for m in subs if (root / Path(*m.split(".")[2:])).with_suffix(".py").exists()}
+                deps |= found or {node.module}
+        graph[name] = deps - {name}
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for d in graph.get(todo.pop(), ()):
+                if d not in seen and not start.startswith(d + "."):  # a submodule's own package
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+
+    assert [n for n in graph if n in reach(n)] == []
 
 
 @pytest.mark.parametrize(

@@ -195,8 +195,6 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         [('log-variance loss', 'proposed')]
     """
     rules = _rules()
-    for fld in _FIELDS:  # the normalized text is doc.text without spaCy rebuilding it token by token
-        ctx.docs[fld].user_data["kg.methods.text"] = ctx.normalized[fld].text
     matched = {fld: _matches(rules, ctx.docs[fld]) for fld in _FIELDS}
     trig = {fld: matched[fld][1] for fld in _FIELDS}
     proposing = _proposals(ctx, trig["abstract"]["verb"])

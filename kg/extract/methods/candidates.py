@@ -260,7 +260,7 @@ def _proper_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]
 
 def _list_cands(rules: MethodRules, fld: TextField, doc: Doc, lists: list[int]) -> list[_Cand]:
     """Named items of "<methods>, such as A, B and C" / "including" / "e.g.": made-up names
-    ("Co-Teaching", "DQN", "t-SNE") and capitalised ones ("Stable Diffusion")."""
+    ("Co-Teaching", "DQN", "t-SNE") and capitalised ones ("Stable Diffusion"); "A/B" is two items."""
     out = []
     for i in lists:
         j = i - 1
@@ -273,12 +273,13 @@ def _list_cands(rules: MethodRules, fld: TextField, doc: Doc, lists: list[int]) 
         k = i + (2 if doc[i].text.lower() == "such" else 1)
         _, sent_end = _sent_bounds(doc, i)
         while k < sent_end:
-            while k < sent_end and doc[k].text.lower() in (",", "and", "or", "etc", "etc."):
+            while k < sent_end and doc[k].text.lower() in (",", "/", "and", "or", "etc", "etc."):
                 k += 1
             if k >= sent_end or doc[k].text.lower() in _LIST_END:
                 break
             m = k
-            while m < sent_end and doc[m].text not in (",",) and doc[m].text.lower() not in ("and", "or") \
+            # (a slash separates alternatives: "BiGAN/ALI" names two models)
+            while m < sent_end and doc[m].text not in (",", "/") and doc[m].text.lower() not in ("and", "or") \
                     and doc[m].text.lower() not in _LIST_END and m - k < 6:
                 m += 1
             end = next((x for x in range(m, k, -1) if _list_item(doc, k, x)), None)
@@ -298,7 +299,7 @@ def _list_cands(rules: MethodRules, fld: TextField, doc: Doc, lists: list[int]) 
 
 def _list_item(doc: Doc, k: int, m: int) -> bool:
     """Is ``doc[k:m]`` a name in a list: capitalised or made-up words ("Stable Diffusion", "DQN",
-    "Pix2Pix", "BiGAN/ALI"), or one coined lower-case compound ("t-sne", "single-linkage")?"""
+    "Pix2Pix"), or one coined lower-case compound ("t-sne", "single-linkage")?"""
     item = doc[k:m]
     if not any(_is_word(t) for t in item) or any(c in item.text for c in _LATEX_CHARS):
         return False

@@ -7,8 +7,12 @@ import re
 
 import numpy as np
 from spacy.attrs import IDX, LENGTH, SENT_START
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from kg.errors import ExtractionError
+from kg.extract import docext
+from kg.extract.docext import doc_text
 from kg.extract.methods.vocab import (
     _ACRONYM_NOUNS,
     _CLOSE_QUOTES,
@@ -57,8 +61,8 @@ def _compound_start(doc: Doc, i: int, lo: int) -> int:
 
 
 def _arrays(doc: Doc) -> tuple[np.ndarray, list[int]]:
-    """Token start offsets and sentence start indices of ``doc`` (computed once, kept in user_data)."""
-    got = doc.user_data.get("kg.methods.arrays")
+    """Token start offsets and sentence start indices of ``doc`` (computed once, ``doc._.kg_token_arrays``)."""
+    got = docext.get(doc, "kg_token_arrays")
     if got is None:
         idx = doc.to_array(IDX).astype(np.int64) if len(doc) else np.zeros(0, dtype=np.int64)
         if len(doc) and doc.has_annotation("SENT_START"):
@@ -66,19 +70,19 @@ def _arrays(doc: Doc) -> tuple[np.ndarray, list[int]]:
         else:
             starts = [0]
         got = (idx, starts or [0])
-        doc.user_data["kg.methods.arrays"] = got
+        docext.put(doc, "kg_token_arrays", got)
     return got
 
 
 def _words(doc: Doc) -> list[str]:
     """The token texts of ``doc`` as plain strings (built once from the text; no Token objects)."""
-    got = doc.user_data.get("kg.methods.words")
+    got = docext.get(doc, "kg_words")
     if got is None:
         idx, _ = _arrays(doc)
         text = _doc_text(doc)
         lengths = doc.to_array(LENGTH).tolist()
         got = [text[a : a + n] for a, n in zip(idx.tolist(), lengths, strict=True)] if len(doc) else []
-        doc.user_data["kg.methods.words"] = got
+        docext.put(doc, "kg_words", got)
     return got
 
 
@@ -96,14 +100,27 @@ def _sent_bounds(doc: Doc, i: int) -> tuple[int, int]:
     return starts[max(k, 0)], starts[k + 1] if k + 1 < len(starts) else len(doc)
 
 
-def _matches(rules: MethodRules, doc: Doc) -> tuple[list[tuple[str, int, int, bool]], dict[str, list[int]]]:
+MethodMatches = tuple[list[tuple[str, int, int, bool]], dict[str, list[int]]]
+
+
+def _matches(rules: MethodRules, doc: Doc) -> MethodMatches:
     """One NORM phrase-matcher pass: vocabulary matches ``(id, start, end, cased)`` (a cased alias only
     when the text is exactly the alias) and the token indices of the triggers ("our", proposing/naming
-    verb forms, head nouns, list markers)."""
+    verb forms, head nouns, list markers). The ``kg_method_matcher`` component ran it already when
+    ``doc._.kg_method_matches`` is set."""
+    got = docext.get(doc, "kg_method_matches")
+    if got is None:
+        raise ExtractionError("the methods rules need docs from a pipeline with the kg_method_matcher component "
+                              "(kg.extract.pipeline.build_nlp adds it)")
+    return got
+
+
+def match_doc(rules: MethodRules, matcher: PhraseMatcher, doc: Doc) -> MethodMatches:
+    """Run the methods phrase matcher over ``doc`` (what ``kg_method_matcher`` stores): see :func:`_matches`."""
     strings = doc.vocab.strings
     vocab: list[tuple[str, int, int, bool]] = []
     trig: dict[str, list[int]] = {key: [] for key in _TRIGGER_KEYS.values()}
-    for match_id, s, e in rules.matcher(doc)(doc):
+    for match_id, s, e in matcher(doc):
         key = strings[match_id]
         if key in _TRIGGER_KEYS:
             trig[_TRIGGER_KEYS[key]].append(s)
@@ -325,11 +342,8 @@ def _sentence_is_ours(doc: Doc, i: int, also: frozenset = frozenset()) -> bool:
 
 
 def _doc_text(doc: Doc) -> str:
-    """``doc.text``, taken from the normalized text find_methods stored (spaCy would rebuild it)."""
-    text = doc.user_data.get("kg.methods.text")
-    if text is None:
-        text = doc.user_data["kg.methods.text"] = doc.text
-    return text
+    """``doc.text``, computed once per doc (:func:`kg.extract.docext.doc_text`)."""
+    return doc_text(doc)
 
 
 def _of_known(rules: MethodRules, span: Span) -> bool:

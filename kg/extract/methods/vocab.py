@@ -7,11 +7,12 @@ import functools
 import re
 from dataclasses import dataclass
 
+from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
 
 from kg.config import default_data_dir
 from kg.errors import VocabularyError
+from kg.extract.keys import norm_key, pattern_variants
 from kg.extract.vocab import read_rows, to_entity
 from kg.models import Method, TextField
 from kg.models import fold as _fold_uncached
@@ -38,7 +39,8 @@ _LIST_END = frozenset(". ; : ) ( [ ] which that to in for with inside on".split(
 #: nouns that name a method after a proper name ("Gibbs algorithm", "Cholesky decomposition");
 #: not "measure", "metric", "gap": after a name those are mathematical objects ("Lebesgue measure")
 _PROPER_HEADS = ("algorithm", "method", "decomposition", "envelope", "projection", "sampling", "sampler",
-                 "iteration", "transformation", "estimator", "embedding", "network", "bridge", "machine", "filter")
+                 "iteration", "transformation", "estimator", "embedding", "network", "bridge", "machine", "filter",
+                 "process")  # ("Markov decision process", "Hawkes process")
 
 
 VOCAB_FILE = "methods.jsonl"
@@ -176,16 +178,14 @@ class MethodRules:
             TRIGGER_PROPER: sorted({f for h in _PROPER_HEADS for f in _forms(h)}),
         }
 
-    def matcher(self, doc: Doc) -> PhraseMatcher:
-        """The one NORM phrase matcher for the vocab of ``doc`` (built on first use): vocabulary
-        aliases, ``cased`` aliases (label ``cased:<id>``, checked against the exact text afterwards)
-        and the trigger words."""
-        key = id(doc.vocab)
+    def matcher(self, nlp: Language) -> PhraseMatcher:
+        """The one NORM phrase matcher for the vocab of ``nlp`` (built on first use, patterns made by
+        ``nlp``'s tokenizer): vocabulary aliases, ``cased`` aliases (label ``cased:<id>``, checked against
+        the exact text afterwards) and the trigger words."""
+        key = id(nlp.vocab)
         if key not in self._matchers:
-            from kg.extract.pipeline import get_nlp, pattern_variants
-
-            make = get_nlp().make_doc
-            by_norm = PhraseMatcher(doc.vocab, attr="NORM")
+            make = nlp.make_doc
+            by_norm = PhraseMatcher(nlp.vocab, attr="NORM")
             for label, words in self.trigger_words.items():
                 by_norm.add(label, [make(w) for w in words])
             for ent_id, aliases in self.norm_patterns.items():
@@ -233,8 +233,6 @@ def _read_lines(path) -> list[str]:
 
 
 def _norm(word: str) -> str:
-    from kg.extract.pipeline import norm_key
-
     return norm_key(word)
 
 
