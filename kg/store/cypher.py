@@ -184,13 +184,21 @@ REBUILD_AGGREGATES: tuple[str, ...] = (
     "MATCH (p:Paper)\n"
     f"WITH {_YEAR_KEY} AS key, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year, count(*) AS n\n"
     "CREATE (:YearCount {key: key, known: known, year: year, papers: n})",
-    f"MATCH (p:Paper)-[:{_LINKS}]->(e:Entity)\n"
-    f"WITH e.id AS entity, {_YEAR_KEY} AS yk, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year,\n"
-    "  count(*) AS n\n"
-    "CREATE (:EntityYear {key: entity + '|' + yk, entity: entity, known: known, year: year, papers: n})",
-    f"MATCH (a:Entity)<-[:{_LINKS}]-(p:Paper)-[:{_LINKS}]->(b:Entity)\n"
-    "WITH a.id AS a, b.id AS b, count(p) AS n\n"
-    "CREATE (:Cooc {key: a + '|' + b, a: a, b: b, papers: n})",
+    # one entity at a time, committed in batches: a single transaction over a large graph would pass
+    # the server's transaction memory limit (a 100k-paper bulk import did, at 512 MiB)
+    "MATCH (e:Entity)\n"
+    "CALL (e) {\n"
+    f"  MATCH (p:Paper)-[:{_LINKS}]->(e)\n"
+    f"  WITH e.id AS entity, {_YEAR_KEY} AS yk, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year,\n"
+    "    count(*) AS n\n"
+    "  CREATE (:EntityYear {key: entity + '|' + yk, entity: entity, known: known, year: year, papers: n})\n"
+    "} IN TRANSACTIONS OF 100 ROWS",
+    "MATCH (a:Entity)\n"
+    "CALL (a) {\n"
+    f"  MATCH (a)<-[:{_LINKS}]-(p:Paper)-[:{_LINKS}]->(b:Entity)\n"
+    "  WITH a.id AS aid, b.id AS bid, count(p) AS n\n"
+    "  CREATE (:Cooc {key: aid + '|' + bid, a: aid, b: bid, papers: n})\n"
+    "} IN TRANSACTIONS OF 20 ROWS",
     SET_AGGREGATES_MARKER,
 )
 
