@@ -154,11 +154,8 @@ def claims(
     return ClaimList(total=total, offset=offset, resolution=r, items=tuple(found))
 
 
-class CountRow(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    entity: AnyEntity
-    paper_count: int
+#: A co-occurring entity and the papers it shares: the same row as :class:`EntityRow`.
+CountRow = EntityRow
 
 
 class Cooccurrence(BaseModel):
