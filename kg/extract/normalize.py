@@ -79,7 +79,10 @@ _CALL = re.compile(r"(?:[A-Z][A-Z]\}|\bKL|\bJS)\((?=[^\s)])")
 
 def _needs_work(text: str) -> bool:
     """Cheap literal test (``str.__contains__`` is far faster than a regex) before the rule pass."""
-    return any(w in text for w in _TRIGGER_WORDS) or ("(" in text and _CALL.search(text) is not None)
+    for w in _TRIGGER_WORDS:
+        if w in text:
+            return True
+    return "(" in text and _CALL.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
