@@ -82,12 +82,16 @@ _warm = False
 
 
 def warm_up() -> None:
-    """Build the pipeline and extract one text outside any memory zone (once per process)."""
+    """Build the pipeline, extract one text and fill the tokenizer's cache with the chunks of the
+    bundled abstracts, outside any memory zone (once per process; see
+    :func:`kg.extract.pipeline.warm_tokenizer_cache`)."""
     global _warm
     if not _warm:
         from kg.extract import extract
+        from kg.extract.pipeline import warm_tokenizer_cache
 
         list(extract([_WARM_UP]))
+        warm_tokenizer_cache()
         _warm = True
 
 

@@ -44,9 +44,11 @@ def warm_up() -> str:
     extracted here, before any shard, in every process that extracts shards.
     """
     from kg.extract import extract, extractor_version
+    from kg.extract.pipeline import warm_tokenizer_cache
 
     with _PIPELINE:
         list(extract([_WARM_UP]))
+        warm_tokenizer_cache()  # the chunk cache too: zones never add to it
     return extractor_version()
 
 

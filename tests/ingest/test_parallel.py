@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kg.export import graph_records, to_jsonl
-from kg.extract.parallel import Failed, extract_batch, extract_stream
+from kg.extract.parallel import Failed, extract_batch, extract_stream, warm_up
 from kg.ingest import ingest
 from kg.models import Paper
 from kg.read import iter_papers, read_papers
@@ -101,8 +101,25 @@ def test_parallel_memory_zone_releases_strings_of_a_batch():
 
     papers = [Paper(**r) for r in _short_abstracts(50, seed=11)]
     nlp = get_nlp()
+    warm_up()  # (what the first batch of a process adds outside any zone, once)
     before = len(nlp.vocab.strings)
     got = extract_batch(papers)
     assert [x.paper.id for x in got] == [p.id for p in papers]
     assert all(not isinstance(x, Failed) and x.divergences for x in got)
     assert len(nlp.vocab.strings) == before
+
+
+def test_tokenizer_cache_warm_up_is_outside_zones_and_changes_no_output():
+    """The chunk cache is filled from the bundled abstracts once per process, never inside a zone
+    (what a zone adds is freed with it), and extraction gives the same output with it as without."""
+    from kg.extract import extract
+    from kg.extract.pipeline import get_nlp, warm_tokenizer_cache
+
+    papers = [Paper(**r) for r in _short_abstracts(40, seed=5)]
+    plain = gold_lines(extract(papers))  # no zone, whatever the cache holds
+    warm_tokenizer_cache.cache_clear()
+    with get_nlp().memory_zone():
+        assert warm_tokenizer_cache() == 0  # refused inside a zone
+    warm_tokenizer_cache.cache_clear()
+    assert warm_tokenizer_cache() >= 448  # the 224 bundled seed papers: title and abstract each
+    assert gold_lines(extract_batch(papers)) == plain
