@@ -44,11 +44,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from kg.errors import InputError, RecordError
+from kg.errors import RecordError
 from kg.models import Entity, Extraction, GraphDelta, Paper, Stats
 from kg.read import Format, ReadWarning
 from kg.resolve.overrides import Overrides
-from kg.store.base import GraphStore
+from kg.store.base import BulkLoader, GraphStore
 from kg.store.records import link_type
 
 ProgressCallback = Callable[[int, int], None]
@@ -194,8 +194,8 @@ def load_extractions(
 
     Args:
         extractions: any iterable (consumed lazily).
-        store: an open store; with ``bulk`` a :class:`kg.store.neo4j_store.Neo4jStore` whose
-            database is empty.
+        store: an open store; with ``bulk`` one that bulk loads (:func:`kg.store.bulk_loader`:
+            Neo4j) whose database is empty.
         batch_size: papers per write (default: ``settings.batch_size``).
         bulk: stream the graph into ``neo4j-admin database import full`` CSV files and import them
             (see :mod:`kg.store.bulk`) instead of transactional ``UNWIND`` batches.
@@ -215,14 +215,12 @@ def load_extractions(
     report = LoadReport()
     entities: dict[str, str] = {}
     edges: Counter = Counter()
+    sink: BulkLoader | None
     if bulk:
-        from kg.store.bulk import BulkImport
-        from kg.store.neo4j_store import Neo4jStore
+        from kg.store import bulk_loader
 
-        if not isinstance(store, Neo4jStore):
-            raise InputError("--bulk loads into Neo4j only: add --store neo4j")
-        sink: BulkImport | None = BulkImport(store)
-        write: Callable[[GraphDelta], None] = sink.write  # type: ignore[union-attr]
+        sink = bulk_loader(store)
+        write: Callable[[GraphDelta], None] = sink.write
         checkpoint = None
     else:
         sink = None
@@ -346,12 +344,9 @@ def ingest(
     held: dict[str, bool] = {}
     done = 0
     if bulk:
-        from kg.store.bulk import preflight
-        from kg.store.neo4j_store import Neo4jStore
+        from kg.store import check_bulk_load
 
-        if not isinstance(store, Neo4jStore):
-            raise InputError("--bulk loads into Neo4j only: add --store neo4j")
-        preflight(store)  # an unusable bulk load fails before anything is read or extracted
+        check_bulk_load(store)  # an unusable bulk load fails before anything is read or extracted
 
     last: list[tuple[int, int]] = []
 
