@@ -31,8 +31,8 @@ _PIPELINE = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def warm_up() -> str:
-    """Build this process's pipeline and the rules' lazy matchers now, outside any memory zone
-    and the tokenizer cache (:func:`kg.extract.parallel.warm_up`); returns the extractor version."""
+    """Build this process's pipeline, the rules' lazy matchers and the tokenizer cache now, outside
+    any memory zone (:func:`kg.extract.parallel.warm_up`); returns the extractor version."""
     from kg.extract import extractor_version
     from kg.extract.parallel import warm_up as warm_pipeline
 
