@@ -41,19 +41,22 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 
-from kg.errors import InputError, RecordError
+from kg.errors import RecordError
 from kg.models import Entity, Extraction, GraphDelta, Paper, Stats
 from kg.read import Format, ReadWarning
 from kg.resolve.overrides import Overrides
-from kg.store.base import GraphStore
+from kg.store.base import BulkLoader, GraphStore
 from kg.store.records import link_type
 
 ProgressCallback = Callable[[int, int], None]
 """``progress(done, read)``: papers handled so far (skipped, failed or written) out of the papers
 read so far (the input is streamed, so the final total is known only at the end)."""
+
+T = TypeVar("T")
 
 #: Papers per ``paper_versions`` call when deciding what to skip.
 PLAN_CHUNK = 2000
@@ -74,6 +77,13 @@ class Problem(BaseModel):
     def from_error(cls, exc: RecordError) -> Problem:
         """The problem a reader reported as a :class:`kg.errors.RecordError`."""
         return cls(source=str(exc.source), line=exc.line, reason=exc.reason)
+
+    @classmethod
+    def at_paper(cls, paper: Paper, reason: str) -> Problem:
+        """A problem with ``paper``, placed where the reader found it (its ``source``,
+        ``file:line``), or at its id when it has no source."""
+        source, _, line = (paper.source or "").rpartition(":")
+        return cls(source=source or paper.id, line=int(line) if line.isdigit() else None, reason=reason)
 
 
 class IngestReport(BaseModel):
@@ -194,8 +204,8 @@ def load_extractions(
 
     Args:
         extractions: any iterable (consumed lazily).
-        store: an open store; with ``bulk`` a :class:`kg.store.neo4j_store.Neo4jStore` whose
-            database is empty.
+        store: an open store; with ``bulk`` one that bulk loads (:func:`kg.store.bulk_loader`:
+            Neo4j) whose database is empty.
         batch_size: papers per write (default: ``settings.batch_size``).
         bulk: stream the graph into ``neo4j-admin database import full`` CSV files and import them
             (see :mod:`kg.store.bulk`) instead of transactional ``UNWIND`` batches.
@@ -215,14 +225,12 @@ def load_extractions(
     report = LoadReport()
     entities: dict[str, str] = {}
     edges: Counter = Counter()
+    sink: BulkLoader | None
     if bulk:
-        from kg.store.bulk import BulkImport
-        from kg.store.neo4j_store import Neo4jStore
+        from kg.store import bulk_loader
 
-        if not isinstance(store, Neo4jStore):
-            raise InputError("--bulk loads into Neo4j only: add --store neo4j")
-        sink: BulkImport | None = BulkImport(store)
-        write: Callable[[GraphDelta], None] = sink.write  # type: ignore[union-attr]
+        sink = bulk_loader(store)
+        write: Callable[[GraphDelta], None] = sink.write
         checkpoint = None
     else:
         sink = None
@@ -257,30 +265,54 @@ def load_extractions(
     return report
 
 
-def _planned(stream: Iterable[Paper | RecordError | ReadWarning], store: GraphStore, version: str, force: bool,
-             report: IngestReport, held: dict[str, bool], tick: Callable[[], None]) -> Iterator[Paper]:
-    """The papers of ``stream`` that need extracting, decided ``PLAN_CHUNK`` papers at a time.
+def skip_unchanged(items: Iterable[T], key: Callable[[T], tuple[str, str, str]], store: GraphStore,
+                   force: bool, report: IngestReport, held: dict[str, bool],
+                   tick: Callable[[], None] = lambda: None) -> Iterator[T]:
+    """The items of ``items`` the store does not hold unchanged, decided :data:`PLAN_CHUNK` at a time.
 
-    Bad records go to ``report.problems``, unchanged papers are counted; for every paper yielded,
-    ``held[id]`` says whether the store already held it (popped once it is written or failed)."""
-    for chunk in _batches(stream, PLAN_CHUNK):
-        papers: list[Paper] = []
-        for item in chunk:
-            if isinstance(item, RecordError):
-                report.problems.append(Problem.from_error(item))
-            elif isinstance(item, ReadWarning):
-                report.warnings.append(str(item))
-            else:
-                papers.append(item)
-        report.papers_read += len(papers)
-        versions = store.paper_versions([p.id for p in papers]) if papers else {}
-        for p in papers:
-            if not force and versions.get(p.id) == (p.content_hash, version):
+    ``key(item)`` is ``(paper id, content hash, extractor version)``; an item whose paper the store
+    holds with that hash and version is counted in ``report.unchanged`` (unless ``force``). For every
+    item yielded, ``held[id]`` says whether the store already held its paper (popped once written)."""
+    for chunk in _batches(items, PLAN_CHUNK):
+        keys = [key(i) for i in chunk]
+        versions = store.paper_versions([k[0] for k in keys])
+        for item, (pid, content_hash, version) in zip(chunk, keys, strict=True):
+            if not force and versions.get(pid) == (content_hash, version):
                 report.unchanged += 1
                 continue
-            held[p.id] = p.id in versions
-            yield p
+            held[pid] = pid in versions
+            yield item
         tick()
+
+
+def write_planned(todo: Iterator[Extraction], store: GraphStore, report: IngestReport, held: dict[str, bool], *,
+                  batch_size: int | None = None, bulk: bool = False, taxonomy: bool | Sequence[Entity] = True,
+                  tick: Callable[[], None] = lambda: None) -> None:
+    """Write the extractions ``todo`` (from :func:`skip_unchanged`) with :func:`load_extractions`
+    and count them in ``report`` (``new`` or ``updated`` by ``held``; ``batches``, ``entities``,
+    ``edges``; at the end ``totals``). The taxonomy is written only when something else is, or into
+    an empty store, so a run that changes nothing writes nothing. ``tick()`` after each batch and at
+    the end."""
+
+    def written(batch: Sequence[Extraction]) -> None:
+        for x in batch:
+            if held.pop(x.paper.id, False):
+                report.updated += 1
+            else:
+                report.new += 1
+        tick()
+
+    first = next(todo, None)
+    if first is not None:
+        loaded = load_extractions(chain([first], todo), store, batch_size=batch_size, bulk=bulk,
+                                  taxonomy=taxonomy, on_written=written)
+    elif store.stats().papers == 0:  # nothing to write, but a new graph still gets the taxonomy
+        loaded = load_extractions((), store, batch_size=batch_size, taxonomy=taxonomy)
+    else:
+        loaded = LoadReport()
+    report.batches, report.entities, report.edges = loaded.batches, loaded.entities, loaded.edges
+    tick()
+    report.totals = store.stats()
 
 
 def ingest(
@@ -328,11 +360,6 @@ def ingest(
     from kg.read import iter_papers
 
     started = time.perf_counter()
-    if batch_size is None:
-        from kg.config import load_settings
-
-        batch_size = load_settings().batch_size
-    batch_size = max(1, int(batch_size))
     overrides = overrides or Overrides()
     version = overrides.version(extractor_version())
     catalog: dict[str, Entity] = {}
@@ -344,58 +371,43 @@ def ingest(
                 if e.id not in overrides.merged_away]
     report = IngestReport(store=store.name, extractor_version=version)
     held: dict[str, bool] = {}
-    done = 0
     if bulk:
-        from kg.store.bulk import preflight
-        from kg.store.neo4j_store import Neo4jStore
+        from kg.store import check_bulk_load
 
-        if not isinstance(store, Neo4jStore):
-            raise InputError("--bulk loads into Neo4j only: add --store neo4j")
-        preflight(store)  # an unusable bulk load fails before anything is read or extracted
+        check_bulk_load(store)  # an unusable bulk load fails before anything is read or extracted
 
     last: list[tuple[int, int]] = []
 
     def tick() -> None:
-        now = (done + report.unchanged + report.failed, report.papers_read)
+        now = (report.new + report.updated + report.unchanged + report.failed, report.papers_read)
         if progress and last[-1:] != [now]:
             last[:] = [now]
             progress(*now)
 
+    def papers() -> Iterator[Paper]:
+        for item in iter_papers(paths, fmt):
+            if isinstance(item, RecordError):
+                report.problems.append(Problem.from_error(item))
+            elif isinstance(item, ReadWarning):
+                report.warnings.append(str(item))
+            else:
+                report.papers_read += 1
+                yield item
+
     def extracted() -> Iterator[Extraction]:
-        todo = _planned(iter_papers(paths, fmt), store, version, force, report, held, tick)
+        todo = skip_unchanged(papers(), lambda p: (p.id, p.content_hash, version), store, force, report, held,
+                               tick)
         for result in extract_stream(todo, workers=workers):
             if isinstance(result, Failed):
                 held.pop(result.paper.id, None)
                 report.failed += 1
-                source, _, line = (result.paper.source or result.paper.id).rpartition(":")
-                report.problems.append(Problem(
-                    source=source or result.paper.id, line=int(line) if line.isdigit() else None,
-                    reason=f"extraction failed for paper {result.paper.id}: {result.reason}"))
+                report.problems.append(Problem.at_paper(
+                    result.paper, f"extraction failed for paper {result.paper.id}: {result.reason}"))
                 continue
             if overrides.items:
                 result = overrides.apply(result, catalog).model_copy(update={"extractor_version": version})
             yield result
 
-    def written(batch: Sequence[Extraction]) -> None:
-        nonlocal done
-        for x in batch:
-            if held.pop(x.paper.id, False):
-                report.updated += 1
-            else:
-                report.new += 1
-        done += len(batch)
-        tick()
-
-    stream = extracted()
-    first = next(stream, None)
-    if first is not None:
-        loaded = load_extractions(chain([first], stream), store, batch_size=batch_size, bulk=bulk,
-                                  taxonomy=taxonomy, on_written=written)
-        report.batches, report.entities, report.edges = loaded.batches, loaded.entities, loaded.edges
-    elif store.stats().papers == 0:  # nothing to extract, but a new graph still gets the taxonomy
-        loaded = load_extractions((), store, batch_size=batch_size, taxonomy=taxonomy)
-        report.batches, report.entities, report.edges = loaded.batches, loaded.entities, loaded.edges
-    tick()
-    report.totals = store.stats()
+    write_planned(extracted(), store, report, held, batch_size=batch_size, bulk=bulk, taxonomy=taxonomy, tick=tick)
     report.seconds = round(time.perf_counter() - started, 3)
     return report

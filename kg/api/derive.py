@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import types
 import typing
+from enum import Enum as PyEnum
 from typing import Any, Literal, Union, get_args, get_origin
 
 import graphene
@@ -32,14 +33,11 @@ def enum_from_literal(name: str, literal: Any, description: str) -> type[graphen
     Enums are cached by their values so that a model field typed with the same Literal reuses it.
     """
     values = tuple(get_args(literal))
-    enum = type(
-        name,
-        (graphene.Enum,),
-        {
-            "Meta": type("Meta", (), {"description": description}),
-            **{v.upper().replace("-", "_"): v for v in values},
-        },
-    )
+    # A str enum: its members are equal to (and hash like) the plain strings kg's models hold, so
+    # graphql-core finds a resolved "proposed" among the enum's values by itself. graphene's own
+    # conversion (GrapheneEnumType.serialize) is not called by graphql-core 3.3's executor.
+    members = PyEnum(name, {v.upper().replace("-", "_"): v for v in values}, type=str)  # type: ignore[misc]
+    enum = graphene.Enum.from_enum(members, description=description)
     _ENUMS[values] = enum
     return enum
 

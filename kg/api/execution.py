@@ -298,7 +298,9 @@ def execute_request(
     """Parse, validate (spec rules + limits) and execute one GraphQL request synchronously.
 
     Never raises for bad input: every problem comes back as a GraphQL error with
-    ``extensions.code``. ``context`` must hold the request's ``loader``.
+    ``extensions.code``. ``context`` must hold the request's ``loader``; its ``cypher`` (if any) is
+    the list the request's store view records its queries in (:attr:`kg.api.server.ReadOnlyStore.recorded`),
+    shown as ``extensions.cypher``.
     """
     if not isinstance(query, str) or not query.strip():
         return request_error("no GraphQL query in the request", "BAD_REQUEST")
@@ -324,7 +326,7 @@ def execute_request(
     ))
     if result.errors:
         result.errors = [public_error(e) for e in result.errors]
-    cypher = getattr(context["loader"].store, "recorded", None)
+    cypher = context.get("cypher")
     if cypher:
         result.extensions = {**(result.extensions or {}), "cypher": list(cypher)}
     if context.get("explain"):  # how the store answered each paper list (Cypher or embedded plan)

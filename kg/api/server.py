@@ -162,8 +162,9 @@ class KGGraphQLView(GraphQL):
     # graphql-server annotates get_context as returning None; the context is whatever it returns
     async def get_context(self, request, response) -> dict:  # type: ignore[override]
         deadline = time.monotonic() + self.limits.time_limit
-        view = GuardedStore(ReadOnlyStore(self.raw_store), self.health, deadline)
-        return {"request": request, "response": response, "loader": RequestLoader(view)}
+        view = ReadOnlyStore(self.raw_store)
+        return {"request": request, "response": response, "cypher": view.recorded,
+                "loader": RequestLoader(GuardedStore(view, self.health, deadline))}
 
     async def execute_operation(self, request_adapter, request_data, context, root_value, allowed_operation_types):
         self.executed += 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import typer
@@ -62,3 +63,25 @@ def print_jsonl(rows) -> None:
     """One compact JSON object per line on stdout."""
     for row in rows:
         sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+@contextmanager
+def terminal_bar(description: str, total: int | None = None) -> Iterator[Callable[..., None] | None]:
+    """A Rich progress bar on stderr while it is a terminal: yields ``update(done, total=None)``;
+    yields ``None`` when stderr is not a terminal (CI logs, pipes: the caller logs lines instead)."""
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+
+        def update(done: int, total: int | None = None) -> None:
+            if total is None:
+                bar.update(task, completed=done)
+            else:
+                bar.update(task, completed=done, total=total)
+
+        yield update

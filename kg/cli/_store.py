@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from kg.models import Tag
 
+T = TypeVar("T")
 StoreKind = Literal["sqlite", "networkx", "neo4j"]
 KindOpt = Annotated[
     Literal["method", "divergence", "dataset"] | None,
@@ -104,6 +105,12 @@ class StoreOptions:
             yield store
         finally:
             store.close()
+
+    def ask(self, question: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``question(store, *args, **kwargs)`` on the store these options name, opened for reading
+        (see :meth:`open`) and closed again: a lookup command's one call."""
+        with self.open(read=True) as store:
+            return question(store, *args, **kwargs)
 
 
 def with_store_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -49,8 +49,7 @@ def _entity_id(opts: StoreOptions, text: str, *, must_exist: bool = True) -> str
         return text
     if not must_exist:
         raise InputError(f"give a new entity as an id like 'method:my-method' (got {text!r})")
-    with opts.open(read=True) as store:
-        r = resolve_name(store, text, exact=True)
+    r = opts.ask(resolve_name, text, exact=True)
     if len(r.entities) != 1:
         ids = ", ".join(e.id for e in r.entities)
         raise InputError(f"{text!r} names several entities ({ids}): give one id")

@@ -19,20 +19,8 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from kg.cli._common import err, out, print_json
-from kg.cli._store import (  # noqa: F401 - re-exported: the shared options and helpers
-    JsonOpt,
-    KindOpt,
-    QuietOpt,
-    StoreKind,
-    StoreOptions,
-    _first_sentence,
-    _how,
-    _table,
-    _tag_json,
-    graph_command,
-    with_store_options,
-)
+from kg.cli._common import err, out, print_json, terminal_bar
+from kg.cli._store import JsonOpt, QuietOpt, StoreOptions, _table, graph_command
 from kg.errors import InputError
 from kg.read import Format as InputFormat
 
@@ -51,14 +39,10 @@ def _progress_reporter(quiet: bool) -> Iterator[Callable[[int, int], None] | Non
     if quiet:
         yield None
         return
-    if err.is_terminal:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True) as bar:
-            task = bar.add_task("ingesting", total=None)
-            yield lambda done, total: bar.update(task, completed=done, total=total)
-        return
+    with terminal_bar("ingesting") as bar:
+        if bar is not None:
+            yield bar
+            return
 
     def log(done: int, total: int) -> None:
         err.print(f"ingest: {done}/{total} papers read so far", highlight=False)
@@ -190,8 +174,7 @@ def export_cmd(
 
     if fmt == "csv" and out_path is None:
         raise InputError("the csv export is several files: give a directory with --out DIR")
-    with opts.open(read=True) as store:
-        result, text = export(store, fmt, out_path)
+    result, text = opts.ask(export, fmt, out_path)
     if text is not None:
         sys.stdout.write(text)
     if not quiet:

@@ -8,7 +8,8 @@ JSON object (``total`` plus a list) on stdout.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.markup import escape
@@ -25,6 +26,11 @@ from kg.cli._store import (
     graph_command,
 )
 from kg.query import ORDER_HELP
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from kg.query.lookups import EntityRow
 
 F = "Filters"
 YearOpt = Annotated[str | None, typer.Option(
@@ -62,9 +68,8 @@ def _papers(opts: StoreOptions, filters: Any, order, desc, limit, offset, after,
     from kg.query import find_papers
 
     direction: Literal["asc", "desc"] | None = None if desc is None else ("desc" if desc else "asc")
-    with opts.open(read=True) as store:
-        result = find_papers(store, filters, order=order, direction=direction, limit=limit, offset=offset,
-                             after=after, explain=explain)
+    result = opts.ask(find_papers, filters, order=order, direction=direction, limit=limit, offset=offset,
+                      after=after, explain=explain)
     if explain and result.explain:
         err.print(result.explain, highlight=False, markup=False, soft_wrap=True)
     nxt = result.next_offset
@@ -171,8 +176,7 @@ def paper_cmd(
     """Everything tagged in one paper, with evidence."""
     from kg.query import paper
 
-    with opts.open(read=True) as store:
-        x = paper(store, paper_id)
+    x = opts.ask(paper, paper_id)
     if json_:
         print_json({
             "paper": x.paper.model_dump(mode="json"), "extractor_version": x.extractor_version,
@@ -214,8 +218,7 @@ def why_cmd(
     from kg.resolve.overrides import Overrides, default_path
 
     curated = Overrides.load(overrides or default_path())
-    with opts.open(read=True) as store:
-        r = why(store, paper_id, name, curated)
+    r = opts.ask(why, paper_id, name, curated)
     if json_:
         print_json({"paper": paper_id, "title": r.paper.paper.title, "tags": [_tag_json(t) for t in r.tags],
                     "claims": [c.model_dump(mode="json") for c in r.claims],
@@ -236,6 +239,20 @@ def why_cmd(
         out.print(f"\noverride {o.op} ({escape(fields)}) at {escape(o.where)}", highlight=False)
 
 
+def _counts_json(rows: Sequence[EntityRow]) -> list[dict[str, Any]]:
+    """Entities with their paper counts (``kg entities``, ``kg cooccurring``) as JSON."""
+    return [{"id": r.entity.id, "name": r.entity.name, "kind": r.entity.kind,
+             "family": getattr(r.entity, "family", None), "paperCount": r.paper_count} for r in rows]
+
+
+def _counts_table(title: str, rows: Sequence[EntityRow]) -> Table:
+    """Entities with their paper counts as a table: papers, kind, name, id."""
+    table = _table(title, "papers", "kind", "name", "id")
+    for r in rows:
+        table.add_row(str(r.paper_count), r.entity.kind, r.entity.name, r.entity.id)
+    return table
+
+
 @graph_command("entities")
 def entities_cmd(
     kind: KindOpt = None,
@@ -251,20 +268,13 @@ def entities_cmd(
     from kg.query import entities
 
     everything = 2**31
-    with opts.open(read=True) as store:
-        result = entities(store, kind, contains=contains, order="name" if by_name else "papers",
-                          limit=top or everything, offset=offset, max_limit=everything)
+    result = opts.ask(entities, kind, contains=contains, order="name" if by_name else "papers",
+                      limit=top or everything, offset=offset, max_limit=everything)
     if json_:
-        print_json({"total": result.total, "offset": result.offset, "entities": [
-            {"id": r.entity.id, "name": r.entity.name, "kind": r.entity.kind,
-             "family": getattr(r.entity, "family", None), "paperCount": r.paper_count} for r in result.items]})
+        print_json({"total": result.total, "offset": result.offset, "entities": _counts_json(result.items)})
         return
     shown = f" (showing {len(result.items)})" if len(result.items) < result.total else ""
-    table = _table(f"{result.total} entities{shown}",
-                   "papers", "kind", "name", "id")
-    for r in result.items:
-        table.add_row(str(r.paper_count), r.entity.kind, r.entity.name, r.entity.id)
-    out.print(table)
+    out.print(_counts_table(f"{result.total} entities{shown}", result.items))
 
 
 @graph_command("claims")
@@ -321,17 +331,12 @@ def cooccurring_cmd(
     """Entities that appear in papers linked to NAME, with the number of such papers."""
     from kg.query import cooccurring
 
-    with opts.open(read=True) as store:
-        result = cooccurring(store, name, kind=kind, exact=exact, limit=limit)
+    result = opts.ask(cooccurring, name, kind=kind, exact=exact, limit=limit)
     if json_:
-        print_json({"query": name, "ids": list(result.resolution.ids), "total": result.total, "entities": [
-            {"id": r.entity.id, "name": r.entity.name, "kind": r.entity.kind, "paperCount": r.paper_count}
-            for r in result.items]})
+        print_json({"query": name, "ids": list(result.resolution.ids), "total": result.total,
+                    "entities": _counts_json(result.items)})
         return
-    table = _table(f"{result.total} entities co-occurring with {name}", "papers", "kind", "name", "id")
-    for r in result.items:
-        table.add_row(str(r.paper_count), r.entity.kind, r.entity.name, r.entity.id)
-    out.print(table)
+    out.print(_counts_table(f"{result.total} entities co-occurring with {name}", result.items))
 
 
 @graph_command("years")
@@ -345,8 +350,7 @@ def years_cmd(
     """Number of papers per year (papers without a year in an "unknown" row)."""
     from kg.query import papers_by_year
 
-    with opts.open(read=True) as store:
-        facet = papers_by_year(store, name, exact=exact)
+    facet = opts.ask(papers_by_year, name, exact=exact)
     if json_:
         print_json({"query": name, "total": facet.total,
                     "years": [{"year": b.year, "paperCount": b.paper_count} for b in facet.buckets]})
@@ -368,8 +372,7 @@ def taxonomy_cmd(
     """The family tree (SUBTYPE_OF) of divergences, methods and datasets."""
     from kg.query import taxonomy
 
-    with opts.open(read=True) as store:
-        roots = taxonomy(store, kind, root)
+    roots = opts.ask(taxonomy, kind, root)
     if json_:
         def node(n: Any) -> dict:
             return {"id": n.entity.id, "name": n.entity.name, "children": [node(c) for c in n.children]}

@@ -8,7 +8,6 @@ one log line per shard otherwise), the summary to stdout (``--json`` for scripts
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from typing import Any
 
 import typer
 
-from kg.cli._common import EXIT_OTHER, err, out, print_json
+from kg.cli._common import EXIT_OTHER, err, out, print_json, terminal_bar
 from kg.errors import InputError
 
 
@@ -29,27 +28,15 @@ def as_url(path: Path | str) -> str:
     return f"{m.group(1)}://{text[m.end():]}" if m and not Path(text).exists() else text
 
 
-def default_workers() -> int:
-    """Worker processes of a LocalCluster by default: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 @contextmanager
 def _shard_progress(quiet: bool, total: int) -> Iterator[Callable[..., None] | None]:
     if quiet or total == 0:
         yield None
         return
-    if err.is_terminal:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True) as bar:
-            task = bar.add_task("extracting shards", total=total)
-            yield lambda outcome, done, todo: bar.update(task, completed=done)
-        return
+    with terminal_bar("extracting shards", total) as bar:
+        if bar is not None:
+            yield lambda outcome, done, todo: bar(done)
+            return
 
     def log(outcome: Any, done: int, todo: int) -> None:
         how = (f"{outcome.papers} papers in {outcome.seconds:.1f}s on {outcome.worker}"
@@ -63,6 +50,7 @@ def run_sharded(inputs: list[str], out_dir: str, *, engine: str, scheduler: str 
                 shard_size: int, input_format: str, only: list[str], force: bool, quiet: bool,
                 as_json: bool) -> None:
     """``kg extract ... --out DIR``: plan, run, summarise; exit 1 when a shard failed."""
+    from kg.extract.parallel import default_workers
     from kg.scaleout import plan_job, run_job
 
     if scheduler and engine != "dask":

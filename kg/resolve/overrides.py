@@ -59,6 +59,11 @@ class _Op(BaseModel):
         return f"{self.file or 'overrides'}:{self.line}" if self.line else (self.file or "overrides")
 
 
+def _other_of_same_kind(entity: str, other: str) -> bool:
+    """Is ``other`` another entity id of ``entity``'s kind (the ``kind:`` prefix of the id)?"""
+    return other.partition(":")[0] == entity.partition(":")[0] and other != entity
+
+
 class Reject(_Op):
     op: Literal["reject"] = "reject"
     paper: str
@@ -75,7 +80,7 @@ class Merge(_Op):
 
     @model_validator(mode="after")
     def _same_kind(self):
-        if self.into.partition(":")[0] != self.entity.partition(":")[0] or self.into == self.entity:
+        if not _other_of_same_kind(self.entity, self.into):
             raise ValueError(f"merge needs another entity of the same kind (got {self.entity} into {self.into})")
         return self
 
@@ -88,7 +93,7 @@ class Split(_Op):
 
     @model_validator(mode="after")
     def _same_kind(self):
-        if self.new_id.partition(":")[0] != self.entity.partition(":")[0] or self.new_id == self.entity:
+        if not _other_of_same_kind(self.entity, self.new_id):
             raise ValueError(f"split needs a new id of the same kind (got {self.new_id})")
         return self
 
@@ -104,7 +109,7 @@ class Family(_Op):
 
     @model_validator(mode="after")
     def _same_kind(self):
-        if self.family.partition(":")[0] != self.entity.partition(":")[0] or self.family == self.entity:
+        if not _other_of_same_kind(self.entity, self.family):
             raise ValueError(f"family must be another entity of the same kind (got {self.family})")
         return self
 

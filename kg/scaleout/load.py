@@ -21,22 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from kg.errors import InputError
-from kg.ingest import (
-    Checkpoint,
-    IngestReport,
-    Problem,
-    ProgressCallback,
-    count_delta,
-    taxonomy_entities,
-)
-from kg.models import Extraction, GraphDelta, fold
+from kg.ingest import IngestReport, Problem, ProgressCallback, skip_unchanged, write_planned
+from kg.models import Extraction, fold
 from kg.scaleout.shards import Manifest, OutputDir
 from kg.store.base import GraphStore
 
@@ -115,10 +107,8 @@ def read_extractions(out: str | Path, problems: list[Problem] | None = None) -> 
                 keys = _keys(x)
                 same = next((what for what, k in keys if k in seen), None)
                 if same is not None:
-                    source, _, where = (x.paper.source or "").rpartition(":")
-                    sink.append(Problem(source=source or x.paper.id, line=int(where) if where.isdigit() else None,
-                                        reason=f"duplicate of an earlier paper (same {same} as {x.paper.id}): "
-                                               "skipped"))
+                    sink.append(Problem.at_paper(
+                        x.paper, f"duplicate of an earlier paper (same {same} as {x.paper.id}): skipped"))
                     continue
                 seen.update(k for _, k in keys)
                 yield x
@@ -135,104 +125,39 @@ def load_shards(out: str | Path, store: GraphStore, *, batch_size: int | None = 
         batch_size: papers per store transaction (default: ``settings.batch_size``).
         progress: ``progress(done, total)`` after each batch; ``total`` is the papers the shards hold.
         force: re-write papers the store already holds unchanged.
-        bulk: into an empty Neo4j database through ``neo4j-admin database import full`` (the bulk
-            loader :func:`kg.ingest.load_extractions` with ``bulk=True``, from the scale work).
+        bulk: into an empty Neo4j database through ``neo4j-admin database import full`` (as
+            :func:`kg.ingest.ingest` with ``bulk``: :func:`kg.ingest.load_extractions`).
 
     Returns:
         An :class:`kg.ingest.IngestReport`, as :func:`kg.ingest.ingest` gives (``failed`` stays 0:
         extraction failures were reported by the extraction job and are in ``problems``).
 
     Raises:
-        InputError: ``out`` is not a finished job; ``bulk`` where the bulk loader is not installed.
-        StoreError: the store failed.
+        InputError: ``out`` is not a finished job; ``bulk`` on a store that cannot bulk load.
+        StoreError: the store failed; for ``bulk`` also neo4j-admin not found or a database not empty.
     """
-    if bulk:
-        return _load_bulk(out, store, batch_size=batch_size, progress=progress)
     started = time.perf_counter()
-    if batch_size is None:
-        from kg.config import load_settings
+    if bulk:
+        from kg.store import check_bulk_load
 
-        batch_size = load_settings().batch_size
-    batch_size = max(1, int(batch_size))
-    output = OutputDir(out)
-    manifests = _finished_manifests(output)
+        check_bulk_load(store)  # before reading anything
+    manifests = _finished_manifests(OutputDir(out))
     total = sum(m.papers for m in manifests)
     versions = sorted({m.extractor_version for m in manifests})
     report = IngestReport(store=store.name, extractor_version=",".join(versions) or "-")
-    entities: dict[str, str] = {}
-    edges: Counter = Counter()
-    checkpoint = Checkpoint(store)
+    held: dict[str, bool] = {}
 
-    def write(delta: GraphDelta) -> None:
-        store.write(delta)
-        checkpoint.after_batch(bool(delta.extractions))
-        report.batches += 1
-        entities.update((e.id, e.kind) for e in delta.all_entities().values())
-        edges.update(count_delta(delta)[1])
+    def extractions() -> Iterator[Extraction]:
+        for x in read_extractions(out, report.problems):
+            report.papers_read += 1
+            yield x
 
-    taxonomy_written = False
-
-    def flush(batch: list[Extraction]) -> None:
-        nonlocal taxonomy_written
-        held = store.paper_versions([x.paper.id for x in batch])
-        todo = [x for x in batch if force or held.get(x.paper.id) != (x.paper.content_hash, x.extractor_version)]
-        report.unchanged += len(batch) - len(todo)
-        if todo and not taxonomy_written:
-            write(GraphDelta(entities=tuple(taxonomy_entities())))
-            taxonomy_written = True
-        if todo:
-            write(GraphDelta(extractions=tuple(todo)))
-        for x in todo:
-            if x.paper.id in held:
-                report.updated += 1
-            else:
-                report.new += 1
-
-    batch: list[Extraction] = []
-    for x in read_extractions(out, report.problems):
-        report.papers_read += 1
-        batch.append(x)
-        if len(batch) >= batch_size:
-            flush(batch)
-            batch = []
-            if progress:
-                progress(report.papers_read, total)
-    if batch:
-        flush(batch)
-    if not taxonomy_written and store.stats().papers == 0:
-        write(GraphDelta(entities=tuple(taxonomy_entities())))
-    if progress:
-        progress(report.papers_read, total)
-    checkpoint.finish()
-    report.entities = dict(sorted(Counter(entities.values()).items()))
-    report.edges = dict(sorted(edges.items()))
-    report.totals = store.stats()
-    report.seconds = round(time.perf_counter() - started, 3)
-    return report
-
-
-def _load_bulk(out: str | Path, store: GraphStore, *, batch_size: int | None,
-               progress: ProgressCallback | None) -> IngestReport:
-    """The shards through the bulk loader of :mod:`kg.store.bulk` (``neo4j-admin database import``)."""
-    from kg.ingest import load_extractions as load_stream
-    started = time.perf_counter()
-    output = OutputDir(out)
-    manifests = _finished_manifests(output)
-    total = sum(m.papers for m in manifests)
-    report = IngestReport(store=store.name,
-                          extractor_version=",".join(sorted({m.extractor_version for m in manifests})) or "-")
-
-    def written(batch) -> None:
-        report.papers_read += len(batch)
-        report.new += len(batch)
+    def tick() -> None:
         if progress:
-            progress(report.papers_read, total)
+            progress(report.new + report.updated + report.unchanged, total)
 
-    loaded = load_stream(read_extractions(out, report.problems), store, batch_size=batch_size, bulk=True,
-                         on_written=written)
-    report.batches = loaded.batches
-    report.entities = dict(loaded.entities)
-    report.edges = dict(loaded.edges)
-    report.totals = store.stats()
+    todo = skip_unchanged(extractions(), lambda x: (x.paper.id, x.paper.content_hash, x.extractor_version),
+                          store, force, report, held)
+    write_planned(todo, store, report, held, batch_size=batch_size, bulk=bulk, tick=tick)
     report.seconds = round(time.perf_counter() - started, 3)
     return report

@@ -6,9 +6,11 @@ arguments — a :class:`~kg.scaleout.shards.ShardSpec`, the output URL and the e
 client planned with — and must be safe to run twice (a retried task rewrites the same bytes).
 
 The spaCy pipeline is built once per worker process (:func:`kg.extract.pipeline.get_nlp` is cached;
-:class:`kg.scaleout.worker.PipelinePlugin` builds it when a Dask worker starts). A shard's documents
-live in one memory zone, so the string store does not grow over a long run. Tasks sharing a process
-(a worker started with several threads) take turns on the pipeline: a memory zone is per process.
+:class:`kg.scaleout.worker.PipelinePlugin` builds it when a Dask worker starts). A shard is extracted
+as ingest extracts, by :func:`kg.extract.parallel.extract_stream` in this process: batches, each in
+its own memory zone (so the string store does not grow over a long run), and a text the extractor
+chokes on costs only itself. Tasks sharing a process (a worker started with several threads) take
+turns on the pipeline: a memory zone is per process.
 """
 
 from __future__ import annotations
@@ -27,28 +29,15 @@ from kg.scaleout.shards import Manifest, OutputDir, ShardSpec, input_hash, read_
 _PIPELINE = threading.Lock()
 
 
-_WARM_UP = Paper(
-    id="kg-warm-up", title="A warm-up abstract",
-    abstract="We propose a flow model trained with the reverse KL divergence on CIFAR-10. "
-             "Our method outperforms GANs that minimise the Wasserstein distance.",
-)
-
-
 @functools.lru_cache(maxsize=1)
 def warm_up() -> str:
-    """Build this process's pipeline and the rules' lazy matchers now, outside any memory zone;
-    returns the extractor version.
-
-    A matcher first built inside ``nlp.memory_zone()`` would hold strings that the zone frees on
-    exit (spaCy then fails with ``[E018] Can't retrieve string for hash``), so one small paper is
-    extracted here, before any shard, in every process that extracts shards.
-    """
-    from kg.extract import extract, extractor_version
-    from kg.extract.pipeline import warm_tokenizer_cache
+    """Build this process's pipeline, the rules' lazy matchers and the tokenizer cache now, outside
+    any memory zone (:func:`kg.extract.parallel.warm_up`); returns the extractor version."""
+    from kg.extract import extractor_version
+    from kg.extract.parallel import warm_up as warm_pipeline
 
     with _PIPELINE:
-        list(extract([_WARM_UP]))
-        warm_tokenizer_cache()  # the chunk cache too: zones never add to it
+        warm_pipeline()
     return extractor_version()
 
 
@@ -72,10 +61,6 @@ def shard_records(spec: ShardSpec, raw: bytes) -> Iterator[Paper | RecordError]:
     lines = ((spec.first_line + i, line) for i, line in enumerate(text.split("\n")))
     for rec in json_lines(lines, spec.source, MAX_RECORD_CHARS):
         yield _to_paper(rec, spec.format)
-
-
-def _problem(source: str, line: int | None, reason: str) -> dict[str, Any]:
-    return {"source": source, "line": line, "reason": reason}
 
 
 def extract_shard(spec: ShardSpec | dict[str, Any], out: str, version: str, worker: str = "") -> dict[str, Any]:
@@ -108,18 +93,25 @@ def extract_shard(spec: ShardSpec | dict[str, Any], out: str, version: str, work
         raise InputError(f"shard {spec.id}: {spec.source} changed since the job was planned "
                          "(its content hash differs): run the command again to re-plan")
 
+    from kg.extract.parallel import Failed, extract_stream
+    from kg.ingest import Problem
+
     papers: list[Paper] = []
-    problems: list[dict[str, Any]] = []
+    problems: list[Problem] = []
     for got in shard_records(spec, raw):
         if isinstance(got, RecordError):
-            problems.append(_problem(str(got.source), got.line, got.reason))
+            problems.append(Problem.from_error(got))
         else:
             papers.append(got)
 
-    from kg.extract.pipeline import get_nlp
-
-    with _PIPELINE, get_nlp().memory_zone():
-        extractions = _extract_all(papers, problems)
+    extractions: list[Extraction] = []
+    with _PIPELINE:  # batches in this process, each in its own memory zone; a bad text costs only itself
+        for result in extract_stream(papers, workers=1):
+            if isinstance(result, Failed):
+                problems.append(Problem.at_paper(
+                    result.paper, f"extraction failed for paper {result.paper.id}: {result.reason}"))
+            else:
+                extractions.append(result)
 
     counts: Counter = Counter()
     for x in extractions:
@@ -132,32 +124,11 @@ def extract_shard(spec: ShardSpec | dict[str, Any], out: str, version: str, work
     manifest = Manifest(
         shard=spec, extractor_version=version, output=data_path.rsplit("/", 1)[-1], output_bytes=size,
         output_sha256=digest, papers=len(extractions), counts=dict(sorted(counts.items())),
-        problems=problems, seconds=round(time.perf_counter() - started, 3),
+        problems=[p.model_dump() for p in problems], seconds=round(time.perf_counter() - started, 3),
         cpu_seconds=round(time.process_time() - cpu, 3), worker=worker or _me(),
     )
     output.write_json(output.manifest_path(spec.id), manifest.model_dump(mode="json"))
     return manifest.model_dump(mode="json")
-
-
-def _extract_all(papers: list[Paper], problems: list[dict[str, Any]]) -> list[Extraction]:
-    """Extract ``papers`` through ``nlp.pipe``; if that fails, paper by paper, so that a text the
-    extractor chokes on costs only itself (reported with its file and line, as ingest does)."""
-    from kg.extract import extract, extract_one
-
-    try:
-        return list(extract(papers))
-    except Exception:  # noqa: BLE001 - find the paper(s) at fault below
-        pass
-    out = []
-    for p in papers:
-        try:
-            out.append(extract_one(p))
-        except Exception as exc:  # noqa: BLE001 - an extractor bug must not fail the shard
-            source, _, line = (p.source or p.id).rpartition(":")
-            why = str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}"
-            problems.append(_problem(source or p.id, int(line) if line.isdigit() else None,
-                                     f"extraction failed for paper {p.id}: {why}"))
-    return out
 
 
 def _me() -> str:

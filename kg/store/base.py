@@ -69,6 +69,23 @@ def log_query(query: str, params: dict[str, Any]) -> None:
             log.append(entry)
 
 
+class BulkLoader(Protocol):
+    """A one-off load of a whole graph into an empty database, faster than :meth:`GraphStore.write`
+    batches (Neo4j: ``neo4j-admin database import``, :mod:`kg.store.bulk`). Obtained from
+    :func:`kg.store.bulk_loader`; takes the same :class:`~kg.models.GraphDelta` batches as
+    :meth:`GraphStore.write`, and gives the same graph."""
+
+    def write(self, delta: GraphDelta) -> None:
+        """Stage one batch."""
+
+    def finish(self) -> None:
+        """Load everything staged into the database (once, at the end)."""
+
+    def close(self) -> None:
+        """Release what staging holds (idempotent); a load that never finished leaves the database
+        as it was."""
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     """What every store does. All methods raise :class:`kg.errors.StoreError` subclasses only.

@@ -85,6 +85,11 @@ def test_schema_enums_have_the_model_literal_values(name):
     assert isinstance(enum, GraphQLEnumType)
     values = sorted(getattr(v.value, "value", v.value) for v in enum.values.values())
     assert values == sorted(typing.get_args(ENUMS[name]))
+    # each internal value IS its model string (a str enum member): graphql-core 3.3 completes an enum
+    # field by looking the resolved value up among these, without graphene's conversion
+    for v in enum.values.values():
+        assert v.value == v.value.value and hash(v.value) == hash(v.value.value)
+        assert {v.value: True}.get(v.value.value)
 
 
 def test_schema_is_read_only():

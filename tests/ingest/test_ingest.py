@@ -10,7 +10,8 @@ import pytest
 
 from kg.errors import InputError
 from kg.export import graph_records, to_jsonl
-from kg.ingest import ingest, taxonomy_entities
+from kg.ingest import Problem, ingest, taxonomy_entities
+from kg.models import Paper
 
 
 def seed_records(seed_jsonl: Path, n: int | None = None) -> list[dict]:
@@ -160,3 +161,11 @@ def test_ingest_checkpoints_the_embedded_store(seed_jsonl, tmp_path):
     ingest(src, store, batch_size=5, progress=progress)  # not closed: ingest itself must persist
     assert on_disk == [5]
     assert open_store(store="sqlite", graph_path=path).stats().papers == 30
+
+
+def test_problem_at_paper_takes_file_and_line_from_the_source_only():
+    paper = Paper(id="s2:123", title="T", abstract="A.")
+    unread = Problem.at_paper(paper, "bad")
+    assert (unread.source, unread.line) == ("s2:123", None)  # an id with a colon is not file:line
+    read = paper.model_copy(update={"source": "data/part.jsonl:7"})
+    assert (Problem.at_paper(read, "bad").source, Problem.at_paper(read, "bad").line) == ("data/part.jsonl", 7)
