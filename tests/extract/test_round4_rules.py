@@ -37,3 +37,40 @@ def test_round4_apposed_known_model_after_our_is_used_or_known():
 ])
 def test_round4_apposed_name_needs_a_method_description_and_a_name(abstract):
     assert not any(n in _methods(abstract) for n in ("Section", "Which Works", "Table"))
+
+
+@pytest.mark.parametrize(("abstract", "name"), [
+    ("We observe that binary networks behave like the original defensive distillation procedure.",
+     "defensive distillation"),
+    ("Our model uses a convolutional network coupled with a novel temporal pooling layer.", "temporal pooling"),
+])
+def test_round4_adjective_names_a_technique_before_some_heads(abstract, name):
+    assert name in _methods(abstract)
+
+
+@pytest.mark.parametrize("abstract", [
+    "The expected loss is bounded and unbounded losses are not.",        # "loss" keeps the adjective guard
+    "It learns a learnable normalization function and an unbiased estimator.",  # -able, and "estimator"
+])
+def test_round4_adjective_guard_stays_for_other_heads(abstract):
+    assert not any(n.startswith(("expected", "unbounded", "learnable", "unbiased")) for n in _methods(abstract))
+
+
+def test_round4_proper_name_heads_scaling_approximation_regression():
+    names = _methods("On most datasets, temperature scaling, a variant of Platt Scaling, is effective; we also "
+                     "compare with a Laplace approximation and with Poisson regression.")
+    assert {"Platt Scaling", "Laplace approximation", "Poisson regression"} <= set(names)
+
+
+def test_round4_proper_head_not_the_start_of_a_capitalised_title():
+    assert not _methods("This paper is the second in the series Commutative Scaling of Width and Depth.")
+
+
+def test_round4_title_name_with_a_version_number():
+    names = _methods("We introduce Deep Voice 2, which builds on a similar pipeline with better blocks.",
+                     title="Deep Voice 2: Multi-Speaker Neural Text-to-Speech")
+    assert "Deep Voice 2" in names and names["Deep Voice 2"].role == "proposed"
+
+
+def test_round4_title_version_number_needs_a_capitalised_name():
+    assert not _methods("We study the convergence of the method in two phases.", title="Part 2: convergence")

@@ -14,6 +14,7 @@ from kg.extract.methods.tokens import (
     _display,
     _glued,
     _in_compound,
+    _is_cap,
     _is_namey,
     _is_word,
     _sent_bounds,
@@ -71,6 +72,11 @@ _HYPHEN_OK = frozenset("based style like type free driven inspired guided specif
 _SIZES = ("XXL", "XL", "LARGE", "BASE", "SMALL", "TINY", "MEDIUM", "HUGE", "MINI", "Large", "Base", "Small",
           "Tiny", "Medium", "Huge", "Mini", "large", "base", "small", "tiny", "medium", "xl", "xxl")
 _SIZED = re.compile(r"\b(?P<base>[A-Z][A-Za-z0-9.]*?[A-Za-z0-9])(?:[-_ ]?)(?P<size>" + "|".join(_SIZES) + r")\b")
+
+
+#: heads whose adjective + head is itself a technique's name ("defensive distillation", "spectral
+#: normalization", "temporal pooling"), unlike "expected loss" or "unbiased estimator"
+_ADJ_NAMED_HEADS = frozenset("distillation normalization pooling guidance trick".split())
 
 
 def _in_hyphen_compound(doc: Doc, s: int, e: int) -> bool:
@@ -145,7 +151,8 @@ def _head_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]) 
                 low = doc[j - 1].text.lower()
                 if k == j - 1 and (low.endswith(("ing", "ly")) or (low != doc[j - 1].norm_ and low.endswith("s"))):
                     break  # a verb form, an adverb or a plural noun: not a modifier
-                if words == 0 and k == j - 1 and low.endswith(_ADJ_SUFFIXES):
+                if words == 0 and k == j - 1 and low.endswith(_ADJ_SUFFIXES) \
+                        and not (tok.norm_ in _ADJ_NAMED_HEADS and not low.endswith(("ed", "able", "ible"))):
                     break  # "expected loss", "unbounded losses"
             j = k
             words += 1
@@ -251,6 +258,8 @@ def _proper_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]
         span = doc[k : i + 1]
         if span[-1].norm_ in rules.nonheads or fold(span.text) in rules.vague:
             continue
+        if i + 2 < len(doc) and doc[i + 1].text == "of" and _is_cap(doc[i + 2]):
+            continue  # the start of a longer capitalised title ("Commutative Scaling of Width and Depth")
         if i == k + 1 and name.text.endswith(("ian", "ean")) and doc[i].norm_ in _GENERIC_NOUNS:
             continue  # an adjective from a name ("Bayesian methods", "Euclidean algorithm" is vocabulary)
         out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, None,
