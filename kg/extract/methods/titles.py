@@ -71,7 +71,8 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
             named = not any(t.text.lower() == "of" for t in span) and len(words) <= 4 and (
                 any(_is_namey(t) for t in words) or hyphen or (
                     # "Tacotron 2: ...", "Deep Voice 2: ..." when the abstract names the model
-                    _version_no(words, words[-1]) and doc[words[0].i:words[-2].i + 1].text in ctx.normalized["abstract"].text))
+                    _version_no(words, words[-1])
+                    and doc[words[0].i:words[-2].i + 1].text in ctx.normalized["abstract"].text))
             abstract = ctx.docs["abstract"]
             if len(words) == 1 and words[0].text.isalpha() and not named:
                 # "Word2Vec: ...": a coined word the abstract uses, never in lower case
