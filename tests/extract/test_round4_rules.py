@@ -74,3 +74,29 @@ def test_round4_title_name_with_a_version_number():
 
 def test_round4_title_version_number_needs_a_capitalised_name():
     assert not _methods("We study the convergence of the method in two phases.", title="Part 2: convergence")
+
+
+@pytest.mark.parametrize(("abstract", "name"), [
+    ("The method relies on bundle adjustment (BA), and BA is slow.", "bundle adjustment"),
+    ("We solve it with mixed integer programming (MIP); MIP scales.", "mixed integer programming"),
+    ("Neighbours are found by locality-sensitivity hashing (LSH).", "locality-sensitivity hashing"),
+    ("We use Bayesian quadrature (BQ) to integrate.", "Bayesian quadrature"),
+    ("We study gradient descent-ascent (GDA) for min-max games.", "gradient descent-ascent"),
+    ("It uses denoising-based approximate message passing (D-AMP).", "denoising-based approximate message passing"),
+])
+def test_round4_acronym_heads(abstract, name):
+    assert name in _methods(abstract)
+
+
+def test_round4_acronym_heads_are_acronym_tier_only():
+    assert not _methods("Message passing and bundle adjustment are discussed, and so is integer programming.")
+
+
+def test_round4_acronym_long_form_that_is_a_clause_is_no_name():
+    names = _methods("This paper studies graph neural networks falling within the message-passing framework (GNNmp).")
+    assert not any("falling" in n for n in names)
+
+
+def test_round4_acronym_long_form_starts_at_the_hyphen_compound():
+    names = _methods("We present Self-supervised Online Adversarial Purification (SOAP), a novel defense.")
+    assert "Self-supervised Online Adversarial Purification" in names
