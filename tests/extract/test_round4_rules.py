@@ -100,3 +100,31 @@ def test_round4_acronym_long_form_that_is_a_clause_is_no_name():
 def test_round4_acronym_long_form_starts_at_the_hyphen_compound():
     names = _methods("We present Self-supervised Online Adversarial Purification (SOAP), a novel defense.")
     assert "Self-supervised Online Adversarial Purification" in names
+
+
+def test_round4_title_camel_case_word_is_a_coined_name():
+    names = _methods("We propose a simple yet effective technique for neural network learning.",
+                     title="meProp: Sparsified Back Propagation for Accelerated Deep Learning")
+    assert "meProp" in names and names["meProp"].role == "proposed"
+
+
+def test_round4_cited_names_are_used_methods():
+    names = _methods("Invariant Causal Prediction (Peters et al., 2016) is a technique for generalization. We assess "
+                     "SNIP (Lee et al., 2019), GraSP (Wang et al., 2020) and magnitude pruning.")
+    assert {"Invariant Causal Prediction", "SNIP", "GraSP"} <= set(names)
+    assert all(names[n].role == "used" for n in ("Invariant Causal Prediction", "SNIP", "GraSP"))
+
+
+@pytest.mark.parametrize("abstract", [
+    "We evaluate on maze tasks in VizDoom (Kempka et al., 2016) and DMLab (Beattie et al., 2016).",  # places
+    "As Smith (Jones, 2010) argued, the bound is loose.",                                          # a person
+    "Theorem (Smith et al., 2019) gives the bound.",                                                # one plain word
+])
+def test_round4_cited_name_guards(abstract):
+    assert not any(n in _methods(abstract) for n in ("VizDoom", "DMLab", "Smith", "Theorem"))
+
+
+def test_round4_apposed_name_with_joiners_defined_by_an_acronym():
+    names = _methods("We propose a new framework, Translation between Augmented Natural Languages (TANL), to "
+                     "solve structured prediction tasks.")
+    assert "Translation between Augmented Natural Languages" in names

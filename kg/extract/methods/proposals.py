@@ -213,6 +213,7 @@ def _apposed_names(rules: MethodRules, doc: Doc, news: list[int]) -> list[_Cand]
 #: what may follow an apposed name: the end of the apposition or of the sentence, or a clause
 _APPOSED_END = frozenset(", . ; : ( which that is".split())
 #: words allowed before the name inside the apposition ("..., the Random Shopper Model, ...")
+_NAME_JOINERS = frozenset("between for and with in on".split())
 _APPOSED_LEAD = frozenset("the namely i.e. called termed dubbed".split())
 
 
@@ -241,13 +242,17 @@ def _apposed_after(rules: MethodRules, doc: Doc, s: int) -> tuple[int, int] | No
     if k >= hi or not _is_cap(doc[k]):
         return None
     m = _cap_end(doc, k, hi)
+    while m + 1 < hi and words[m] in _NAME_JOINERS and _is_cap(doc[m + 1]):
+        m = _cap_end(doc, m + 1, hi)  # "Translation between Augmented Natural Languages (TANL)"
     if m <= k or (m < hi and words[m].lower() not in _APPOSED_END):
         return None
     span = doc[k:m]
     n_words = sum(1 for t in span if _is_word(t))
+    # a name the authors define by an acronym right away is a name whatever its last word
+    defined = m + 2 < hi and words[m] == "(" and words[m + 2] == ")" and _is_namey(doc[m + 1])
     if not (n_words >= 2 or _is_namey(doc[k]) or not _used_lowercase(doc, doc[k].text)) or n_words > 6 \
             or any(ch in span.text for ch in _LATEX_CHARS) or fold(span.text) in rules.vague \
-            or span[-1].norm_ in rules.nonheads or span[0].is_stop:
+            or (span[-1].norm_ in rules.nonheads and not defined) or span[0].is_stop:
         return None
     return k, m
 

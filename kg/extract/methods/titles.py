@@ -74,6 +74,8 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
                     _version_no(words, words[-1])
                     and doc[words[0].i:words[-2].i + 1].text in ctx.normalized["abstract"].text))
             abstract = ctx.docs["abstract"]
+            if len(words) == 1 and words[0].text[:1].islower() and any(c.isupper() for c in words[0].text[1:]):
+                named = True  # "meProp: ...", "iCaRL: ...": a capital inside a lower-case word is coined
             if len(words) == 1 and words[0].text.isalpha() and not named:
                 # "Word2Vec: ...": a coined word the abstract uses, never in lower case
                 named = next(_word_hits(ctx.normalized["abstract"].text, (words[0].text,)), None) is not None \
