@@ -145,3 +145,30 @@ def test_round4_curated_model_families(abstract, name):
 def test_round4_bayesian_networks_are_not_bayesian_neural_networks():
     names = _methods("We compare Bayesian neural networks with deep ensembles.")
     assert "Bayesian networks" not in names
+
+
+def test_round4_acronym_digit_counts_the_letter_before_it():
+    names = _methods("We introduce a factor model we call spike-and-slab sparse coding (S3C). S3C is slow.")
+    assert "spike-and-slab sparse coding" in names and "S3C" in names["spike-and-slab sparse coding"].mentions
+
+
+def test_round4_numbered_known_acronym_spelled_out_is_the_known_model():
+    names = _methods("Our agent combines Asynchronous Advantage Actor-Critic (A3C) model with curriculum learning.")
+    assert "A3C" in names and not any(n.startswith("Advantage") for n in names)
+
+
+def test_round4_embed_to_control_defined_by_e2c_is_one_name():
+    names = _methods("We introduce Embed to Control (E2C), a method for model learning and control.",
+                     title="Embed to Control: A Locally Linear Latent Dynamics Model")
+    assert "Embed to Control" in names and "Embed" not in names
+
+
+def test_round4_proposed_single_hyphen_compound_and_ensembling_head():
+    names = _methods("We introduce self-ensembling, where we form a consensus prediction of the labels.",
+                     title="Temporal Ensembling for Semi-Supervised Learning")
+    assert {"self-ensembling", "Temporal Ensembling"} <= set(names)
+    assert names["self-ensembling"].role == "proposed"
+
+
+def test_round4_single_compound_needs_a_clause_boundary():
+    assert not any("state-of-the" in n for n in _methods("We introduce state-of-the-art results on the benchmark."))

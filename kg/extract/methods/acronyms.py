@@ -23,6 +23,12 @@ from kg.extract.methods.vocab import _ACRONYM, _FIELDS, MethodRules, _Cand
 _PREPOSITIONS = frozenset("within on in into to from with over under by at".split())
 
 
+def _known_numbered(rules: MethodRules, short: str) -> str | None:
+    """The known model a numbered acronym names whatever the paper spells it out as ("advantage
+    actor-critic (A2C)", "Asynchronous Advantage Actor-Critic (A3C) model"): such acronyms are specific."""
+    return rules.cased.get(short) if any(c.isdigit() for c in short) else None
+
+
 def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[list[_Cand], dict[str, str]]:
     """Acronym definitions whose long form is a method, and every use of the short form.
     Returns the candidates and ``short → name`` of the accepted definitions."""
@@ -58,12 +64,13 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
             full = doc[name_span.start : tail.i + 1]
             name = f"{_display(name_span)} {tail.text}"
             name = _singular_tail(name)
-            ent_id = rules.lookup(name) or rules.lookup(name_span.text)
+            ent_id = rules.lookup(name) or rules.lookup(name_span.text) or _known_numbered(rules, a.short)
             if ent_id:
                 name = rules.entities[ent_id].name
         else:
             full = name_span
             ent_id = rules.lookup(name_span.text)
+            ent_id = ent_id or _known_numbered(rules, a.short)
             if ent_id is None and rules.lookup(a.short) is not None and not _is_methodish(rules, name_span, _ACRONYM):
                 continue
             name = rules.entities[ent_id].name if ent_id else _display(name_span)

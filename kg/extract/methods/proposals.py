@@ -169,9 +169,14 @@ def _plain_phrase(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, in
         end = _compound_end(doc, m, e) if m + 1 < e and doc[m + 1].text == "-" else m + 1
         words.append((m, end))
         m = end
-    if not 2 <= len(words) <= 4:
+    # one coined hyphen compound closed by a clause boundary is a name too: "we introduce self-ensembling, where"
+    single = len(words) == 1 and words[0][1] - words[0][0] > 2 and doc[m - 1].text.endswith(_NOMINAL)
+    if not (2 <= len(words) <= 4 or single):
         return None
-    if m < len(doc) and doc[m].text not in (",", ".", ";", ":", "(", "which", "that", "to", "for", "with", "in", "and"):
+    if m < len(doc) and doc[m].text not in (",", ".", ";", ":", "(", "which", "that", "to", "for", "with", "in", "and",
+                                            "where"):
+        return None
+    if single and (m >= len(doc) or doc[m].text not in (",", ".", ";", ":", "(", "which", "where")):
         return None
     last = doc[words[-1][0]:words[-1][1]].text
     compound = any(b - a > 1 for a, b in words)
