@@ -17,6 +17,8 @@ rule id in each evidence says which fired:
   letters is extended to the words that supply them.
 * ``method.propose`` / ``method.called`` / ``method.our`` / ``method.apposition`` — "we propose/introduce/
   present X", "called/termed/dubbed X" (a quoted name whole), "our X", "NAME, a new/novel ...".
+* ``method.apposed`` — a capitalised name apposed to the authors' lower-case description: "our frame
+  prediction architecture, SpatialNet, ...", "a new model of ranking, the Random Shopper Model, ...".
 * ``method.title`` — the title's named contribution ("Co-Teaching: ...", "The Sinkhorn Distance: ..."), a
   title that is only a short name, its leading name ("Adaptive Gradient Clipping") or a subtitle's
   ("...: A Smoothed Straight Through Estimator for ...").
