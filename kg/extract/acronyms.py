@@ -44,11 +44,22 @@ def _is_acronym(text: str) -> bool:
     return upper >= 2 or (upper >= 1 and any(c.isdigit() for c in text))
 
 
+_REPEAT = re.compile(r"([A-Za-z])([2-4])")
+
+
 def _long_form(short: str, words: list) -> int | None:
     """Schwartz–Hearst: index into ``words`` (tokens before the parenthesis) where the long form
     of ``short`` starts, or None. Every acronym letter must appear in order, the first one at a
-    word start."""
-    letters = [c.lower() for c in short.rstrip("s") if c.isalnum()]
+    word start. A digit after a letter may count that letter ("spike-and-slab sparse coding (S3C)",
+    "advantage actor-critic (A2C)") when the digit itself is not in the words."""
+    k = _letters_start([c.lower() for c in short.rstrip("s") if c.isalnum()], words)
+    if k is None and _REPEAT.search(short):
+        k = _letters_start([c.lower() for c in _REPEAT.sub(lambda m: m.group(1) * int(m.group(2)),
+                                                            short.rstrip("s")) if c.isalnum()], words)
+    return k
+
+
+def _letters_start(letters: list[str], words: list) -> int | None:
     if not letters:
         return None
     text = " ".join(w.text for w in words).lower()

@@ -17,6 +17,8 @@ rule id in each evidence says which fired:
   letters is extended to the words that supply them.
 * ``method.propose`` / ``method.called`` / ``method.our`` / ``method.apposition`` — "we propose/introduce/
   present X", "called/termed/dubbed X" (a quoted name whole), "our X", "NAME, a new/novel ...".
+* ``method.apposed`` — a capitalised name apposed to the authors' lower-case description: "our frame
+  prediction architecture, SpatialNet, ...", "a new model of ranking, the Random Shopper Model, ...".
 * ``method.title`` — the title's named contribution ("Co-Teaching: ...", "The Sinkhorn Distance: ..."), a
   title that is only a short name, its leading name ("Adaptive Gradient Clipping") or a subtitle's
   ("...: A Smoothed Straight Through Estimator for ...").
@@ -24,6 +26,8 @@ rule id in each evidence says which fired:
   abstract repeats ("Optimistic policy iteration"): the longer name wins over the known one, as it
   does in proposals ("we propose the saddle-free Newton method").
 * ``method.family`` — "<known method>-type/-like/-style algorithms".
+* ``method.cited`` — a capitalised name cited right away: "Invariant Causal Prediction (Peters et al.,
+  2016)", "SNIP (Lee et al., 2019)"; not after "in/on/from" (an environment or benchmark).
 * ``method.list`` — coined or capitalised items of "<methods> such as/including A, B and C", or of any
   such list that names a known method.
 * ``method.head:<noun>`` — "<distinguishing modifier(s)> HEAD" (``data/vocab/method_heads.txt``):
@@ -51,6 +55,7 @@ from collections.abc import Sequence
 from kg.extract.context import Context
 from kg.extract.methods.acronyms import _acronym_cands
 from kg.extract.methods.candidates import (
+    _cited_cands,
     _head_cands,
     _list_cands,
     _proper_cands,
@@ -208,6 +213,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         cands += _proper_cands(rules, fld, doc, trig[fld]["proper"])
         cands += _list_cands(rules, fld, doc, trig[fld]["list"])
         cands += _sized_cands(rules, fld, doc, ctx.doc_text(fld))
+        cands += _cited_cands(rules, fld, doc, ctx.doc_text(fld))
     cands += _variant_cands(rules, ctx, [c for c in cands if c.fld == "title" and c.entity is not None])
     acro, short_names = _acronym_cands(rules, ctx, proposing)
     cands += acro

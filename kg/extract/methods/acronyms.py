@@ -5,8 +5,10 @@ from __future__ import annotations
 from kg.extract.context import Context
 from kg.extract.methods.tokens import (
     _clean,
+    _compound_start,
     _display,
     _extend_long,
+    _glued,
     _in_proposal,
     _is_methodish,
     _refines_known,
@@ -16,6 +18,15 @@ from kg.extract.methods.tokens import (
     _word_hits,
 )
 from kg.extract.methods.vocab import _ACRONYM, _FIELDS, MethodRules, _Cand
+
+#: a lower-case "-ing" word followed by one of these inside a long form is a verb: the long form is a clause
+_PREPOSITIONS = frozenset("within on in into to from with over under by at".split())
+
+
+def _known_numbered(rules: MethodRules, short: str) -> str | None:
+    """The known model a numbered acronym names whatever the paper spells it out as ("advantage
+    actor-critic (A2C)", "Asynchronous Advantage Actor-Critic (A3C) model"): such acronyms are specific."""
+    return rules.cased.get(short) if any(c.isdigit() for c in short) else None
 
 
 def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[list[_Cand], dict[str, str]]:
@@ -30,11 +41,18 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
         if long_span is None or short_span is None or a.short in defined:
             continue
         long_span = doc[_extend_long(doc, a.short, long_span.start, long_span.end) : long_span.end]
+        if long_span.start > 0 and doc[long_span.start - 1].text == "-" \
+                and _glued(doc[long_span.start - 1], long_span[0]):
+            # a long form never starts inside a hyphen compound: "Self-supervised Online ... (SOAP)"
+            long_span = doc[_compound_start(doc, long_span.start, 0) : long_span.end]
         # the long form starts where the acronym's first letter does: trim only determiners and "novel"
         cleaned = _clean(rules, doc, long_span.start, long_span.end, light=True)
         if cleaned is None:
             continue
         name_span = doc[cleaned[0] : cleaned[1]]
+        if any(t.text.islower() and t.text.endswith("ing") and doc[t.i + 1].text in _PREPOSITIONS
+               for t in name_span[:-1]):
+            continue  # a clause, not a name: "graph neural networks falling within the message-passing ..."
         # "class-balanced (CB) losses": the head follows the parenthesis
         close = short_span.end
         tail = None
@@ -46,12 +64,13 @@ def _acronym_cands(rules: MethodRules, ctx: Context, proposing: dict) -> tuple[l
             full = doc[name_span.start : tail.i + 1]
             name = f"{_display(name_span)} {tail.text}"
             name = _singular_tail(name)
-            ent_id = rules.lookup(name) or rules.lookup(name_span.text)
+            ent_id = rules.lookup(name) or rules.lookup(name_span.text) or _known_numbered(rules, a.short)
             if ent_id:
                 name = rules.entities[ent_id].name
         else:
             full = name_span
             ent_id = rules.lookup(name_span.text)
+            ent_id = ent_id or _known_numbered(rules, a.short)
             if ent_id is None and rules.lookup(a.short) is not None and not _is_methodish(rules, name_span, _ACRONYM):
                 continue
             name = rules.entities[ent_id].name if ent_id else _display(name_span)

@@ -14,6 +14,7 @@ from kg.extract.methods.tokens import (
     _display,
     _glued,
     _in_compound,
+    _is_cap,
     _is_namey,
     _is_word,
     _sent_bounds,
@@ -71,6 +72,64 @@ _HYPHEN_OK = frozenset("based style like type free driven inspired guided specif
 _SIZES = ("XXL", "XL", "LARGE", "BASE", "SMALL", "TINY", "MEDIUM", "HUGE", "MINI", "Large", "Base", "Small",
           "Tiny", "Medium", "Huge", "Mini", "large", "base", "small", "tiny", "medium", "xl", "xxl")
 _SIZED = re.compile(r"\b(?P<base>[A-Z][A-Za-z0-9.]*?[A-Za-z0-9])(?:[-_ ]?)(?P<size>" + "|".join(_SIZES) + r")\b")
+
+
+#: heads whose adjective + head is itself a technique's name ("defensive distillation", "spectral
+#: normalization", "temporal pooling"), unlike "expected loss" or "unbiased estimator"
+_ADJ_NAMED_HEADS = frozenset("distillation normalization pooling guidance trick".split())
+
+
+#: a citation right after a name: "(Peters et al., 2016)", "(Kingma & Ba, 2014)", "[Mnih et al. (2016)]"
+_CITATION = re.compile(r"\s*(?:\([A-Z][A-Za-z]{1,12}\)\s*)?[(\[](?:see |e\.g\., )?[A-Z][A-Za-z\-']+"
+                       r"(?: et al\.?| and [A-Z][A-Za-z\-']+| & [A-Z][A-Za-z\-']+)?,? \(?(?:19|20)\d\d[a-z]?\)?[;,)\]]")
+#: words before a cited name that make it a place to run things, not a method ("tasks in VizDoom (...)")
+_CITED_PLACE = frozenset("in on from at".split())
+_LIST_GLUE = frozenset(", ( ) [ ] & ; . and or et al al.".split())
+
+
+def _cited_cands(rules: MethodRules, fld: TextField, doc: Doc, text: str) -> list[_Cand]:
+    """A capitalised name cited right away is a published technique the paper uses: "Invariant Causal
+    Prediction (Peters et al., 2016)", "SNIP (Lee et al., 2019)" (rule ``method.cited``). One word must
+    be a made-up name ("SynFlow", not "Smith"); a name (or a list of cited names) after "in/on/from" is
+    a place (an environment, a benchmark) and a name ending in a non-method word no method."""
+    out: list[_Cand] = []
+    if fld != "abstract" or "(" not in text and "[" not in text:
+        return out
+    for m in re.finditer(r"[(\[]", text):
+        if not _CITATION.match(text, m.start()):
+            continue
+        end = _token_at_char(doc, m.start())
+        if end is None or end == 0:
+            continue
+        if doc[end - 1].text == ")" and end >= 3 and doc[end - 3].text == "(":
+            continue  # the citation follows an acronym: the definition rule names the method
+        lo, _ = _sent_bounds(doc, end - 1)
+        k = end
+        while k - 1 >= lo and end - k < 5 and (_is_cap(doc[k - 1]) or (
+                doc[k - 1].text == "-" and k - 2 >= lo and _glued(doc[k - 2], doc[k - 1]))):
+            k -= 1
+        if k == end or doc[k].text == "-":
+            continue
+        span = doc[k:end]
+        n = sum(1 for t in span if _is_word(t))
+        at_start = k == lo
+        j = k - 1  # the word before the name, or before the list of cited names it closes
+        while j > lo and (doc[j].text in _LIST_GLUE or _is_cap(doc[j]) or doc[j].like_num):
+            j -= 1
+        if (n == 1 and not _is_namey(span[0])) or (at_start and n < 2) \
+                or (j >= lo and doc[j].text.lower() in _CITED_PLACE) \
+                or span[-1].norm_ in rules.nonheads or fold(span.text) in rules.vague \
+                or any(c in span.text for c in _LATEX_CHARS) or span[0].is_stop:
+            continue
+        out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, rules.lookup(span.text),
+                         _display(span), "method.cited"))
+    return out
+
+
+def _token_at_char(doc: Doc, char: int) -> int | None:
+    """The index of the token starting at ``char`` (None inside a token)."""
+    span = doc.char_span(char, char + 1, alignment_mode="expand")
+    return span.start if span is not None and span[0].idx == char else None
 
 
 def _in_hyphen_compound(doc: Doc, s: int, e: int) -> bool:
@@ -145,7 +204,8 @@ def _head_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]) 
                 low = doc[j - 1].text.lower()
                 if k == j - 1 and (low.endswith(("ing", "ly")) or (low != doc[j - 1].norm_ and low.endswith("s"))):
                     break  # a verb form, an adverb or a plural noun: not a modifier
-                if words == 0 and k == j - 1 and low.endswith(_ADJ_SUFFIXES):
+                if words == 0 and k == j - 1 and low.endswith(_ADJ_SUFFIXES) \
+                        and not (tok.norm_ in _ADJ_NAMED_HEADS and not low.endswith(("ed", "able", "ible"))):
                     break  # "expected loss", "unbounded losses"
             j = k
             words += 1
@@ -251,6 +311,8 @@ def _proper_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]
         span = doc[k : i + 1]
         if span[-1].norm_ in rules.nonheads or fold(span.text) in rules.vague:
             continue
+        if i + 2 < len(doc) and doc[i + 1].text == "of" and _is_cap(doc[i + 2]):
+            continue  # the start of a longer capitalised title ("Commutative Scaling of Width and Depth")
         if i == k + 1 and name.text.endswith(("ian", "ean")) and doc[i].norm_ in _GENERIC_NOUNS:
             continue  # an adjective from a name ("Bayesian methods", "Euclidean algorithm" is vocabulary)
         out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, None,

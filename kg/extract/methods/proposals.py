@@ -118,6 +118,13 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
         starts.append((i + 1, min(sent_end, i + 8), "method.our"))
     out += _apposed_names(rules, doc, trig["new"])
     for s, e, rule in starts:
+        apposed = _apposed_after(rules, doc, s) if rule in ("method.propose", "method.our") else None
+        if apposed is not None:  # "our frame prediction architecture, SpatialNet, ...": the name wins
+            a, b = apposed
+            ent_id = rules.lookup(doc[a:b].text)
+            out.append(_Cand("abstract", a, b, doc[a].idx, doc[b - 1].idx + len(doc[b - 1].text), ent_id,
+                             _display(doc[a:b]), "method.apposed", rule == "method.propose" or ent_id is None))
+            continue
         cand = _name_at(rules, doc, s, e)
         if cand is None and rule == "method.called":
             cand = _coined_word(rules, doc, s, e)
@@ -162,9 +169,14 @@ def _plain_phrase(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, in
         end = _compound_end(doc, m, e) if m + 1 < e and doc[m + 1].text == "-" else m + 1
         words.append((m, end))
         m = end
-    if not 2 <= len(words) <= 4:
+    # one coined hyphen compound closed by a clause boundary is a name too: "we introduce self-ensembling, where"
+    single = len(words) == 1 and words[0][1] - words[0][0] > 2 and doc[m - 1].text.endswith(_NOMINAL)
+    if not (2 <= len(words) <= 4 or single):
         return None
-    if m < len(doc) and doc[m].text not in (",", ".", ";", ":", "(", "which", "that", "to", "for", "with", "in", "and"):
+    if m < len(doc) and doc[m].text not in (",", ".", ";", ":", "(", "which", "that", "to", "for", "with", "in", "and",
+                                            "where"):
+        return None
+    if single and (m >= len(doc) or doc[m].text not in (",", ".", ";", ":", "(", "which", "where")):
         return None
     last = doc[words[-1][0]:words[-1][1]].text
     compound = any(b - a > 1 for a, b in words)
@@ -201,6 +213,53 @@ def _apposed_names(rules: MethodRules, doc: Doc, news: list[int]) -> list[_Cand]
         out.append(_Cand("abstract", k, end, span.start_char, span.end_char, None, _display(span),
                          "method.apposition", True))
     return out
+
+
+#: what may follow an apposed name: the end of the apposition or of the sentence, or a clause
+_APPOSED_END = frozenset(", . ; : ( which that is".split())
+#: words allowed before the name inside the apposition ("..., the Random Shopper Model, ...")
+_NAME_JOINERS = frozenset("between for and with in on".split())
+_APPOSED_LEAD = frozenset("the namely i.e. called termed dubbed".split())
+
+
+def _apposed_after(rules: MethodRules, doc: Doc, s: int) -> tuple[int, int] | None:
+    """The capitalised name apposed to a lower-case description that starts the object of "we
+    propose" or "our": "our frame prediction architecture, SpatialNet, is ...", "we propose a new model
+    of ranking, the Random Shopper Model, that ..." (rule ``method.apposed``). The description (at most
+    eight lower-case words) must hold a method noun ("model", "architecture", a head noun); the name is
+    two or more capitalised words, or one made-up word ("SpatialNet"), closed by a comma, a bracket, a
+    clause word or the sentence end."""
+    lo, hi = _sent_bounds(doc, s)
+    words = _words(doc)
+    c = s
+    nouny = False
+    while c < hi and c - s <= 8 and words[c] != ",":
+        t = doc[c]
+        if not (t.text.isalpha() and t.text.islower()) and t.text != "-":
+            return None  # a name or a symbol inside the description: not this shape
+        nouny = nouny or t.norm_ in _ACRONYM_NOUNS or fold(t.text) in rules.vague or rules.head_tier(t) is not None
+        c += 1
+    if c >= hi or words[c] != "," or c == s or not nouny:
+        return None
+    k = c + 1
+    while k < hi and words[k].lower() in _APPOSED_LEAD:
+        k += 1
+    if k >= hi or not _is_cap(doc[k]):
+        return None
+    m = _cap_end(doc, k, hi)
+    while m + 1 < hi and words[m] in _NAME_JOINERS and _is_cap(doc[m + 1]):
+        m = _cap_end(doc, m + 1, hi)  # "Translation between Augmented Natural Languages (TANL)"
+    if m <= k or (m < hi and words[m].lower() not in _APPOSED_END):
+        return None
+    span = doc[k:m]
+    n_words = sum(1 for t in span if _is_word(t))
+    # a name the authors define by an acronym right away is a name whatever its last word
+    defined = m + 2 < hi and words[m] == "(" and words[m + 2] == ")" and _is_namey(doc[m + 1])
+    if not (n_words >= 2 or _is_namey(doc[k]) or not _used_lowercase(doc, doc[k].text)) or n_words > 6 \
+            or any(ch in span.text for ch in _LATEX_CHARS) or fold(span.text) in rules.vague \
+            or (span[-1].norm_ in rules.nonheads and not defined) or span[0].is_stop:
+        return None
+    return k, m
 
 
 def _coined_word(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:

@@ -63,13 +63,19 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
         if words and len(words) <= 5 and words[0].text.lower() not in _TITLE_STOP and \
                 (repeated or not (words[0].text.lower().endswith("ing") and len(words) > 1)) and \
                 fold(span.text) not in rules.vague and \
-                all(_is_cap(t) or t.text.lower() in ("of", "to", "and", "while", "for") for t in words) and \
+                all(_is_cap(t) or t.text.lower() in ("of", "to", "and", "while", "for") or _version_no(words, t)
+                    for t in words) and \
                 span[-1].norm_ not in rules.nonheads and not _LATEX_GLUED.search(span.text) and \
                 not _of_known(rules, span):
             hyphen = any(t.text == "-" and _glued(doc[t.i - 1], t) for t in span[1:])
             named = not any(t.text.lower() == "of" for t in span) and len(words) <= 4 and (
-                any(_is_namey(t) for t in words) or hyphen)
+                any(_is_namey(t) for t in words) or hyphen or (
+                    # "Tacotron 2: ...", "Deep Voice 2: ..." when the abstract names the model
+                    _version_no(words, words[-1])
+                    and doc[words[0].i:words[-2].i + 1].text in ctx.normalized["abstract"].text))
             abstract = ctx.docs["abstract"]
+            if len(words) == 1 and words[0].text[:1].islower() and any(c.isupper() for c in words[0].text[1:]):
+                named = True  # "meProp: ...", "iCaRL: ...": a capital inside a lower-case word is coined
             if len(words) == 1 and words[0].text.isalpha() and not named:
                 # "Word2Vec: ...": a coined word the abstract uses, never in lower case
                 named = next(_word_hits(ctx.normalized["abstract"].text, (words[0].text,)), None) is not None \
@@ -97,6 +103,12 @@ def _title_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
     if not out and cut and cut + 2 < len(doc) and doc[cut + 1].text.lower() in ("a", "an"):
         out += _leading_name(rules, doc, title, cut + 1)
     return out
+
+
+def _version_no(words: list, tok) -> bool:
+    """Is ``tok`` the version number closing a capitalised title name ("Deep Voice 2", "Tacotron 2")?"""
+    return tok.i == words[-1].i and len(words) >= 2 and tok.text.isdigit() and len(tok.text) <= 2 \
+        and _is_cap(words[-2])
 
 
 def _leading_name(rules: MethodRules, doc: Doc, title: str, s: int) -> list[_Cand]:

@@ -40,7 +40,8 @@ _LIST_END = frozenset(". ; : ) ( [ ] which that to in for with inside on".split(
 #: not "measure", "metric", "gap": after a name those are mathematical objects ("Lebesgue measure")
 _PROPER_HEADS = ("algorithm", "method", "decomposition", "envelope", "projection", "sampling", "sampler",
                  "iteration", "transformation", "estimator", "embedding", "network", "bridge", "machine", "filter",
-                 "process")  # ("Markov decision process", "Hawkes process")
+                 "process", "scaling", "approximation", "regression")
+# ("Markov decision process", "Hawkes process", "Platt scaling", "Laplace approximation", "Poisson regression")
 
 
 VOCAB_FILE = "methods.jsonl"
