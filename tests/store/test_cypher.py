@@ -105,6 +105,8 @@ def all_statements() -> list[str]:
             out.append(value)
         elif isinstance(value, dict):
             out.extend(value.values())
+    out += [Q.fam_papers(order, direction, filtered) for order, direction in sorted(Q.FAM_ORDERS)
+            for filtered in (False, True)]
     return out
 
 
