@@ -564,14 +564,14 @@ def fam_papers(order: str, direction: str, filtered: bool) -> str:
     key, order_by = _FAM_ORDER[order, direction]
     props = ", ".join(["anc", *([key] if key else []), "pid"])
     seek = (
-        "MATCH (:Entity)-[m:FAM]->(p:Paper)\n"
+        "MATCH ()-[m:FAM]->(p)\n"
         f"USING INDEX m:FAM({props})\n"
         f"WHERE m.anc = $anc{f' AND m.{key} IS NOT NULL' if key else ''} AND m.pid IS NOT NULL\n"
     )
     where = "WITH m, p\n" + _PAPER_WHERE if filtered else ""
     total = (
         "CALL () {\n" + seek + where + "RETURN count(*) AS total\n}\n" if filtered
-        else "WITH COUNT { (:Entity {id: $anc})-[:FAM]->() } AS total\n"
+        else "OPTIONAL MATCH (a:Entity {id: $anc})\nWITH COUNT { (a)-[:FAM]->() } AS total\n"
     )
     page = (
         "CALL () {\n" + seek + where
@@ -594,7 +594,7 @@ FAM_COOC = (
 )
 #: Claims about a family, a page in claim id order from the FAM_ABOUT index (``$limit``: -1 for all).
 FAM_CLAIMS = (
-    "MATCH (:Entity)-[m:FAM_ABOUT]->(c:Claim)\n"
+    "MATCH ()-[m:FAM_ABOUT]->(c)\n"
     "USING INDEX m:FAM_ABOUT(anc, cid)\n"
     "WHERE m.anc = $anc AND m.cid IS NOT NULL\n"
     "WITH c ORDER BY m.anc, m.cid SKIP $offset\n"
@@ -603,7 +603,7 @@ FAM_CLAIMS = (
 )
 #: Claims of one type about a family, a page in claim id order.
 FAM_CLAIMS_TYPED = (
-    "MATCH (:Entity)-[m:FAM_ABOUT]->(c:Claim)\n"
+    "MATCH ()-[m:FAM_ABOUT]->(c)\n"
     "USING INDEX m:FAM_ABOUT(anc, type, cid)\n"
     "WHERE m.anc = $anc AND m.type = $type AND m.cid IS NOT NULL\n"
     "WITH c ORDER BY m.anc, m.type, m.cid SKIP $offset\n"
@@ -611,7 +611,7 @@ FAM_CLAIMS_TYPED = (
     "RETURN properties(c) AS c"
 )
 #: How many claims are about a family (its FAM_ABOUT degree) / of one type (an index range count).
-FAM_CLAIM_COUNT = "RETURN COUNT { (:Entity {id: $anc})-[:FAM_ABOUT]->() } AS n"
+FAM_CLAIM_COUNT = "OPTIONAL MATCH (a:Entity {id: $anc})\nRETURN COUNT { (a)-[:FAM_ABOUT]->() } AS n"
 FAM_CLAIM_COUNT_TYPED = (
     "MATCH ()-[m:FAM_ABOUT]->()\n"
     "USING INDEX m:FAM_ABOUT(anc, type, cid)\n"
