@@ -381,9 +381,10 @@ REBUILD_AGGREGATES: tuple[str, ...] = (
     "  WITH a.id AS aid, b.id AS bid, count(p) AS n\n"
     "  CREATE (:Cooc {key: aid + '|' + bid, a: aid, b: bid, papers: n})\n"
     "} IN TRANSACTIONS OF 20 ROWS",
-    # every family, one entity at a time (FAM, FAM_ABOUT, FamYear, FamCooc; see "families" below)
+    # every family (FAM, FAM_ABOUT, FamYear, FamCooc; see "families" above), one transaction per
+    # entity: a family of a large corpus holds hundreds of thousands of papers
     "MATCH (a:Entity)\nCALL (a) {\n" + "\n".join("  " + line for line in _FAMILY_COUNT.splitlines())
-    + "\n} IN TRANSACTIONS OF 10 ROWS",
+    + "\n} IN TRANSACTIONS OF 1 ROWS",
     SET_AGGREGATES_MARKER,
 )
 

@@ -21,7 +21,7 @@ All Cypher is in :mod:`kg.store.cypher`. Every read query and its parameters are
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -358,7 +358,7 @@ class Neo4jStore:
         rows = self._read(Q.ENTITY_COUNTS, kind=kind)
         return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
 
-    def _families(self, groups: list[Collection[str] | None]) -> list[tuple[str, int, bool] | None]:
+    def _families(self, groups: Sequence[Collection[str] | None]) -> list[tuple[str, int, bool] | None]:
         """For each group of entity ids, ``(anc, papers, proper)`` when the group is exactly the family
         of entity ``anc`` (it and its descendants; ``papers``: its number of papers; ``proper``: it has
         descendants), else None. One read for all groups (``None`` groups are never families)."""

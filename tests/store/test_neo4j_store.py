@@ -189,7 +189,8 @@ def _profile(store: Neo4jStore, statement: str, params: dict) -> list[tuple[str,
     out, todo = [], [summary.profile]
     while todo:
         op = todo.pop()
-        out.append((op["operatorType"].split("@")[0], str((op.get("args") or {}).get("Details", "")), op.get("rows", 0)))
+        details = str((op.get("args") or {}).get("Details", ""))
+        out.append((op["operatorType"].split("@")[0], details, op.get("rows", 0)))
         todo += op.get("children", [])
     return out
 
