@@ -581,6 +581,20 @@ def fam_papers(order: str, direction: str, filtered: bool) -> str:
     return total + page + _PAGE_RETURN
 
 
+#: A PaperQuery without any filter in id order (one per direction): the page from the Paper(id)
+#: index in order, the total from the count store (no read of every paper).
+ALL_PAPERS: dict[str, str] = {
+    direction: (
+        "CALL () {\n"
+        "MATCH (p:Paper) WHERE p.id IS NOT NULL\n"
+        f"WITH p ORDER BY p.id{' DESC' if direction == 'desc' else ''} SKIP $offset LIMIT $limit\n"
+        "RETURN collect(p) AS page\n"
+        "}\n"
+        "WITH COUNT { (:Paper) } AS total, page\n" + _PAGE_RETURN
+    )
+    for direction in ("asc", "desc")
+}
+
 #: Papers per year of a proper family (FamYear summary nodes).
 FAM_YEARS = (
     "MATCH (y:FamYear) WHERE y.anc = $anc AND y.known AND y.papers > 0\n"

@@ -401,22 +401,27 @@ class Neo4jStore:
             "entity_ids": R.filter_ids(query),
             "entity_kinds": R.filter_kinds(query),
         }
+        if not query.using and not self._on_top(params) and query.order == "id":
+            return Q.ALL_PAPERS[query.direction], params
         if query.using and (query.order, query.direction) in Q.FAM_ORDERS:
             family = self._lead_family(query)
             if family is not None:
                 lead, anc = family
                 params["using"] = [f for i, f in enumerate(params["using"]) if i != lead]
                 params["anc"] = anc
-                filtered = bool(params["using"]) or any(
-                    params[k] is not None for k in ("paper_ids", "year_min", "year_max", "venue", "author", "category")
-                ) or bool(params["words"])
-                return Q.fam_papers(query.order, query.direction, filtered), params
+                return Q.fam_papers(query.order, query.direction, bool(params["using"]) or self._on_top(params)), params
         if query.order == "relevance":
             params["rank_ids"] = R.rank_ids(query)
         anchored = bool(query.using and query.using[0].ids)
         if anchored:
             params["anchor"] = list(query.using[0].ids)
         return Q.find_papers(anchored, query.order, query.direction), params
+
+    @staticmethod
+    def _on_top(params: dict[str, Any]) -> bool:
+        """Do a search's parameters hold a filter besides its entity filters?"""
+        return bool(params["words"]) or any(
+            params[k] is not None for k in ("paper_ids", "year_min", "year_max", "venue", "author", "category"))
 
     def _lead_family(self, query: PaperQuery) -> tuple[int, str] | None:
         """``(index of the filter, family head)`` of the entity filter that drives a family read: a

@@ -233,6 +233,7 @@ def test_contract_cooccurring(store, ids, kind, expected):
         (PaperQuery(order="year"), 5, ["p5", "p1", "p2", "p3", "p4"]),
         (PaperQuery(order="title"), 5, ["p5", "p1", "p2", "p4", "p3"]),
         (PaperQuery(limit=2, offset=1), 5, ["p2", "p3"]),
+        (PaperQuery(direction="desc", limit=2, offset=1), 5, ["p4", "p3"]),
         (PaperQuery(limit=0), 5, []),
         (PaperQuery(offset=10), 5, []),
         (PaperQuery(using=(EntityFilter(ids=(CIFAR, MNIST)),), order="year", limit=2), 3, ["p1", "p2"]),
@@ -383,12 +384,17 @@ def _brute_force(store, query: PaperQuery) -> tuple[int, list[str]]:
 @pytest.mark.parametrize("head", [F, KL])  # a family with descendants, and an entity without
 def test_contract_family_pages_with_filters_on_top(store, head):
     family = tuple(sorted([head] + [e.id for e in store.descendants(head)]))
-    for second in ((), (EntityFilter(ids=(GAN,)),)):  # GAN: the smaller set for id and year orders
-        for extra in _ON_TOP:
-            for order, direction in _ORDERS:
-                for limit, offset in ((2, 1),) if extra or second else ((2, 1), (100, 0)):
-                    query = PaperQuery(using=(EntityFilter(ids=family), *second), order=order,
-                                       direction=direction, limit=limit, offset=offset, **extra)
-                    total, ids = _brute_force(store, query)
-                    page = store.find_papers(query)
-                    assert (page.total, [h.paper.id for h in page.items]) == (total, ids[offset:offset + limit]), query
+    queries = [dict(order=o, direction=d, limit=limit, offset=offset)
+               for o, d in _ORDERS for limit, offset in ((2, 1), (100, 0))]
+    # each filter on top once, in a rotating order, alone and with a second entity filter (GAN: the
+    # smaller set, so it drives id and year orders)
+    queries += [dict(order=_ORDERS[i % len(_ORDERS)][0], direction=_ORDERS[i % len(_ORDERS)][1], limit=2,
+                     offset=i % 2, second=second, **extra)
+                for i, extra in enumerate(_ON_TOP) for second in ((), (EntityFilter(ids=(GAN,)),))]
+    for q in queries:
+        second = q.pop("second", ())
+        query = PaperQuery(using=(EntityFilter(ids=family), *second), **q)
+        total, ids = _brute_force(store, query)
+        page = store.find_papers(query)
+        want = (total, ids[query.offset:query.offset + query.limit])
+        assert (page.total, [h.paper.id for h in page.items]) == want, query
