@@ -8,8 +8,10 @@ On a Neo4j database that already holds a corpus (load one with
 * **before**: the store as it answered until the families were materialised — every family read
   falls back to the general statements (``find_papers`` expands every paper linked to the family's
   entities, collects, sorts and slices; years and co-occurrence count distinct papers through the
-  links; claims expand every ABOUT edge and sort). The same :class:`~kg.store.neo4j_store.Neo4jStore`
-  with its family detection switched off, so both sides run against the same database and server;
+  links; claims expand every ABOUT edge and sort; a search without filters, which the year facet
+  runs for its total, collects and sorts every paper). The same
+  :class:`~kg.store.neo4j_store.Neo4jStore` with its family detection and its unfiltered-search
+  shortcut switched off, so both sides run against the same database and server;
 * **after**: the store as it is (family pages from the FAM index in order, totals from the FAM
   degree, FamYear / FamCooc / FAM_ABOUT for facets and claims).
 
@@ -44,11 +46,15 @@ QUERIES = ROOT / "queries"
 
 
 class BeforeStore(Neo4jStore):
-    """The Neo4j store with family detection off: every read takes the general path it took before
-    the families were materialised (those statements are unchanged in kg.store.cypher)."""
+    """The Neo4j store with family detection off and every search taken as filtered: every read takes
+    the general path it took before (those statements are unchanged in kg.store.cypher)."""
 
     def _families(self, groups):
         return [None] * len(groups)
+
+    @staticmethod
+    def _on_top(params):
+        return True
 
 
 def graphql(store, name: str) -> Callable[[], object]:

@@ -323,11 +323,12 @@ _FAMILY_COUNT = (
     "  CREATE (:FamCooc {key: a.id + '|' + bid, anc: a.id, b: bid, papers: n})\n"
     "}"
 )
+_FAMILY_RELS_CLEARED = "CALL (a) { MATCH (a)-[m:FAM|FAM_ABOUT]->() DELETE m }\n"
 #: The families of ``$ids`` rebuilt (after a taxonomy write changed their members).
 REBUILD_FAMILIES = (
     "UNWIND $ids AS aid\n"
     "MATCH (a:Entity {id: aid})\n"
-    "CALL (a) { MATCH (a)-[m:FAM|FAM_ABOUT]->() DELETE m }\n"
+    + _FAMILY_RELS_CLEARED +
     "CALL (a) { MATCH (n:FamYear {anc: a.id}) DELETE n }\n"
     "CALL (a) { MATCH (n:FamCooc {anc: a.id}) DELETE n }\n"
     + _FAMILY_COUNT
@@ -362,7 +363,6 @@ def family_plan(
 REBUILD_AGGREGATES: tuple[str, ...] = (
     "MATCH (n) WHERE n:YearCount OR n:EntityYear OR n:Cooc OR n:FamYear OR n:FamCooc\n"
     "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
-    "MATCH ()-[m:FAM|FAM_ABOUT]->()\nCALL (m) { DELETE m } IN TRANSACTIONS OF 10000 ROWS",
     "MATCH (p:Paper)\n"
     f"WITH {_YEAR_KEY} AS key, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year, count(*) AS n\n"
     "CREATE (:YearCount {key: key, known: known, year: year, papers: n})",
@@ -383,7 +383,8 @@ REBUILD_AGGREGATES: tuple[str, ...] = (
     "} IN TRANSACTIONS OF 20 ROWS",
     # every family (FAM, FAM_ABOUT, FamYear, FamCooc; see "families" above), one transaction per
     # entity: a family of a large corpus holds hundreds of thousands of papers
-    "MATCH (a:Entity)\nCALL (a) {\n" + "\n".join("  " + line for line in _FAMILY_COUNT.splitlines())
+    "MATCH (a:Entity)\nCALL (a) {\n"
+    + "\n".join("  " + line for line in (_FAMILY_RELS_CLEARED + _FAMILY_COUNT).splitlines())
     + "\n} IN TRANSACTIONS OF 1 ROWS",
     SET_AGGREGATES_MARKER,
 )

@@ -368,13 +368,21 @@ class Neo4jStore:
         found = {r["i"]: (r["anc"], r["papers"], r["proper"]) for r in self._read(Q.FAMILIES, groups=wanted)}
         return [found.get(i) for i in range(len(groups))]
 
+    def _proper_family(self, ids: list[str]) -> str | None:
+        """The head of the family with descendants that ``ids`` is exactly, if any (one entity alone is
+        answered by the per-entity summaries, without asking)."""
+        if len(set(ids)) < 2:
+            return None
+        (family,) = self._families([ids])
+        return family[0] if family is not None and family[2] else None
+
     def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
         """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers
         (a whole family's from its FamCooc summary nodes)."""
         ids = list(entity_ids)
-        (family,) = self._families([ids])
-        if family is not None and family[2]:
-            rows = self._read(Q.FAM_COOC, anc=family[0], ids=ids, kind=kind)
+        family = self._proper_family(ids)
+        if family is not None:
+            rows = self._read(Q.FAM_COOC, anc=family, ids=ids, kind=kind)
             return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
         query = Q.COOCCURRING_SUMMED if self._disjoint(ids) else Q.COOCCURRING
         rows = self._read(query, ids=ids, kind=kind)
@@ -519,9 +527,9 @@ class Neo4jStore:
             rows = self._read(Q.COUNTS_BY_YEAR_ALL)
         else:
             ids = list(entity_ids)
-            (family,) = self._families([ids])
-            if family is not None and family[2]:
-                rows = self._read(Q.FAM_YEARS, anc=family[0])
+            family = self._proper_family(ids)
+            if family is not None:
+                rows = self._read(Q.FAM_YEARS, anc=family)
             else:
                 rows = self._read(Q.COUNTS_BY_YEAR_SUMMED if self._disjoint(ids) else Q.COUNTS_BY_YEAR, ids=ids)
         return {r["year"]: r["papers"] for r in rows}
