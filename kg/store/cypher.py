@@ -294,8 +294,9 @@ ADD_FAMILY_PAIRS = (
     "SET c.papers = c.papers + row.delta"
 )
 
-#: Everything of family ``a`` counted from the graph (its members' links and ABOUT edges).
-_FAMILY_COUNT = (
+#: The FAM and FAM_ABOUT relationships of family ``a`` counted from the graph (its members' links and
+#: ABOUT edges).
+_FAMILY_RELS = (
     "CALL (a) {\n"
     "  MATCH (a)<-[:SUBTYPE_OF*0..]-(d:Entity)\n"
     "  WITH DISTINCT a, d\n"
@@ -312,6 +313,9 @@ _FAMILY_COUNT = (
     "  WITH DISTINCT a, c\n"
     "  CREATE (a)-[:FAM_ABOUT {anc: a.id, cid: c.id, type: c.type}]->(c)\n"
     "}\n"
+)
+#: The FamYear and FamCooc summary nodes of family ``a`` (if it has descendants), from its FAM.
+_FAMILY_SUMMARIES = (
     "CALL (a) {\n"
     "  MATCH (a)-[:FAM]->(p:Paper) WHERE EXISTS { (a)<-[:SUBTYPE_OF]-(:Entity) }\n"
     f"  WITH a, {_YEAR_KEY} AS yk, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year, count(*) AS n\n"
@@ -323,6 +327,7 @@ _FAMILY_COUNT = (
     "  CREATE (:FamCooc {key: a.id + '|' + bid, anc: a.id, b: bid, papers: n})\n"
     "}"
 )
+_FAMILY_COUNT = _FAMILY_RELS + _FAMILY_SUMMARIES
 _FAMILY_RELS_CLEARED = "CALL (a) { MATCH (a)-[m:FAM|FAM_ABOUT]->() DELETE m }\n"
 #: The families of ``$ids`` rebuilt (after a taxonomy write changed their members).
 REBUILD_FAMILIES = (
@@ -359,35 +364,44 @@ def family_plan(
     return plan
 
 
-#: A full recount of the summary nodes (first statement needs an auto-commit transaction).
-REBUILD_AGGREGATES: tuple[str, ...] = (
-    "MATCH (n) WHERE n:YearCount OR n:EntityYear OR n:Cooc OR n:FamYear OR n:FamCooc\n"
-    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
-    "MATCH (p:Paper)\n"
-    f"WITH {_YEAR_KEY} AS key, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year, count(*) AS n\n"
-    "CREATE (:YearCount {key: key, known: known, year: year, papers: n})",
-    # one entity at a time, committed in batches: a single transaction over a large graph would pass
-    # the server's transaction memory limit (a 100k-paper bulk import did, at 512 MiB)
-    "MATCH (e:Entity)\n"
-    "CALL (e) {\n"
-    f"  MATCH (p:Paper)-[:{_LINKS}]->(e)\n"
-    f"  WITH e.id AS entity, {_YEAR_KEY} AS yk, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year,\n"
-    "    count(*) AS n\n"
-    "  CREATE (:EntityYear {key: entity + '|' + yk, entity: entity, known: known, year: year, papers: n})\n"
-    "} IN TRANSACTIONS OF 100 ROWS",
-    "MATCH (a:Entity)\n"
-    "CALL (a) {\n"
-    f"  MATCH (a)<-[:{_LINKS}]-(p:Paper)-[:{_LINKS}]->(b:Entity)\n"
-    "  WITH a.id AS aid, b.id AS bid, count(p) AS n\n"
-    "  CREATE (:Cooc {key: aid + '|' + bid, a: aid, b: bid, papers: n})\n"
-    "} IN TRANSACTIONS OF 20 ROWS",
-    # every family (FAM, FAM_ABOUT, FamYear, FamCooc; see "families" above), one transaction per
-    # entity: a family of a large corpus holds hundreds of thousands of papers
-    "MATCH (a:Entity)\nCALL (a) {\n"
-    + "\n".join("  " + line for line in (_FAMILY_RELS_CLEARED + _FAMILY_COUNT).splitlines())
-    + "\n} IN TRANSACTIONS OF 1 ROWS",
-    SET_AGGREGATES_MARKER,
-)
+def _recount(families: bool) -> tuple[str, ...]:
+    """The recount statements; ``families``: the FAM/FAM_ABOUT relationships too (False after a bulk
+    import that loaded them from its CSV files: then only the summary nodes are counted)."""
+    family = (_FAMILY_RELS_CLEARED + _FAMILY_COUNT) if families else _FAMILY_SUMMARIES
+    return (
+        "MATCH (n) WHERE n:YearCount OR n:EntityYear OR n:Cooc OR n:FamYear OR n:FamCooc\n"
+        "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+        "MATCH (p:Paper)\n"
+        f"WITH {_YEAR_KEY} AS key, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year, count(*) AS n\n"
+        "CREATE (:YearCount {key: key, known: known, year: year, papers: n})",
+        # one entity at a time, committed in batches: a single transaction over a large graph would pass
+        # the server's transaction memory limit (a 100k-paper bulk import did, at 512 MiB)
+        "MATCH (e:Entity)\n"
+        "CALL (e) {\n"
+        f"  MATCH (p:Paper)-[:{_LINKS}]->(e)\n"
+        f"  WITH e.id AS entity, {_YEAR_KEY} AS yk, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year,\n"
+        "    count(*) AS n\n"
+        "  CREATE (:EntityYear {key: entity + '|' + yk, entity: entity, known: known, year: year, papers: n})\n"
+        "} IN TRANSACTIONS OF 100 ROWS",
+        "MATCH (a:Entity)\n"
+        "CALL (a) {\n"
+        f"  MATCH (a)<-[:{_LINKS}]-(p:Paper)-[:{_LINKS}]->(b:Entity)\n"
+        "  WITH a.id AS aid, b.id AS bid, count(p) AS n\n"
+        "  CREATE (:Cooc {key: aid + '|' + bid, a: aid, b: bid, papers: n})\n"
+        "} IN TRANSACTIONS OF 20 ROWS",
+        # every family (FAM, FAM_ABOUT, FamYear, FamCooc; see "families" above), one transaction per
+        # entity: a family of a large corpus holds hundreds of thousands of papers
+        "MATCH (a:Entity)\nCALL (a) {\n"
+        + "\n".join("  " + line for line in family.splitlines())
+        + "\n} IN TRANSACTIONS OF 1 ROWS",
+        SET_AGGREGATES_MARKER,
+    )
+
+
+#: The full recount (first statement needs an auto-commit transaction).
+REBUILD_AGGREGATES: tuple[str, ...] = _recount(True)
+#: The recount after a bulk import that loaded the family relationships (kg.store.bulk).
+REBUILD_SUMMARIES: tuple[str, ...] = _recount(False)
 
 
 # -- bulk load (kg.store.bulk) ---------------------------------------------------------------------

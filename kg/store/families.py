@@ -39,16 +39,43 @@ def fam_props(anc: str, paper_id: str, year: int | None, links: list[dict[str, A
     return props
 
 
-def paper_rows(x: Extraction, ancestors: Mapping[str, Collection[str]]) -> dict[str, Any]:
-    """The REPLACE_FAMILIES row of one paper: every family its links belong to (``ancestors``: entity
-    id → ids of it and its ancestors, for the entities that exist) with that family's FAM props."""
-    links, _ = extraction_rows(x)
+#: What :func:`kg.models.relevance_score` reads of a link's properties.
+SCORED = ("role", "field", "sentence_index", "count")
+
+
+def paper_families(paper_id: str, year: int | None, links: list[tuple[str, dict[str, Any]]],
+                   ancestors: Mapping[str, Collection[str]]) -> list[dict[str, Any]]:
+    """The FAM props of one paper, one per family its ``(entity id, link props)`` belong to
+    (``ancestors``: entity id → ids of it and its ancestors, for the entities that exist), by head id."""
     by_anc: dict[str, list[dict[str, Any]]] = {}
-    for _, entity_id, props in links:
+    for entity_id, props in links:
         for anc in ancestors.get(entity_id, ()):
             by_anc.setdefault(anc, []).append(props)
-    fams = [fam_props(a, x.paper.id, x.paper.year, by_anc[a]) for a in sorted(by_anc)]
-    return {"paper": x.paper.id, "ancs": sorted(by_anc), "fams": fams}
+    return [fam_props(a, paper_id, year, by_anc[a]) for a in sorted(by_anc)]
+
+
+def paper_rows(x: Extraction, ancestors: Mapping[str, Collection[str]]) -> dict[str, Any]:
+    """The REPLACE_FAMILIES row of one paper (see :func:`paper_families`)."""
+    links, _ = extraction_rows(x)
+    fams = paper_families(x.paper.id, x.paper.year, [(e, props) for _, e, props in links], ancestors)
+    return {"paper": x.paper.id, "ancs": [f["anc"] for f in fams], "fams": fams}
+
+
+def ancestor_map(entities: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Entity id → ids of it and its transitive ancestors, from entity props (``parents``, an edge
+    only within one kind, as SUBTYPE_OF is written): what the ANCESTORS read gives, for a bulk load."""
+    parents = {i: [q for q in dict.fromkeys(e.get("parents") or ()) if (entities.get(q) or {}).get("kind") == e["kind"]]
+               for i, e in entities.items()}
+    out = {}
+    for i in entities:
+        seen, todo = {i}, [i]
+        while todo:
+            for q in parents[todo.pop()]:
+                if q not in seen:
+                    seen.add(q)
+                    todo.append(q)
+        out[i] = sorted(seen)
+    return out
 
 
 def claim_rows(claims: list[dict[str, Any]], ancestors: Mapping[str, Collection[str]]) -> list[dict[str, Any]]:

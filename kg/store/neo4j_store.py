@@ -194,22 +194,24 @@ class Neo4jStore:
             )
         return records
 
-    def ensure_schema(self) -> None:
+    def ensure_schema(self, *, families_loaded: bool = False) -> None:
         """Create the constraints and indexes (idempotent: ``IF NOT EXISTS``), and recount the
-        summary nodes of a database that lacks them (written by an older kg, or bulk-imported)."""
+        summary nodes of a database that lacks them (written by an older kg, or bulk-imported;
+        ``families_loaded``: the import brought the FAM/FAM_ABOUT relationships, kg.store.bulk)."""
         with self._errors():
             for statement in Q.SCHEMA:
                 self.driver.execute_query(statement, database_=self.database)
             records, _, _ = self.driver.execute_query(Q.AGGREGATES_MARKER, database_=self.database)
         if not records or (records[0]["version"] or 0) < Q.AGGREGATES_VERSION:
-            self.rebuild_aggregates()
+            self.rebuild_aggregates(families=not families_loaded)
 
-    def rebuild_aggregates(self) -> None:
+    def rebuild_aggregates(self, *, families: bool = True) -> None:
         """Recount every summary node (papers per year, per entity and year, co-occurring pairs) and
         every family (FAM, FAM_ABOUT, FamYear, FamCooc) from the graph: a full scan, needed only after
-        a bulk import or on a database an older kg wrote."""
+        a bulk import or on a database an older kg wrote. ``families=False`` keeps the FAM and
+        FAM_ABOUT relationships (a bulk import loaded them) and counts only the summary nodes."""
         with self._errors(), self.driver.session(database=self.database) as session:
-            for statement in Q.REBUILD_AGGREGATES:
+            for statement in Q.REBUILD_AGGREGATES if families else Q.REBUILD_SUMMARIES:
                 session.run(statement).consume()
 
     def close(self) -> None:
