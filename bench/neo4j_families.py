@@ -21,10 +21,16 @@ queries/facets.graphql, claims-about.graphql, cooccurrence.graphql and papers-us
 in-process as ``kg serve`` executes them. It prints the median and p95 wall ms of each side, the
 ratio before/after, and checks that both sides give the same answer (it stops if not).
 
+``--write-papers N`` instead measures the write path: the database is CLEARED, then N papers (real
+extractions replicated as bench/store.py does) are written in batches of 1,000 by the old write
+transaction and, after another clear, by the current one (which also files every paper and claim
+under its families); papers/s of each and the ratio.
+
 Usage::
 
     eval "$(scripts/neo4j-local env)"
     .venv/bin/python bench/neo4j_families.py [--repeats 15]
+    .venv/bin/python bench/neo4j_families.py --write-papers 3000   # clears the database
 """
 
 from __future__ import annotations
@@ -55,6 +61,20 @@ class BeforeStore(Neo4jStore):
     @staticmethod
     def _on_top(params):
         return True
+
+    @staticmethod
+    def _write_batch(tx, batch):
+        """The write transaction as it was: graph statements and per-entity summaries, no families."""
+        from kg.store import cypher as Q
+        from kg.store import records as R
+
+        new = {x.paper.id: R.footprint(x) for x in batch.extractions}
+        old = {}
+        if new:
+            for r in tx.run(Q.OLD_FOOTPRINTS, ids=list(new)):
+                old[r["id"]] = (r["year"], frozenset(r["entities"]))
+        for query, params in Q.write_plan(batch) + Q.aggregate_plan(*R.aggregate_deltas(old, new)):
+            tx.run(query, params).consume()
 
 
 def graphql(store, name: str) -> Callable[[], object]:
@@ -99,6 +119,29 @@ def cases(store) -> dict[str, Callable[[], object]]:
     }
 
 
+def writes(args) -> None:
+    """Papers/s of the old and the current write transaction, each into a cleared database."""
+    import tempfile
+
+    from store import replicate, templates  # bench/store.py
+
+    base = templates(Path(tempfile.gettempdir()) / "kg-bench-templates.pkl")
+    deltas = list(replicate(base, args.write_papers))
+    rates = {}
+    for label, cls in (("before (no families)", BeforeStore), ("after (families)", Neo4jStore)):
+        store = cls(args.uri, None, args.database)
+        store.clear()
+        t0 = time.perf_counter()
+        for delta in deltas:
+            store.write(delta)
+        took = time.perf_counter() - t0
+        rates[label] = args.write_papers / took
+        print(f"{label:22} {args.write_papers:,} papers in {took:6.1f} s: {rates[label]:7.1f} papers/s", flush=True)
+        store.clear()
+        store.close()
+    print(f"write cost after/before: {rates['before (no families)'] / rates['after (families)']:.2f}x")
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
@@ -109,7 +152,11 @@ def main() -> None:
     parser.add_argument("--uri", default=os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687"))
     parser.add_argument("--database", default=os.environ.get("NEO4J_DATABASE", "neo4j"))
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--write-papers", type=int, default=0, help="measure writes instead (CLEARS the database)")
     args = parser.parse_args()
+    if args.write_papers:
+        writes(args)
+        return
 
     before = BeforeStore(args.uri, None, args.database)
     after = Neo4jStore(args.uri, None, args.database)

@@ -278,6 +278,7 @@ class Neo4jStore:
     def clear(self) -> None:
         """Delete every node and relationship (in batches of 10,000)."""
         with self._errors(), self._session() as session:
+            session.run(Q.CLEAR_RELATIONSHIPS).consume()
             session.run(Q.CLEAR).consume()
             session.run(Q.SET_AGGREGATES_MARKER).consume()  # empty: the (no) summary nodes are complete
 
