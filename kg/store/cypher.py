@@ -584,7 +584,7 @@ def fam_papers(order: str, direction: str, filtered: bool) -> str:
     props = ", ".join(["anc", *([key] if key else []), "pid"])
     seek = (
         "MATCH ()-[m:FAM]->(p)\n"
-        f"USING INDEX m:FAM({props})\n"
+        f"USING INDEX SEEK m:FAM({props})\n"
         f"WHERE m.anc = $anc{f' AND m.{key} IS NOT NULL' if key else ''} AND m.pid IS NOT NULL\n"
     )
     where = "WITH m, p\n" + _PAPER_WHERE if filtered else ""
@@ -628,7 +628,7 @@ FAM_COOC = (
 #: Claims about a family, a page in claim id order from the FAM_ABOUT index (``$limit``: -1 for all).
 FAM_CLAIMS = (
     "MATCH ()-[m:FAM_ABOUT]->(c)\n"
-    "USING INDEX m:FAM_ABOUT(anc, cid)\n"
+    "USING INDEX SEEK m:FAM_ABOUT(anc, cid)\n"
     "WHERE m.anc = $anc AND m.cid IS NOT NULL\n"
     "WITH c ORDER BY m.anc, m.cid SKIP $offset\n"
     "LIMIT CASE WHEN $limit < 0 THEN 9223372036854775807 ELSE $limit END\n"
@@ -637,7 +637,7 @@ FAM_CLAIMS = (
 #: Claims of one type about a family, a page in claim id order.
 FAM_CLAIMS_TYPED = (
     "MATCH ()-[m:FAM_ABOUT]->(c)\n"
-    "USING INDEX m:FAM_ABOUT(anc, type, cid)\n"
+    "USING INDEX SEEK m:FAM_ABOUT(anc, type, cid)\n"
     "WHERE m.anc = $anc AND m.type = $type AND m.cid IS NOT NULL\n"
     "WITH c ORDER BY m.anc, m.type, m.cid SKIP $offset\n"
     "LIMIT CASE WHEN $limit < 0 THEN 9223372036854775807 ELSE $limit END\n"
@@ -647,7 +647,7 @@ FAM_CLAIMS_TYPED = (
 FAM_CLAIM_COUNT = "OPTIONAL MATCH (a:Entity {id: $anc})\nRETURN COUNT { (a)-[:FAM_ABOUT]->() } AS n"
 FAM_CLAIM_COUNT_TYPED = (
     "MATCH ()-[m:FAM_ABOUT]->()\n"
-    "USING INDEX m:FAM_ABOUT(anc, type, cid)\n"
+    "USING INDEX SEEK m:FAM_ABOUT(anc, type, cid)\n"
     "WHERE m.anc = $anc AND m.type = $type AND m.cid IS NOT NULL\n"
     "RETURN count(m) AS n"
 )

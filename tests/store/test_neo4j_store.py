@@ -216,7 +216,7 @@ def test_neo4j_family_reads_are_index_reads_in_order(neo4j_store):
             assert params.get("anc") in (gd.F_DIV.id, gd.GAN.id), (order, second)
             plan = _profile(neo4j_store, statement, params)
             assert not _SORTS & {op for op, _, _ in plan}, (order, direction, second, plan)
-            seeks = [(d, rows) for op, d, rows in plan if "RelationshipIndex" in op]  # a seek (or scan) of FAM
+            seeks = [(d, rows) for op, d, rows in plan if "RelationshipIndexSeek" in op]  # a seek, not a scan
             assert seeks and all("FAM(anc, " in d for d, _ in seeks), [(op, d[:90], r) for op, d, r in plan]
             if not second:  # the page stops at its limit; the total is a degree, no read of the papers
                 assert [rows for _, rows in seeks] == [1], plan
@@ -230,4 +230,4 @@ def test_neo4j_family_reads_are_index_reads_in_order(neo4j_store):
                               (Q.FAM_CLAIMS_TYPED, {"anc": gd.F_DIV.id, "type": "empirical", "limit": 1, "offset": 0})):
         plan = _profile(neo4j_store, statement, params)
         assert not _SORTS & {op for op, _, _ in plan}, plan
-        assert [rows for op, d, rows in plan if "RelationshipIndex" in op and "FAM_ABOUT(anc, " in d] == [1], plan
+        assert [rows for op, d, rows in plan if "RelationshipIndexSeek" in op and "FAM_ABOUT(anc, " in d] == [1], plan
