@@ -29,3 +29,19 @@ CREATE CONSTRAINT entity_year_key IF NOT EXISTS FOR (n:EntityYear) REQUIRE n.key
 CREATE CONSTRAINT cooc_key IF NOT EXISTS FOR (n:Cooc) REQUIRE n.key IS UNIQUE;
 CREATE INDEX entity_year_entity IF NOT EXISTS FOR (n:EntityYear) ON (n.entity);
 CREATE INDEX cooc_a IF NOT EXISTS FOR (n:Cooc) ON (n.a);
+
+// Families (an entity with its SUBTYPE_OF descendants), materialised at every write (kg.store.cypher,
+// docs/schema.md): (:Entity)-[:FAM]->(:Paper) carries the page-order keys of each paper of the family,
+// one relationship index per page order, so a page of "papers using <family>" is read in order and
+// stops at its limit; (:Entity)-[:FAM_ABOUT]->(:Claim) likewise for claims; FamYear and FamCooc are
+// the per-year and co-occurrence counts of the families with descendants.
+CREATE INDEX fam_id IF NOT EXISTS FOR ()-[m:FAM]-() ON (m.anc, m.pid);
+CREATE INDEX fam_relevance IF NOT EXISTS FOR ()-[m:FAM]-() ON (m.anc, m.nscore, m.pid);
+CREATE INDEX fam_year_asc IF NOT EXISTS FOR ()-[m:FAM]-() ON (m.anc, m.ya, m.pid);
+CREATE INDEX fam_year_desc IF NOT EXISTS FOR ()-[m:FAM]-() ON (m.anc, m.yd, m.pid);
+CREATE INDEX fam_about_id IF NOT EXISTS FOR ()-[m:FAM_ABOUT]-() ON (m.anc, m.cid);
+CREATE INDEX fam_about_type IF NOT EXISTS FOR ()-[m:FAM_ABOUT]-() ON (m.anc, m.type, m.cid);
+CREATE CONSTRAINT fam_year_key IF NOT EXISTS FOR (n:FamYear) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT fam_cooc_key IF NOT EXISTS FOR (n:FamCooc) REQUIRE n.key IS UNIQUE;
+CREATE INDEX fam_year_anc IF NOT EXISTS FOR (n:FamYear) ON (n.anc);
+CREATE INDEX fam_cooc_anc IF NOT EXISTS FOR (n:FamCooc) ON (n.anc);

@@ -13,7 +13,9 @@ graph and the same answers:
 * ``nodes_Paper.csv``, ``nodes_Claim.csv``, ``rel_<TYPE>.csv`` are appended batch by batch (nothing
   of the corpus is held in memory); entities (a vocabulary-sized set, the last write of an id wins as
   with ``MERGE ... SET``), ``SUBTYPE_OF`` and ``ABOUT`` (only to entities that exist) are written at
-  the end;
+  the end, and so are the family relationships ``FAM`` and ``FAM_ABOUT`` (:mod:`kg.store.families`,
+  from each paper's staged links and the final taxonomy), so the recount after the import counts only
+  the summary nodes;
 * :meth:`BulkImport.finish` checks the database is still empty, runs ``<admin> database import full``
   (``--overwrite-destination``: the empty database is replaced), waits for the server and creates the
   constraints and indexes (:data:`kg.store.cypher.SCHEMA`), then waits for them to come online.
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import shlex
 import shutil
@@ -40,6 +43,7 @@ from typing import IO, Any
 from kg.errors import StoreError
 from kg.models import GraphDelta
 from kg.store import cypher as Q
+from kg.store import families as F
 from kg.store import records as R
 
 #: neo4j-admin's array delimiter here: a control character no kg array element contains.
@@ -57,6 +61,8 @@ LINK_COLUMNS = ("role", "variant", "mentions:string[]", "evidence", "rules:strin
                 "extractor_version")
 CLAIM_COLUMNS = ("paper_id", "text", "type", "sentence_index:long", "start:long", "end:long", "rule",
                  "about:string[]", "pos:long")
+FAM_COLUMNS = ("anc", "pid", "year:long", "score:long", "nscore:long", "ya:long", "yd:long")
+FAM_ABOUT_COLUMNS = ("anc", "cid", "type")
 
 _GROUP = {"Paper": "Paper", "Claim": "Claim", "Entity": "Entity"}
 
@@ -161,7 +167,8 @@ class BulkImport:
         for rel in R.LINK_TYPES:
             self._open(f"rel_{rel}.csv", [":START_ID(Paper)", ":END_ID(Entity)", ":TYPE", *LINK_COLUMNS])
         self._open("rel_MAKES.csv", [":START_ID(Paper)", ":END_ID(Claim)", ":TYPE"])
-        self._open("about.staged", ["claim", "entity"])
+        self._open("about.staged", ["claim", "entity", "type"])
+        self._open("fam.staged", ["paper", "year", "links"])
 
     # -- staging -----------------------------------------------------------------------------
     def _open(self, name: str, header: list[str]) -> None:
@@ -189,14 +196,17 @@ class BulkImport:
                 links, claims = R.extraction_rows(x)
                 for rel, entity_id, props in links:
                     self._w(f"rel_{rel}.csv").writerow([x.paper.id, entity_id, rel, *_row(props, LINK_COLUMNS)])
+                scored = [[entity_id, {k: props[k] for k in F.SCORED if k in props}] for _, entity_id, props in links]
+                self._w("fam.staged").writerow([x.paper.id, "" if x.paper.year is None else x.paper.year,
+                                                json.dumps(scored)])
                 for c in claims:
                     self._w("nodes_Claim.csv").writerow([c["id"], "Claim", *_row(c, CLAIM_COLUMNS)])
                     self._w("rel_MAKES.csv").writerow([x.paper.id, c["id"], "MAKES"])
                     for eid in dict.fromkeys(c["about"]):
-                        self._w("about.staged").writerow([c["id"], eid])
+                        self._w("about.staged").writerow([c["id"], eid, c["type"]])
 
     def _write_tail(self) -> None:
-        """Entities, SUBTYPE_OF and the ABOUT links to entities that exist."""
+        """Entities, SUBTYPE_OF, the ABOUT links to entities that exist, and the families."""
         self._open("nodes_Entity.csv", ["id:ID(Entity)", ":LABEL", *ENTITY_COLUMNS])
         w = self._w("nodes_Entity.csv")
         for eid in sorted(self.entities):
@@ -210,17 +220,42 @@ class BulkImport:
             for parent in dict.fromkeys(props.get("parents") or ()):  # families of every kind, within a kind
                 if self.entities.get(parent, {}).get("kind") == props["kind"]:
                     w.writerow([eid, parent, "SUBTYPE_OF"])
+        ancestors = F.ancestor_map(self.entities)
         self._open("rel_ABOUT.csv", [":START_ID(Claim)", ":END_ID(Entity)", ":TYPE"])
-        w = self._w("rel_ABOUT.csv")
-        fh, _ = self._files.pop("about.staged")
+        self._open("rel_FAM_ABOUT.csv", [":START_ID(Entity)", ":END_ID(Claim)", ":TYPE", *FAM_ABOUT_COLUMNS])
+        w, fw = self._w("rel_ABOUT.csv"), self._w("rel_FAM_ABOUT.csv")
+        claim_ancs: dict[str, tuple[str, set[str]]] = {}  # the claim being read (its rows are consecutive)
+
+        def flush_claim() -> None:
+            for cid, (ctype, ancs) in claim_ancs.items():
+                for anc in sorted(ancs):
+                    fw.writerow([anc, cid, "FAM_ABOUT", *_row({"anc": anc, "cid": cid, "type": ctype},
+                                                              FAM_ABOUT_COLUMNS)])
+            claim_ancs.clear()
+
+        for claim, entity, ctype in self._staged("about.staged"):
+            if entity in self.entities:
+                w.writerow([claim, entity, "ABOUT"])
+                if claim not in claim_ancs:
+                    flush_claim()
+                claim_ancs.setdefault(claim, (ctype, set()))[1].update(ancestors[entity])
+        flush_claim()
+        self._open("rel_FAM.csv", [":START_ID(Entity)", ":END_ID(Paper)", ":TYPE", *FAM_COLUMNS])
+        w = self._w("rel_FAM.csv")
+        for pid, year, scored in self._staged("fam.staged"):
+            links = [(e, props) for e, props in json.loads(scored)]
+            for props in F.paper_families(pid, int(year) if year else None, links, ancestors):
+                w.writerow([props["anc"], pid, "FAM", *_row(props, FAM_COLUMNS)])
+
+    def _staged(self, name: str):
+        """The rows of a staging file (closed first, removed once read)."""
+        fh, _ = self._files.pop(name)
         fh.close()
-        with (self.directory / "about.staged").open(encoding="utf-8", newline="") as staged:
+        with (self.directory / name).open(encoding="utf-8", newline="") as staged:
             rows = csv.reader(staged)
             next(rows)
-            for claim, entity in rows:
-                if entity in self.entities:
-                    w.writerow([claim, entity, "ABOUT"])
-        (self.directory / "about.staged").unlink()
+            yield from rows
+        (self.directory / name).unlink()
 
     def _close_files(self) -> None:
         for fh, _ in self._files.values():
@@ -268,7 +303,7 @@ class BulkImport:
         if stopped:
             self.store.start_database()
         self.store.wait_available(self.wait)
-        self.store.ensure_schema()
+        self.store.ensure_schema(families_loaded=True)
         self.store.await_indexes(self.wait)
         if not self.keep:
             shutil.rmtree(self.directory, ignore_errors=True)

@@ -39,6 +39,16 @@ SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT cooc_key IF NOT EXISTS FOR (n:Cooc) REQUIRE n.key IS UNIQUE",
     "CREATE INDEX entity_year_entity IF NOT EXISTS FOR (n:EntityYear) ON (n.entity)",
     "CREATE INDEX cooc_a IF NOT EXISTS FOR (n:Cooc) ON (n.a)",
+    "CREATE INDEX fam_id IF NOT EXISTS FOR ()-[m:FAM]-() ON (m.anc, m.pid)",
+    "CREATE INDEX fam_relevance IF NOT EXISTS FOR ()-[m:FAM]-() ON (m.anc, m.nscore, m.pid)",
+    "CREATE INDEX fam_year_asc IF NOT EXISTS FOR ()-[m:FAM]-() ON (m.anc, m.ya, m.pid)",
+    "CREATE INDEX fam_year_desc IF NOT EXISTS FOR ()-[m:FAM]-() ON (m.anc, m.yd, m.pid)",
+    "CREATE INDEX fam_about_id IF NOT EXISTS FOR ()-[m:FAM_ABOUT]-() ON (m.anc, m.cid)",
+    "CREATE INDEX fam_about_type IF NOT EXISTS FOR ()-[m:FAM_ABOUT]-() ON (m.anc, m.type, m.cid)",
+    "CREATE CONSTRAINT fam_year_key IF NOT EXISTS FOR (n:FamYear) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT fam_cooc_key IF NOT EXISTS FOR (n:FamCooc) REQUIRE n.key IS UNIQUE",
+    "CREATE INDEX fam_year_anc IF NOT EXISTS FOR (n:FamYear) ON (n.anc)",
+    "CREATE INDEX fam_cooc_anc IF NOT EXISTS FOR (n:FamCooc) ON (n.anc)",
 )
 
 
@@ -55,6 +65,16 @@ _LINKS = "|".join(LINK_TYPES)  # USES|PROPOSES|EVALUATES_ON
 _ENTITY = "e {.id, .kind, .name, .aliases, .description, .family, .parents}"
 _LINK = "r {.role, .variant, .mentions, .evidence, .pos}"
 _PAPER = "p {.*, search: null}"
+
+#: The relevance score of kg.models.relevance_score (same weights) of a paper's links ``rl`` to the
+#: looked-up entities (their scalar copies of the first evidence, and the evidence count).
+_SCORE = (
+    f"CASE WHEN any(r IN rl WHERE r.role = 'proposed') THEN {RELEVANCE_PROPOSED} ELSE 0 END\n"
+    f"  + CASE WHEN any(r IN rl WHERE r.field = 'title') THEN {RELEVANCE_TITLE}\n"
+    f"    WHEN any(r IN rl WHERE r.field = 'abstract' AND coalesce(r.sentence_index, 0) <= 1)"
+    f" THEN {RELEVANCE_EARLY} ELSE 0 END\n"
+    "  + reduce(n = 0, r IN rl | n + coalesce(r.count, 1))"
+)
 
 # -- writes ---------------------------------------------------------------------------------------
 
@@ -138,7 +158,10 @@ MERGE_CLAIMS = (
     "MERGE (c)-[:ABOUT]->(e)"
 )
 
-#: Delete everything, in batches (needs an auto-commit transaction).
+#: Delete everything, in batches (needs an auto-commit transaction): the relationships first, since
+#: one batch of 10,000 nodes holding dense entities (every paper of a family, FAM) passed the server's
+#: transaction memory limit at 20,000 papers.
+CLEAR_RELATIONSHIPS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS"
 CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
 # -- maintained aggregates -------------------------------------------------------------------------
@@ -173,36 +196,13 @@ ADD_PAIRS = (
     "ON CREATE SET c.a = row.a, c.b = row.b, c.papers = 0\n"
     "SET c.papers = c.papers + row.delta"
 )
-#: Marks a database whose summary nodes are complete (absent: written by an older kg or a bulk import).
+#: The version of the maintained summaries: 2 added the families (FAM, FAM_ABOUT, FamYear, FamCooc).
+AGGREGATES_VERSION = 2
+#: Marks a database whose summary nodes are complete (absent or older: written by an older kg or a
+#: bulk import; the store then recounts them).
 AGGREGATES_MARKER = "MATCH (m:KgMeta {key: 'aggregates'}) RETURN m.version AS version"
-SET_AGGREGATES_MARKER = "MERGE (m:KgMeta {key: 'aggregates'}) SET m.version = 1"
+SET_AGGREGATES_MARKER = f"MERGE (m:KgMeta {{key: 'aggregates'}}) SET m.version = {AGGREGATES_VERSION}"
 _YEAR_KEY = "CASE WHEN p.year IS NULL THEN 'unknown' ELSE toString(p.year) END"
-#: A full recount of the summary nodes (first statement needs an auto-commit transaction).
-REBUILD_AGGREGATES: tuple[str, ...] = (
-    "MATCH (n) WHERE n:YearCount OR n:EntityYear OR n:Cooc\n"
-    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
-    "MATCH (p:Paper)\n"
-    f"WITH {_YEAR_KEY} AS key, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year, count(*) AS n\n"
-    "CREATE (:YearCount {key: key, known: known, year: year, papers: n})",
-    # one entity at a time, committed in batches: a single transaction over a large graph would pass
-    # the server's transaction memory limit (a 100k-paper bulk import did, at 512 MiB)
-    "MATCH (e:Entity)\n"
-    "CALL (e) {\n"
-    f"  MATCH (p:Paper)-[:{_LINKS}]->(e)\n"
-    f"  WITH e.id AS entity, {_YEAR_KEY} AS yk, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year,\n"
-    "    count(*) AS n\n"
-    "  CREATE (:EntityYear {key: entity + '|' + yk, entity: entity, known: known, year: year, papers: n})\n"
-    "} IN TRANSACTIONS OF 100 ROWS",
-    "MATCH (a:Entity)\n"
-    "CALL (a) {\n"
-    f"  MATCH (a)<-[:{_LINKS}]-(p:Paper)-[:{_LINKS}]->(b:Entity)\n"
-    "  WITH a.id AS aid, b.id AS bid, count(p) AS n\n"
-    "  CREATE (:Cooc {key: aid + '|' + bid, a: aid, b: bid, papers: n})\n"
-    "} IN TRANSACTIONS OF 20 ROWS",
-    SET_AGGREGATES_MARKER,
-)
-
-
 def year_key(year: int | None) -> str:
     """The ``key`` of a year bucket (``unknown`` for papers without a year)."""
     return "unknown" if year is None else str(year)
@@ -228,6 +228,183 @@ def aggregate_plan(
         rows = [{"key": f"{a}|{b}", "a": a, "b": b, "delta": d} for (a, b), d in pairs.items()]
         plan.append((ADD_PAIRS, {"rows": rows}))
     return plan
+
+
+# -- families ------------------------------------------------------------------------------------
+# A family is an entity with its transitive SUBTYPE_OF descendants ("KL divergence" and its forward
+# and reverse variants). Its membership is materialised at write time (kg.store.families computes
+# the rows), so a family's page, total, years, co-occurrence and claims are index reads:
+#   (a:Entity)-[:FAM {anc, pid, year, score, nscore, ya, yd}]->(p:Paper)
+#       one per paper linked to a's family (a itself included, so every entity has them); the
+#       page-order keys: paper id, relevance of the links to the family (nscore = -score), year
+#       ascending / descending with unknown years last (ya / yd, NO_YEAR when unknown); one
+#       relationship index per page order, each (anc, key, pid) so a page is read in order.
+#   (a:Entity)-[:FAM_ABOUT {anc, cid, type}]->(c:Claim)   claims about a's family
+#   (:FamYear {key, anc, known, year, papers})   papers of a proper family (with descendants) per year
+#   (:FamCooc {key, anc, b, papers})             papers of a proper family also linked to b
+# A taxonomy change rebuilds the families whose members changed (REBUILD_FAMILIES).
+
+#: ``ya``/``yd`` of a paper without a year: after every real year, in both orders.
+NO_YEAR = 1_000_000_000
+
+#: Every entity's ancestors (itself included) and those of them that head a proper family.
+ANCESTORS = (
+    "UNWIND $ids AS eid\n"
+    "MATCH (e:Entity {id: eid})\n"
+    "RETURN eid AS id, COLLECT { MATCH (e)-[:SUBTYPE_OF*0..]->(a:Entity) RETURN DISTINCT a.id } AS ancs,\n"
+    "  COLLECT { MATCH (e)-[:SUBTYPE_OF*0..]->(a:Entity) WHERE EXISTS { (a)<-[:SUBTYPE_OF]-(:Entity) }\n"
+    "    RETURN DISTINCT a.id } AS families"
+)
+#: The proper families: each ancestor with its descendants (to see which a taxonomy write changed).
+CLOSURE = "MATCH (a:Entity)<-[:SUBTYPE_OF*1..]-(d:Entity)\nRETURN a.id AS anc, collect(DISTINCT d.id) AS members"
+
+#: Make a paper's FAM relationships those of ``row.fams`` (stale ones deleted, unchanged ones untouched).
+REPLACE_FAMILIES = (
+    "UNWIND $rows AS row\n"
+    "MATCH (p:Paper {id: row.paper})\n"
+    "CALL (p, row) { MATCH (:Entity)-[m:FAM]->(p) WHERE NOT m.anc IN row.ancs DELETE m }\n"
+    "CALL (p, row) {\n"
+    "  UNWIND row.fams AS fam\n"
+    "  MATCH (a:Entity {id: fam.anc})\n"
+    "  MERGE (a)-[m:FAM]->(p)\n"
+    "  WITH m, fam WHERE properties(m) <> fam\n"
+    "  SET m = fam\n"
+    "}"
+)
+#: Make a claim's FAM_ABOUT relationships those of ``row.fams``.
+REPLACE_FAMILY_ABOUT = (
+    "UNWIND $rows AS row\n"
+    "MATCH (c:Claim {id: row.id})\n"
+    "CALL (c, row) { MATCH (:Entity)-[m:FAM_ABOUT]->(c) WHERE NOT m.anc IN row.ancs DELETE m }\n"
+    "CALL (c, row) {\n"
+    "  UNWIND row.fams AS fam\n"
+    "  MATCH (a:Entity {id: fam.anc})\n"
+    "  MERGE (a)-[m:FAM_ABOUT]->(c)\n"
+    "  WITH m, fam WHERE properties(m) <> fam\n"
+    "  SET m = fam\n"
+    "}"
+)
+ADD_FAMILY_YEARS = (
+    "UNWIND $rows AS row\n"
+    "MERGE (y:FamYear {key: row.key})\n"
+    "ON CREATE SET y.anc = row.anc, y.known = row.known, y.year = row.year, y.papers = 0\n"
+    "SET y.papers = y.papers + row.delta"
+)
+ADD_FAMILY_PAIRS = (
+    "UNWIND $rows AS row\n"
+    "MERGE (c:FamCooc {key: row.key})\n"
+    "ON CREATE SET c.anc = row.anc, c.b = row.b, c.papers = 0\n"
+    "SET c.papers = c.papers + row.delta"
+)
+
+#: The FAM and FAM_ABOUT relationships of family ``a`` counted from the graph (its members' links and
+#: ABOUT edges).
+_FAMILY_RELS = (
+    "CALL (a) {\n"
+    "  MATCH (a)<-[:SUBTYPE_OF*0..]-(d:Entity)\n"
+    "  WITH DISTINCT a, d\n"
+    f"  MATCH (d)<-[r:{_LINKS}]-(p:Paper)\n"
+    "  WITH a, p, collect(r) AS rl\n"
+    f"  WITH a, p, {_SCORE} AS score\n"
+    "  CREATE (a)-[:FAM {anc: a.id, pid: p.id, year: p.year, score: score, nscore: -score,\n"
+    f"    ya: coalesce(p.year, {NO_YEAR}), yd: coalesce(-p.year, {NO_YEAR})}}]->(p)\n"
+    "}\n"
+    "CALL (a) {\n"
+    "  MATCH (a)<-[:SUBTYPE_OF*0..]-(d:Entity)\n"
+    "  WITH DISTINCT a, d\n"
+    "  MATCH (d)<-[:ABOUT]-(c:Claim)\n"
+    "  WITH DISTINCT a, c\n"
+    "  CREATE (a)-[:FAM_ABOUT {anc: a.id, cid: c.id, type: c.type}]->(c)\n"
+    "}\n"
+)
+#: The FamYear and FamCooc summary nodes of family ``a`` (if it has descendants), from its FAM.
+_FAMILY_SUMMARIES = (
+    "CALL (a) {\n"
+    "  MATCH (a)-[:FAM]->(p:Paper) WHERE EXISTS { (a)<-[:SUBTYPE_OF]-(:Entity) }\n"
+    f"  WITH a, {_YEAR_KEY} AS yk, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year, count(*) AS n\n"
+    "  CREATE (:FamYear {key: a.id + '|' + yk, anc: a.id, known: known, year: year, papers: n})\n"
+    "}\n"
+    "CALL (a) {\n"
+    f"  MATCH (a)-[:FAM]->(:Paper)-[:{_LINKS}]->(b:Entity) WHERE EXISTS {{ (a)<-[:SUBTYPE_OF]-(:Entity) }}\n"
+    "  WITH a, b.id AS bid, count(*) AS n\n"
+    "  CREATE (:FamCooc {key: a.id + '|' + bid, anc: a.id, b: bid, papers: n})\n"
+    "}"
+)
+_FAMILY_COUNT = _FAMILY_RELS + _FAMILY_SUMMARIES
+_FAMILY_RELS_CLEARED = "CALL (a) { MATCH (a)-[m:FAM|FAM_ABOUT]->() DELETE m }\n"
+#: The families of ``$ids`` rebuilt (after a taxonomy write changed their members).
+REBUILD_FAMILIES = (
+    "UNWIND $ids AS aid\n"
+    "MATCH (a:Entity {id: aid})\n"
+    + _FAMILY_RELS_CLEARED +
+    "CALL (a) { MATCH (n:FamYear {anc: a.id}) DELETE n }\n"
+    "CALL (a) { MATCH (n:FamCooc {anc: a.id}) DELETE n }\n"
+    + _FAMILY_COUNT
+)
+
+
+def family_plan(
+    papers: list[dict], claims: list[dict], years: dict[tuple[str, int | None], int],
+    pairs: dict[tuple[str, str], int], rebuild: list[str],
+) -> list[tuple[str, dict]]:
+    """The statements bringing the families up to date after a batch (rows from
+    :mod:`kg.store.families`): papers' FAM and claims' FAM_ABOUT relationships, FamYear and FamCooc
+    deltas, and the families to rebuild whole (last: they recount what the batch wrote)."""
+    plan: list[tuple[str, dict]] = []
+    if papers:
+        plan.append((REPLACE_FAMILIES, {"rows": papers}))
+    if claims:
+        plan.append((REPLACE_FAMILY_ABOUT, {"rows": claims}))
+    if years:
+        rows = [{"key": f"{a}|{year_key(y)}", "anc": a, "known": y is not None, "year": y or 0, "delta": d}
+                for (a, y), d in years.items()]
+        plan.append((ADD_FAMILY_YEARS, {"rows": rows}))
+    if pairs:
+        rows = [{"key": f"{a}|{b}", "anc": a, "b": b, "delta": d} for (a, b), d in pairs.items()]
+        plan.append((ADD_FAMILY_PAIRS, {"rows": rows}))
+    if rebuild:
+        plan.append((REBUILD_FAMILIES, {"ids": rebuild}))
+    return plan
+
+
+def _recount(families: bool) -> tuple[str, ...]:
+    """The recount statements; ``families``: the FAM/FAM_ABOUT relationships too (False after a bulk
+    import that loaded them from its CSV files: then only the summary nodes are counted)."""
+    family = (_FAMILY_RELS_CLEARED + _FAMILY_COUNT) if families else _FAMILY_SUMMARIES
+    return (
+        "MATCH (n) WHERE n:YearCount OR n:EntityYear OR n:Cooc OR n:FamYear OR n:FamCooc\n"
+        "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+        "MATCH (p:Paper)\n"
+        f"WITH {_YEAR_KEY} AS key, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year, count(*) AS n\n"
+        "CREATE (:YearCount {key: key, known: known, year: year, papers: n})",
+        # one entity at a time, committed in batches: a single transaction over a large graph would pass
+        # the server's transaction memory limit (a 100k-paper bulk import did, at 512 MiB)
+        "MATCH (e:Entity)\n"
+        "CALL (e) {\n"
+        f"  MATCH (p:Paper)-[:{_LINKS}]->(e)\n"
+        f"  WITH e.id AS entity, {_YEAR_KEY} AS yk, p.year IS NOT NULL AS known, coalesce(p.year, 0) AS year,\n"
+        "    count(*) AS n\n"
+        "  CREATE (:EntityYear {key: entity + '|' + yk, entity: entity, known: known, year: year, papers: n})\n"
+        "} IN TRANSACTIONS OF 100 ROWS",
+        "MATCH (a:Entity)\n"
+        "CALL (a) {\n"
+        f"  MATCH (a)<-[:{_LINKS}]-(p:Paper)-[:{_LINKS}]->(b:Entity)\n"
+        "  WITH a.id AS aid, b.id AS bid, count(p) AS n\n"
+        "  CREATE (:Cooc {key: aid + '|' + bid, a: aid, b: bid, papers: n})\n"
+        "} IN TRANSACTIONS OF 20 ROWS",
+        # every family (FAM, FAM_ABOUT, FamYear, FamCooc; see "families" above), one transaction per
+        # entity: a family of a large corpus holds hundreds of thousands of papers
+        "MATCH (a:Entity)\nCALL (a) {\n"
+        + "\n".join("  " + line for line in family.splitlines())
+        + "\n} IN TRANSACTIONS OF 1 ROWS",
+        SET_AGGREGATES_MARKER,
+    )
+
+
+#: The full recount (first statement needs an auto-commit transaction).
+REBUILD_AGGREGATES: tuple[str, ...] = _recount(True)
+#: The recount after a bulk import that loaded the family relationships (kg.store.bulk).
+REBUILD_SUMMARIES: tuple[str, ...] = _recount(False)
 
 
 # -- bulk load (kg.store.bulk) ---------------------------------------------------------------------
@@ -318,14 +495,9 @@ _PAPER_WHERE = (
 )
 
 #: The relevance score of kg.models.relevance_score (same weights), from the links to $rank_ids.
-_RELEVANCE = (
-    f"WITH p, [(p)-[r:{_LINKS}]->(x:Entity) WHERE x.id IN $rank_ids | r] AS rl\n"
-    f"WITH p, CASE WHEN any(r IN rl WHERE r.role = 'proposed') THEN {RELEVANCE_PROPOSED} ELSE 0 END\n"
-    f"  + CASE WHEN any(r IN rl WHERE r.field = 'title') THEN {RELEVANCE_TITLE}\n"
-    f"    WHEN any(r IN rl WHERE r.field = 'abstract' AND coalesce(r.sentence_index, 0) <= 1)"
-    f" THEN {RELEVANCE_EARLY} ELSE 0 END\n"
-    "  + reduce(n = 0, r IN rl | n + coalesce(r.count, 1)) AS score\n"
-)
+
+
+_RELEVANCE = f"WITH p, [(p)-[r:{_LINKS}]->(x:Entity) WHERE x.id IN $rank_ids | r] AS rl\nWITH p, {_SCORE} AS score\n"
 
 #: ORDER BY of each (order, direction): fixed texts (never built from user input); ties by id,
 #: missing years last in both directions (as kg.store.records.sort_papers).
@@ -336,15 +508,18 @@ _ORDER_BY = {
     ("relevance", "asc"): "score, p.id", ("relevance", "desc"): "score DESC, p.id",
 }
 
-_PAPER_PAGE = (
-    "WITH collect(p) AS ps\n"
-    "WITH size(ps) AS total, ps[$offset..$offset + $limit] AS page\n"
+#: The answer of a paper search from its ``total`` and ``page`` (a list of papers, in order).
+_PAGE_RETURN = (
     "RETURN total,\n"
     f"  [p IN page | {{paper: {_PAPER}, links: [(p)-[r:{_LINKS}]->(e:Entity)\n"
     "     WHERE e.id IN $entity_ids OR e.kind IN $entity_kinds\n"
     f"     | {{entity: e.id, link: {_LINK}}}]}}] AS rows,\n"
     f"  COLLECT {{ UNWIND page AS q MATCH (q)-[:{_LINKS}]->(e:Entity)\n"
     f"     WHERE e.id IN $entity_ids OR e.kind IN $entity_kinds RETURN DISTINCT {_ENTITY} AS e }} AS entities"
+)
+_PAPER_PAGE = (
+    "WITH collect(p) AS ps\n"
+    "WITH size(ps) AS total, ps[$offset..$offset + $limit] AS page\n" + _PAGE_RETURN
 )
 
 
@@ -367,6 +542,115 @@ FIND_PAPERS_ANCHORED = find_papers(True)
 
 #: Papers matching a PaperQuery without entity filters (same result shape): scans papers.
 FIND_PAPERS_ALL = find_papers(False)
+
+# -- family reads (see "families" above) -----------------------------------------------------------
+
+#: For each group of entity ids (``$groups``), the entity whose family (it and its descendants) is
+#: exactly that group, if any: ``anc``, its number of papers (its FAM degree) and whether it has
+#: descendants (``proper``: then FamYear and FamCooc hold its aggregates).
+FAMILIES = (
+    "UNWIND range(0, size($groups) - 1) AS i\n"
+    "CALL (i) {\n"
+    "  UNWIND $groups[i] AS aid\n"
+    "  MATCH (a:Entity {id: aid})\n"
+    "  WITH a, COLLECT { MATCH (a)<-[:SUBTYPE_OF*0..]-(d:Entity) RETURN DISTINCT d.id } AS members\n"
+    "  WHERE size(members) = size($groups[i]) AND all(m IN members WHERE m IN $groups[i])\n"
+    "  RETURN a.id AS anc, COUNT { (a)-[:FAM]->() } AS papers, size(members) > 1 AS proper\n"
+    "  LIMIT 1\n"
+    "}\n"
+    "RETURN i, anc, papers, proper"
+)
+
+#: The FAM index and ORDER BY of each page order a family reads in index order (the others sort).
+_FAM_ORDER: dict[tuple[str, str], tuple[str, str]] = {
+    ("relevance", "desc"): ("nscore", "m.anc, m.nscore, m.pid"),
+    ("id", "asc"): ("", "m.anc, m.pid"),
+    ("id", "desc"): ("", "m.anc DESC, m.pid DESC"),
+    ("year", "asc"): ("ya", "m.anc, m.ya, m.pid"),
+    ("year", "desc"): ("yd", "m.anc, m.yd, m.pid"),
+}
+#: The page orders a family reads in index order.
+FAM_ORDERS: frozenset[tuple[str, str]] = frozenset(_FAM_ORDER)
+
+
+def fam_papers(order: str, direction: str, filtered: bool) -> str:
+    """The statement answering a PaperQuery whose lead entity filter is a whole family (``$anc``):
+    the family's FAM relationships are read from the index of the page order, so the page stops at
+    ``$offset + $limit`` instead of sorting every paper of the family. ``filtered``: the other
+    filters (``$using`` holds the other entity filters; ``$paper_ids``, years, venue, ... as in
+    :func:`find_papers`) are applied to the papers as they stream, and the total counts those that
+    pass; otherwise the total is the family's FAM degree. Same result shape as :func:`find_papers`."""
+    key, order_by = _FAM_ORDER[order, direction]
+    props = ", ".join(["anc", *([key] if key else []), "pid"])
+    seek = (
+        "MATCH ()-[m:FAM]->(p)\n"
+        f"USING INDEX SEEK m:FAM({props})\n"
+        f"WHERE m.anc = $anc{f' AND m.{key} IS NOT NULL' if key else ''} AND m.pid IS NOT NULL\n"
+    )
+    where = "WITH m, p\n" + _PAPER_WHERE if filtered else ""
+    total = (
+        "CALL () {\n" + seek + where + "RETURN count(*) AS total\n}\n" if filtered
+        else "OPTIONAL MATCH (a:Entity {id: $anc})\nWITH COUNT { (a)-[:FAM]->() } AS total\n"
+    )
+    page = (
+        "CALL () {\n" + seek + where
+        + f"WITH p ORDER BY {order_by} SKIP $offset LIMIT $limit\nRETURN collect(p) AS page\n}}\n"
+    )
+    return total + page + _PAGE_RETURN
+
+
+#: A PaperQuery without any filter in id order (one per direction): the page from the Paper(id)
+#: index in order, the total from the count store (no read of every paper).
+ALL_PAPERS: dict[str, str] = {
+    direction: (
+        "CALL () {\n"
+        "MATCH (p:Paper) WHERE p.id IS NOT NULL\n"
+        f"WITH p ORDER BY p.id{' DESC' if direction == 'desc' else ''} SKIP $offset LIMIT $limit\n"
+        "RETURN collect(p) AS page\n"
+        "}\n"
+        "WITH COUNT { (:Paper) } AS total, page\n" + _PAGE_RETURN
+    )
+    for direction in ("asc", "desc")
+}
+
+#: Papers per year of a proper family (FamYear summary nodes).
+FAM_YEARS = (
+    "MATCH (y:FamYear) WHERE y.anc = $anc AND y.known AND y.papers > 0\n"
+    "RETURN y.year AS year, y.papers AS papers ORDER BY year"
+)
+#: Co-occurrence of a proper family (FamCooc summary nodes), its own members ($ids) left out.
+FAM_COOC = (
+    "MATCH (c:FamCooc) WHERE c.anc = $anc AND c.papers > 0 AND NOT c.b IN $ids\n"
+    "MATCH (e:Entity {id: c.b})\n"
+    "WHERE $kind IS NULL OR e.kind = $kind\n"
+    f"RETURN {_ENTITY} AS e, c.papers AS papers"
+)
+#: Claims about a family, a page in claim id order from the FAM_ABOUT index (``$limit``: -1 for all).
+FAM_CLAIMS = (
+    "MATCH ()-[m:FAM_ABOUT]->(c)\n"
+    "USING INDEX SEEK m:FAM_ABOUT(anc, cid)\n"
+    "WHERE m.anc = $anc AND m.cid IS NOT NULL\n"
+    "WITH c ORDER BY m.anc, m.cid SKIP $offset\n"
+    "LIMIT CASE WHEN $limit < 0 THEN 9223372036854775807 ELSE $limit END\n"
+    "RETURN properties(c) AS c"
+)
+#: Claims of one type about a family, a page in claim id order.
+FAM_CLAIMS_TYPED = (
+    "MATCH ()-[m:FAM_ABOUT]->(c)\n"
+    "USING INDEX SEEK m:FAM_ABOUT(anc, type, cid)\n"
+    "WHERE m.anc = $anc AND m.type = $type AND m.cid IS NOT NULL\n"
+    "WITH c ORDER BY m.anc, m.type, m.cid SKIP $offset\n"
+    "LIMIT CASE WHEN $limit < 0 THEN 9223372036854775807 ELSE $limit END\n"
+    "RETURN properties(c) AS c"
+)
+#: How many claims are about a family (its FAM_ABOUT degree) / of one type (an index range count).
+FAM_CLAIM_COUNT = "OPTIONAL MATCH (a:Entity {id: $anc})\nRETURN COUNT { (a)-[:FAM_ABOUT]->() } AS n"
+FAM_CLAIM_COUNT_TYPED = (
+    "MATCH ()-[m:FAM_ABOUT]->()\n"
+    "USING INDEX SEEK m:FAM_ABOUT(anc, type, cid)\n"
+    "WHERE m.anc = $anc AND m.type = $type AND m.cid IS NOT NULL\n"
+    "RETURN count(m) AS n"
+)
 
 #: Full records: papers with every link (entity ids; entities from ENTITIES) and every claim.
 PAPERS = (

@@ -21,7 +21,7 @@ All Cypher is in :mod:`kg.store.cypher`. Every read query and its parameters are
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,6 +41,7 @@ from kg.models import (
     fold,
 )
 from kg.store import cypher as Q
+from kg.store import families as F
 from kg.store import records as R
 from kg.store.base import log_query
 
@@ -193,21 +194,24 @@ class Neo4jStore:
             )
         return records
 
-    def ensure_schema(self) -> None:
+    def ensure_schema(self, *, families_loaded: bool = False) -> None:
         """Create the constraints and indexes (idempotent: ``IF NOT EXISTS``), and recount the
-        summary nodes of a database that lacks them (written by an older kg, or bulk-imported)."""
+        summary nodes of a database that lacks them (written by an older kg, or bulk-imported;
+        ``families_loaded``: the import brought the FAM/FAM_ABOUT relationships, kg.store.bulk)."""
         with self._errors():
             for statement in Q.SCHEMA:
                 self.driver.execute_query(statement, database_=self.database)
             records, _, _ = self.driver.execute_query(Q.AGGREGATES_MARKER, database_=self.database)
-        if not records:
-            self.rebuild_aggregates()
+        if not records or (records[0]["version"] or 0) < Q.AGGREGATES_VERSION:
+            self.rebuild_aggregates(families=not families_loaded)
 
-    def rebuild_aggregates(self) -> None:
-        """Recount every summary node (papers per year, per entity and year, co-occurring pairs)
-        from the graph: a full scan, needed only after a bulk import."""
+    def rebuild_aggregates(self, *, families: bool = True) -> None:
+        """Recount every summary node (papers per year, per entity and year, co-occurring pairs) and
+        every family (FAM, FAM_ABOUT, FamYear, FamCooc) from the graph: a full scan, needed only after
+        a bulk import or on a database an older kg wrote. ``families=False`` keeps the FAM and
+        FAM_ABOUT relationships (a bulk import loaded them) and counts only the summary nodes."""
         with self._errors(), self.driver.session(database=self.database) as session:
-            for statement in Q.REBUILD_AGGREGATES:
+            for statement in Q.REBUILD_AGGREGATES if families else Q.REBUILD_SUMMARIES:
                 session.run(statement).consume()
 
     def close(self) -> None:
@@ -229,13 +233,30 @@ class Neo4jStore:
     @staticmethod
     def _write_batch(tx, batch: GraphDelta) -> None:
         """One batch in one transaction: the graph statements, then the summary-node deltas between
-        the footprints the papers had and the ones they get (re-read on a retried transaction)."""
+        the footprints the papers had and the ones they get (re-read on a retried transaction), then
+        the families: the batch's papers and claims re-filed under the families they belong to now,
+        and the families whose members a taxonomy write changed rebuilt whole."""
         new = {x.paper.id: R.footprint(x) for x in batch.extractions}
         old = {}
         if new:
             for r in tx.run(Q.OLD_FOOTPRINTS, ids=list(new)):
                 old[r["id"]] = (r["year"], frozenset(r["entities"]))
-        for query, params in Q.write_plan(batch) + Q.aggregate_plan(*R.aggregate_deltas(old, new)):
+        plan = Q.write_plan(batch)
+        taxonomy = any(query == Q.REPLACE_SUBTYPES for query, _ in plan)
+        before = {r["anc"]: r["members"] for r in tx.run(Q.CLOSURE)} if taxonomy else {}
+        for query, params in plan + Q.aggregate_plan(*R.aggregate_deltas(old, new)):
+            tx.run(query, params).consume()
+        rebuild = F.changed(before, {r["anc"]: r["members"] for r in tx.run(Q.CLOSURE)}) if taxonomy else []
+        claims = [c for x in batch.extractions for c in R.extraction_rows(x)[1]]
+        ids = {e for _, es in (*old.values(), *new.values()) for e in es} | {e for c in claims for e in c["about"]}
+        ancestors: dict[str, list[str]] = {}
+        families: dict[str, list[str]] = {}
+        if ids:
+            for r in tx.run(Q.ANCESTORS, ids=sorted(ids)):
+                ancestors[r["id"]], families[r["id"]] = r["ancs"], r["families"]
+        papers = [F.paper_rows(x, ancestors) for x in batch.extractions]
+        for query, params in Q.family_plan(papers, F.claim_rows(claims, ancestors),
+                                           *F.deltas(old, new, families, rebuild), rebuild):
             tx.run(query, params).consume()
 
     def _session(self):
@@ -257,6 +278,7 @@ class Neo4jStore:
     def clear(self) -> None:
         """Delete every node and relationship (in batches of 10,000)."""
         with self._errors(), self._session() as session:
+            session.run(Q.CLEAR_RELATIONSHIPS).consume()
             session.run(Q.CLEAR).consume()
             session.run(Q.SET_AGGREGATES_MARKER).consume()  # empty: the (no) summary nodes are complete
 
@@ -339,9 +361,32 @@ class Neo4jStore:
         rows = self._read(Q.ENTITY_COUNTS, kind=kind)
         return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
 
+    def _families(self, groups: Sequence[Collection[str] | None]) -> list[tuple[str, int, bool] | None]:
+        """For each group of entity ids, ``(anc, papers, proper)`` when the group is exactly the family
+        of entity ``anc`` (it and its descendants; ``papers``: its number of papers; ``proper``: it has
+        descendants), else None. One read for all groups (``None`` groups are never families)."""
+        wanted = [sorted(set(g)) if g else [] for g in groups]
+        if not any(wanted):
+            return [None] * len(groups)
+        found = {r["i"]: (r["anc"], r["papers"], r["proper"]) for r in self._read(Q.FAMILIES, groups=wanted)}
+        return [found.get(i) for i in range(len(groups))]
+
+    def _proper_family(self, ids: list[str]) -> str | None:
+        """The head of the family with descendants that ``ids`` is exactly, if any (one entity alone is
+        answered by the per-entity summaries, without asking)."""
+        if len(set(ids)) < 2:
+            return None
+        (family,) = self._families([ids])
+        return family[0] if family is not None and family[2] else None
+
     def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
-        """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers."""
+        """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers
+        (a whole family's from its FamCooc summary nodes)."""
         ids = list(entity_ids)
+        family = self._proper_family(ids)
+        if family is not None:
+            rows = self._read(Q.FAM_COOC, anc=family, ids=ids, kind=kind)
+            return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
         query = Q.COOCCURRING_SUMMED if self._disjoint(ids) else Q.COOCCURRING
         rows = self._read(query, ids=ids, kind=kind)
         return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
@@ -367,12 +412,40 @@ class Neo4jStore:
             "entity_ids": R.filter_ids(query),
             "entity_kinds": R.filter_kinds(query),
         }
+        if not query.using and not self._on_top(params) and query.order == "id":
+            return Q.ALL_PAPERS[query.direction], params
+        if query.using and (query.order, query.direction) in Q.FAM_ORDERS:
+            family = self._lead_family(query)
+            if family is not None:
+                lead, anc = family
+                params["using"] = [f for i, f in enumerate(params["using"]) if i != lead]
+                params["anc"] = anc
+                return Q.fam_papers(query.order, query.direction, bool(params["using"]) or self._on_top(params)), params
         if query.order == "relevance":
             params["rank_ids"] = R.rank_ids(query)
         anchored = bool(query.using and query.using[0].ids)
         if anchored:
             params["anchor"] = list(query.using[0].ids)
         return Q.find_papers(anchored, query.order, query.direction), params
+
+    @staticmethod
+    def _on_top(params: dict[str, Any]) -> bool:
+        """Do a search's parameters hold a filter besides its entity filters?"""
+        return bool(params["words"]) or any(
+            params[k] is not None for k in ("paper_ids", "year_min", "year_max", "venue", "author", "category"))
+
+    def _lead_family(self, query: PaperQuery) -> tuple[int, str] | None:
+        """``(index of the filter, family head)`` of the entity filter that drives a family read: a
+        whole family without role or variant — for relevance the first filter (it is what relevance
+        scores), otherwise the family with the fewest papers; None when there is none."""
+        groups = [f.ids if f.ids and f.role is None and f.variant is None else None for f in query.using]
+        if query.order == "relevance":
+            groups = groups[:1]
+        found = [(fam[1], i, fam[0]) for i, fam in enumerate(self._families(groups)) if fam is not None]
+        if not found:
+            return None
+        _, lead, anc = min(found)
+        return lead, anc
 
     def explain(self, query: PaperQuery) -> str:
         """The Cypher (with parameters) :meth:`find_papers` runs for ``query``."""
@@ -425,14 +498,27 @@ class Neo4jStore:
         ``[offset:offset + limit]`` (ordered, skipped and limited in the server)."""
         params = {"type": type, "paper_ids": list(paper_ids) if paper_ids is not None else None,
                   "limit": -1 if limit is None else limit, "offset": offset}
-        if about is not None:
+        (family,) = self._families([about if about and paper_ids is None else None])
+        if family is not None:
+            page = {"anc": family[0], "limit": params["limit"], "offset": offset}
+            if type is None:
+                rows = self._read(Q.FAM_CLAIMS, **page)
+            else:
+                rows = self._read(Q.FAM_CLAIMS_TYPED, type=type, **page)
+        elif about is not None:
             rows = self._read(Q.CLAIMS_ABOUT, about=list(about), **params)
         else:
             rows = self._read(Q.CLAIMS_ALL, **params)
         return sorted((R.claim_from(r["c"]) for r in rows), key=lambda c: c.id)
 
     def count_claims(self, about: Collection[str] | None = None, type: ClaimType | None = None) -> int:
-        """How many claims ``claims(about, type)`` holds in all."""
+        """How many claims ``claims(about, type)`` holds in all (about a family: its FAM_ABOUT degree,
+        or an index range count for one type)."""
+        (family,) = self._families([about or None])
+        if family is not None:
+            if type is None:
+                return self._read(Q.FAM_CLAIM_COUNT, anc=family[0])[0]["n"]
+            return self._read(Q.FAM_CLAIM_COUNT_TYPED, anc=family[0], type=type)[0]["n"]
         params = {"type": type, "paper_ids": None}
         if about is not None:
             return self._read(Q.COUNT_CLAIMS_ABOUT, about=list(about), **params)[0]["n"]
@@ -444,7 +530,11 @@ class Neo4jStore:
             rows = self._read(Q.COUNTS_BY_YEAR_ALL)
         else:
             ids = list(entity_ids)
-            rows = self._read(Q.COUNTS_BY_YEAR_SUMMED if self._disjoint(ids) else Q.COUNTS_BY_YEAR, ids=ids)
+            family = self._proper_family(ids)
+            if family is not None:
+                rows = self._read(Q.FAM_YEARS, anc=family)
+            else:
+                rows = self._read(Q.COUNTS_BY_YEAR_SUMMED if self._disjoint(ids) else Q.COUNTS_BY_YEAR, ids=ids)
         return {r["year"]: r["papers"] for r in rows}
 
     def stats(self) -> Stats:

@@ -233,6 +233,7 @@ def test_contract_cooccurring(store, ids, kind, expected):
         (PaperQuery(order="year"), 5, ["p5", "p1", "p2", "p3", "p4"]),
         (PaperQuery(order="title"), 5, ["p5", "p1", "p2", "p4", "p3"]),
         (PaperQuery(limit=2, offset=1), 5, ["p2", "p3"]),
+        (PaperQuery(direction="desc", limit=2, offset=1), 5, ["p4", "p3"]),
         (PaperQuery(limit=0), 5, []),
         (PaperQuery(offset=10), 5, []),
         (PaperQuery(using=(EntityFilter(ids=(CIFAR, MNIST)),), order="year", limit=2), 3, ["p1", "p2"]),
@@ -342,3 +343,58 @@ def test_contract_rewrite_changes_link_type(store):
     assert [h.paper.id for h in used.items] == ["p1"]
     store.write(GraphDelta(extractions=(x,)))
     assert store.stats().model_dump() == FIXTURE_STATS
+
+
+# -- family pages: every filter on top of a family read, against a brute-force answer -------------
+
+#: Filters applied on top of an entity filter (both stores read a whole family from its page index
+#: and apply these to the papers as they stream).
+_ON_TOP = [{}, {"text": "gan"}, {"text": "results"}, {"venue": "testconf"}, {"venue": "nope"},
+           {"author": "anyone"}, {"category": "cs.lg"}, {"ids": ("p3", "p2", "zz")}, {"year_min": 2022},
+           {"year_max": 2021}]
+_ORDERS = [("relevance", "desc"), ("relevance", "asc"), ("id", "asc"), ("id", "desc"), ("year", "asc"),
+           ("year", "desc"), ("title", "asc")]
+
+
+def _brute_force(store, query: PaperQuery) -> tuple[int, list[str]]:
+    """(total, page ids) of ``query`` computed from the full records, as kg.models defines it."""
+    from kg.models import relevance_score
+    from kg.store import records as R
+
+    xs = store.papers([f"p{i}" for i in range(1, 6)]).values()
+    rows, scores = [], {}
+    for x in xs:
+        if not all(any(f.accepts(t.entity.id, t.entity.kind, t.role, t.variant) for t in x.tags)
+                   for f in query.using):
+            continue
+        props = R.paper_props(x.paper, x.extractor_version)
+        words = R.query_words(query.text)
+        if (query.ids is not None and x.paper.id not in query.ids) or not R.metadata_matches(query, props) or not all(
+                w in props["search"] for w in words):
+            continue
+        rows.append(props)
+        ranked = [t for t in x.tags if t.entity.id in R.rank_ids(query)]
+        scores[x.paper.id] = relevance_score([
+            {"role": t.role, "field": t.evidence[0].field, "sentence_index": t.evidence[0].sentence_index,
+             "count": len(t.evidence)} for t in ranked]) if ranked else 0
+    R.sort_papers(query, rows, scores)
+    return len(rows), [r["id"] for r in rows]
+
+
+@pytest.mark.parametrize("head", [F, KL])  # a family with descendants, and an entity without
+def test_contract_family_pages_with_filters_on_top(store, head):
+    family = tuple(sorted([head] + [e.id for e in store.descendants(head)]))
+    queries = [dict(order=o, direction=d, limit=limit, offset=offset)
+               for o, d in _ORDERS for limit, offset in ((2, 1), (100, 0))]
+    # each filter on top once, in a rotating order, alone and with a second entity filter (GAN: the
+    # smaller set, so it drives id and year orders)
+    queries += [dict(order=_ORDERS[i % len(_ORDERS)][0], direction=_ORDERS[i % len(_ORDERS)][1], limit=2,
+                     offset=i % 2, second=second, **extra)
+                for i, extra in enumerate(_ON_TOP) for second in ((), (EntityFilter(ids=(GAN,)),))]
+    for q in queries:
+        second = q.pop("second", ())
+        query = PaperQuery(using=(EntityFilter(ids=family), *second), **q)
+        total, ids = _brute_force(store, query)
+        page = store.find_papers(query)
+        want = (total, ids[query.offset:query.offset + query.limit])
+        assert (page.total, [h.paper.id for h in page.items]) == want, query

@@ -105,6 +105,8 @@ def all_statements() -> list[str]:
             out.append(value)
         elif isinstance(value, dict):
             out.extend(value.values())
+    out += [Q.fam_papers(order, direction, filtered) for order, direction in sorted(Q.FAM_ORDERS)
+            for filtered in (False, True)]
     return out
 
 
@@ -156,7 +158,8 @@ _ADMIN = (Q.STOP_DATABASE, Q.START_DATABASE)
 
 @pytest.mark.neo4j
 @pytest.mark.parametrize(
-    "statement", [s for s in all_statements() if s not in Q.SCHEMA and s != Q.CLEAR and s not in _ADMIN]
+    "statement",
+    [s for s in all_statements() if s not in Q.SCHEMA and s not in (Q.CLEAR, Q.CLEAR_RELATIONSHIPS, *_ADMIN)]
 )
 def test_cypher_statement_is_valid_on_neo4j(neo4j_uri, statement):
     from neo4j import GraphDatabase

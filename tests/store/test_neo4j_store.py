@@ -1,6 +1,6 @@
 """What only the Neo4j store does: connection errors as one clear line, the three URI schemes,
-idempotent schema, one transaction per batch (a failing batch leaves nothing half-written), and
-open_store choosing the store from settings."""
+idempotent schema, one transaction per batch (a failing batch leaves nothing half-written), family
+reads served in index order (PROFILE), and open_store choosing the store from settings."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from kg.errors import StoreError, StoreUnavailable
-from kg.models import GraphDelta
+from kg.models import EntityFilter, GraphDelta, PaperQuery
 from kg.store import cypher as Q
 from kg.store import open_store
 from kg.store.neo4j_store import Neo4jStore, translate
@@ -181,3 +181,53 @@ def test_neo4j_store_closed_store_is_a_store_error(neo4j_uri):
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.stats()
+
+
+def _profile(store: Neo4jStore, statement: str, params: dict) -> list[tuple[str, str, int]]:
+    """(operator, details, rows) of every operator of the statement's PROFILE (the real run)."""
+    summary = store.driver.execute_query("PROFILE " + statement, parameters_=params, database_="neo4j").summary
+    out, todo = [], [summary.profile]
+    while todo:
+        op = todo.pop()
+        details = str((op.get("args") or {}).get("Details", ""))
+        out.append((op["operatorType"].split("@")[0], details, op.get("rows", 0)))
+        todo += op.get("children", [])
+    return out
+
+
+_SORTS = {"Sort", "Top", "PartialSort", "PartialTop"}
+
+
+@pytest.mark.neo4j
+def test_neo4j_family_reads_are_index_reads_in_order(neo4j_store):
+    """A page of a family is read from its FAM index in the page order and stops at the limit (no
+    sort of every paper linked to the family), with or without filters on top; its total is the
+    family's FAM degree; its claims come from the FAM_ABOUT index in claim-id order. The statement
+    the store used before (expand every linked paper, collect, sort, slice) is profiled alongside:
+    it sorts, so the check can fail. It checks the plan, not a time."""
+    neo4j_store.write(gd.delta())
+    family = tuple([gd.F_DIV.id] + [e.id for e in neo4j_store.descendants(gd.F_DIV.id)])
+    assert neo4j_store.find_papers(PaperQuery(using=(EntityFilter(ids=family),), limit=0)).total == 3
+    for order, direction in sorted(Q.FAM_ORDERS):
+        for second in ((), (EntityFilter(ids=(gd.GAN.id,)),)):
+            query = PaperQuery(using=(EntityFilter(ids=family), *second), order=order, direction=direction,
+                               limit=1, year_min=2000 if second else None)
+            statement, params = neo4j_store._find_papers_statement(query)
+            assert params.get("anc") in (gd.F_DIV.id, gd.GAN.id), (order, second)
+            plan = _profile(neo4j_store, statement, params)
+            assert not _SORTS & {op for op, _, _ in plan}, (order, direction, second, plan)
+            seeks = [(d, rows) for op, d, rows in plan if "RelationshipIndexSeek" in op]  # a seek, not a scan
+            assert seeks and all("FAM(anc, " in d for d, _ in seeks), [(op, d[:90], r) for op, d, r in plan]
+            if not second:  # the page stops at its limit; the total is a degree, no read of the papers
+                assert [rows for _, rows in seeks] == [1], plan
+                assert any("getDegree((a)-[:FAM]->())" in d for _, d, _ in plan), plan
+    old = Q.find_papers(True, "relevance", "desc")
+    params = {**neo4j_store._find_papers_statement(PaperQuery(using=(EntityFilter(ids=family),)))[1],
+              "anchor": list(family), "rank_ids": list(family), "using": [EntityFilter(ids=family).model_dump()],
+              "limit": 1}
+    assert _SORTS & {op for op, _, _ in _profile(neo4j_store, old, params)}
+    for statement, params in ((Q.FAM_CLAIMS, {"anc": gd.F_DIV.id, "limit": 1, "offset": 0}),
+                              (Q.FAM_CLAIMS_TYPED, {"anc": gd.F_DIV.id, "type": "empirical", "limit": 1, "offset": 0})):
+        plan = _profile(neo4j_store, statement, params)
+        assert not _SORTS & {op for op, _, _ in plan}, plan
+        assert [rows for op, d, rows in plan if "RelationshipIndexSeek" in op and "FAM_ABOUT(anc, " in d] == [1], plan
