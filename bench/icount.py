@@ -24,6 +24,7 @@ Not a test: measured here, never asserted.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -94,7 +95,7 @@ def main() -> None:
                    sys.executable, "-c", _CHILD, str(tree), str(args.corpus), str(args.warm), str(args.papers),
                    "1" if args.zone else "0"]
             procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                          env={**__import__("os").environ, "PYTHONMALLOC": "malloc"}))
+                                          env={**os.environ, "PYTHONMALLOC": "malloc"}))
         base = None
         for rev, proc in zip(args.revs, procs, strict=True):
             stdout, stderr = proc.communicate()

@@ -191,9 +191,9 @@ def get_nlp() -> Language:
 WARM_TEXTS = "seed/papers.jsonl"
 
 
-@functools.lru_cache(maxsize=1)
 def warm_tokenizer_cache() -> int:
-    """Tokenize the bundled seed abstracts once, OUTSIDE any memory zone; returns the texts read.
+    """Tokenize the bundled seed abstracts OUTSIDE any memory zone (refused inside one: returns 0);
+    returns the texts read. Called once per process by :func:`kg.extract.parallel.warm_up`.
 
     spaCy's tokenizer caches the tokens of each whitespace-separated chunk, but never inside
     ``nlp.memory_zone()`` (what it would cache there is freed with the zone). Streaming ingest runs
