@@ -666,7 +666,10 @@ def exists_condition(family: int | None, ids: list[str], kind: str | None, role:
         cond = f"l.entity IN {ERIDS}"
         params.append(json.dumps(ids))
     else:
-        cond = "l.entity IN (SELECT rid FROM entity WHERE kind = ?)"
+        # "+": not an index term, so SQLite walks the paper's few links (primary key prefix) and tests
+        # each against the kind's entities, instead of probing the paper once per entity of the kind
+        # (a thousand methods: 64 s for the CIFAR-10 family × any proposed method at 1M papers)
+        cond = "+l.entity IN (SELECT rid FROM entity WHERE kind = ?)"
         params.append(kind)
     if role is not None:
         cond += " AND l.role = ?"

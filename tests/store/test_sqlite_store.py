@@ -258,3 +258,21 @@ def test_sqlite_store_upgrades_a_layout_2_file(path):
         assert store.stats() == before
         store.write(world.delta())  # idempotent re-write: the re-created triggers keep the totals right
         assert store.stats() == before
+
+
+def test_sqlite_any_entity_of_a_kind_is_checked_on_the_papers_links(path):
+    """A second filter on a kind ("proposes any method") walks each candidate paper's own links
+    (primary-key prefix) instead of probing the paper once per entity of that kind (a thousand
+    methods at scale: 64 s → 1.7 s for the CIFAR-10 family at 1M papers)."""
+    with SQLiteStore(path) as store:
+        store.write(world.delta())
+        family = [world.F_DIV.id] + [e.id for e in store.descendants(world.F_DIV.id)]
+        q = PaperQuery(using=(EntityFilter(kind="method", role="proposed"), EntityFilter(ids=tuple(family))))
+        select, _, params = store._plan(q)
+        plan = _plan(sqlite3.connect(path), f"{select} LIMIT 10", params)
+        assert "fam_id" in plan, plan  # driven by the family's rows
+        assert "USING PRIMARY KEY (paper=?)" in plan and "(paper=? AND entity=?)" not in plan, plan
+        expected = {x.paper.id for x in world.delta().extractions
+                    if {t.entity.id for t in x.tags} & set(family)
+                    and any(t.entity.kind == "method" and t.role == "proposed" for t in x.tags)}
+        assert {h.paper.id for h in store.find_papers(q).items} == expected and expected
