@@ -237,7 +237,8 @@ def test_sqlite_store_upgrades_a_layout_1_file(path):
                        "DROP TABLE closure; UPDATE meta SET value = '1' WHERE key = 'schema_version';")
     conn.close()
     with SQLiteStore(path) as store:
-        assert store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (S.SCHEMA_VERSION,)
+        version = store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert version == (S.SCHEMA_VERSION,)
         assert store.find_papers(PaperQuery(using=(EntityFilter(ids=tuple(family)),), order="relevance",
                                             direction="desc")) == before
         assert store._family(family) is not None
@@ -251,7 +252,8 @@ def test_sqlite_store_upgrades_a_layout_2_file(path):
         before = store.stats()
     assert before.claims > 0 and before.links["USES"] > 0
     conn = sqlite3.connect(path)
-    conn.executescript(f"{S.DROP_TRIGGERS}DROP TABLE total; UPDATE meta SET value = '2' WHERE key = 'schema_version';")
+    conn.executescript(f"{S.DROP_TRIGGERS}DROP TABLE total;"
+                       "UPDATE meta SET value = '2' WHERE key = 'schema_version';")
     conn.close()
     with SQLiteStore(path) as store:
         assert store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
