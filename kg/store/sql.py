@@ -510,10 +510,13 @@ CLAIMS_ABOUT = (
 )
 CLAIMS_ALL = f"SELECT c.id, c.props FROM claim c WHERE ?1 IS NULL AND {_CLAIM_FILTERS} ORDER BY c.id"
 
+#: The number of papers (kept per year by the paper triggers).
+PAPER_TOTAL = "SELECT coalesce(sum(papers), 0) FROM year_count"
+
 #: Node and relationship counts from the maintained rows (year_count, total) and the small entity table:
 #: a few index reads whatever the size (counting the link, claim and about tables took 3 s at 1M papers).
 STATS = (
-    "SELECT (SELECT coalesce(sum(papers), 0) FROM year_count),\n"
+    f"SELECT ({PAPER_TOTAL}),\n"
     "  (SELECT coalesce(sum(n), 0) FROM total WHERE name = 'claim'),\n"
     "  (SELECT count(*) FROM entity WHERE kind = 'method'),\n"
     "  (SELECT count(*) FROM entity WHERE kind = 'divergence'),\n"

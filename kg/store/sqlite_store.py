@@ -445,6 +445,8 @@ class SQLiteStore:
                 alone = not others and query.ids is None and query.year_min is None and query.year_max is None
                 return select, sizes[lead] if alone else count, params
         select, params = S.find_papers_sql(query)
+        if not query.using and query.ids is None and query.year_min is None and query.year_max is None:
+            return select, self._rows(S.PAPER_TOTAL)[0][0], params  # every paper: the maintained count
         return select, f"SELECT count(*) FROM ({select})", params
 
     @staticmethod

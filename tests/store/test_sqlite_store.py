@@ -278,3 +278,13 @@ def test_sqlite_any_entity_of_a_kind_is_checked_on_the_papers_links(path):
                     if {t.entity.id for t in x.tags} & set(family)
                     and any(t.entity.kind == "method" and t.role == "proposed" for t in x.tags)}
         assert {h.paper.id for h in store.find_papers(q).items} == expected and expected
+
+
+def test_sqlite_total_of_an_unfiltered_search_is_the_maintained_count(path):
+    """"Every paper" (the facets' all-years total) is read from ``year_count``, not counted over the
+    paper table (0.8 s at 1M papers); it equals the papers written, unknown years included."""
+    with SQLiteStore(path) as store:
+        store.write(world.delta())
+        _, count, _ = store._plan(PaperQuery())
+        assert count == len(world.delta().extractions) == store.find_papers(PaperQuery(limit=0)).total
+        assert store.find_papers(PaperQuery(year_min=0, limit=0)).total < count  # one paper has no year
