@@ -26,7 +26,7 @@ def _deep_query(depth: int) -> str:
         ("{ paper(id: 1 ", "GRAPHQL_PARSE_FAILED", "Syntax Error"),
         ("{ " + "stats{papers} " * 600 + "}", "GRAPHQL_PARSE_FAILED", "more than 2000 tokens"),
         ("{ nope }", "GRAPHQL_VALIDATION_FAILED", "Cannot query field 'nope'"),  # spec rules still on
-        ("{ paper { id } }", "GRAPHQL_VALIDATION_FAILED", "argument 'id'"),
+        ("{ paper { id } }", "GRAPHQL_VALIDATION_FAILED", "of type 'ID!' is required"),  # 3.2 and 3.3 wording
         ("query($n: Int!) { papers(limit: $n) { id } }", "BAD_USER_INPUT", "Variable '$n'"),
         ("{ papers(limit: null) { id } }", "GRAPHQL_VALIDATION_FAILED", "Int!"),
         (

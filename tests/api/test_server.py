@@ -129,6 +129,17 @@ def test_server_graphiql_page_prefills_the_query_safely(sqlite_client):
     assert 'operationName: "Q"' in page.text
 
 
+def test_server_introspection_for_graphiql(sqlite_client):
+    """GraphiQL's schema query (every type, argument and default value) answers without errors."""
+    from graphql import get_introspection_query
+
+    body = sqlite_client.post({"query": get_introspection_query(descriptions=True)}).json()
+    assert not body.get("errors"), body.get("errors")
+    query_type = next(t for t in body["data"]["__schema"]["types"] if t["name"] == "Query")
+    methods = next(f for f in query_type["fields"] if f["name"] == "methods")
+    assert {a["name"]: a["defaultValue"] for a in methods["args"]}["orderBy"] == "PAPER_COUNT"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
