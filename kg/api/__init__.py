@@ -32,7 +32,7 @@ def create_app(store: GraphStore, **kw: Any) -> Starlette:
     """The ASGI app (``/graphql``, GraphiQL, ``/healthz``) over ``store``; keyword arguments
     (``limits``, ``owns_store``, ``offload``, ``api_key``, ``cors_origins``, ``probe_interval``) as in
     :func:`kg.api.server.create_app`."""
-    for module in ("graphene", "graphql_server", "starlette"):
+    for module in ("graphene", "starlette"):
         _need(module)
     from kg.api.server import create_app as _create_app
 

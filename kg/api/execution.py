@@ -1,10 +1,12 @@
 """Executing one GraphQL request safely: size/token/depth/cost limits, and errors without tracebacks.
 
-graphene has no complexity limiter and graphql-server's ASGI view passes no validation rules, so the
-server calls :func:`execute_request` instead (from its ``execute_operation`` override). In order:
+graphene has no complexity limiter, so kg's HTTP endpoint (:class:`kg.api.server.KGGraphQLView`)
+runs every request through :func:`execute_request`. In order:
 
 1. the document must be at most :attr:`Limits.max_chars` characters and parse within
-   :attr:`Limits.max_tokens` tokens (``graphql.parse(max_tokens=…)`` stops a huge document early);
+   :attr:`Limits.max_tokens` tokens (``graphql.parse(max_tokens=…)`` stops a huge document early),
+   and hold only queries (the API is read-only: a mutation or subscription is refused before
+   validation, so the answer is the same on graphql-core 3.2 and 3.3);
 2. validation runs **every spec rule** plus a depth limit (graphene's ``depth_limit_validator``) and
    :class:`CostRule` — a field-count and cost estimate where each field costs the product of the
    page sizes of the lists around it (``first``/``limit`` arguments, clamped like the resolvers do);
@@ -205,6 +207,7 @@ _PATH = re.compile(r"(?<![\w.:/])(?:~|[A-Za-z]:)?(?:[\\/][\w.@+~-]+){2,}[\\/]?")
 _TRACEBACK = ("Traceback (most recent call last)", 'File "')
 
 STORE_FAILED = "the graph store could not answer this query (details in the server log)"
+READ_ONLY = "the kg API is read-only: only queries are allowed"
 
 #: The user-facing message of each kg error the API masks (their details go to the server log).
 _MASKED = {
@@ -276,13 +279,12 @@ def prepare(
         document = parse(query, max_tokens=limits.max_tokens)
     except GraphQLError as exc:
         return None, (_with_code(exc, "GRAPHQL_PARSE_FAILED"),)
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and definition.operation.value != "query":
+            return None, (GraphQLError(READ_ONLY, extensions={"code": "BAD_REQUEST"}),)
     errors = validate(schema, document, validation_rules(limits, dict(page_variables)))
     if errors:
         return None, tuple(_with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in errors)
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode) and definition.operation.value != "query":
-            return None, (GraphQLError("the kg API is read-only: only queries are allowed",
-                                       extensions={"code": "BAD_REQUEST"}),)
     return document, ()
 
 

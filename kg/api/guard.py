@@ -63,7 +63,7 @@ def _open_without_key(scope: Scope) -> bool:
     path = scope.get("path", "")
     if path in ("/", "/healthz") or path.startswith("/static/"):
         return True
-    # The GraphiQL page: graphql-server renders it for every GET that accepts HTML (never a query).
+    # The GraphiQL page: the endpoint renders it for every GET that accepts HTML (never a query).
     return scope.get("method") == "GET" and b"text/html" in (_header(scope, b"accept") or b"")
 
 

@@ -606,7 +606,9 @@ def _entity_page(info, kind: models.EntityKind, kwargs: dict) -> Page:
 
 
 def _entity_fields(kind: models.EntityKind, plural: str, node: Any, connection: Any) -> dict:
-    order = {"where": EntityWhere(), "order_by": EntityOrder(required=True, default_value="papers")}
+    # the default is the enum member, not its value: graphql-core 3.3 prints and introspects a default
+    # through the enum's own value lookup (graphene's conversion of plain values is not called there)
+    order = {"where": EntityWhere(), "order_by": EntityOrder(required=True, default_value=EntityOrder.PAPER_COUNT)}
     return {
         plural: Field(nn_list(node), args=list_args(**order), description=f"{plural.title()} with paper counts."),
         f"{plural}_connection": Field(NonNull(connection), args=connection_args(**order)),

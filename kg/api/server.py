@@ -1,11 +1,11 @@
 """The HTTP side of the API: a Starlette ASGI app serving GraphQL, GraphiQL and a health check.
 
-* ``/graphql`` — GraphQL over GET and POST (graphql-server 3.0's ASGI view, subclassed as
-  :class:`KGGraphQLView`: its ``execute_operation`` is overridden to run
-  :func:`kg.api.execution.execute_request`, which adds the limits and validation rules the stock view
-  cannot take). Requests and responses are (de)serialized with orjson. A store whose calls may block
-  on I/O (``store.blocking``: Neo4j, the SQLite file) is called in a worker thread so one slow query
-  does not block the event loop; an in-memory store is called on the event loop itself.
+* ``/graphql`` — GraphQL over HTTP, GET and POST: kg's own endpoint (:class:`KGGraphQLView`, a
+  Starlette endpoint of about a hundred lines; kg used graphql-server's ASGI view until it blocked
+  graphql-core 3.3). Every request runs :func:`kg.api.execution.execute_request` (limits, validation
+  rules, masked errors); requests and responses are (de)serialized with orjson. A store whose calls
+  may block on I/O (``store.blocking``: Neo4j, the SQLite file) is called in a worker thread so one
+  slow query does not block the event loop; an in-memory store is called on the event loop itself.
   A browser GET (``Accept: text/html``) gets GraphiQL.
 * ``/static/graphiql/…`` — GraphiQL's JS/CSS, vendored: the page needs no outside network.
 * ``/healthz`` — 200 with store counts when the store answers, 503 (code, no details) otherwise.
@@ -21,25 +21,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
-from graphql_server.asgi import GraphQL
+from graphql import ExecutionResult
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from kg.api.execution import STORE_FAILED, Limits, execute_request, request_error
-from kg.api.guard import BearerAuth, BodyLimit, bearer_ok
+from kg.api.execution import READ_ONLY, STORE_FAILED, Limits, execute_request
+from kg.api.guard import BearerAuth, BodyLimit, bearer_ok, error_body
 from kg.api.health import UNAVAILABLE, GuardedStore, StoreHealth
 from kg.api.loaders import RequestLoader
 from kg.api.schema import schema as kg_schema
@@ -110,20 +111,60 @@ def offloads(store: GraphStore) -> bool:
     return store.blocking
 
 
-class KGGraphQLView(GraphQL):
-    """graphql-server's ASGI view with kg's limits, validation rules, thread offloading, orjson and
-    GraphiQL.
+JSON = "application/json"
+STRICT = "application/graphql-response+json"  # the GraphQL-over-HTTP response type
+#: Characters that must not appear raw in a JavaScript literal inside an HTML <script> element.
+_UNSAFE_IN_SCRIPT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
-    ``executed`` counts the operations that went through the override; a test checks it, so that an
-    upgrade of graphql-server that stopped calling ``execute_operation`` (bypassing the limits) fails.
-    ``offload`` (default: :func:`offloads`) runs execution in a worker thread.
+
+def _media_types(header: str) -> list[str]:
+    """The media types of an ``Accept`` or ``Content-Type`` header, lower-cased, parameters dropped."""
+    return [part.split(";", 1)[0].strip().lower() for part in header.split(",") if part.strip()]
+
+
+def _js_literal(value: str | None) -> str:
+    """``value`` as a JavaScript literal that cannot end the ``<script>`` element it is written into."""
+    return json.dumps(value).translate(_UNSAFE_IN_SCRIPT)  # ensure_ascii: U+2028/2029 escaped too
+
+
+def _error(status: int, message: str, code: str = "BAD_REQUEST") -> Response:
+    """A request refused before execution, in the API's error shape."""
+    return Response(error_body(message, code), status, media_type=JSON)
+
+
+class KGGraphQLView:
+    """kg's GraphQL-over-HTTP endpoint (``/graphql``): parses the request, runs
+    :func:`kg.api.execution.execute_request` (limits, validation rules, masked errors) in a worker
+    thread or on the event loop (:attr:`offload`), and answers JSON encoded by orjson.
+
+    The conventions (the GraphQL-over-HTTP draft, as far as a read-only API needs them):
+
+    * ``POST`` with ``Content-Type: application/json`` and a JSON object ``{"query", "variables",
+      "operationName"}`` (``extensions`` is accepted and ignored); ``GET`` with the same fields in the
+      query string (``variables`` as JSON text). Another content type is 415, a body that is not a
+      JSON object, ``variables`` that are not a JSON object or an ``operationName`` that is not a
+      string are 400 (``BAD_REQUEST``); other methods are 405 (Starlette's router).
+    * A ``GET`` that accepts ``text/html`` (a browser) gets the GraphiQL page, prefilled from the
+      query string, and never executes anything.
+    * The API is read-only: a document with a mutation or subscription is refused (``BAD_REQUEST``),
+      and on ``GET`` with 405 (``Allow: POST``), as the spec asks of a mutation over GET.
+    * Response format: ``application/graphql-response+json`` when the client's ``Accept`` names it,
+      else ``application/json``. With ``application/json`` every executed request answers 200 with
+      ``data`` (null when nothing was executed) and any ``errors``; with
+      ``application/graphql-response+json`` a request that was not executed (parse, validation,
+      limits, variables) answers 400 without ``data``, as the spec requires.
+    * A failure outside the resolvers (a bug) answers 500 with ``INTERNAL_SERVER_ERROR``; the
+      details go to the server log only.
+
+    ``executed`` counts the requests that reached :func:`~kg.api.execution.execute_request`
+    (tests/api/test_fuzz.py checks that the fuzzed cases really went through it).
     """
 
     def __init__(
         self, store: GraphStore, limits: Limits | None = None, *, offload: bool | None = None,
         probe_interval: float = 0.5,
     ) -> None:
-        super().__init__(kg_schema.graphql_schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self.schema = kg_schema.graphql_schema
         self.raw_store = store
         self.store = ReadOnlyStore(store)  # for the health check; each request gets its own view
         self.health = StoreHealth(self.store.stats, interval=probe_interval)
@@ -138,49 +179,81 @@ class KGGraphQLView(GraphQL):
             return await run_in_threadpool(fn, *args, **kwargs)
         return fn(*args, **kwargs)
 
-    def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)  # orjson.JSONDecodeError is a json.JSONDecodeError: still a 400
-
-    def encode_json(self, data: object) -> str:
-        return orjson.dumps(data).decode()
-
-    def create_response(self, response_data, sub_response, is_strict: bool) -> Response:
-        """The JSON response, encoded once to bytes by orjson (the stock view goes through str)."""
-        response = Response(
-            orjson.dumps(response_data),
-            status_code=sub_response.status_code or 200,
-            headers=sub_response.headers,
-            media_type="application/graphql-response+json" if is_strict else "application/json",
-        )
-        response.background = sub_response.background
-        return response
-
-    @property
-    def graphql_ide_html(self) -> str:  # the vendored page, not graphql-server's CDN one
-        return self._ide_html
-
-    # graphql-server annotates get_context as returning None; the context is whatever it returns
-    async def get_context(self, request, response) -> dict:  # type: ignore[override]
+    def context(self, request: Request) -> dict[str, Any]:
+        """The per-request context: a fresh read-only store view (recording its Cypher), guarded by
+        the store's health and the request's deadline, behind a fresh batching loader."""
         deadline = time.monotonic() + self.limits.time_limit
         view = ReadOnlyStore(self.raw_store)
-        return {"request": request, "response": response, "cypher": view.recorded,
+        return {"request": request, "cypher": view.recorded,
                 "loader": RequestLoader(GuardedStore(view, self.health, deadline))}
 
-    async def execute_operation(self, request_adapter, request_data, context, root_value, allowed_operation_types):
+    def graphiql_page(self, params: Mapping[str, str]) -> HTMLResponse:
+        """The vendored GraphiQL page, its editors prefilled from ``query``, ``variables`` and
+        ``operationName`` of the query string (as JavaScript literals safe inside ``<script>``)."""
+        values = {"query": params.get("query"), "variables": params.get("variables") or "",
+                  "operation_name": params.get("operationName")}
+        page = self._ide_html
+        for name, value in values.items():
+            page = page.replace("{{" + name + "}}", _js_literal(value))
+        return HTMLResponse(page)
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one ``/graphql`` request (GET or POST; see the class docstring)."""
+        accept = _media_types(request.headers.get("accept", ""))
+        if request.method == "POST":
+            content_type = _media_types(request.headers.get("content-type", ""))
+            if content_type[:1] != ["application/json"]:
+                return _error(415, "send the request as Content-Type: application/json")
+            try:
+                payload = orjson.loads(await request.body())
+            except orjson.JSONDecodeError:
+                return _error(400, "the request body is not valid JSON")
+        elif "text/html" in accept:
+            return self.graphiql_page(request.query_params)
+        else:
+            payload = dict(request.query_params)
+            try:
+                payload["variables"] = orjson.loads(payload["variables"]) if payload.get("variables") else None
+            except orjson.JSONDecodeError:
+                return _error(400, "the variables parameter is not valid JSON")
+        if not isinstance(payload, dict):
+            return _error(400, "the request body must be a JSON object (batched requests are not supported)")
+        variables = payload.get("variables")
+        operation_name = payload.get("operationName")
+        if operation_name == "":  # GraphiQL and some clients send an empty name for "none"
+            operation_name = None
+        if variables is not None and not isinstance(variables, dict):
+            return _error(400, "variables must be a JSON object")
+        if operation_name is not None and not isinstance(operation_name, str):
+            return _error(400, "operationName must be a string")
+
         self.executed += 1
         try:
-            return await self.call(
-                execute_request,
-                self.schema,
-                request_data.query,
-                context=context,
-                variables=request_data.variables,
-                operation_name=request_data.operation_name,
-                limits=self.limits,
+            result = await self.call(
+                execute_request, self.schema, payload.get("query"), context=self.context(request),
+                variables=variables, operation_name=operation_name, limits=self.limits,
             )
         except Exception:  # noqa: BLE001 - a bug outside the resolvers: logged, never shown
             log.exception("internal error while executing a request")
-            return request_error("[E000] internal error (see the server log)", "INTERNAL_SERVER_ERROR")
+            return _error(500, "[E000] internal error (see the server log)", "INTERNAL_SERVER_ERROR")
+        return self.respond(result, strict=STRICT in accept, get=request.method != "POST")
+
+    @staticmethod
+    def respond(result: ExecutionResult, *, strict: bool, get: bool) -> Response:
+        """The HTTP response for an execution result (status codes: see the class docstring)."""
+        errors = result.errors or []
+        not_executed = result.data is None and bool(errors) and all(e.path is None for e in errors)
+        status, headers = 200, None
+        if get and not_executed and errors[0].message == READ_ONLY:
+            status, headers = 405, {"allow": "POST"}
+        elif strict and not_executed:
+            status = 400
+        body: dict[str, Any] = {} if strict and not_executed else {"data": result.data}
+        if errors:
+            body["errors"] = [e.formatted for e in errors]
+        if result.extensions:
+            body["extensions"] = result.extensions
+        return Response(orjson.dumps(body), status, headers, STRICT if strict else JSON)
 
 
 def guards(limits: Limits, api_key: str | None, cors_origins: tuple[str, ...] | list[str]) -> list[Middleware]:
@@ -266,7 +339,7 @@ def create_app(
         routes=[
             Route("/", index),
             Route("/healthz", healthz),
-            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/graphql", view.handle, methods=["GET", "POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=guards(view.limits, api_key, cors_origins),

@@ -8,14 +8,9 @@ The Neo4j driver is imported only then, so the default install needs no driver.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kg.config import Settings, load_settings
 from kg.errors import InputError, MissingExtra
 from kg.store.base import BulkLoader, GraphStore
-
-if TYPE_CHECKING:
-    from kg.store.neo4j_store import Neo4jStore
 
 __all__ = ["BulkLoader", "GraphStore", "bulk_loader", "check_bulk_load", "open_store"]
 
@@ -67,36 +62,31 @@ def open_store(settings: Settings | None = None, **overrides) -> GraphStore:
     return SQLiteStore(settings.graph_path, batch_size=settings.batch_size)
 
 
-def _bulk_target(store: GraphStore) -> Neo4jStore:
-    """``store`` as the one implementation that bulk loads (Neo4j), or a clear refusal."""
-    from kg.store.neo4j_store import Neo4jStore
-
-    if isinstance(store, Neo4jStore):
-        return store
-    raise InputError(f"--bulk loads into Neo4j only (this is the {store.name} store): add --store neo4j")
+def _no_bulk(store: GraphStore) -> InputError:
+    return InputError(f"--bulk loads into Neo4j only (this is the {store.name} store): add --store neo4j")
 
 
 def check_bulk_load(store: GraphStore) -> None:
-    """Check, before any work, that :func:`bulk_loader` can load ``store``: it is a Neo4j store, its
-    database is empty and ``neo4j-admin`` is found.
+    """Check, before any work, that :func:`bulk_loader` can load ``store``
+    (:meth:`GraphStore.check_bulk_load`: for Neo4j, its database is empty and ``neo4j-admin`` is found).
 
     Raises:
         InputError: the store cannot bulk load (only Neo4j can).
         StoreError: neo4j-admin is not found, or the database is not empty.
     """
-    from kg.store.bulk import preflight
-
-    preflight(_bulk_target(store))
+    if not store.check_bulk_load():
+        raise _no_bulk(store)
 
 
 def bulk_loader(store: GraphStore) -> BulkLoader:
     """A :class:`~kg.store.base.BulkLoader` into ``store``'s empty database (checked at once, before
-    anything is staged): :class:`kg.store.bulk.BulkImport` for Neo4j.
+    anything is staged; :meth:`GraphStore.bulk_loader`): :class:`kg.store.bulk.BulkImport` for Neo4j.
 
     Raises:
         InputError: the store cannot bulk load (only Neo4j can).
         StoreError: neo4j-admin is not found, or the database is not empty.
     """
-    from kg.store.bulk import BulkImport
-
-    return BulkImport(_bulk_target(store))
+    loader = store.bulk_loader()
+    if loader is None:
+        raise _no_bulk(store)
+    return loader

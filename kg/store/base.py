@@ -72,7 +72,8 @@ def log_query(query: str, params: dict[str, Any]) -> None:
 class BulkLoader(Protocol):
     """A one-off load of a whole graph into an empty database, faster than :meth:`GraphStore.write`
     batches (Neo4j: ``neo4j-admin database import``, :mod:`kg.store.bulk`). Obtained from
-    :func:`kg.store.bulk_loader`; takes the same :class:`~kg.models.GraphDelta` batches as
+    :meth:`GraphStore.bulk_loader` (or :func:`kg.store.bulk_loader`, which refuses a store without
+    one); takes the same :class:`~kg.models.GraphDelta` batches as
     :meth:`GraphStore.write`, and gives the same graph."""
 
     def write(self, delta: GraphDelta) -> None:
@@ -128,6 +129,20 @@ class GraphStore(Protocol):
 
     def clear(self) -> None:
         """Delete everything."""
+
+    # -- bulk loading --------------------------------------------------------------------------
+    def check_bulk_load(self) -> bool:
+        """Check, before any work, that :meth:`bulk_loader` can load this store: False when the
+        store has no bulk path (the embedded store, whose ordinary writes are its fast path).
+
+        Raises:
+            StoreError: the store has a bulk path but cannot use it now (Neo4j: ``neo4j-admin`` not
+                found, or the database is not empty).
+        """
+
+    def bulk_loader(self) -> BulkLoader | None:
+        """A :class:`BulkLoader` into this store's empty database (checked at once, before anything
+        is staged), or ``None`` when the store has no bulk path (see :meth:`check_bulk_load`)."""
 
     # -- entities ------------------------------------------------------------------------------
     def lookup(self, text: str, kind: EntityKind | None = None) -> list[Entity]:

@@ -43,7 +43,7 @@ from kg.models import (
 from kg.store import cypher as Q
 from kg.store import families as F
 from kg.store import records as R
-from kg.store.base import log_query
+from kg.store.base import BulkLoader, log_query
 
 try:
     import neo4j
@@ -228,6 +228,24 @@ class Neo4jStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def check_bulk_load(self) -> bool:
+        """True when ``neo4j-admin`` is found and the database is empty (:func:`kg.store.bulk.preflight`).
+
+        Raises:
+            StoreError: neo4j-admin is not found, or the database already holds nodes.
+        """
+        from kg.store.bulk import preflight
+
+        preflight(self)
+        return True
+
+    def bulk_loader(self) -> BulkLoader:
+        """A :class:`kg.store.bulk.BulkImport` (``neo4j-admin database import full``) into the empty
+        database, checked at once."""
+        from kg.store.bulk import BulkImport
+
+        return BulkImport(self)
 
     # -- writing -----------------------------------------------------------------------------
     @staticmethod

@@ -207,6 +207,14 @@ class SQLiteStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def check_bulk_load(self) -> bool:
+        """No bulk path: the embedded store's batched writes are already its fastest way in."""
+        return False
+
+    def bulk_loader(self) -> None:
+        """No bulk path (see :meth:`check_bulk_load`)."""
+        return None
+
     def _entity(self, props: str) -> Entity:
         """The model of an entity row's JSON, cached (entities are few and read on every query)."""
         entity = self._entity_cache.get(props)

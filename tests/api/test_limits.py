@@ -26,7 +26,7 @@ def _deep_query(depth: int) -> str:
         ("{ paper(id: 1 ", "GRAPHQL_PARSE_FAILED", "Syntax Error"),
         ("{ " + "stats{papers} " * 600 + "}", "GRAPHQL_PARSE_FAILED", "more than 2000 tokens"),
         ("{ nope }", "GRAPHQL_VALIDATION_FAILED", "Cannot query field 'nope'"),  # spec rules still on
-        ("{ paper { id } }", "GRAPHQL_VALIDATION_FAILED", "argument 'id'"),
+        ("{ paper { id } }", "GRAPHQL_VALIDATION_FAILED", "of type 'ID!' is required"),  # 3.2 and 3.3 wording
         ("query($n: Int!) { papers(limit: $n) { id } }", "BAD_USER_INPUT", "Variable '$n'"),
         ("{ papers(limit: null) { id } }", "GRAPHQL_VALIDATION_FAILED", "Int!"),
         (
@@ -80,14 +80,19 @@ def test_limits_page_size_up_to_100(seed_like_many_papers_client):
     assert "first must be between 0 and 100 (got 500)" in body["errors"][0]["message"]
 
 
-def test_limits_override_of_execute_operation_is_called(sqlite_client):
-    """graphql-server's stock view passes no validation rules; the limits depend on our override.
-    If an upgrade stops calling it, the depth error below disappears and this test fails."""
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_limits_apply_to_get_and_post(sqlite_client, method):
+    """Both ways into the endpoint go through execute_request (the limits and validation rules):
+    a depth error over GET and POST, and each request counted by the endpoint."""
     view = sqlite_client.app.state.view
     before = view.executed
-    body = sqlite_client.gql(_deep_query(8))
+    if method == "GET":
+        response = sqlite_client.request("GET", "/graphql", params={"query": _deep_query(8)})
+    else:
+        response = sqlite_client.post({"query": _deep_query(8)})
+    assert response.status_code == 200
     assert view.executed == before + 1
-    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+    assert "exceeds maximum operation depth" in response.json()["errors"][0]["message"]
 
 
 def test_limits_internal_errors_are_not_leaked(handmade_delta, client_for):

@@ -58,6 +58,88 @@ def test_server_rejects_other_methods_and_bad_json(sqlite_client):
     assert bad.status_code == 400
 
 
+# -- the GraphQL-over-HTTP endpoint (kg/api/server.py KGGraphQLView) ---------------------------
+
+STATS = "{ stats { papers } }"
+
+
+def test_server_get_takes_variables_and_operation_name(sqlite_client):
+    doc = "query A($id: ID!) { paper(id: $id) { id } } query B { stats { papers } }"
+    response = sqlite_client.request(
+        "GET", "/graphql", params={"query": doc, "variables": '{"id": "p2"}', "operationName": "A"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    assert response.json() == {"data": {"paper": {"id": "p2"}}}
+    other = sqlite_client.request("GET", "/graphql", params={"query": doc, "operationName": "B"})
+    assert other.json() == {"data": {"stats": {"papers": 5}}}
+
+
+@pytest.mark.parametrize(("method", "kw", "status"), [
+    ("GET", {"params": {"query": STATS, "variables": "{nope"}}, 400),
+    ("GET", {"params": {"query": STATS, "variables": "[1]"}}, 400),
+    ("POST", {"json": [{"query": STATS}]}, 400),  # batches are not supported
+    ("POST", {"json": {"query": STATS, "variables": [1]}}, 400),
+    ("POST", {"json": {"query": STATS, "operationName": 3}}, 400),
+    ("POST", {"content": STATS, "headers": {"content-type": "application/graphql"}}, 415),
+    ("POST", {"content": b'{"query": "{ stats { papers } }"}'}, 415),  # no content type
+], ids=["get-bad-variables", "get-variables-not-object", "batch", "variables-not-object", "operation-name",
+        "graphql-body", "no-content-type"])
+def test_server_malformed_requests_are_4xx_with_a_code(sqlite_client, method, kw, status):
+    before = sqlite_client.app.state.view.executed
+    response = sqlite_client.request(method, "/graphql", **kw)
+    assert response.status_code == status
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["BAD_REQUEST"]
+    assert sqlite_client.app.state.view.executed == before  # refused before execution
+
+
+def test_server_mutation_over_get_is_405(sqlite_client):
+    response = sqlite_client.request("GET", "/graphql", params={"query": "mutation { x }"})
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert "read-only" in response.json()["errors"][0]["message"]
+    posted = sqlite_client.post({"query": "mutation { x }"})  # POST: refused as a GraphQL error
+    assert posted.status_code == 200 and posted.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+STRICT = {"accept": "application/graphql-response+json"}
+
+
+def test_server_graphql_response_json_status_codes(sqlite_client):
+    ok = sqlite_client.request("POST", "/graphql", json={"query": STATS}, headers=STRICT)
+    assert ok.status_code == 200 and ok.headers["content-type"] == "application/graphql-response+json"
+    assert ok.json() == {"data": {"stats": {"papers": 5}}}
+    # not executed (validation, variables): 400 and no data entry
+    for payload in ({"query": "{ nope }"}, {"query": "query($n: Int!) { papers(limit: $n) { id } }"}):
+        bad = sqlite_client.request("POST", "/graphql", json=payload, headers=STRICT)
+        assert bad.status_code == 400 and "data" not in bad.json() and bad.json()["errors"]
+    # executed, a field failed: 200 with data (here null: the error reached a non-null root field)
+    field = sqlite_client.request("POST", "/graphql", json={"query": '{ papersConnection(after: "x") { totalCount } }'},
+                                  headers=STRICT)
+    assert field.status_code == 200 and field.json()["data"] is None and field.json()["errors"][0]["path"]
+    # application/json (the default): 200 with a data entry, as before
+    legacy = sqlite_client.post({"query": "{ nope }"})
+    assert legacy.status_code == 200 and legacy.json()["data"] is None
+
+
+def test_server_graphiql_page_prefills_the_query_safely(sqlite_client):
+    evil = '{ stats { papers } } # </script><script>alert(1)</script>'
+    page = sqlite_client.request("GET", "/graphql", params={"query": evil, "operationName": "Q"},
+                                 headers={"accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<script>alert(1)" not in page.text and "{{" not in page.text
+    assert '{ stats { papers } } # \\u003c/script\\u003e' in page.text
+    assert 'operationName: "Q"' in page.text
+
+
+def test_server_introspection_for_graphiql(sqlite_client):
+    """GraphiQL's schema query (every type, argument and default value) answers without errors."""
+    from graphql import get_introspection_query
+
+    body = sqlite_client.post({"query": get_introspection_query(descriptions=True)}).json()
+    assert not body.get("errors"), body.get("errors")
+    query_type = next(t for t in body["data"]["__schema"]["types"] if t["name"] == "Query")
+    methods = next(f for f in query_type["fields"] if f["name"] == "methods")
+    assert {a["name"]: a["defaultValue"] for a in methods["args"]}["orderBy"] == "PAPER_COUNT"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

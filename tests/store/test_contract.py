@@ -33,6 +33,20 @@ def test_contract_store_satisfies_protocol(empty_store):
     assert empty_store.name in ("sqlite", "neo4j")
 
 
+def test_contract_bulk_load_is_part_of_the_protocol(store):
+    """Callers ask the store itself whether it bulk loads (no isinstance): the embedded store has no
+    bulk path (False / None); Neo4j has one and refuses it here, before any work, because the
+    database already holds the fixture (or neo4j-admin is not found): a StoreError either way."""
+    if store.name == "sqlite":
+        assert store.check_bulk_load() is False and store.bulk_loader() is None
+        return
+    with pytest.raises(StoreError, match="empty database|neo4j-admin not found"):
+        store.check_bulk_load()
+    with pytest.raises(StoreError, match="empty database|neo4j-admin not found"):
+        store.bulk_loader()
+    assert store.stats().model_dump() == FIXTURE_STATS  # refused before touching anything
+
+
 def test_contract_write_counts(store):
     assert store.stats().model_dump() == FIXTURE_STATS
 
