@@ -44,6 +44,7 @@ from kg.store import cypher as Q
 from kg.store import families as F
 from kg.store import records as R
 from kg.store.base import log_query
+from kg.store.plans import PlanGate, statement_key
 
 try:
     import neo4j
@@ -133,6 +134,8 @@ class Neo4jStore:
         self.database = database
         self.batch_size = batch_size
         self.query_timeout = query_timeout
+        #: First runs of read statements, one per statement at a time (kg.store.plans).
+        self.plans = PlanGate()
         self._driver: Any = None
         scheme = uri.split("://", 1)[0] if "://" in uri else ""
         if scheme not in SCHEMES:
@@ -184,15 +187,26 @@ class Neo4jStore:
         return self._driver
 
     def _read(self, query: str, **params: Any) -> list[Any]:
+        """Run one read statement. Its first run (per text and parameter types, until the server stops
+        answering) goes through :attr:`plans`, so concurrent callers do not plan it again."""
         log_query(query, params)
-        with self._errors():
-            records, _, _ = self.driver.execute_query(
+        driver = self.driver
+
+        def run() -> list[Any]:
+            records, _, _ = driver.execute_query(
                 neo4j.Query(query, timeout=self.query_timeout) if self.query_timeout else query,
                 parameters_=params,
                 database_=self.database,
                 routing_=neo4j.RoutingControl.READ,
             )
-        return records
+            return records
+
+        try:
+            with self._errors():
+                return self.plans.run(statement_key(query, params), run)
+        except StoreUnavailable:
+            self.plans.forget()  # a restarted server has an empty plan cache
+            raise
 
     def ensure_schema(self, *, families_loaded: bool = False) -> None:
         """Create the constraints and indexes (idempotent: ``IF NOT EXISTS``), and recount the
@@ -310,6 +324,7 @@ class Neo4jStore:
         if self._driver is not None:
             self._driver.close()
         self._connect()
+        self.plans.forget()  # the replaced database plans afresh
         deadline = time.monotonic() + timeout
         while True:
             try:
