@@ -371,10 +371,18 @@ class Neo4jStore:
         """Direct SUBTYPE_OF children, ordered by id."""
         return self._entities(Q.CHILDREN, id=entity_id)
 
-    def entity_counts(self, kind: EntityKind | None = None) -> list[EntityCount]:
-        """Every entity (of ``kind``) with its number of papers; most papers first, then name."""
-        rows = self._read(Q.ENTITY_COUNTS, kind=kind)
+    def entity_counts(self, kind: EntityKind | None = None, *, top: int | None = None) -> list[EntityCount]:
+        """Every entity (of ``kind``) with its number of papers; most papers first, then name.
+        ``top``: only the most used (the first ``top`` and every entity tied with the last of them):
+        the server ranks the entities by degree and returns only those."""
+        if top is not None and top <= 0:
+            return []
+        rows = self._read(Q.ENTITY_COUNTS, kind=kind) if top is None else self._read(Q.ENTITY_TOP, kind=kind, top=top)
         return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
+
+    def count_entities(self, kind: EntityKind | None = None) -> int:
+        """How many entities (of ``kind``) the graph holds."""
+        return self._read(Q.COUNT_ENTITIES, kind=kind)[0]["n"]
 
     def _families(self, groups: Sequence[Collection[str] | None]) -> list[tuple[str, int, bool] | None]:
         """For each group of entity ids, ``(anc, papers, proper)`` when the group is exactly the family
