@@ -21,6 +21,10 @@ outran the transaction timeout was thrown away and started again (bench/recovery
 * :meth:`PlanGate.forget` (the store calls it when the server stops answering) starts over: a
   restarted server has an empty plan cache.
 
+A first run that runs long (a heavy read on a large graph) holds its slot for its whole run, so other
+statements' first runs wait for it; once the statements a server sees are warm, the gate costs one
+set lookup per read.
+
 A plan Neo4j evicts or replans later (cache size, changed statistics) is planned again without the
 gate's help; that is rare and costs what it cost before.
 """
