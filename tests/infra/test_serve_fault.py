@@ -53,14 +53,14 @@ def _paper(pid: str, tagged: bool) -> Extraction:
 #: (issue 14) is 5 s. The time goes to the restarted Neo4j planning the statements of the request
 #: afresh on a cold JVM (kg.store.plans lets each be planned once, not once per waiting client); the
 #: rest is how much CPU this niced test gets. Measured (2 shared cores, everything at nice 19):
-#: 1.3-3.5 s at load average 3-8, 5.3 s and 6.0 s at load 9-14 (where the 1 s fail-fast bound above
-#: can fail too: a request took 2.0 s at load 13). 5 s is therefore not a reliable bound on this
-#: machine; this one is (with margin over the 6.0 s seen).
+#: 1.3-3.5 s at load average 3-8 (7 runs), 5.3 s and 6.0 s at load 9-14 (where the 1 s fail-fast
+#: bound above can fail too: a request took 2.0 s at load 13). 5 s is therefore not a reliable bound
+#: on this machine; this one is (with margin over the 6.0 s seen).
 RECOVERY_BOUND = 10.0
 
 #: The load-independent form of the target: CPU-seconds the restarted Neo4j spends from answering a
 #: direct read to kg serve's first correct answer (all of it cold planning of the reads and of the
-#: writer's statements). Measured 1.45-2.20 s at load 3-14, i.e. under 5 s on a free core.
+#: writer's statements). Measured 1.45-2.24 s at load 3-14 (9 runs), i.e. under 5 s on a free core.
 RECOVERY_CPU_BOUND = 4.0
 
 
