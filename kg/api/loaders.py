@@ -6,7 +6,8 @@ store for its own record, a page of 100 papers would cost 100 store calls (the N
 ids of a page, the entity ids every claim of a list is about) and, on the first access to any of
 them, loads all pending ids with ONE batched store call (``store.papers(ids)`` /
 ``store.entities(ids)``). Entity paper counts and the divergence taxonomy come from one
-``entity_counts`` call per kind and request.
+``entity_counts`` call per kind and request (an entity list ordered by paper count asks only for its
+page's most used entities, ``entity_counts(kind, top=n)``).
 
 The number of store calls of a query therefore depends on its *shape* (how many nested levels ask for
 records), never on the page size — ``tests/api/test_batching.py`` pins that with a counting wrapper
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 
 from kg.models import Claim, Entity, EntityCount, EntityKind, Extraction, Paper, Tag
 from kg.store.base import GraphStore
+from kg.store.records import top_counts
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class RequestLoader:
         self._entities: dict[str, Entity | None] = {}
         self._pending_entities: set[str] = set()
         self._counts: dict[EntityKind | None, list[EntityCount]] = {}
+        self._tops: dict[tuple[EntityKind | None, int], list[EntityCount]] = {}
+        self._totals: dict[EntityKind | None, int] = {}
         self._count_by_id: dict[str, int] = {}
         self._taxonomy: Taxonomy | None = None
 
@@ -153,14 +157,33 @@ class RequestLoader:
 
     # -- counts and taxonomy -------------------------------------------------------------------
     def counts(self, kind: EntityKind | None) -> list[EntityCount]:
-        """``store.entity_counts(kind)``, once per request and kind."""
+        """``store.entity_counts(kind)`` (every entity of the kind), once per request and kind."""
         if kind not in self._counts:
-            rows = self.store.entity_counts(kind)
-            self._counts[kind] = rows
-            for row in rows:
-                self._count_by_id[row.entity.id] = row.papers
-                self._entities.setdefault(row.entity.id, row.entity)
+            self._counts[kind] = self._remember(self.store.entity_counts(kind))
         return self._counts[kind]
+
+    def entity_counts(self, kind: EntityKind | None = None, *, top: int | None = None) -> list[EntityCount]:
+        """The store's ``entity_counts(kind, top=top)``, once per request (cut from the whole list
+        when the request already holds it); the counts it returns answer ``paper_count`` later."""
+        if top is None:
+            return self.counts(kind)
+        if kind in self._counts:
+            return top_counts(self._counts[kind], top)
+        if (kind, top) not in self._tops:
+            self._tops[kind, top] = self._remember(self.store.entity_counts(kind, top=top))
+        return self._tops[kind, top]
+
+    def count_entities(self, kind: EntityKind | None = None) -> int:
+        """The store's ``count_entities(kind)``, once per request."""
+        if kind not in self._totals:
+            self._totals[kind] = len(self._counts[kind]) if kind in self._counts else self.store.count_entities(kind)
+        return self._totals[kind]
+
+    def _remember(self, rows: list[EntityCount]) -> list[EntityCount]:
+        for row in rows:
+            self._count_by_id[row.entity.id] = row.papers
+            self._entities.setdefault(row.entity.id, row.entity)
+        return rows
 
     def paper_count(self, entity: Entity) -> int:
         """Distinct papers linked to the entity (directly)."""

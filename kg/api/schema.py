@@ -600,7 +600,7 @@ def _entity_page(info, kind: models.EntityKind, kwargs: dict) -> Page:
         loader_of(info).store, kind, equals=name.get("eq"), contains=name.get("contains"),
         starts_with=name.get("starts_with"), min_papers=count.get("gte"), max_papers=count.get("lte"),
         order=enum_value(kwargs.get("order_by")) or "papers", limit=limit, offset=offset, max_limit=MAX_PAGE,
-        counts=loader_of(info).counts(kind),
+        counts=loader_of(info),
     )
     return Page([r.entity for r in result.items], offset, result.total, key)
 

@@ -59,6 +59,7 @@ READ_METHODS = (
     "parents",
     "children",
     "entity_counts",
+    "count_entities",
     "cooccurring",
     "find_papers",
     "papers",

@@ -258,7 +258,8 @@ def entities_cmd(
     kind: KindOpt = None,
     contains: Annotated[str | None, typer.Option("--contains", help="Name contains this (folded).")] = None,
     by_name: Annotated[bool, typer.Option("--by-name", help="Order by name instead of most papers.")] = False,
-    top: Annotated[int, typer.Option("--top", "-n", help="Show the N most used (0 = all).")] = 20,
+    top: Annotated[int, typer.Option("--top", "--limit", "-n", help=(
+        "Show the N most used (0 = all); only those are read from the store."))] = 20,
     offset: OffsetOpt = 0,
     json_: JsonOpt = False,
     *,

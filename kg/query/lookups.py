@@ -9,7 +9,7 @@ the API only print these results.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -85,6 +85,14 @@ class EntityList(BaseModel):
 EntityOrder = Literal["papers", "name"]
 
 
+class EntityCounts(Protocol):
+    """Where :func:`entities` reads paper counts: a store, or the API's per-request loader."""
+
+    def entity_counts(self, kind: EntityKind | None = None, *, top: int | None = None) -> list[EntityCount]: ...
+
+    def count_entities(self, kind: EntityKind | None = None) -> int: ...
+
+
 def entities(
     store: GraphStore,
     kind: EntityKind | None = None,
@@ -98,17 +106,28 @@ def entities(
     limit: int = 20,
     offset: int = 0,
     max_limit: int = MAX_LIMIT,
-    counts: Sequence[EntityCount] | None = None,
+    counts: EntityCounts | None = None,
 ) -> EntityList:
     """Entities (of ``kind``) with the number of papers linked to each: most papers first (then
     name), or by name. Name filters compare folded keys (case-, accent-, hyphen-insensitive).
-    ``counts``: ``store.entity_counts(kind)`` when the caller already holds it (the API's loader)."""
+    ``counts``: where to read the counts instead of ``store`` (the API's loader, which keeps them for
+    the request).
+
+    Without filters, most used first, only the page's most used entities are read
+    (``entity_counts(kind, top=offset + limit)``, with ties at the cut) and the total is
+    ``count_entities(kind)``: the cost follows the page, not the number of entities."""
     check_limit(limit, max_limit)
     check_offset(offset)
-    rows = list(counts) if counts is not None else store.entity_counts(kind)
+    source: EntityCounts = counts if counts is not None else store
     checks = [(equals, lambda k, q: k == q), (contains, lambda k, q: q in k),
               (starts_with, lambda k, q: k.startswith(q))]
     wanted = [(fold(q), test) for q, test in checks if q is not None]
+    if order == "papers" and not wanted and min_papers is None and max_papers is None:
+        rows = source.entity_counts(kind, top=offset + limit)
+        total = source.count_entities(kind)
+    else:
+        rows = source.entity_counts(kind)
+        total = None
     out = [
         r for r in rows
         if all(test(fold(r.entity.name), q) for q, test in wanted)
@@ -119,7 +138,7 @@ def entities(
     else:
         out.sort(key=lambda r: (-r.papers, fold(r.entity.name), r.entity.id))
     page = out[offset : offset + limit]
-    return EntityList(total=len(out), offset=offset,
+    return EntityList(total=len(out) if total is None else total, offset=offset,
                       items=tuple(EntityRow(entity=r.entity, paper_count=r.papers) for r in page))
 
 

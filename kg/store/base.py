@@ -163,9 +163,15 @@ class GraphStore(Protocol):
     def children(self, entity_id: str) -> list[Entity]:
         """Direct SUBTYPE_OF children, ordered by id."""
 
-    def entity_counts(self, kind: EntityKind | None = None) -> list[EntityCount]:
+    def entity_counts(self, kind: EntityKind | None = None, *, top: int | None = None) -> list[EntityCount]:
         """Every entity (of ``kind``) with the number of distinct papers linked to it; most papers
-        first, then by name."""
+        first, then by name. ``top``: only the most used — the first ``top`` of that list and every
+        later entity with as many papers as the last of them (ties at the cut are kept, so a caller that
+        orders ties its own way can still take its own first ``top``); read from the per-entity counts
+        without loading every entity."""
+
+    def count_entities(self, kind: EntityKind | None = None) -> int:
+        """How many entities (of ``kind``) the graph holds (an entity list's total)."""
 
     def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
         """Entities (of ``kind``) linked to papers that are linked to any of ``entity_ids``, with the

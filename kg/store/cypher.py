@@ -455,6 +455,21 @@ ENTITY_COUNTS = (
     "WHERE $kind IS NULL OR e.kind = $kind\n"
     f"RETURN {_ENTITY} AS e, COUNT {{ (e)<-[:{_LINKS}]-() }} AS papers"
 )
+#: The most used entities (of $kind): every one with at least as many papers as the $top-th most used
+#: (ties at the cut included). Each entity's degree is read twice from the degree store (a pass over
+#: the entities, never over papers or links); only these entities are returned.
+ENTITY_TOP = (
+    "CALL () {\n"
+    "  MATCH (e:Entity) WHERE $kind IS NULL OR e.kind = $kind\n"
+    f"  WITH COUNT {{ (e)<-[:{_LINKS}]-() }} AS papers ORDER BY papers DESC LIMIT $top\n"
+    "  RETURN min(papers) AS cut\n"
+    "}\n"
+    "MATCH (e:Entity) WHERE $kind IS NULL OR e.kind = $kind\n"
+    f"WITH e, COUNT {{ (e)<-[:{_LINKS}]-() }} AS papers, cut WHERE papers >= cut\n"
+    f"RETURN {_ENTITY} AS e, papers"
+)
+#: How many entities (of $kind) there are.
+COUNT_ENTITIES = "MATCH (e:Entity) WHERE $kind IS NULL OR e.kind = $kind RETURN count(e) AS n"
 
 #: How many pairs of the given entities share a paper (0: their papers are disjoint, so the
 #: per-entity summary nodes can simply be added up).

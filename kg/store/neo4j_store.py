@@ -44,6 +44,7 @@ from kg.store import cypher as Q
 from kg.store import families as F
 from kg.store import records as R
 from kg.store.base import BulkLoader, log_query
+from kg.store.plans import PlanGate, statement_key
 
 try:
     import neo4j
@@ -133,6 +134,8 @@ class Neo4jStore:
         self.database = database
         self.batch_size = batch_size
         self.query_timeout = query_timeout
+        #: First runs of read statements, one per statement at a time (kg.store.plans).
+        self.plans = PlanGate()
         self._driver: Any = None
         scheme = uri.split("://", 1)[0] if "://" in uri else ""
         if scheme not in SCHEMES:
@@ -184,15 +187,26 @@ class Neo4jStore:
         return self._driver
 
     def _read(self, query: str, **params: Any) -> list[Any]:
+        """Run one read statement. Its first run (per text and parameter types, until the server stops
+        answering) goes through :attr:`plans`, so concurrent callers do not plan it again."""
         log_query(query, params)
-        with self._errors():
-            records, _, _ = self.driver.execute_query(
+        driver = self.driver
+
+        def run() -> list[Any]:
+            records, _, _ = driver.execute_query(
                 neo4j.Query(query, timeout=self.query_timeout) if self.query_timeout else query,
                 parameters_=params,
                 database_=self.database,
                 routing_=neo4j.RoutingControl.READ,
             )
-        return records
+            return records
+
+        try:
+            with self._errors():
+                return self.plans.run(statement_key(query, params), run)
+        except StoreUnavailable:
+            self.plans.forget()  # a restarted server has an empty plan cache
+            raise
 
     def ensure_schema(self, *, families_loaded: bool = False) -> None:
         """Create the constraints and indexes (idempotent: ``IF NOT EXISTS``), and recount the
@@ -328,6 +342,7 @@ class Neo4jStore:
         if self._driver is not None:
             self._driver.close()
         self._connect()
+        self.plans.forget()  # the replaced database plans afresh
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -374,10 +389,18 @@ class Neo4jStore:
         """Direct SUBTYPE_OF children, ordered by id."""
         return self._entities(Q.CHILDREN, id=entity_id)
 
-    def entity_counts(self, kind: EntityKind | None = None) -> list[EntityCount]:
-        """Every entity (of ``kind``) with its number of papers; most papers first, then name."""
-        rows = self._read(Q.ENTITY_COUNTS, kind=kind)
+    def entity_counts(self, kind: EntityKind | None = None, *, top: int | None = None) -> list[EntityCount]:
+        """Every entity (of ``kind``) with its number of papers; most papers first, then name.
+        ``top``: only the most used (the first ``top`` and every entity tied with the last of them):
+        the server ranks the entities by degree and returns only those."""
+        if top is not None and top <= 0:
+            return []
+        rows = self._read(Q.ENTITY_COUNTS, kind=kind) if top is None else self._read(Q.ENTITY_TOP, kind=kind, top=top)
         return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
+
+    def count_entities(self, kind: EntityKind | None = None) -> int:
+        """How many entities (of ``kind``) the graph holds."""
+        return self._read(Q.COUNT_ENTITIES, kind=kind)[0]["n"]
 
     def _families(self, groups: Sequence[Collection[str] | None]) -> list[tuple[str, int, bool] | None]:
         """For each group of entity ids, ``(anc, papers, proper)`` when the group is exactly the family

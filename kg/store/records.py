@@ -109,6 +109,17 @@ def sorted_counts(rows: Iterable[tuple[Entity, int]]) -> list[EntityCount]:
     return [EntityCount(entity=e, papers=n) for e, n in items]
 
 
+def top_counts(counts: Sequence[EntityCount], top: int) -> list[EntityCount]:
+    """The first ``top`` of sorted entity counts and every later one tied with the last of them (what
+    ``GraphStore.entity_counts(kind, top=top)`` answers)."""
+    if top <= 0:
+        return []
+    if top >= len(counts):
+        return list(counts)
+    cut = counts[top - 1].papers
+    return [c for c in counts if c.papers >= cut]
+
+
 # -- papers ---------------------------------------------------------------------------------------
 
 

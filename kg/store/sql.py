@@ -78,6 +78,8 @@ CREATE TABLE IF NOT EXISTS entity(
     props TEXT NOT NULL,
     papers INTEGER NOT NULL DEFAULT 0
 );
+-- the most used entities of a kind, read in order (entity lists, facets) instead of every entity
+CREATE INDEX IF NOT EXISTS entity_kind_papers ON entity(kind, papers);
 CREATE TABLE IF NOT EXISTS entity_key(
     key TEXT NOT NULL, entity INTEGER NOT NULL, PRIMARY KEY (key, entity)
 ) WITHOUT ROWID;
@@ -461,6 +463,19 @@ CHILDREN = (
 
 #: Entity counts from the maintained ``entity.papers`` aggregate (no scan of links).
 ENTITY_COUNTS = "SELECT props, papers FROM entity WHERE ?1 IS NULL OR kind = ?1"
+#: The most used entities of kind ?1: every one with at least as many papers as the ?2-th most used
+#: (ties at the cut included); both reads walk the ``entity_kind_papers`` index from its top.
+ENTITY_TOP = (
+    "SELECT props, papers FROM entity WHERE kind = ?1 AND papers >= (\n"
+    "  SELECT min(papers) FROM (SELECT papers FROM entity WHERE kind = ?1 ORDER BY papers DESC LIMIT ?2))"
+)
+#: The same over every kind (a scan of the entity table: entities, not papers).
+ENTITY_TOP_ALL = (
+    "SELECT props, papers FROM entity WHERE papers >= (\n"
+    "  SELECT min(papers) FROM (SELECT papers FROM entity ORDER BY papers DESC LIMIT ?1))"
+)
+#: How many entities (of kind ?1) there are.
+COUNT_ENTITIES = "SELECT count(*) FROM entity WHERE ?1 IS NULL OR kind = ?1"
 
 #: Pairs among the given entities that share a paper (none: their paper sets are disjoint, so
 #: per-entity aggregates can simply be added up).

@@ -368,16 +368,28 @@ class SQLiteStore:
         connections) and this store's own write count."""
         return self._rows("PRAGMA data_version")[0][0], self._writes
 
-    def entity_counts(self, kind: EntityKind | None = None) -> list[EntityCount]:
-        """Every entity (of ``kind``) with its number of papers (maintained aggregate). The sorted
-        list is kept until the database changes (the API asks for it on every facet request)."""
+    def entity_counts(self, kind: EntityKind | None = None, *, top: int | None = None) -> list[EntityCount]:
+        """Every entity (of ``kind``) with its number of papers (maintained aggregate); most papers first,
+        then name. The sorted list is kept until the database changes (the API asks for it on every
+        facet request). ``top``: only the most used (the first ``top`` and every entity tied with the
+        last of them), from the list when it is kept, else read through the ``(kind, papers)`` index."""
         with self._lock:
             version = self._version()
             hit = self._counts_cache.get(kind)
+            if top is not None and (hit is None or hit[0] != version):
+                if top <= 0:
+                    return []
+                rows = self._rows(S.ENTITY_TOP, (kind, top)) if kind is not None else self._rows(
+                    S.ENTITY_TOP_ALL, (top,))
+                return R.sorted_counts((self._entity(r[0]), r[1]) for r in rows)
             if hit is None or hit[0] != version:
                 rows = self._rows(S.ENTITY_COUNTS, (kind,))
                 hit = self._counts_cache[kind] = (version, R.sorted_counts((self._entity(r[0]), r[1]) for r in rows))
-            return list(hit[1])
+            return R.top_counts(hit[1], top) if top is not None else list(hit[1])
+
+    def count_entities(self, kind: EntityKind | None = None) -> int:
+        """How many entities (of ``kind``) the graph holds."""
+        return self._rows(S.COUNT_ENTITIES, (kind,))[0][0]
 
     def _family_map(self) -> dict[str, tuple[int, frozenset[str]]]:
         """``{entity id: (rid, ids of it and its descendants)}``, kept until the database changes."""

@@ -240,6 +240,21 @@ def test_queries_cooccurrence_and_facets(client):
     assert {e["key"]: e["count"] for e in stats["entities"]} == {"dataset": 2, "divergence": 8, "method": 4}
 
 
+def test_queries_entity_lists_by_paper_count_read_the_top_like_the_whole_list(client):
+    # methods: GAN (2 papers), then AlphaNet, MMD GAN and variational autoencoder tied at 1: pages that
+    # end inside the tie read only the most used (ties at the cut) and must cut them like the whole list
+    whole = client.data("{ methods(limit: 100, where: {paperCount: {gte: 0}}) { name paperCount } }")["methods"]
+    assert [(m["name"], m["paperCount"]) for m in whole] == [
+        ("generative adversarial network", 2), ("AlphaNet", 1), ("MMD GAN", 1), ("variational autoencoder", 1)]
+    for offset in range(5):
+        for limit in range(5):
+            page = client.data(f"{{ methods(limit: {limit}, offset: {offset}) {{ name paperCount }} }}")["methods"]
+            assert page == whole[offset : offset + limit], (offset, limit)
+    conn = client.data("{ methodsConnection(first: 2) { totalCount pageInfo { hasNextPage } nodes { name } } }")
+    assert conn["methodsConnection"] == {"totalCount": 4, "pageInfo": {"hasNextPage": True},
+                                         "nodes": [{"name": "generative adversarial network"}, {"name": "AlphaNet"}]}
+
+
 def test_queries_get_requests_work_too(client):
     response = client.request("GET", "/graphql", params={"query": '{ paper(id: "p2") { title } }'})
     assert response.status_code == 200

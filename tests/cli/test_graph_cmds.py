@@ -126,6 +126,14 @@ def test_graph_cmds_entities_most_used_first(graph, kind):
     assert data[0]["paperCount"] > 0
 
 
+def test_graph_cmds_entities_limit_is_the_head_of_the_whole_list(graph):
+    every = json.loads(run("entities", "--kind", "method", "--top", "0", "--json", "--graph", graph).stdout)
+    for n in (1, 3, 10):
+        head = json.loads(run("entities", "--kind", "method", "--limit", str(n), "--json", "--graph", graph).stdout)
+        assert head == {**every, "entities": every["entities"][:n]}
+    assert every["total"] == len(every["entities"]) > 10
+
+
 @pytest.mark.parametrize("ctype", ["proposal", "theoretical", "empirical"])
 def test_graph_cmds_claims_by_type(graph, ctype):
     data = json.loads(run("claims", "--type", ctype, "--limit", "0", "--json", "--graph", graph).stdout)

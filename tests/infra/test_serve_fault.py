@@ -6,8 +6,9 @@ process is killed; requirements (issue 14):
 
 * while Neo4j is down every request answers STORE_UNAVAILABLE in under 1 s;
 * `scripts/neo4j-local start` brings it back on the recorded ports, and correct answers return
-  soon after Neo4j answers a direct read again (:data:`RECOVERY_BOUND`; the target is 5 s, not yet
-  met); the `kg serve` process never dies;
+  soon after Neo4j answers a direct read again: within :data:`RECOVERY_BOUND` seconds, and after at
+  most :data:`RECOVERY_CPU_BOUND` CPU-seconds of work by the restarted Neo4j (the target is 5 s);
+  the `kg serve` process never dies;
 * every batch whose write returned is in the graph afterwards (Neo4j's transaction log).
 """
 
@@ -49,12 +50,18 @@ def _paper(pid: str, tagged: bool) -> Extraction:
 
 
 #: Seconds from Neo4j answering a direct read again to kg serve answering correctly. The target
-#: (issue 14) is 5 s; measured on a 2-core machine at load average ~6: 10.5 s and 12.6 s (the
-#: background probe needs several rounds to get past the driver's defunct pooled connections). The
-#: bound catches an API that does not recover; tightening it to 5 s is open work. The delay is not
-#: the driver's pool (a defunct connection empties the idle pool at once): the restarted Neo4j
-#: plans every statement afresh on a cold JVM, several seconds each on a loaded machine.
-RECOVERY_BOUND = 20.0
+#: (issue 14) is 5 s. The time goes to the restarted Neo4j planning the statements of the request
+#: afresh on a cold JVM (kg.store.plans lets each be planned once, not once per waiting client); the
+#: rest is how much CPU this niced test gets. Measured (2 shared cores, everything at nice 19):
+#: 1.3-3.5 s at load average 3-8 (7 runs), 5.3 s and 6.0 s at load 9-14 (where the 1 s fail-fast
+#: bound above can fail too: a request took 2.0 s at load 13). 5 s is therefore not a reliable bound
+#: on this machine; this one is (with margin over the 6.0 s seen).
+RECOVERY_BOUND = 10.0
+
+#: The load-independent form of the target: CPU-seconds the restarted Neo4j spends from answering a
+#: direct read to kg serve's first correct answer (all of it cold planning of the reads and of the
+#: writer's statements). Measured 1.45-2.24 s at load 3-14 (9 runs), i.e. under 5 s on a free core.
+RECOVERY_CPU_BOUND = 4.0
 
 
 def _free_port() -> int:
@@ -140,6 +147,12 @@ def _first_direct_answer(uri: str, until: float) -> float:
     raise AssertionError(f"the restarted Neo4j at {uri} did not answer a direct read")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _wait_healthy(base: str, proc: subprocess.Popen, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -172,7 +185,7 @@ def test_serve_fault_neo4j_sigkill_fails_fast_and_recovers(tmp_path: Path) -> No
              "--port", base.rsplit(":", 1)[1], "--log-level", "warning"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
-        _wait_healthy(base, proc, 60)
+        _wait_healthy(base, proc, 300)  # a loaded machine: kg serve opens Neo4j on a cold JVM
 
         with Run(base, uri) as load:
             # killed while it serves: wait until kg serve has answered (a loaded machine is slow to start)
@@ -191,9 +204,12 @@ def test_serve_fault_neo4j_sigkill_fails_fast_and_recovers(tmp_path: Path) -> No
             assert restarted.returncode == 0, restarted.stderr
             ready = time.monotonic()
             answering = _first_direct_answer(uri, ready + 240)  # a loaded machine answers long after "ready"
-            deadline = answering + 15
+            (new_pid,) = server_processes(home)
+            cpu_answering = _cpu_seconds(new_pid)
+            deadline = answering + 2 * RECOVERY_BOUND  # past the bound: the failure then says how late
             while time.monotonic() < deadline and not any(k == "ok" and s > ready for s, _, k in load.answers):
                 time.sleep(0.05)
+            cpu_first_ok = _cpu_seconds(new_pid)
             time.sleep(1)
 
         def at(t: float) -> str:
@@ -211,10 +227,15 @@ def test_serve_fault_neo4j_sigkill_fails_fast_and_recovers(tmp_path: Path) -> No
         assert all(k == "unavailable" for s, e, k in load.answers if s > killed + 0.5 and e < ready)
         slowest = max(e - s for s, e in while_down)
         assert slowest < 1.0, f"a request took {slowest:.2f}s while Neo4j was down: {timeline}"
-        first_ok = min(e for s, e, k in load.answers if k == "ok" and s > ready)
+        first_ok = min((e for s, e, k in load.answers if k == "ok" and s > ready), default=float("inf"))
+        print(f"recovery: Neo4j answered {at(answering)}, kg serve correct {first_ok - answering:.2f}s later, "
+              f"Neo4j CPU meanwhile {cpu_first_ok - cpu_answering:.2f}s")
         assert first_ok - answering < RECOVERY_BOUND, (
             f"correct answers {first_ok - answering:.1f}s after Neo4j answered a direct query again "
             f"({at(answering)}): {timeline}")
+        assert cpu_first_ok - cpu_answering < RECOVERY_CPU_BOUND, (
+            f"the restarted Neo4j worked {cpu_first_ok - cpu_answering:.1f} CPU-s before kg serve answered "
+            f"correctly: {timeline}")
 
         with Neo4jStore(uri, None, "neo4j") as store:
             held = store.paper_versions(load.committed)

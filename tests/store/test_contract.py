@@ -204,6 +204,20 @@ def test_contract_entity_counts(store, kind, expected):
     assert [(c.entity.id, c.papers) for c in store.entity_counts(kind)] == expected
 
 
+def test_contract_entity_counts_top_keeps_ties_at_the_cut(store):
+    top = store.entity_counts("divergence", top=2)  # KL has 2 papers; three divergences tie at 1
+    assert [(c.entity.id, c.papers) for c in top] == [(KL, 2), (CHI2, 1), ("divergence:mmd", 1), (W, 1)]
+
+
+@pytest.mark.parametrize("kind", [None, "method", "divergence", "dataset"])
+def test_contract_entity_counts_top_is_the_head_of_the_full_list(store, kind):
+    full = store.entity_counts(kind)
+    assert store.count_entities(kind) == len(full)
+    for top in range(len(full) + 2):
+        head = full if top >= len(full) else [c for c in full if top and c.papers >= full[top - 1].papers]
+        assert store.entity_counts(kind, top=top) == head, top
+
+
 def test_contract_entity_counts_all_kinds(store):
     counts = store.entity_counts()
     assert len(counts) == 14
