@@ -25,7 +25,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from thinc.types import Ints2d
 
-from kg.extract import docext
+from kg.extract import docext, lexattrs
 from kg.extract.acronyms import make_acronym_detector  # noqa: F401  (registers kg_acronym_detector)
 from kg.extract.affixes import InfixFinditer, PrefixSearch, SuffixSearch
 from kg.extract.docext import VOCAB_KEY
@@ -118,6 +118,7 @@ def kg_sentencizer(doc: Doc) -> Doc:
 def _install_norm(nlp: Language) -> None:
     getters = nlp.vocab.lex_attr_getters  # type: ignore[attr-defined]  # (missing from spaCy's vocab.pyi)
     getters[NORM] = norm_key
+    lexattrs.install(getters)  # the same attribute values, computed for less (kg.extract.lexattrs)
     for lex in nlp.vocab:
         lex.norm_ = norm_key(lex.orth_)
 
