@@ -9,15 +9,16 @@ shortcuts, the affix searches were ≈ 13 % of the instructions of an extraction
 The shortcuts never change a result; they only skip work whose answer is known:
 
 * a chunk of ASCII letters and digits holds no prefix and no infix, and one of ASCII letters alone
-  no suffix — *proven* from the pieces when the search is built (:func:`needs_outside`: every piece
+  no suffix — *proven* from the pieces when the search is built (every piece
   requires, in what it consumes or in a lookaround, a character outside that alphabet); when the
-  proof fails for some piece (other spaCy defaults), the shortcut is simply not used;
+  proof fails for some piece (other spaCy defaults), the shortcut is simply not used
+  (:func:`kg.extract.regexes.needs_outside`);
 * a suffix match must end at the end of the chunk, so a piece at most ``K`` characters wide can only
   start in the last ``K`` characters: the suffix regex is searched from there (Python's lookbehinds
   still see the characters before ``pos``), unless an unbounded piece (``\\.\\.+``) matches or the
   chunk ends in a newline (where ``$`` may match before it).
 
-``tests/extract/test_pipeline.py`` compares every shortcut with the plain regex.
+``tests/extract/test_affixes.py`` compares every shortcut with the plain regex.
 """
 
 from __future__ import annotations
@@ -27,90 +28,16 @@ import string
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-try:  # the regex parser (private, stable since 3.11); without it no shortcut is proven
-    from re import _parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - other Pythons
-    _parser = None
-
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
-__all__ = ["PrefixSearch", "SuffixSearch", "InfixFinditer", "needs_outside"]
+from kg.extract.regexes import needs_outside, width
+
+__all__ = ["PrefixSearch", "SuffixSearch", "InfixFinditer", "ASCII_ALNUM", "ASCII_ALPHA"]
 
 ASCII_ALNUM = frozenset(string.ascii_letters + string.digits)
 ASCII_ALPHA = frozenset(string.ascii_letters)
-_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
-               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
 #: pieces wider than this are "unbounded" for the suffix search
 _WIDE = 64
-
-
-def _in_class(items: list, ch: str) -> bool:
-    """Does the parsed character class ``items`` match ``ch``? (Unknown items count as a match.)"""
-    negate = False
-    hit = False
-    for op, av in items:
-        name = str(op)
-        if name == "NEGATE":
-            negate = True
-        elif name == "LITERAL":
-            hit = hit or ord(ch) == av
-        elif name == "RANGE":
-            hit = hit or av[0] <= ord(ch) <= av[1]
-        elif name == "CATEGORY" and str(av) in _CATEGORIES:
-            hit = hit or re.fullmatch(_CATEGORIES[str(av)], ch) is not None
-        else:
-            return True  # not understood: assume it matches
-    return hit != negate
-
-
-def _needs(seq: Any, alphabet: frozenset[str]) -> bool:
-    """Does every match of the parsed sequence ``seq`` need a character outside ``alphabet``?"""
-    for op, av in seq:
-        name = str(op)
-        if name == "LITERAL":
-            if chr(av) not in alphabet:
-                return True
-        elif name == "IN":
-            if not any(_in_class(av, ch) for ch in alphabet):
-                return True
-        elif name == "SUBPATTERN":
-            _group, add_flags, _del_flags, sub = av
-            if not add_flags and _needs(sub, alphabet):
-                return True
-        elif name == "ATOMIC_GROUP":
-            if _needs(av, alphabet):
-                return True
-        elif name == "BRANCH":
-            if all(_needs(alt, alphabet) for alt in av[1]):
-                return True
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            low, _high, sub = av
-            if low >= 1 and _needs(sub, alphabet):
-                return True
-        elif name == "ASSERT":  # a positive lookaround also reads characters of the string
-            _direction, sub = av
-            if _needs(sub, alphabet):
-                return True
-        # AT, ASSERT_NOT, ...: zero-width or not understood, nothing proven
-    return False
-
-
-def needs_outside(pieces: Iterable[str], alphabet: frozenset[str]) -> bool:
-    """True when no piece can match inside a string made only of ``alphabet`` characters (each
-    piece needs, in what it consumes or in a positive lookaround, a character outside it).
-    False when that cannot be shown.
-
-    >>> needs_outside([r"\\.\\.+", r"(?<=[0-9])(?:km|kg)", "'s"], ASCII_ALPHA)
-    True
-    >>> needs_outside([r"(?<=[0-9])(?:km|kg)"], ASCII_ALNUM)
-    False
-    """
-    if _parser is None:
-        return False
-    try:
-        return all(_needs(_parser.parse(p).data, alphabet) for p in pieces)
-    except Exception:  # noqa: BLE001 - a parser we do not know: prove nothing
-        return False
 
 
 def _pieces(entries: Iterable[str | re.Pattern]) -> list[str]:
@@ -168,9 +95,10 @@ class SuffixSearch(_Search):
     def __init__(self, entries: Iterable[str | re.Pattern]) -> None:
         pieces = _pieces(entries)
         super().__init__(compile_suffix_regex(pieces), needs_outside(pieces, ASCII_ALPHA))
-        widths = [_parser.parse(p).getwidth()[1] for p in pieces] if _parser is not None else [_WIDE + 1]
-        wide = [p for p, w in zip(pieces, widths, strict=True) if w > _WIDE]
-        self._width = max((w for w in widths if w <= _WIDE), default=0) if _parser is not None else -1
+        widths = [width(p) for p in pieces]
+        wide = [p for p, w in zip(pieces, widths, strict=True) if w is None or w > _WIDE]
+        known = all(w is not None for w in widths)
+        self._width = max((w for w in widths if w is not None and w <= _WIDE), default=0) if known else -1
         self._unbounded = compile_suffix_regex(wide).search if wide else None
 
     def __call__(self, text: str) -> re.Match | None:

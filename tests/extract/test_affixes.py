@@ -8,7 +8,6 @@ import re
 import pytest
 import spacy
 
-from kg.extract.affixes import ASCII_ALNUM, ASCII_ALPHA, needs_outside
 from kg.extract.pipeline import get_nlp
 from kg.read import read_papers
 
@@ -33,13 +32,6 @@ def test_affixes_shortcuts_are_proven_for_spacy_defaults():
     tokenizer = get_nlp().tokenizer
     assert tokenizer.prefix_search._shortcut and tokenizer.infix_finditer._shortcut
     assert tokenizer.suffix_search._shortcut and tokenizer.suffix_search._width > 0
-
-
-def test_affixes_needs_outside():
-    assert needs_outside([r"\.\.+", r"(?<=[0-9])(?:km|kg)", "'s", r"(?<=[A-Z][A-Z])\."], ASCII_ALPHA)
-    assert not needs_outside([r"(?<=[0-9])(?:km|kg)"], ASCII_ALNUM)  # "5km" is letters and digits
-    assert not needs_outside(["US\\$", "k"], ASCII_ALPHA)  # "k" alone is a letter
-    assert not needs_outside([r"(?i:\.)"], ASCII_ALPHA)  # inline flags: nothing is proven
 
 
 def test_affixes_same_results_as_the_regexes(chunks):
