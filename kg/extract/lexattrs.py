@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import operator
-import re
 from collections.abc import Callable
 
 from spacy.attrs import (
@@ -99,15 +98,20 @@ def like_email(text: str) -> bool:
 _SHAPE = str.maketrans({**{c: "X" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
                         **{c: "x" for c in "abcdefghijklmnopqrstuvwxyz"},
                         **{c: "d" for c in "0123456789"}})
-_RUN = re.compile(r"(.)\1{4,}", re.DOTALL)
 
 
 def word_shape(text: str) -> str:
     """``word_shape`` of an ASCII string by a translation table (upper → X, lower → x, digit → d,
-    other characters as they are) and runs cut to four; other strings go to spaCy's loop."""
+    other characters as they are) and runs cut to four (replacing five by four until none is left
+    shortens every longer run to exactly four); other strings go to spaCy's loop."""
     if len(text) < 100 and text.isascii():
         shape = text.translate(_SHAPE)
-        return _RUN.sub(r"\1\1\1\1", shape) if len(shape) > 4 else shape
+        if len(shape) > 4:
+            for ch in set(shape):
+                five = ch * 5
+                while five in shape:
+                    shape = shape.replace(five, ch * 4)
+        return shape
     return base.word_shape(text)
 
 
