@@ -85,14 +85,21 @@ def kg_sentencizer(doc: Doc) -> Doc:
     """
     n = len(doc)
     if n == 0:
-        doc._.kg_sent_starts = []
+        docext.put(doc, "kg_sent_starts", [])
         return doc
-    arr = doc.to_array([ORTH, IS_SPACE])
-    orth, space = arr[:, 0], arr[:, 1]
+    enders = _ender_hashes(doc)
+    text = docext.get(doc, "kg_text")
+    if text is not None and text.isprintable() and "  " not in text and not text.startswith(" "):
+        # no whitespace token: the only whitespace is single spaces, which the tokenizer attaches to
+        # the token before them (a text without other whitespace characters is printable)
+        space = [0] * n
+        candidates = [i for i, h in enumerate(doc.to_array(ORTH).tolist()) if h in enders]
+    else:
+        arr = doc.to_array([ORTH, IS_SPACE])
+        space = arr[:, 1].tolist()
+        candidates = [i for i, (h, sp) in enumerate(zip(arr[:, 0].tolist(), space, strict=True)) if sp or h in enders]
     starts = np.full(n, -1, dtype=np.int64)
     starts[0] = 1
-    enders = _ender_hashes(doc)
-    candidates = [i for i, (h, sp) in enumerate(zip(orth.tolist(), space.tolist(), strict=True)) if sp or h in enders]
     for i in candidates:
         prev_tok = doc[i]
         newline = bool(space[i]) and "\n" in prev_tok.text
@@ -111,7 +118,7 @@ def kg_sentencizer(doc: Doc) -> Doc:
         if _is_boundary(prev2, prev_tok.text, doc[j].text, nxt):
             starts[j] = 1
     doc.from_array([SENT_START], cast(Ints2d, starts.astype(np.uint64).reshape(-1, 1)))
-    doc._.kg_sent_starts = np.nonzero(starts == 1)[0].tolist()
+    docext.put(doc, "kg_sent_starts", np.nonzero(starts == 1)[0].tolist())
     return doc
 
 
