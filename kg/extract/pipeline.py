@@ -92,17 +92,19 @@ def kg_sentencizer(doc: Doc) -> Doc:
     if text is not None and text.isprintable() and "  " not in text and not text.startswith(" "):
         # no whitespace token: the only whitespace is single spaces, which the tokenizer attaches to
         # the token before them (a text without other whitespace characters is printable)
+        orth = doc.to_array(ORTH).tolist()
         space = [0] * n
-        candidates = [i for i, h in enumerate(doc.to_array(ORTH).tolist()) if h in enders]
+        candidates = [i for i, h in enumerate(orth) if h in enders]
     else:
         arr = doc.to_array([ORTH, IS_SPACE])
-        space = arr[:, 1].tolist()
-        candidates = [i for i, (h, sp) in enumerate(zip(arr[:, 0].tolist(), space, strict=True)) if sp or h in enders]
+        orth, space = arr[:, 0].tolist(), arr[:, 1].tolist()
+        candidates = [i for i, (h, sp) in enumerate(zip(orth, space, strict=True)) if sp or h in enders]
+    strings = doc.vocab.strings  # a token's text is the string of its ORTH: no Token objects
     starts = np.full(n, -1, dtype=np.int64)
     starts[0] = 1
     for i in candidates:
-        prev_tok = doc[i]
-        newline = bool(space[i]) and "\n" in prev_tok.text
+        prev = strings[orth[i]]
+        newline = bool(space[i]) and "\n" in prev
         if space[i] and not newline:
             continue
         j = i + 1
@@ -113,9 +115,9 @@ def kg_sentencizer(doc: Doc) -> Doc:
         if newline:
             starts[j] = 1
             continue
-        prev2 = doc[i - 1].text if i > 0 else ""
-        nxt = doc[j + 1].text if j + 1 < n else ""
-        if _is_boundary(prev2, prev_tok.text, doc[j].text, nxt):
+        prev2 = strings[orth[i - 1]] if i > 0 else ""
+        nxt = strings[orth[j + 1]] if j + 1 < n else ""
+        if _is_boundary(prev2, prev, strings[orth[j]], nxt):
             starts[j] = 1
     doc.from_array([SENT_START], cast(Ints2d, starts.astype(np.uint64).reshape(-1, 1)))
     docext.put(doc, "kg_sent_starts", np.nonzero(starts == 1)[0].tolist())
