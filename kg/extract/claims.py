@@ -133,15 +133,15 @@ _SETTING_VERBS = frozenset("consider focus refer assume ask conduct perform run 
 _SETTING_ANCHORS = frozenset("aim aims goal starting objective based draws inspired build builds".split())
 
 
-#: ASCII characters that are not ``\w`` → space (for an ASCII text, ``\w`` is ``[A-Za-z0-9_]``)
-_NOT_WORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
+#: byte → itself for the ASCII ``\w`` characters (``[A-Za-z0-9_]``), else a space
+_NOT_WORD = bytes(c if chr(c).isascii() and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256))
 
 
 def _words(text: str) -> frozenset[str]:
     """The words of a (lower-cased) sentence: its maximal ``\\w`` runs (for ASCII text without
     the regex: the other characters become spaces and the text is split)."""
     if text.isascii():
-        return frozenset(text.translate(_NOT_WORD).split())
+        return frozenset(text.encode("ascii").translate(_NOT_WORD).decode("ascii").split())
     return frozenset(_WORD.findall(text))
 
 
