@@ -146,7 +146,9 @@ def build_nlp(patterns: list[dict] | None = None) -> Language:
     suffixes = [*(nlp.Defaults.suffixes or ()), r"(?<=[^.\s][A-Z])\.", r"(?<=[0-9])\."]
     tokenizer.suffix_search = SuffixSearch(suffixes)
     # a missing space after a sentence end: "1.46 FID.Our code", "tasks.Our"
-    infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[A-Za-z0-9])\.(?=[A-Z][a-z])"]
+    # and an em or en dash glued to a closing bracket: "algorithm—Stochastic Subspace Cubic Newton (SSCN)—for"
+    infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[A-Za-z0-9])\.(?=[A-Z][a-z])",
+               r"(?<=\w)[)\]](?=[—–])", r"(?<=[)\]])[—–](?=\w)"]
     tokenizer.infix_finditer = InfixFinditer(infixes)
     nlp.add_pipe("kg_sentencizer")
     nlp.add_pipe("kg_acronym_detector")

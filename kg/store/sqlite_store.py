@@ -128,7 +128,8 @@ class SQLiteStore:
                 old = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if (
                     conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()) else None
                 if old is not None and old[0] in S.UPGRADABLE:  # new aggregate tables, filled by a recount
-                    conn.executescript(f"BEGIN IMMEDIATE;{S.DDL}{S.DROP_TRIGGERS}{S.RECOUNT}{S.DDL}"
+                    recount = S.RECOUNT if old[0] == "1" else S.RECOUNT_TOTALS
+                    conn.executescript(f"BEGIN IMMEDIATE;{S.DDL}{S.DROP_TRIGGERS}{recount}{S.DDL}"
                                        f"UPDATE meta SET value = '{S.SCHEMA_VERSION}' WHERE key = 'schema_version';"
                                        "COMMIT;")
                 conn.executescript(S.DDL)
@@ -444,6 +445,8 @@ class SQLiteStore:
                 alone = not others and query.ids is None and query.year_min is None and query.year_max is None
                 return select, sizes[lead] if alone else count, params
         select, params = S.find_papers_sql(query)
+        if not query.using and query.ids is None and query.year_min is None and query.year_max is None:
+            return select, self._rows(S.PAPER_TOTAL)[0][0], params  # every paper: the maintained count
         return select, f"SELECT count(*) FROM ({select})", params
 
     @staticmethod

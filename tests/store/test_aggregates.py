@@ -26,6 +26,7 @@ _TABLES = {
     "fam_year": "SELECT * FROM fam_year WHERE papers <> 0",
     "fam_cooc": "SELECT * FROM fam_cooc WHERE papers <> 0",
     "fam_about": "SELECT * FROM fam_about",
+    "total": "SELECT * FROM total WHERE n <> 0",
 }
 
 

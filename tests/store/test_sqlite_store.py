@@ -103,7 +103,7 @@ def test_sqlite_store_other_layout_is_refused(path):
     conn.execute("INSERT INTO meta VALUES ('schema_version', '999')")
     conn.commit()
     conn.close()
-    with pytest.raises(StoreError, match="layout 2 .found 999.*kg ingest"):
+    with pytest.raises(StoreError, match=f"layout {S.SCHEMA_VERSION} .found 999.*kg ingest"):
         SQLiteStore(path).stats()
 
 
@@ -237,7 +237,54 @@ def test_sqlite_store_upgrades_a_layout_1_file(path):
                        "DROP TABLE closure; UPDATE meta SET value = '1' WHERE key = 'schema_version';")
     conn.close()
     with SQLiteStore(path) as store:
-        assert store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        version = store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert version == (S.SCHEMA_VERSION,)
         assert store.find_papers(PaperQuery(using=(EntityFilter(ids=tuple(family)),), order="relevance",
                                             direction="desc")) == before
         assert store._family(family) is not None
+
+
+def test_sqlite_store_upgrades_a_layout_2_file(path):
+    """A file of layout 2 (no ``total`` table) is upgraded on open: the totals are counted, and
+    ``stats()`` (read from them) gives what it gave before."""
+    with SQLiteStore(path) as store:
+        store.write(world.delta())
+        before = store.stats()
+    assert before.claims > 0 and before.links["USES"] > 0
+    conn = sqlite3.connect(path)
+    conn.executescript(f"{S.DROP_TRIGGERS}DROP TABLE total;"
+                       "UPDATE meta SET value = '2' WHERE key = 'schema_version';")
+    conn.close()
+    with SQLiteStore(path) as store:
+        assert store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+        assert store.stats() == before
+        store.write(world.delta())  # idempotent re-write: the re-created triggers keep the totals right
+        assert store.stats() == before
+
+
+def test_sqlite_any_entity_of_a_kind_is_checked_on_the_papers_links(path):
+    """A second filter on a kind ("proposes any method") walks each candidate paper's own links
+    (primary-key prefix) instead of probing the paper once per entity of that kind (a thousand
+    methods at scale: 64 s → 1.7 s for the CIFAR-10 family at 1M papers)."""
+    with SQLiteStore(path) as store:
+        store.write(world.delta())
+        family = [world.F_DIV.id] + [e.id for e in store.descendants(world.F_DIV.id)]
+        q = PaperQuery(using=(EntityFilter(kind="method", role="proposed"), EntityFilter(ids=tuple(family))))
+        select, _, params = store._plan(q)
+        plan = _plan(sqlite3.connect(path), f"{select} LIMIT 10", params)
+        assert "fam_id" in plan, plan  # driven by the family's rows
+        assert "USING PRIMARY KEY (paper=?)" in plan and "(paper=? AND entity=?)" not in plan, plan
+        expected = {x.paper.id for x in world.delta().extractions
+                    if {t.entity.id for t in x.tags} & set(family)
+                    and any(t.entity.kind == "method" and t.role == "proposed" for t in x.tags)}
+        assert {h.paper.id for h in store.find_papers(q).items} == expected and expected
+
+
+def test_sqlite_total_of_an_unfiltered_search_is_the_maintained_count(path):
+    """"Every paper" (the facets' all-years total) is read from ``year_count``, not counted over the
+    paper table (0.8 s at 1M papers); it equals the papers written, unknown years included."""
+    with SQLiteStore(path) as store:
+        store.write(world.delta())
+        _, count, _ = store._plan(PaperQuery())
+        assert count == len(world.delta().extractions) == store.find_papers(PaperQuery(limit=0)).total
+        assert store.find_papers(PaperQuery(year_min=0, limit=0)).total < count  # one paper has no year

@@ -11,8 +11,12 @@ rule id in each evidence says which fired:
   "Adam"). ``guarded`` acronyms that are common for other things ("CP", "DP", "LM", "BNN") count only
   in a paper that also names the method in full.
 * ``method.acronym`` — paper-scoped acronym definitions ("generalized method of moments (GMM)") whose long
-  form is a vocabulary name, ends in a method head noun, refines a known method, or is a capitalised
-  name the authors introduce; later bare uses of the acronym resolve to the same entity. A paper's own
+  form is a vocabulary name, ends in a method head noun, refines a known method, is a capitalised
+  name the authors introduce, or a plain name apposed to what they propose ("a framework for ...,
+  hierarchical visual foresight (HVF), which"); later bare uses of the acronym resolve to the same
+  entity, as do those of an acronym whose long form another rule found ("methods called
+  Counterfactual Simulation (CFS)"). A head noun after the parenthesis completes the name
+  ("connectionist temporal classification (CTC) loss"). A paper's own
   definition beats the vocabulary's reading of an acronym; a long form missing the acronym's first
   letters is extended to the words that supply them.
 * ``method.propose`` / ``method.called`` / ``method.our`` / ``method.apposition`` — "we propose/introduce/
@@ -30,6 +34,13 @@ rule id in each evidence says which fired:
   2016)", "SNIP (Lee et al., 2019)"; not after "in/on/from" (an environment or benchmark).
 * ``method.list`` — coined or capitalised items of "<methods> such as/including A, B and C", or of any
   such list that names a known method.
+* ``method.coined`` / ``method.compared`` / ``method.compound`` / ``method.head:network`` — the shape rules
+  of :mod:`kg.extract.methods.shapes`: coined names next to a method noun ("the DCGAN and BEGAN
+  approaches", "the algorithm IWAL", "OSCAR is a ... approach", "methods (PGD, TRADES, and FSGM)"), after a
+  comparison or as the subject of what a method does ("less than DetNAS", "SSCN outperforms ..."), a
+  known acronym in a coined hyphen compound ("CHOCO-SGD"), "<modifier> neural networks".
+* ``method.title.via`` — what the title says the work uses: "... Using Time-Dependent Personalized PageRank",
+  "... via Progressive Module Networks" (a name no vocabulary knows is the paper's own).
 * ``method.head:<noun>`` — "<distinguishing modifier(s)> HEAD" (``data/vocab/method_heads.txt``):
   "cross-entropy loss", "straight-through estimator", and after a proper name "Gibbs algorithm";
   vague names alone never count (``method_vague.txt``), generic modifiers never distinguish
@@ -53,7 +64,7 @@ import re
 from collections.abc import Sequence
 
 from kg.extract.context import Context
-from kg.extract.methods.acronyms import _acronym_cands
+from kg.extract.methods.acronyms import _acronym_cands, _found_acronym_cands
 from kg.extract.methods.candidates import (
     _cited_cands,
     _head_cands,
@@ -64,9 +75,10 @@ from kg.extract.methods.candidates import (
     _vocab_cands,
 )
 from kg.extract.methods.proposals import _named_cands, _proposals, _proposals_wide
-from kg.extract.methods.titles import _proposed_marks, _title_cands
+from kg.extract.methods.shapes import _coined_head_cands, _compared_cands, _compound_cands, _network_cands
+from kg.extract.methods.titles import _proposed_marks, _title_cands, _title_means_cands
 from kg.extract.methods.tokens import _in_proposal, _matches, _sent_bounds, _words
-from kg.extract.methods.vocab import _FIELDS, _GENERIC_NOUNS, MethodRules, _Cand, _rules, fold, method_entities
+from kg.extract.methods.vocab import _FIELDS, _GENERIC_NOUNS, MethodRules, _Cand, _norm, _rules, fold, method_entities
 from kg.models import Evidence, Method, Tag, slug
 
 __all__ = ["find_methods", "method_entities", "MethodRules", "vocabulary_entities"]
@@ -157,6 +169,26 @@ def _merge_title_into_known(rules: MethodRules, groups: dict[str, dict]) -> None
                 break
 
 
+def _merge_title_with_noun(rules: MethodRules, groups: dict[str, dict]) -> None:
+    """A title name that is a name of the abstract plus a generic noun ("Approximate Policy Iteration
+    Schemes" for the defined "Approximate Policy Iteration (API)") is that method: merge it there. A
+    method the abstract cites ("... (Bertsekas & Tsitsiklis, 1996)") is published work, so it stays used."""
+    names = {fold(g["entity"].name): k for k, g in groups.items()}
+    for k in sorted(groups):
+        g = groups.get(k)
+        if g is None or not all(e.field == "title" for e in g["evidence"].values()):
+            continue
+        head, _, last = fold(g["entity"].name).rpartition(" ")
+        target = names.get(head) if head and (last in _GENERIC_NOUNS or _norm(last) in rules.trailing) else None
+        if target is None or target == k or target not in groups:
+            continue
+        cited = any(e.rule == "method.cited" for e in groups[target]["evidence"].values())
+        proposed = groups[target]["proposed"]
+        _merge_groups(groups, k, target)
+        if cited:
+            groups[target]["proposed"] = proposed
+
+
 def _fold_words(name: str) -> list[str]:
     return fold(name.replace("-", " ")).split()
 
@@ -214,11 +246,17 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         cands += _list_cands(rules, fld, doc, trig[fld]["list"])
         cands += _sized_cands(rules, fld, doc, ctx.doc_text(fld))
         cands += _cited_cands(rules, fld, doc, ctx.doc_text(fld))
+        text = ctx.doc_text(fld)
+        cands += _coined_head_cands(rules, fld, doc, text, ctx.acronyms, trig[fld]["coined"])
+        cands += _compared_cands(rules, fld, doc, text, ctx.acronyms, trig[fld]["compare"], trig[fld]["subject"])
+        cands += _compound_cands(rules, fld, doc, matched[fld][0])
+        cands += _network_cands(rules, fld, doc, text, trig[fld]["net"])
     cands += _variant_cands(rules, ctx, [c for c in cands if c.fld == "title" and c.entity is not None])
     acro, short_names = _acronym_cands(rules, ctx, proposing)
     cands += acro
     cands += _named_cands(rules, ctx, proposing, trig["abstract"])
     cands += _title_cands(rules, ctx)
+    cands += _title_means_cands(rules, ctx)
 
     excluded = _excluded(exclude)
     kept = []
@@ -228,6 +266,9 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
             continue
         kept.append(c)
     kept = _overlap_filter(kept)
+    found_acro, found_names = _found_acronym_cands(ctx, kept, short_names)
+    kept += found_acro
+    short_names = {**short_names, **found_names}
     marks = _proposed_marks(rules, ctx, kept, trig)
 
     # a name that is an accepted acronym (a coined title name defined in the abstract) is the acronym's entity
@@ -257,6 +298,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
     _merge_abbreviations(rules, groups)
     _merge_title_into_defined(rules, groups)
     _merge_title_into_known(rules, groups)
+    _merge_title_with_noun(rules, groups)
     tags = []
     for ent_id in sorted(groups):
         g = groups[ent_id]

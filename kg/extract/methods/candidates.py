@@ -176,6 +176,10 @@ def _sized_cands(rules: MethodRules, fld: TextField, doc: Doc, text: str) -> lis
 
 
 
+#: subjects before which a lower-case word is a verb, not a modifier ("we explore <head>", "to harden <head>")
+_SUBJECTS = frozenset("we they i to".split())
+
+
 def _head_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]) -> list[_Cand]:
     """"<modifiers> HEAD" for the heads allowed anywhere: up to three modifiers (a hyphen compound is
     one), none generic, no verb forms, and the word next to the head not an adjective."""
@@ -199,6 +203,8 @@ def _head_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]) 
             if k < j - 1 and (parts[-1].norm_ in rules.generic or parts[-1].text.endswith("ed")
                               or any(p.text.lower() in _FUNCTION_WORDS for p in parts)):
                 break  # "model-based", "bell-shaped", "real-world", "state-of-the-art"
+            if k > lo and k == j - 1 and doc[k - 1].text.lower() in _SUBJECTS and first.text.islower():
+                break  # a verb after its subject: "we explore knowledge distillation"
             if not _is_namey(first):
                 if (k == j - 1 and (first.is_stop or first.like_num)) or \
                         all(p.norm_ in rules.generic or p.is_stop or p.like_num for p in parts):
@@ -265,7 +271,7 @@ def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list
         span, hits = doc[c.start : c.end], []
         for k in reversed(starts):
             span = doc[k : c.end]
-            hits = [(a, b) for _, a, b in _word_hits(low, (span.text.lower(),))]
+            hits = [(a, b) for _, a, b in _word_hits(low, _spellings(span.text.lower()))]
             if hits:
                 break
         if not hits:
@@ -282,6 +288,16 @@ def _variant_cands(rules: MethodRules, ctx: Context, known: list[_Cand]) -> list
                 out.append(_Cand("abstract", hit.start, hit.end, hit.start_char, hit.end_char, None, name,
                                  "method.variant"))
     return out
+
+
+def _spellings(name: str) -> tuple[str, ...]:
+    """A title name as the abstract may write it: with or without its hyphens, singular or plural
+    ("doubly-recurrent neural networks" ... "a doubly recurrent neural network model")."""
+    forms = dict.fromkeys((name, name.replace("-", " ")))
+    for f in list(forms):
+        if f.endswith("s") and not f.endswith("ss"):
+            forms[f[:-1]] = None
+    return tuple(forms)
 
 
 def _proper_cands(rules: MethodRules, fld: TextField, doc: Doc, heads: list[int]) -> list[_Cand]:

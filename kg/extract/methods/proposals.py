@@ -67,7 +67,9 @@ def _proposals(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]
             # "by proposing X", "and use it to develop X" in a sentence whose subject is the authors
             gerund = low.endswith("ing") and prev in ("by", "and", ",", "")
             infinitive = prev == "to"
-            if not ((gerund or infinitive) and _sentence_is_ours(doc, i)):
+            # "we analyze X and propose Y": a second verb of the authors' sentence
+            coordinated = prev == "and" and not low.endswith(("ed", "ing")) and i > 0
+            if not ((gerund or infinitive or coordinated) and _sentence_is_ours(doc, i)):
                 continue
         start = i + 1
         end = start
@@ -288,9 +290,18 @@ def _skip_generic(rules: MethodRules, doc: Doc, s: int, e: int) -> int:
                                                or doc[k].text in (",", "-", *_OPEN_QUOTES)
                                                or doc[k].text.lower() in ("i.e.", "namely", "viz.")) \
             and not (_is_word(doc[k]) and _compound_end(doc, k, e) > k + 1
-                     and _norm(doc[k:_compound_end(doc, k, e)].text) not in rules.generic):
+                     and _norm(doc[k:_compound_end(doc, k, e)].text) not in rules.generic) \
+            and not _capitalised_name_start(doc, k, e):
         k += 1  # (a hyphen compound is kept whole: "top-k", "one-shot")
     return k
+
+
+def _capitalised_name_start(doc: Doc, k: int, e: int) -> bool:
+    """Does a capitalised name start at token ``k`` mid-sentence with a generic word ("We present Deep
+    Voice, ...", "we propose Simple Recurrent Units")? The capital says the word belongs to the name."""
+    t = doc[k]
+    return t.text[:1].isupper() and t.text[1:].islower() and t.text.isalpha() and not t.is_stop \
+        and k + 1 < e and _is_cap(doc[k + 1]) and _is_word(doc[k + 1]) and _sent_bounds(doc, k)[0] != k
 
 
 def _object_stop(doc: Doc, k: int, e: int) -> int:
@@ -300,6 +311,8 @@ def _object_stop(doc: Doc, k: int, e: int) -> int:
     while stop < e and (words[stop].lower() not in _OBJECT_END or _joins_name(doc, stop)) and \
             words[stop].lower() not in _NAMING_PARTICIPLES and words[stop] != ",":
         stop += 1
+    if stop < len(words) and words[stop].lower() == "based" and stop - 1 > k and words[stop - 1] == "-":
+        return k  # "an SVD-based reweighting scheme": the proposal builds on the name, which it uses
     return stop
 
 
@@ -321,6 +334,15 @@ def _named_head(rules: MethodRules, tok) -> bool:
     return tier is not None and tier <= _NAMED
 
 
+def _name_end(doc: Doc, k: int, m: int, stop: int) -> int:
+    """The end of the capitalised name ``doc[k:m]``, with the version number that closes it ("we introduce
+    Deep Voice 2, which ...")."""
+    if k < m < stop and doc[m].text.isdigit() and len(doc[m].text) <= 2 \
+            and (m + 1 >= len(doc) or not _is_word(doc[m + 1])):
+        m += 1
+    return m
+
+
 def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | None:
     """The method name starting the window ``[s, e)`` (after generic words), if there is one."""
     k = _skip_generic(rules, doc, s, e)
@@ -334,7 +356,7 @@ def _name_at(rules: MethodRules, doc: Doc, s: int, e: int) -> tuple[int, int] | 
     if quoted is not None:
         return quoted
     stop = _object_stop(doc, k, e)
-    m = _cap_end(doc, k, stop)
+    m = _name_end(doc, k, _cap_end(doc, k, stop), stop)
     alone = m - k == 1 and (m >= stop or not _is_word(doc[m]) or doc[m].text.lower() in _OBJECT_END)
     if m > k and any(c in doc[k:m].text for c in _LATEX_CHARS):
         return None  # LaTeX remnants ("mathrm{KL}_infty") are no names

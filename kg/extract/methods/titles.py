@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc
 
 from kg.extract.context import Context
@@ -20,6 +22,7 @@ from kg.extract.methods.tokens import (
     _token_at,
     _used_lowercase,
     _word_hits,
+    _words,
 )
 from kg.extract.methods.vocab import (
     _ACRONYM,
@@ -148,13 +151,33 @@ def _apposition(rules: MethodRules, doc: Doc, start: int) -> bool:
         _VERB_FORMS.get(w) in _PROPOSE_VERBS and w not in _NAMING_PARTICIPLES for w in before)
 
 
+def _named_here(doc: Doc, start: int, verbs: list[int]) -> bool:  # verbs: the naming participles' indices
+    """Is the known method at token ``start`` what the authors name their own: right after "called/named/
+    termed/dubbed" (quotes or an article between) in a sentence of ours? A vocabulary drawn from papers
+    holds the names papers coined; the paper that says "called X" is the one that coined X. Never after
+    "so-called" (a name already in use)."""
+    for x in verbs:
+        if not start - 3 <= x < start:
+            continue
+        if any(t.text.lower() not in ("the", "a", "an", '"', "“", "``", "'") for t in doc[x + 1:start]):
+            continue
+        if x > 1 and doc[x - 1].text == "-" and doc[x - 2].text.lower() == "so":
+            continue
+        return _sentence_is_ours(doc, start, also=_COPULA_NEW)
+    return False
+
+
 def _proposed_marks(rules: MethodRules, ctx: Context, cands: list[_Cand], trig: dict) -> set[tuple[TextField, int]]:
     """Candidates the authors introduce: "our (proposed/new) X", "the proposed X", "X, a novel ...",
     "a novel ... X" in a sentence of ours, "our algorithm, X". Only candidates near an "our"/"novel"/
     "new"/"proposed"/"resulting" trigger are looked at."""
     marks = set()
+    naming = {fld: [x for x in trig[fld]["verb"] if _words(ctx.docs[fld])[x].lower() in _NAMING_PARTICIPLES]
+              for fld in trig}
     for c in cands:
         doc = ctx.docs[c.fld]
+        if c.entity is not None and naming[c.fld] and _named_here(doc, c.start, naming[c.fld]):
+            marks.add((c.fld, c.start))  # "our approach, called adaptive softmax, ...": the paper names it
         if any(c.start - 9 <= x < c.start for x in trig[c.fld]["verb"]) and _apposition(rules, doc, c.start):
             marks.add((c.fld, c.start))
         near = trig[c.fld]["our"] + trig[c.fld]["new"]
@@ -191,3 +214,49 @@ def _proposed_marks(rules: MethodRules, ctx: Context, cands: list[_Cand], trig: 
                 and _sentence_is_ours(doc, c.start):
             marks.add((c.fld, c.start))  # ... but not "a novel <known method> architecture"
     return marks
+
+
+#: what a title names its means with: "Community Detection Using Time-Dependent Personalized PageRank",
+#: "Machine Unlearning via Datamodel Matching", "... with Doubly-Recurrent Neural Networks"
+_TITLE_MEANS = re.compile(r"\b(?:using|via|with|by|through)\s+", re.IGNORECASE)
+
+
+def _not_a_name(span) -> bool:
+    """A generic field, device or metric acronym first ("GPU Acceleration", "AI"), or one adjective before a
+    strict head ("Unbounded Losses", "Dual Losses": like "proper loss", no name)."""
+    from kg.extract.methods.shapes import _tables  # (shapes imports this module's neighbours, not titles)
+
+    nonacronyms, _ = _tables()
+    first = span[0].text
+    if first in nonacronyms or (first.endswith("s") and first[:-1] in nonacronyms):
+        return True
+    words = [t for t in span if _is_word(t)]
+    return len(words) == 2 and "-" not in span.text and words[-1].norm_ in ("loss", "descent")
+
+
+def _title_means_cands(rules: MethodRules, ctx: Context) -> list[_Cand]:
+    """The technique a title says the work uses, after "using/via/with/by/through", up to the next break
+    word (rule ``method.title.via``): a method name by its head noun, a coined name or a known method
+    with words in front. "with Large Learning Rates", "via Probabilistic Guarantees" name none."""
+    doc = ctx.docs["title"]
+    title = ctx.normalized["title"].text
+    out: list[_Cand] = []
+    for m in _TITLE_MEANS.finditer(title):
+        s = _token_at(doc, m.end())
+        if s is None:
+            continue
+        brk = _TITLE_BREAK_RE.search(title, m.end())
+        end = (_token_at(doc, brk.start()) if brk else None) or len(doc)
+        c = _clean(rules, doc, s, end, keep_caps=False)
+        if c is None:
+            continue
+        span = doc[c[0]:c[1]]
+        n_words = sum(1 for t in span if _is_word(t))
+        if not 1 <= n_words <= 5 or span[-1].norm_ in rules.nonheads or fold(span.text) in rules.vague \
+                or _LATEX_GLUED.search(span.text) or _not_a_name(span):
+            continue
+        if _is_methodish(rules, span, _NAMED) or _refines_known(rules, doc, *c):
+            known = rules.lookup(span.text)  # (a name no vocabulary knows is the paper's own)
+            out.append(_Cand("title", span.start, span.end, span.start_char, span.end_char, known,
+                             _display(span), "method.title.via", known is None))
+    return out

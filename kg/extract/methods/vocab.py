@@ -24,8 +24,26 @@ TRIGGER_OUR, TRIGGER_VERB, TRIGGER_HEAD, TRIGGER_PROPER, TRIGGER_NEW, TRIGGER_LI
     "__our__", "__verb__", "__head__", "__proper__", "__new__", "__list__")
 
 
+#: triggers of the round-5 shape rules (kg/extract/methods/shapes.py)
+TRIGGER_COINED, TRIGGER_COMPARE, TRIGGER_SUBJECT, TRIGGER_NET = "__coined__", "__compare__", "__subject__", "__net__"
+
+
 _TRIGGER_KEYS = {TRIGGER_OUR: "our", TRIGGER_VERB: "verb", TRIGGER_HEAD: "head", TRIGGER_PROPER: "proper",
-                 TRIGGER_NEW: "new", TRIGGER_LIST: "list"}
+                 TRIGGER_NEW: "new", TRIGGER_LIST: "list", TRIGGER_COINED: "coined", TRIGGER_COMPARE: "compare",
+                 TRIGGER_SUBJECT: "subject", TRIGGER_NET: "net"}
+
+
+#: method nouns next to which a coined name is a method ("the DCGAN and BEGAN approaches", "the algorithm IWAL")
+_COINED_HEADS = ("algorithm", "method", "approach", "model", "architecture", "network", "module", "framework",
+                 "procedure", "scheme", "technique", "estimator", "optimizer", "agent", "classifier", "learner",
+                 "sampler", "solver", "baseline", "variant", "attack", "defense")
+#: words after which a coined name is what the paper compares with ("than DPC", "outperforms BM3D-AMP")
+_COMPARE_WORDS = ("compared", "compare", "comparison", "comparisons", "outperform", "outperforms", "outperformed",
+                  "outperforming", "than", "versus", "vs", "vs.", "surpass", "surpasses", "surpassed", "surpassing")
+#: what a method does, with a coined name as subject ("SSCN outperforms ...", "MICRF obtains ...")
+_SUBJECT_VERBS = ("outperforms", "achieves", "obtains", "attains", "improves", "converges", "matches", "beats",
+                  "surpasses", "admits", "enjoys", "learns", "reaches", "yields", "scales")
+_NET_WORDS = ("network", "networks", "net", "nets")
 
 
 #: plural nouns after which "such as / including / e.g." lists methods ("approaches, such as DQN, A3C")
@@ -177,6 +195,10 @@ class MethodRules:
             TRIGGER_VERB: sorted(set(_VERB_FORMS) | _NAMING_PARTICIPLES),
             TRIGGER_HEAD: sorted({f for h, t in self.heads.items() if t == _ANY for f in _forms(h)}),
             TRIGGER_PROPER: sorted({f for h in _PROPER_HEADS for f in _forms(h)}),
+            TRIGGER_COINED: sorted({f for h in _COINED_HEADS for f in _forms(h)}),
+            TRIGGER_COMPARE: list(_COMPARE_WORDS),
+            TRIGGER_SUBJECT: list(_SUBJECT_VERBS),
+            TRIGGER_NET: list(_NET_WORDS),
         }
 
     def matcher(self, nlp: Language) -> PhraseMatcher:
