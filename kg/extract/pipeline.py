@@ -8,7 +8,9 @@ trigger words, :mod:`kg.extract.methods.component`). Components write to the ``D
 in :mod:`kg.extract.docext`. ``NORM`` is our own cheap key (:func:`kg.extract.keys.norm_key`) — lower case,
 accents and in-word hyphens dropped, a simple plural fold — computed once per lexeme (cached in the
 vocab), so "Kullback–Leibler Divergences" matches the pattern "Kullback-Leibler divergence" without a
-lemmatizer. Build the pipeline with :func:`get_nlp` (one per process).
+lemmatizer. The tokenizer's affix searches and the lexeme attribute getters are spaCy's behind exact
+shortcuts (:mod:`kg.extract.affixes`, :mod:`kg.extract.lexattrs`): the same tokens and attributes, for
+fewer instructions. Build the pipeline with :func:`get_nlp` (one per process).
 """
 
 from __future__ import annotations
