@@ -18,14 +18,15 @@ import re
 from collections.abc import Sequence
 
 from kg.extract.context import Context, Sentence
+from kg.extract.regexes import first_test
 from kg.models import Claim, ClaimType, Tag
 
 # patterns are written in lower case and run on the lower-cased sentence (much faster than IGNORECASE)
 
-_WE = re.compile(r"\b(?:we|our|us|ours)\b|\bthis (?:paper|work|article|study|note|thesis|manuscript)\b|"
+_WE = first_test(re.compile(r"\b(?:we|our|us|ours)\b|\bthis (?:paper|work|article|study|note|thesis|manuscript)\b|"
                  r"\bthe present (?:paper|work|article|study|note)\b|\b(?:in this|here)\b[^.]{0,40}\b(?:we|i)\b|"
-                 r"^\s*(?:i|here)\b")
-_CONTRIB_VERB = re.compile(
+                 r"^\s*(?:i|here)\b"))
+_CONTRIB_VERB = first_test(re.compile(
     r"\b(?:propos|introduc|present|develop|design|devis|formulat|establish|prov(?:e|ing|ed)|show|"
     r"demonstrat|deriv|obtain|achiev|outperform|improv|find|found|reveal|identif|characteri[sz]|"
     r"giv(?:e|es|ing)\b|generali[sz]|extend|unif|resolv|solv|provid|offer|construct|build|bridg|answer|settl|"
@@ -33,14 +34,14 @@ _CONTRIB_VERB = re.compile(
     r"argu|conjectur|leverag|exploit|apply|lift|overcom|refin|bound|guarantee|certif|establish|"
     r"stud(?:y|ies)|investigat|examin|explor|frame|cast|view|call|term|name|dub|highlight|suggest|explain|draw|connect|relat|link|train|"
     r"benchmark|test|measure|estimat|comput|learn|use|adopt|exploit|combin|enabl|allow|make)\w*"
-)
-_RESULT = re.compile(
+))
+_RESULT = first_test(re.compile(
     r"\b(?:experiment\w*|empirical(?:ly)?|numerical(?:ly)?|simulations?|results?|evaluations?|"
     r"outperform\w*|state[- ]of[- ]the[- ]art|sota|achiev\w*|improv\w*|surpass\w*|significant(?:ly)?|"
     r"consistent(?:ly)?|competitive|superior|effective(?:ness)?|robust(?:ness)?|we find|we observe|"
     r"leads? to|yields?|enables?|allows?|guarantee\w*|provabl[ey]|theorem|bounds?|converge\w*|"
     r"rates?|optimal\w*|equivalen\w*|special cases?|reveals?|shows?|demonstrat\w*)\b"
-)
+))
 _BACKGROUND_START = re.compile(
     r"^\s*(?:recent(?:ly)?|however|despite|although|though|while|existing|previous(?:ly)?|prior|"
     r"traditional(?:ly)?|conventional(?:ly)?|classical(?:ly)?|currently|nowadays|in recent years|"
@@ -49,7 +50,7 @@ _BACKGROUND_START = re.compile(
     r"(?:these|such) (?:methods|approaches|models|works|techniques|algorithms|problems)|"
     r"this (?:problem|issue|limitation|approach|setting|phenomenon|task)|motivated)\b"
 )
-_VALIDATE = re.compile(r"\b(?:validat|verif|demonstrat|show|outperform|experiment)\w*")
+_VALIDATE = first_test(re.compile(r"\b(?:validat|verif|demonstrat|show|outperform|experiment)\w*"))
 # a sentence that continues the authors' contribution ("This yields ...", "Our method ...")
 _ANAPHOR = re.compile(
     r"^\s*(?:(?:moreover|furthermore|finally|in addition|additionally|specifically|in particular|"
@@ -58,10 +59,10 @@ _ANAPHOR = re.compile(
     r"(?:this|our|these (?:results|findings|bounds|observations|guarantees|insights|experiments)|"
     r"the (?:proposed|resulting|new|presented|obtained|derived)|it|they|both|all)\b"
 )
-_HOUSEKEEPING = re.compile(
+_HOUSEKEEPING = first_test(re.compile(
     r"https?://|github\.com|\bcode (?:is|and|will be|are)\b|\b(?:code|implementation|data|models?)\b"
     r"[^.]{0,40}\b(?:available|released|public(?:ly)?)\b|\bproject page\b"
-)
+))
 # page chrome a PDF-to-text conversion leaves in an abstract: never a claim
 _PDF_LEFTOVER = re.compile(
     r"\bcopyright \d{4}|\bproceedings of the\b|\bcorrespondence to\b|\bequal contribution\b|"
@@ -100,7 +101,7 @@ _AND_STRONG = re.compile(r"\b(?:and|then)\s+(?:\w+ly\s+)?" + _STRONG_VERB.patter
 _RESULT_STRONG = re.compile(r"\b(?:outperform|demonstrat|show|prov|achiev|surpass|reveal|experiment|improv|characteri|"
                             r"deriv|establish)\w*")
 
-_SETTING = re.compile(
+_SETTING = first_test(re.compile(
     r"^\s*(?:(?:specifically|in particular|first|here|in this (?:paper|work|manuscript|note)),?\s*)?we "
     r"(?:consider|focus|refer|assume|ask|conduct|perform|run|carry|begin|start|call this|denote|"
     r"define|adopt|deal|follow|use the|recall|review)\b|"
@@ -108,14 +109,64 @@ _SETTING = re.compile(
     r"(?:(?:\w+[- ]){0,3}(?:problem|task|setting|question|phenomenon|scenario)s?\b|this phenomenon)|"
     r"\b(?:aims? (?:to|at)|our (?:aim|goal|starting point|objective) is|is based on|are based on|"
     r"draws inspiration|is inspired by|builds? (?:up)?on)\b"
-)
-_PASSIVE = re.compile(
+))
+_PASSIVE = first_test(re.compile(
     r"\b(?:is|are)\s+(?:first\s+|also\s+|then\s+|further\s+)?"
     r"(?:proposed|introduced|presented|developed|derived|shown|proved|proven|established|obtained|"
     r"demonstrated|designed|provided)\b"
-)
-_SETTING_RESULT = re.compile(r"\b(?:show|prove|find|demonstrat|reveal|establish|deriv|achiev|outperform|"
-                             r"improv|and (?:propose|introduce|develop))\w*")
+))
+#: The sentence's words (maximal ``\w`` runs, so a word here is exactly a ``\b``-delimited word of
+#: the regexes) decide the three costliest regexes most of the time without scanning the sentence:
+#: ``_WE``'s first alternative is one of :data:`_WE_WORDS`, and each other alternative needs one of
+#: :data:`_WE_OTHER`; ``_PASSIVE`` needs "is"/"are" and a participle; each alternative of ``_SETTING``
+#: needs "we" and one of its verbs, or one of :data:`_SETTING_ANCHORS`. Keep these in step with the
+#: regexes (tests/extract/test_claims.py compares the gates with the plain regexes).
+_WORD = re.compile(r"\w+")
+_WE_WORDS = frozenset(("we", "our", "us", "ours"))
+_WE_OTHER = frozenset(("this", "present", "here", "i"))
+_PASSIVE_AUX = frozenset(("is", "are"))
+_PASSIVE_VERBS = frozenset("proposed introduced presented developed derived shown proved proven established "
+                           "obtained demonstrated designed provided".split())
+_SETTING_VERBS = frozenset("consider focus refer assume ask conduct perform run carry begin start call denote "
+                           "define adopt deal follow use recall review study investigate address examine revisit "
+                           "tackle".split())
+_SETTING_ANCHORS = frozenset("aim aims goal starting objective based draws inspired build builds".split())
+
+
+#: byte → itself for the ASCII ``\w`` characters (``[A-Za-z0-9_]``), else a space
+_NOT_WORD = bytes(c if chr(c).isascii() and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256))
+
+
+def _words(text: str) -> frozenset[str]:
+    """The words of a (lower-cased) sentence: its maximal ``\\w`` runs (for ASCII text without
+    the regex: the other characters become spaces and the text is split)."""
+    if text.isascii():
+        return frozenset(text.encode("ascii").translate(_NOT_WORD).decode("ascii").split())
+    return frozenset(_WORD.findall(text))
+
+
+def _we(text: str, words: frozenset[str]) -> bool:
+    """``_WE.search(text)``, decided from the sentence's ``words`` when they suffice."""
+    if not _WE_WORDS.isdisjoint(words):
+        return True
+    return not _WE_OTHER.isdisjoint(words) and _WE.search(text) is not None
+
+
+def _passive(text: str, words: frozenset[str]) -> bool:
+    """``_PASSIVE.search(text)``, skipped when a word it needs is missing."""
+    return not _PASSIVE_AUX.isdisjoint(words) and not _PASSIVE_VERBS.isdisjoint(words) \
+        and _PASSIVE.search(text) is not None
+
+
+def _setting_match(text: str, words: frozenset[str]) -> bool:
+    """``_SETTING.search(text)``, skipped when no alternative has the words it needs."""
+    if _SETTING_ANCHORS.isdisjoint(words) and ("we" not in words or _SETTING_VERBS.isdisjoint(words)):
+        return False
+    return _SETTING.search(text) is not None
+
+
+_SETTING_RESULT = first_test(re.compile(r"\b(?:show|prove|find|demonstrat|reveal|establish|deriv|achiev|outperform|"
+                             r"improv|and (?:propose|introduce|develop))\w*"))
 
 _TYPE_CUES: dict[ClaimType, list[tuple[re.Pattern, float]]] = {
     "proposal": [
@@ -237,20 +288,21 @@ _CUE_WORDS: dict[ClaimType, list[tuple[str, ...] | None]] = {
                   ("evaluat", "test", "validat", "benchmark", "assess"),
                   None],
 }
-_CUES = [(kind, [(p, w, words) for (p, w), words in zip(cues, _CUE_WORDS[kind], strict=True)])
+_CUES = [(kind, [(first_test(p), w, words) for (p, w), words in zip(cues, _CUE_WORDS[kind], strict=True)])
          for kind, cues in _TYPE_CUES.items()]
 
 
 # "the proposed algorithm", "our newly introduced loss": a reference back to a contribution, no cue of one;
 # nor is a negated one ("introduces no additional hyper-parameters")
-_BACK_REFERENCE = re.compile(r"\b(?:the|our|this|these|its|their|newly|recently)[\s-]+"
+_BACK_REFERENCE = first_test(re.compile(r"\b(?:the|our|this|these|its|their|newly|recently)[\s-]+"
                              r"(?:proposed|introduced|presented|developed|designed|devised|derived)\b|"
-                             r"\b(?:introduc|propos|present)(?:es|e|ed|ing) (?=no\b|neither\b|none\b)")
+                             r"\b(?:introduc|propos|present)(?:es|e|ed|ing) (?=no\b|neither\b|none\b)"))
 
 
 # a contribution introduced by its name: "We present SLCD -- ...", "we propose Prospect, a ..." (case matters)
-_NAMED_PROPOSAL = re.compile(r"\b(?:[Ww]e|[Pp]aper|[Ww]ork)\s+(?:\w+ly\s+)?(?:propose|present|introduce)s?\s+"
-                             r"(?:[A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+[\w-]*\s*(?:--|\u2014|,|:|\())")
+_NAMED_PROPOSAL = first_test(re.compile(
+    r"\b(?:[Ww]e|[Pp]aper|[Ww]ork)\s+(?:\w+ly\s+)?(?:propose|present|introduce)s?\s+"
+    r"(?:[A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+[\w-]*\s*(?:--|\u2014|,|:|\())"))
 NAMED_PROPOSAL_WEIGHT = 2.0
 
 _BACK_REFERENCE_WORDS = ("propos", "introduc", "present", "develop", "design", "devis", "deriv")
@@ -322,19 +374,19 @@ def type_claims(texts: Sequence[str], abstract: str = "") -> list[ClaimType]:
     return [claim_type(t, prior, sc) for t, sc in zip(texts, scored, strict=True)]
 
 
-def _is_contribution(text: str) -> bool:
-    if _PASSIVE.search(text) and not _BACKGROUND_START.search(text):
+def _is_contribution(text: str, words: frozenset[str]) -> bool:
+    if _passive(text, words) and not _BACKGROUND_START.search(text):
         return True
-    return bool(_WE.search(text) and _CONTRIB_VERB.search(text)) or (
+    return (_we(text, words) and _CONTRIB_VERB.search(text) is not None) or (
         _maybe(text, _FINDING_WORDS) and bool(_FINDING.search(text)))
 
 
-_FINDING = re.compile(r"(?:\b(?:experiment\w*|results?|simulations?|evaluations?|analys[ie]s)\b[^.]{0,40}|"
+_FINDING = first_test(re.compile(r"(?:\b(?:experiment\w*|results?|simulations?|evaluations?|analys[ie]s)\b[^.]{0,40}|"
                       r"^\s*(?:an?|our|this) (?:\w+ )?(?:investigation|study|analysis|evaluation) )\b"
-                      r"(?:show|demonstrat|indicat|confirm|reveal|suggest|verif|illustrat|validat)\w*")
+                      r"(?:show|demonstrat|indicat|confirm|reveal|suggest|verif|illustrat|validat)\w*"))
 _FINDING_WORDS = ("show", "demonstrat", "indicat", "confirm", "reveal", "suggest", "verif", "illustrat",
                   "validat")
-_OUR = re.compile(r"\b(?:our|we)\b")
+_OUR = first_test(re.compile(r"\b(?:our|we)\b"))
 
 
 def _our(text: str) -> bool:
@@ -378,10 +430,11 @@ def classify(sentences: list[Sentence]) -> list[tuple[bool, str]]:
         if text.rstrip().endswith("?"):
             out.append((False, "claim:question"))
             continue
-        contribution = _is_contribution(text)
-        setting = ((_maybe(text, _SETTING_WORDS) and bool(_SETTING.search(text))
+        words = _words(text)
+        contribution = _is_contribution(text, words)
+        setting = ((_maybe(text, _SETTING_WORDS) and _setting_match(text, words)
                     and not _SETTING_RESULT.search(text)) or _is_step(text))
-        background = bool(_BACKGROUND_START.search(text)) and not _WE.search(text)
+        background = bool(_BACKGROUND_START.search(text)) and not _we(text, words)
         if contribution and not setting:
             started = True
             out.append((True, "claim:we-verb"))

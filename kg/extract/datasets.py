@@ -34,6 +34,7 @@ from spacy.tokens import Span
 from kg.extract.context import FIELDS, Context
 from kg.extract.divergences import vocab_spans
 from kg.extract.methods.vocab import _rules as method_rules
+from kg.extract.regexes import first_test
 from kg.extract.tags import TagCollector
 from kg.extract.vocab import alias_index, entities_by_id, flagged
 from kg.models import Dataset, Evidence, Tag, fold, slug
@@ -54,10 +55,10 @@ _NOT_NAMES = {
     "nlp", "cv", "rl", "ml", "ai", "qa", "gan", "gans", "llm", "llms", "rgb", "3d", "2d", "nlu", "asr",
     "mt", "vqa", "ood", "iid", "i.i.d.", "sota",
 }
-_LIST_CUE = re.compile(
+_LIST_CUE = first_test(re.compile(
     r"\b(?:data ?sets?|benchmarks?|corpora)\b,?\s*(?:such as|including|like|namely|e\.g\.,?|\(|:)\s*",
     re.IGNORECASE,
-)
+))
 
 
 def _namelike(tok) -> bool:
@@ -145,7 +146,8 @@ def _other_version(ctx: Context, fld, span: Span) -> tuple[Dataset, Evidence] | 
     return _entity_for(longer.text), ctx.span_evidence(longer, "ds:version")
 
 
-_SPLIT = re.compile(r"\b(?P<stem>[A-Z][A-Za-z]*[A-Za-z])(?P<sep>[- ]?)(?P<a>\d+[A-Za-z]?)/(?P<b>\d+[A-Za-z]?)\b")
+_SPLIT = first_test(re.compile(
+    r"\b(?P<stem>[A-Z][A-Za-z]*[A-Za-z])(?P<sep>[- ]?)(?P<a>\d+[A-Za-z]?)/(?P<b>\d+[A-Za-z]?)\b"))
 
 
 def _split_rule(ctx: Context, tags: TagCollector, fld, blocked) -> None:

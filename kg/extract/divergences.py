@@ -25,6 +25,7 @@ from spacy.tokens import Span
 
 from kg.extract.context import FIELDS, Context
 from kg.extract.docext import VOCAB_KEY
+from kg.extract.regexes import first_test
 from kg.extract.tags import TagCollector
 from kg.extract.vocab import ambiguous_aliases, entities_by_id
 from kg.models import Divergence, Tag, fold, slug
@@ -63,14 +64,17 @@ _BARE = {
 }
 _HEAD = r"(?:divergences?|distances?|metrics?)"
 _ITEM = r"[A-Za-zα-ωχℓ][\w^{}²\u0370-\u03ff]*(?:[- ][A-Za-z][a-z]+)?"
-_LIST_HEAD = re.compile(rf"\b{_HEAD}\b")
+_LIST_HEAD = first_test(re.compile(rf"\b{_HEAD}\b"))
+#: what every ``_LIST_HEAD`` / ``_NAMED`` match holds (a literal test is far cheaper than the scan)
+_HEAD_LITERALS = ("divergence", "distance", "metric")
+_NAMED_LITERALS = ("ivergence", "iscrepanc", "Distance")
 _LIST = re.compile(
     rf"(?P<items>(?:{_ITEM}-?,\s+)+(?:(?:and|or)\s+)?)(?P<last>{_ITEM})-?\s*(?P<head>{_HEAD})\b"
 )
-_NAMED = re.compile(
+_NAMED = first_test(re.compile(
     r"(?<![\w\-\u2010-\u2015])(?P<name>(?:[A-Z][a-zé'\\]+[- ])*[A-Z][a-zé'\\]+)"
     r"[- ](?P<head>[Dd]ivergences?|[Dd]iscrepanc(?:y|ies)|Distances?)\b"
-)
+))
 _NAMED_SKIP = {"The", "This", "These", "Our", "A", "An", "We", "In", "Such", "Each", "Any", "Both",
                "New", "Novel", "Proposed", "Statistical", "Generalized", "Unified", "Diffusion",
                "Symmetric", "Mean", "Maximum", "Total", "Kernel", "Relative", "Neural", "Fractional"}
@@ -85,12 +89,12 @@ _GENERIC_BEFORE = {"statistical", "probability", "probabilistic", "information",
 _DISTRIBUTIONAL = re.compile(r"(?i)distribution|measure|probabilit|densit|sampl|converge|posterior|law")
 _NOUN_MODIFIER = re.compile(r"^[a-z]{3,}(?:tion|sion|ment|ity)$")
 # a vector-calculus / dynamics sense anywhere in the sentence
-_TRAP = re.compile(
+_TRAP = first_test(re.compile(
     r"divergence[- ]free|divergence theorem|divergence[- ]measure|vector field|velocity field|"
     r"flow field|gauss[- ]green|divergence operator|divergence form|"
     r"\bdiverge(?:s|d|nt)?\b|training divergence|divergence of (?:the )?(?:training|loss|gradient|class)",
     re.IGNORECASE,
-)
+))
 
 
 def vocab_spans(ctx: Context, fld, label: str) -> list[Span]:
@@ -167,7 +171,8 @@ def find_divergences(ctx: Context) -> list[Tag]:
             variant = _variant(span, sent.start) if eid == KL else None
             tags.add_span(vocab[eid], span, f"vocab:{eid}", variant=variant)
         text = ctx.doc_text(fld)
-        for head in _LIST_HEAD.finditer(text):
+        heads = _LIST_HEAD.finditer(text) if any(w in text for w in _HEAD_LITERALS) else ()
+        for head in heads:
             # a list needs commas just before its head: only then run the (costlier) list regex
             lo = max(0, head.start() - 160)
             if "," not in text[max(lo, head.start() - 40):head.start()]:
@@ -177,7 +182,7 @@ def find_divergences(ctx: Context) -> list[Tag]:
                 m = _LIST.search(text, m.start() + 1, head.end())
             if m is not None:
                 _list_items(ctx, tags, fld, m, vocab)
-        if fld == "abstract":
+        if fld == "abstract" and any(w in text for w in _NAMED_LITERALS):
             _named(ctx, tags, fld, text, vocab)
     _generic(ctx, tags, vocab)
     return _drop_ambiguous_only(_drop_bare_parents(tags.tags()))

@@ -82,7 +82,8 @@ def _needs_work(text: str) -> bool:
     for w in _TRIGGER_WORDS:
         if w in text:
             return True
-    return "(" in text and _CALL.search(text) is not None
+    # (every ``_CALL`` match holds "}(", "KL(" or "JS(")
+    return ("}(" in text or "KL(" in text or "JS(" in text) and _CALL.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,8 @@ _BLOCK_TAGS = frozenset({
     "section", "table", "tr", "td", "th", "caption", "list", "list-item", "label", "blockquote",
 })
 _LAYOUT = re.compile(
-    "|".join([
+    # every alternative starts with one of these characters: a cheap first test at each position
+    r"(?=[-\t \r\n<&$])(?:" + "|".join([
         # a word hyphenated across a line break: "regu-\nlarization", "KL-\n  divergence"
         r"(?P<hyph>(?<=[A-Za-z])-[ \t]*\r?\n[ \t]*(?=[A-Za-z]))",
         # a blank line (or more): a paragraph break
@@ -159,7 +161,7 @@ _LAYOUT = re.compile(
         r"(?P<entity>&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)",
         # $...$ inline math (the delimiters go, the content is read by the LaTeX pass)
         r"(?P<math>(?<![\\$])\$(?=[^$\s])(?P<mathbody>[^$\n]{1,300}?)(?<![\\\s])\$(?!\$))",
-    ])
+    ]) + ")"
 )
 _LAYOUT_TRIGGERS = ("\n", "\r", "<", "&", "$")
 # suffixes that only continue a word (never a word of their own after a hyphen): "regu-larization"
@@ -236,7 +238,9 @@ _HEADER = re.compile(
     r"[ \t]*[:\u2014\u2013][ \t]*"
     r")"
 )
-_HEADER_TRIGGER = re.compile(r"(?i)abstract|summary|:")
+_HEADER_TRIGGER = re.compile(r"(?i)abstract|summary")
+#: every ``_HEADER`` match holds one of these words as written: no header scan without one
+_HEADER_WORDS = tuple(w for word in f"Abstract,Summary,{_SECTIONS}".split(",") for w in (word, word.upper()))
 
 
 # --- the passes and their composition --------------------------------------------------------------
@@ -302,7 +306,8 @@ def normalize(text: str) -> Normalized:
     for i, (wanted, pattern, replace) in enumerate(passes):
         if not wanted:
             continue
-        if i == 1 and _HEADER_TRIGGER.search(cur[:40] if ":" not in cur else cur) is None:
+        if i == 1 and ((":" not in cur and _HEADER_TRIGGER.search(cur[:40]) is None)
+                       or not any(w in cur for w in _HEADER_WORDS)):
             continue
         if i == 2 and not _needs_work(cur):
             continue

@@ -8,7 +8,9 @@ trigger words, :mod:`kg.extract.methods.component`). Components write to the ``D
 in :mod:`kg.extract.docext`. ``NORM`` is our own cheap key (:func:`kg.extract.keys.norm_key`) — lower case,
 accents and in-word hyphens dropped, a simple plural fold — computed once per lexeme (cached in the
 vocab), so "Kullback–Leibler Divergences" matches the pattern "Kullback-Leibler divergence" without a
-lemmatizer. Build the pipeline with :func:`get_nlp` (one per process).
+lemmatizer. The tokenizer's affix searches and the lexeme attribute getters are spaCy's behind exact
+shortcuts (:mod:`kg.extract.affixes`, :mod:`kg.extract.lexattrs`): the same tokens and attributes, for
+fewer instructions. Build the pipeline with :func:`get_nlp` (one per process).
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from spacy.language import Language
 from spacy.pipeline import SpanRuler
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
-from spacy.util import compile_infix_regex, compile_suffix_regex
 from thinc.types import Ints2d
 
-from kg.extract import docext
+from kg.extract import docext, lexattrs
 from kg.extract.acronyms import make_acronym_detector  # noqa: F401  (registers kg_acronym_detector)
+from kg.extract.affixes import InfixFinditer, PrefixSearch, SuffixSearch
 from kg.extract.docext import VOCAB_KEY
 from kg.extract.keys import norm_key, pattern_variants
 from kg.extract.methods.component import make_method_matcher  # noqa: F401  (registers kg_method_matcher)
@@ -85,17 +87,26 @@ def kg_sentencizer(doc: Doc) -> Doc:
     """
     n = len(doc)
     if n == 0:
-        doc._.kg_sent_starts = []
+        docext.put(doc, "kg_sent_starts", [])
         return doc
-    arr = doc.to_array([ORTH, IS_SPACE])
-    orth, space = arr[:, 0], arr[:, 1]
+    enders = _ender_hashes(doc)
+    text = docext.get(doc, "kg_text")
+    if text is not None and text.isprintable() and "  " not in text and not text.startswith(" "):
+        # no whitespace token: the only whitespace is single spaces, which the tokenizer attaches to
+        # the token before them (a text without other whitespace characters is printable)
+        orth = doc.to_array(ORTH).tolist()
+        space = [0] * n
+        candidates = [i for i, h in enumerate(orth) if h in enders]
+    else:
+        arr = doc.to_array([ORTH, IS_SPACE])
+        orth, space = arr[:, 0].tolist(), arr[:, 1].tolist()
+        candidates = [i for i, (h, sp) in enumerate(zip(orth, space, strict=True)) if sp or h in enders]
+    strings = doc.vocab.strings  # a token's text is the string of its ORTH: no Token objects
     starts = np.full(n, -1, dtype=np.int64)
     starts[0] = 1
-    enders = _ender_hashes(doc)
-    candidates = [i for i, (h, sp) in enumerate(zip(orth.tolist(), space.tolist(), strict=True)) if sp or h in enders]
     for i in candidates:
-        prev_tok = doc[i]
-        newline = bool(space[i]) and "\n" in prev_tok.text
+        prev = strings[orth[i]]
+        newline = bool(space[i]) and "\n" in prev
         if space[i] and not newline:
             continue
         j = i + 1
@@ -106,18 +117,19 @@ def kg_sentencizer(doc: Doc) -> Doc:
         if newline:
             starts[j] = 1
             continue
-        prev2 = doc[i - 1].text if i > 0 else ""
-        nxt = doc[j + 1].text if j + 1 < n else ""
-        if _is_boundary(prev2, prev_tok.text, doc[j].text, nxt):
+        prev2 = strings[orth[i - 1]] if i > 0 else ""
+        nxt = strings[orth[j + 1]] if j + 1 < n else ""
+        if _is_boundary(prev2, prev, strings[orth[j]], nxt):
             starts[j] = 1
     doc.from_array([SENT_START], cast(Ints2d, starts.astype(np.uint64).reshape(-1, 1)))
-    doc._.kg_sent_starts = np.nonzero(starts == 1)[0].tolist()
+    docext.put(doc, "kg_sent_starts", np.nonzero(starts == 1)[0].tolist())
     return doc
 
 
 def _install_norm(nlp: Language) -> None:
     getters = nlp.vocab.lex_attr_getters  # type: ignore[attr-defined]  # (missing from spaCy's vocab.pyi)
     getters[NORM] = norm_key
+    lexattrs.install(getters)  # the same attribute values, computed for less (kg.extract.lexattrs)
     for lex in nlp.vocab:
         lex.norm_ = norm_key(lex.orth_)
 
@@ -130,14 +142,16 @@ def build_nlp(patterns: list[dict] | None = None) -> Language:
     nlp = spacy.blank("en")
     _install_norm(nlp)
     tokenizer = cast(Tokenizer, nlp.tokenizer)
+    # the affix regexes behind exact shortcuts (kg.extract.affixes): the same tokens, fewer regex scans
+    tokenizer.prefix_search = PrefixSearch(nlp.Defaults.prefixes or ())
     # "ImageNet-1K." / "FID." end a sentence: split a final period after capitals (not "U.S.")
     suffixes = [*(nlp.Defaults.suffixes or ()), r"(?<=[^.\s][A-Z])\.", r"(?<=[0-9])\."]
-    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    tokenizer.suffix_search = SuffixSearch(suffixes)
     # a missing space after a sentence end: "1.46 FID.Our code", "tasks.Our"
     # and an em or en dash glued to a closing bracket: "algorithm—Stochastic Subspace Cubic Newton (SSCN)—for"
     infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[A-Za-z0-9])\.(?=[A-Z][a-z])",
                r"(?<=\w)[)\]](?=[—–])", r"(?<=[)\]])[—–](?=\w)"]
-    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    tokenizer.infix_finditer = InfixFinditer(infixes)
     nlp.add_pipe("kg_sentencizer")
     nlp.add_pipe("kg_acronym_detector")
     rulers: dict[str, SpanRuler] = {}

@@ -157,3 +157,27 @@ def test_claims_procedure_steps_are_not_claims(sentence, is_claim):
 )
 def test_claims_findings_without_a_we_contribution_verb(sentence):
     assert _claims(sentence)
+
+
+def test_claims_word_gates_agree_with_the_regexes(seed_jsonl):
+    """The word-set shortcuts in front of _WE, _PASSIVE and _SETTING answer as the regexes do."""
+    import random
+    import re
+
+    from kg.extract import claims as C
+    from kg.read import read_papers
+
+    texts = [s.lower() for p in read_papers(seed_jsonl).papers for t in (p.title, p.abstract)
+             for s in re.split(r"(?<=[.!?])\s+", t)]
+    rng = random.Random(4)
+    pieces = ["we", "our", "ours", "us", "this paper", "the present work", "in this", "here", "i", "is proposed",
+              "are also shown", "we consider", "we study the problem", "our aim is", "aims at", "is based on",
+              "builds upon", "draws inspiration", "is inspired by", "we call this", "specifically, we focus",
+              "weights", "thus", "this", "é", "–", "_", "\n"]
+    texts += [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    for text in texts:
+        words = C._words(text)
+        assert words == frozenset(re.findall(r"\w+", text)), text
+        assert C._we(text, words) == (C._WE.search(text) is not None), text
+        assert C._passive(text, words) == (C._PASSIVE.search(text) is not None), text
+        assert C._setting_match(text, words) == (C._SETTING.search(text) is not None), text

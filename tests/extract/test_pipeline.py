@@ -111,6 +111,30 @@ def test_pipeline_sentencizer_hard_cases(text, expected):
     assert len(_sents(text)) == expected, _sents(text)
 
 
+def test_pipeline_sentencizer_text_shortcut_same_starts(seed_jsonl):
+    """A text whose only whitespace is single spaces has no whitespace token, and the sentencizer
+    (which then reads no IS_SPACE column) sets the same starts as without the shortcut."""
+    from spacy.attrs import IS_SPACE, SENT_START
+
+    from kg.extract import docext
+    from kg.extract.pipeline import kg_sentencizer
+    from kg.read import read_papers
+
+    nlp = get_nlp()
+    texts = [t for p in read_papers(seed_jsonl).papers[:60] for t in (p.title, p.abstract)]
+    texts += [t[:40] + extra + t[40:] for t in texts[:40] for extra in ("  ", "\n", " \n", "\u00a0", ". A. B")]
+    texts += [" lead", "trail ", "a. B", "x"]
+    for text in texts:
+        fast, full = nlp.make_doc(text), nlp.make_doc(text)
+        docext.put(full, "kg_text", None)  # (no text: the full path)
+        kg_sentencizer(fast)
+        kg_sentencizer(full)
+        assert docext.get(fast, "kg_sent_starts") == docext.get(full, "kg_sent_starts"), text
+        assert fast.to_array(SENT_START).tolist() == full.to_array(SENT_START).tolist(), text
+        if text.isprintable() and "  " not in text and not text.startswith(" "):
+            assert not any(fast.to_array(IS_SPACE).tolist()), text
+
+
 @pytest.mark.parametrize(
     "token, key",
     [("Rényi", "renyi"), ("CIFAR-10", "cifar10"), ("Divergences", "divergence"), ("losses", "loss"),

@@ -36,6 +36,7 @@ from kg.extract.methods.vocab import (
     _Cand,
     fold,
 )
+from kg.extract.regexes import first_test
 from kg.models import TextField
 
 
@@ -71,7 +72,8 @@ _HYPHEN_OK = frozenset("based style like type free driven inspired guided specif
                        "generated pretrained fine tuned tuning large base small tiny medium xl xxl".split())
 _SIZES = ("XXL", "XL", "LARGE", "BASE", "SMALL", "TINY", "MEDIUM", "HUGE", "MINI", "Large", "Base", "Small",
           "Tiny", "Medium", "Huge", "Mini", "large", "base", "small", "tiny", "medium", "xl", "xxl")
-_SIZED = re.compile(r"\b(?P<base>[A-Z][A-Za-z0-9.]*?[A-Za-z0-9])(?:[-_ ]?)(?P<size>" + "|".join(_SIZES) + r")\b")
+_SIZED = first_test(re.compile(
+    r"\b(?P<base>[A-Z][A-Za-z0-9.]*?[A-Za-z0-9])(?:[-_ ]?)(?P<size>" + "|".join(_SIZES) + r")\b"))
 
 
 #: heads whose adjective + head is itself a technique's name ("defensive distillation", "spectral
