@@ -5,7 +5,9 @@
 WITH reduce(s = '', c IN split(toLower(normalize($method, NFKD)), '') |
        s + CASE WHEN c IN ['-', '_', '/', '‐', '‑', '‒', '–', '—', '―', '−', '\t', '\n'] THEN ' '
                 WHEN 'abcdefghijklmnopqrstuvwxyz0123456789 ' CONTAINS c THEN c ELSE '' END) AS folded
-WITH [w IN split(folded, ' ') WHERE w <> '' |
+WITH [w IN split(folded, ' ') WHERE w <> ''] AS raw
+WITH [i IN range(0, size(raw) - 1) WHERE raw[i] <> 'wise' OR i = 0 | raw[i]] AS raw  // block-wise = block
+WITH [w IN raw |
       CASE WHEN size(w) <= 3 OR NOT w ENDS WITH 's' OR NOT 'abcdefghijklmnopqrstuvwxyz' CONTAINS substring(w, size(w) - 2, 1) THEN w
            WHEN size(w) > 4 AND w ENDS WITH 'ies' THEN left(w, size(w) - 3) + 'y'
            WHEN w ENDS WITH 'sses' THEN left(w, size(w) - 2)

@@ -4,13 +4,15 @@
 // evidence: r.sentence, r.surface, r.rules, r.role (methods), r.variant (KL: forward/reverse).
 // Graph view: the papers around the entities; Table view: one row per link.
 // Names are matched as `kg papers-using` matches them: folded (case, accents, hyphens, punctuation,
-// plurals: -s, -ies, -sses, as kg.models.singular), then with a generic head word added or removed ("Wasserstein" -> "Wasserstein distance").
+// plurals: -s, -ies, -sses, as kg.models.singular; a "-wise" after the first word dropped), then with a generic head word added or removed ("Wasserstein" -> "Wasserstein distance").
 // Set the parameter first (any name or alias):
 // :param entity => 'KL'
 WITH reduce(s = '', c IN split(toLower(normalize($entity, NFKD)), '') |
        s + CASE WHEN c IN ['-', '_', '/', '‐', '‑', '‒', '–', '—', '―', '−', '\t', '\n'] THEN ' '
                 WHEN 'abcdefghijklmnopqrstuvwxyz0123456789 ' CONTAINS c THEN c ELSE '' END) AS folded
-WITH [w IN split(folded, ' ') WHERE w <> '' |
+WITH [w IN split(folded, ' ') WHERE w <> ''] AS raw
+WITH [i IN range(0, size(raw) - 1) WHERE raw[i] <> 'wise' OR i = 0 | raw[i]] AS raw  // block-wise = block
+WITH [w IN raw |
       CASE WHEN size(w) <= 3 OR NOT w ENDS WITH 's' OR NOT 'abcdefghijklmnopqrstuvwxyz' CONTAINS substring(w, size(w) - 2, 1) THEN w
            WHEN size(w) > 4 AND w ENDS WITH 'ies' THEN left(w, size(w) - 3) + 'y'
            WHEN w ENDS WITH 'sses' THEN left(w, size(w) - 2)

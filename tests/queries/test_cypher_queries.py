@@ -118,6 +118,7 @@ TRICKY_NAMES = [
     "KL", "Kullback–Leibler divergences", "Rényi α-divergence", "Jensen-Shannon (JS) divergence", "D_{KL}",
     "ImageNet 64×64", "Newton's method", "Schrödinger bridges", "MMD^2", "SVM (hinge) loss",
     "Parameter Allocation & Regularization", "  stochastic_gradient/descent  ", "classes", "Gauss", "",
+    "block-wise coordinate descent", "Channel-wise Soft Attention", "wise",
 ]
 
 
