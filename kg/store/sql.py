@@ -187,6 +187,7 @@ WHEN OLD.year IS NOT NEW.year BEGIN
 END;
 CREATE TRIGGER IF NOT EXISTS link_added AFTER INSERT ON link BEGIN
     UPDATE entity SET papers = papers + 1 WHERE rid = NEW.entity;
+    INSERT INTO total VALUES (NEW.type, 1) ON CONFLICT DO UPDATE SET n = n + 1;
     INSERT INTO entity_year SELECT NEW.entity, year IS NOT NULL, coalesce(year, 0), 1
         FROM paper WHERE rid = NEW.paper ON CONFLICT DO UPDATE SET papers = papers + 1;
     INSERT INTO cooc SELECT NEW.entity, entity, 1 FROM link
@@ -210,6 +211,7 @@ CREATE TRIGGER IF NOT EXISTS link_changed AFTER UPDATE OF role, props ON link BE
 END;
 CREATE TRIGGER IF NOT EXISTS link_removed AFTER DELETE ON link BEGIN
     UPDATE entity SET papers = papers - 1 WHERE rid = OLD.entity;
+    UPDATE total SET n = n - 1 WHERE name = OLD.type;
     UPDATE entity_year SET papers = papers - 1 WHERE entity = OLD.entity
         AND (known, year) = (SELECT year IS NOT NULL, coalesce(year, 0) FROM paper WHERE rid = OLD.paper);
     UPDATE cooc SET papers = papers - 1
@@ -247,14 +249,9 @@ CREATE TRIGGER IF NOT EXISTS entity_added AFTER INSERT ON entity BEGIN
     INSERT OR IGNORE INTO closure VALUES (NEW.rid, NEW.rid);
 END;
 CREATE TRIGGER IF NOT EXISTS about_added AFTER INSERT ON about BEGIN
+    INSERT INTO total VALUES ('about', 1) ON CONFLICT DO UPDATE SET n = n + 1;
     INSERT INTO fam_about SELECT c.anc, NEW.claim, k.id, k.type, 1 FROM closure c, claim k
         WHERE c.des = NEW.entity AND k.rid = NEW.claim ON CONFLICT DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER IF NOT EXISTS total_link_added AFTER INSERT ON link BEGIN
-    INSERT INTO total VALUES (NEW.type, 1) ON CONFLICT DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER IF NOT EXISTS total_link_removed AFTER DELETE ON link BEGIN
-    UPDATE total SET n = n - 1 WHERE name = OLD.type;
 END;
 CREATE TRIGGER IF NOT EXISTS total_link_retyped AFTER UPDATE OF type ON link
 WHEN OLD.type IS NOT NEW.type BEGIN
@@ -267,13 +264,8 @@ END;
 CREATE TRIGGER IF NOT EXISTS total_claim_removed AFTER DELETE ON claim BEGIN
     UPDATE total SET n = n - 1 WHERE name = 'claim';
 END;
-CREATE TRIGGER IF NOT EXISTS total_about_added AFTER INSERT ON about BEGIN
-    INSERT INTO total VALUES ('about', 1) ON CONFLICT DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER IF NOT EXISTS total_about_removed AFTER DELETE ON about BEGIN
-    UPDATE total SET n = n - 1 WHERE name = 'about';
-END;
 CREATE TRIGGER IF NOT EXISTS about_removed AFTER DELETE ON about BEGIN
+    UPDATE total SET n = n - 1 WHERE name = 'about';
     UPDATE fam_about SET n = n - 1
         WHERE claim = OLD.claim AND anc IN (SELECT anc FROM closure WHERE des = OLD.entity);
     DELETE FROM fam_about WHERE claim = OLD.claim AND n = 0;
@@ -378,8 +370,7 @@ DROP_TRIGGERS = "".join(
     f"DROP TRIGGER IF EXISTS {t};" for t in (
         "paper_added", "paper_removed", "paper_year_changed", "link_added", "link_changed", "link_removed",
         "fam_added", "fam_removed", "fam_year_changed", "entity_added", "about_added", "about_removed",
-        "total_link_added", "total_link_removed", "total_link_retyped", "total_claim_added",
-        "total_claim_removed", "total_about_added", "total_about_removed")
+        "total_link_retyped", "total_claim_added", "total_claim_removed")
 )
 
 #: Every table, view and trigger, dropped by ``clear`` (then :data:`DDL` runs again).

@@ -462,12 +462,17 @@ class SQLiteStore:
                 others = [S.exists_condition(fams[i], list(f.ids), f.kind, f.role, f.variant)
                           for i, f in enumerate(query.using) if i != lead]
                 select, count, params = S.fam_papers_sql(fams[lead], others, query)  # type: ignore[arg-type]
-                alone = not others and query.ids is None and query.year_min is None and query.year_max is None
+                alone = not others and self._no_paper_filters(query)
                 return select, sizes[lead] if alone else count, params
         select, params = S.find_papers_sql(query)
-        if not query.using and query.ids is None and query.year_min is None and query.year_max is None:
+        if not query.using and self._no_paper_filters(query):
             return select, self._rows(S.PAPER_TOTAL)[0][0], params  # every paper: the maintained count
         return select, f"SELECT count(*) FROM ({select})", params
+
+    @staticmethod
+    def _no_paper_filters(query: PaperQuery) -> bool:
+        """Does ``query`` leave the paper ids and years free (its total can then be a maintained count)?"""
+        return query.ids is None and query.year_min is None and query.year_max is None
 
     @staticmethod
     def _streamed(query: PaperQuery) -> bool:
