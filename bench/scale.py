@@ -42,18 +42,26 @@ if not MAKE.exists():
 QUERY = "KL divergence"
 
 
-def tree_rss(pid: int) -> int:
-    """Summed RSS (bytes) of ``pid`` and all its descendants."""
-    total, todo = 0, [pid]
+def tree_rss(pid: int) -> tuple[int, dict[str, int]]:
+    """Summed RSS (bytes) of ``pid`` and all its descendants, and that sum by kind of process
+    (``python``, ``neo4j-admin``, other) so a peak says who made it. A Neo4j server restarted by
+    the admin command is a descendant until its launcher exits: it is listed (``neo4j server``) but
+    not summed, as the server is not part of the ingest."""
+    total, todo, parts = 0, [pid], {}
     while todo:
         p = todo.pop()
         try:
-            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * 4096
+            rss = int(Path(f"/proc/{p}/statm").read_text().split()[1]) * 4096
+            cmd = Path(f"/proc/{p}/cmdline").read_bytes()
+            kind = ("neo4j-admin" if b"AdminTool" in cmd else "neo4j server" if b"EntryPoint" in cmd
+                    else "python" if b"python" in cmd else "other")
+            total += 0 if kind == "neo4j server" else rss
+            parts[kind] = parts.get(kind, 0) + rss
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, ValueError):
             continue
-    return total
+    return total, parts
 
 
 def children_cpu() -> float:
@@ -62,6 +70,9 @@ def children_cpu() -> float:
 
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+PEAK_PARTS: dict[str, int] = {}  # the breakdown of the last run's peak (see tree_rss)
 
 
 def run(cmd: list[str], env: dict) -> tuple[float, int, str]:
@@ -74,7 +85,11 @@ def run(cmd: list[str], env: dict) -> tuple[float, int, str]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            rss, parts = tree_rss(proc.pid)
+            if rss > peak:
+                peak = rss
+                PEAK_PARTS.clear()
+                PEAK_PARTS.update(parts)
             time.sleep(0.2)
 
     t = threading.Thread(target=sample, daemon=True)
@@ -162,6 +177,7 @@ def bench(n: int, kind: str, args, work: Path) -> dict:
     wall, peak, out = run([*kg, "ingest", str(src), *store_cli, *extra, "--workers", str(args.workers),
                            "--json", "--quiet"], env)
     cpu = children_cpu() - cpu0  # the ingest CLI and its extraction workers (not the Neo4j server)
+    peak_parts = " + ".join(f"{k} {v / 2**20:,.0f}" for k, v in sorted(PEAK_PARTS.items(), key=lambda kv: -kv[1]))
     report = json.loads(out)
     if kind == "embedded":
         size = du(*graph.parent.glob("*"))
@@ -173,11 +189,12 @@ def bench(n: int, kind: str, args, work: Path) -> dict:
     return {"papers": n, "store": kind, "ingest_s": wall, "cpu_s": cpu, "papers_per_s": report["new"] / wall,
             "peak_rss_mb": peak / 2**20, "size_mb": size / 2**20, "cold_cli_s": cold,
             "cold_rss_mb": cold_rss / 2**20, "warm_p50_ms": p50 * 1e3, "warm_p95_ms": p95 * 1e3,
-            "new": report["new"], "failed": report["failed"], "load": f"{before} -> {load()}"}
+            "new": report["new"], "failed": report["failed"], "load": f"{before} -> {load()}",
+            "peak_parts_mb": peak_parts}
 
 
 COLS = ("papers", "store", "ingest_s", "cpu_s", "papers_per_s", "peak_rss_mb", "size_mb", "cold_cli_s", "cold_rss_mb",
-        "warm_p50_ms", "warm_p95_ms", "load")
+        "warm_p50_ms", "warm_p95_ms", "load", "peak_parts_mb")
 
 
 def fmt(v) -> str:
