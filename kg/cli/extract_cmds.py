@@ -84,7 +84,8 @@ def extract_cmd(
         "--out", help="Write extraction shards (one kg Extraction a line) and manifests to this folder "
         "(or fsspec URL) instead of stdout; re-running skips shards already done.", rich_help_panel="Shards")] = None,
     engine: Annotated[Literal["local", "dask"], typer.Option(
-        "--engine", help="With --out: local = this process; dask = a Dask LocalCluster of --workers "
+        "--engine", help="With --out: local = --workers processes on this machine (1: this process); "
+        "dask = a Dask LocalCluster of --workers "
         "processes, or the cluster at --scheduler (needs pip install 'kg\\[dask]').",
         rich_help_panel="Shards")] = "local",
     scheduler: Annotated[str | None, typer.Option(

@@ -128,8 +128,9 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)  # the parent is gone (killed): do not keep extracting for nobody
 
 
-def _init_worker(parent: int) -> None:
-    """Pool initializer: build the pipeline and the extractor version once per worker process."""
+def init_worker(parent: int) -> None:
+    """Pool initializer (here and in the local shard engine): exit when process ``parent`` is gone,
+    build the pipeline and the extractor version once per worker process."""
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="kg-parent-watch").start()
     from kg.extract import extractor_version
 
@@ -170,7 +171,7 @@ def extract_stream(
     limit = max(1, in_flight or 2 * workers)
     ctx = multiprocessing.get_context("spawn")
     pending: deque[Future] = deque()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker,
                                initargs=(os.getpid(),))
     try:
         batches = _batches(papers, batch_size)

@@ -3,7 +3,9 @@
 Why: the unit of work is a shard (:mod:`kg.scaleout.shards`), so a job is a list of independent
 tasks. Where they run is the only choice left, and it is made in one place, :func:`_client`:
 
-* ``engine="local"`` — one after another in this process (the single-process baseline);
+* ``engine="local"`` — on this machine without Dask: one after another in this process with
+  ``workers=1`` (the single-process baseline), else a pool of ``workers`` processes started with
+  ``spawn``, one shard a task (a killed worker fails the shards it had; re-running redoes them);
 * ``engine="dask"`` without ``scheduler`` — a ``LocalCluster`` of ``workers`` processes (started with
   ``spawn``: spaCy is not fork-safe), one thread each;
 * ``engine="dask"`` with ``scheduler="tcp://host:8786"`` — the workers of that cluster.
@@ -149,14 +151,31 @@ def _failure(spec: ShardSpec, exc: BaseException) -> ShardOutcome:
     return ShardOutcome(id=spec.id, status="failed", error=why)
 
 
-def _run_local(plan: JobPlan) -> Iterator[ShardOutcome]:
+def _run_local(plan: JobPlan, workers: int) -> Iterator[ShardOutcome]:
     from kg.scaleout.work import extract_shard
 
-    for spec in plan.todo:
-        try:
-            yield _outcome(extract_shard(spec, plan.out, plan.extractor_version))
-        except Exception as exc:  # noqa: BLE001 - one bad shard is reported; the job goes on
-            yield _failure(spec, exc)
+    workers = min(max(1, workers), len(plan.todo))
+    if workers == 1:
+        for spec in plan.todo:
+            try:
+                yield _outcome(extract_shard(spec, plan.out, plan.extractor_version))
+            except Exception as exc:  # noqa: BLE001 - one bad shard is reported; the job goes on
+                yield _failure(spec, exc)
+        return
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from kg.extract.parallel import init_worker
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=init_worker, initargs=(os.getpid(),)) as pool:
+        futures = {pool.submit(extract_shard, spec, plan.out, plan.extractor_version): spec for spec in plan.todo}
+        for fut in as_completed(futures):
+            try:
+                yield _outcome(fut.result())
+            except Exception as exc:  # noqa: BLE001 - a task error, or a worker that died (BrokenProcessPool)
+                yield _failure(futures[fut], exc)
 
 
 def _run_dask(plan: JobPlan, client: Any) -> Iterator[ShardOutcome]:
@@ -181,9 +200,12 @@ def _run_dask(plan: JobPlan, client: Any) -> Iterator[ShardOutcome]:
             fut.release()
 
 
-def run_job(plan: JobPlan, *, engine: Engine = "dask", scheduler: str | None = None, workers: int = 2,
+def run_job(plan: JobPlan, *, engine: Engine = "dask", scheduler: str | None = None, workers: int | None = None,
             on_shard: ShardCallback | None = None) -> JobReport:
     """Run the shards ``plan`` still needs and write the job manifest; never raises for one shard.
+
+    ``workers``: processes of the local pool (``engine="local"``; default 1, this process) or of the
+    Dask ``LocalCluster`` (default 2); ignored with ``scheduler``.
 
     Returns:
         A :class:`JobReport`; ``report.failed`` lists the shards to re-run (each with its error).
@@ -214,11 +236,11 @@ def run_job(plan: JobPlan, *, engine: Engine = "dask", scheduler: str | None = N
             on_shard(outcome, finished, len(plan.todo))
 
     if plan.todo and engine == "local":
-        report.workers = 1
-        for i, outcome in enumerate(_run_local(plan), 1):
+        report.workers = min(max(1, workers or 1), len(plan.todo))
+        for i, outcome in enumerate(_run_local(plan, report.workers), 1):
             record(outcome, i)
     elif plan.todo:
-        with _client(scheduler, workers) as client:
+        with _client(scheduler, workers or 2) as client:
             report.scheduler = client.scheduler.address
             report.workers = len(client.scheduler_info().get("workers", {}))
             for i, outcome in enumerate(_run_dask(plan, client), 1):
@@ -243,7 +265,7 @@ def _write_job_manifest(output: OutputDir, plan: JobPlan, statuses: dict[str, st
 
 
 def run_extract(inputs: Iterable[str | Path], out: str | Path, *, engine: Engine = "dask",
-                scheduler: str | None = None, workers: int = 2, shard_size: int = DEFAULT_SHARD_SIZE,
+                scheduler: str | None = None, workers: int | None = None, shard_size: int = DEFAULT_SHARD_SIZE,
                 fmt: str = "auto", only: Iterable[str] | None = None, force: bool = False,
                 on_shard: ShardCallback | None = None) -> JobReport:
     """Plan and run a job in one call (what ``kg extract --out`` does); see :func:`plan_job`, :func:`run_job`."""

@@ -30,6 +30,18 @@ def test_engine_local_output_identical_to_single_process(two_inputs, single_proc
     assert got == single_process(a) + single_process(b)  # same records, same ids, same order
 
 
+def test_engine_local_pool_output_identical_to_single_process(two_inputs, single_process, tmp_path):
+    """engine="local" with workers=2: shards run in two spawned processes, same bytes as one process."""
+    a, b = two_inputs
+    one = run_extract([a, b], tmp_path / "one", engine="local", shard_size=10)
+    pool = run_extract([a, b], tmp_path / "pool", engine="local", workers=2, shard_size=10)
+    assert (pool.shards, pool.extracted, pool.failed, pool.workers) == (5, 5, [], 2)
+    assert pool.cpu_seconds > 0 and one.workers == 1
+    assert list(read_extractions(tmp_path / "pool")) == single_process(a) + single_process(b)
+    for shard in (tmp_path / "one" / "shards").glob("*.jsonl"):
+        assert (tmp_path / "pool" / "shards" / shard.name).read_bytes() == shard.read_bytes()
+
+
 def test_engine_rerun_does_no_extraction_work(two_inputs, tmp_path):
     out = tmp_path / "out"
     run_extract(two_inputs, out, engine="local", shard_size=10)
