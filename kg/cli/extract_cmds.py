@@ -110,7 +110,7 @@ def extract_cmd(
     """Tag methods, divergences, datasets and claims in papers; print one result per paper.
 
     With --out DIR the input is cut into shards of --shard-size records, each extracted into
-    DIR/shards/<id>.jsonl with a manifest, in this process or on Dask (--engine dask); load them
+    DIR/shards/<id>.jsonl with a manifest, by --workers processes here or on Dask (--engine dask); load them
     with `kg ingest DIR --from-extractions`. See docs/scale-out.md. Without --out the input is
     streamed: results are printed as they are ready, in input order.
     """
