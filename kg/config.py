@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     neo4j_admin: str | None = Field(
         default=None, description="The neo4j-admin command for --bulk (e.g. 'scripts/neo4j-local admin')."
     )
+    neo4j_admin_memory: str | None = Field(
+        default=None, pattern=r"^\d+(\.\d+)?([kKmMgG]|%)?$",
+        description="neo4j-admin import's --max-off-heap-memory for --bulk (e.g. 512m, 25%; default: "
+        "neo4j-admin's own, 90% of free memory).",
+    )
     bulk_dir: Path | None = Field(default=None, description="Where --bulk stages its CSV files (default: temp).")
 
 

@@ -37,3 +37,11 @@ def test_config_bad_value_is_input_error(monkeypatch, var, value):
     monkeypatch.setenv(var, value)
     with pytest.raises(InputError, match=r"bad setting"):
         load_settings()
+
+
+@pytest.mark.parametrize("value", ["lots", "512 m", "-1g", "1gb"])
+def test_bulk_admin_memory_setting_is_checked(value):
+    assert load_settings(neo4j_admin_memory="512m").neo4j_admin_memory == "512m"
+    assert load_settings(neo4j_admin_memory="25%").neo4j_admin_memory == "25%"
+    with pytest.raises(InputError, match="neo4j_admin_memory"):
+        load_settings(neo4j_admin_memory=value)

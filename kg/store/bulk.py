@@ -150,6 +150,7 @@ class BulkImport:
         settings = load_settings()
         self.store = store
         self.admin = admin or resolve_admin(settings.neo4j_admin)
+        self.admin_memory = settings.neo4j_admin_memory
         self._check_empty()
         base = Path(directory) if directory else settings.bulk_dir
         if base is not None:
@@ -271,9 +272,10 @@ class BulkImport:
         files = sorted(p.name for p in self.directory.glob("*.csv"))
         args = [f"--nodes={self.directory / n}" for n in files if n.startswith("nodes_")]
         args += [f"--relationships={self.directory / n}" for n in files if n.startswith("rel_")]
+        memory = [f"--max-off-heap-memory={self.admin_memory}"] if self.admin_memory else []
         return [*self.admin, "database", "import", "full", self.store.database, "--overwrite-destination=true",
                 "--multiline-fields=true", f"--array-delimiter={_DELIM_ARG}", "--id-type=string",
-                f"--report-file={self.directory / 'import.report'}", *args]
+                f"--report-file={self.directory / 'import.report'}", *memory, *args]
 
     def finish(self) -> None:
         """Write the last files, import them, and bring the database back with its schema.

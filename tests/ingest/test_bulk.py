@@ -54,6 +54,7 @@ def test_bulk_import_gives_the_transactional_graph(neo4j_uri, neo4j_admin, seed_
 
     monkeypatch.setenv("KG_NEO4J_ADMIN", neo4j_admin)
     monkeypatch.setenv("KG_BULK_DIR", str(tmp_path))
+    monkeypatch.setenv("KG_NEO4J_ADMIN_MEMORY", "256m")  # passed as --max-off-heap-memory: the real tool takes it
     store = open_store(store="neo4j", neo4j_uri=neo4j_uri)
     try:
         store.clear()
