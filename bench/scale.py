@@ -6,7 +6,9 @@ in ``--work``) and each store — the embedded default, Neo4j transactional (``U
 bulk (``--bulk``: neo4j-admin database import) — it runs the real CLI in a subprocess and prints:
 
 * ingest wall time, the CPU seconds of the ingest process and its workers (the machines are shared:
-  CPU time is the load-independent figure), papers/s, and the peak RSS of the ingest *process tree* (parent + extraction
+  CPU time is the load-independent figure) and of the local Neo4j server (``server_cpu_s``, read
+  from ``$KG_NEO4J_HOME/run/neo4j.pid``; after ``--bulk``, the restarted server's), papers/s, and
+  the peak RSS of the ingest *process tree* (parent + extraction
   workers, summed, sampled every 0.2 s; the Neo4j server is not counted);
 * the store's size on disk (embedded: its files; Neo4j: the database and transaction-log folders);
 * ``kg papers-using "KL divergence"``: a cold CLI call (wall, Python start-up included, and its peak
@@ -113,6 +115,18 @@ def du(*paths: Path) -> int:
     return total
 
 
+def server_cpu() -> float | None:
+    """CPU seconds the local Neo4j server (``KG_NEO4J_HOME``'s run/neo4j.pid) has used so far, or None.
+    A bulk import restarts the server (a new pid): its figure is then the new server's only."""
+    home = os.environ.get("KG_NEO4J_HOME")
+    try:
+        pid = (Path(home) / "run" / "neo4j.pid").read_text().split()[0] if home else ""
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -173,10 +187,14 @@ def bench(n: int, kind: str, args, work: Path) -> dict:
         store_args = {"store": "neo4j", "neo4j_uri": uri}
     extra = ["--bulk"] if kind == "neo4j-bulk" else []
     before = load()
-    cpu0 = children_cpu()
+    cpu0, server0 = children_cpu(), server_cpu() if kind != "embedded" else None
     wall, peak, out = run([*kg, "ingest", str(src), *store_cli, *extra, "--workers", str(args.workers),
                            "--json", "--quiet"], env)
     cpu = children_cpu() - cpu0  # the ingest CLI and its extraction workers (not the Neo4j server)
+    server1 = server_cpu() if kind != "embedded" else None
+    server = None
+    if server0 is not None and server1 is not None:
+        server = server1 - server0 if kind == "neo4j" else server1
     peak_parts = " + ".join(f"{k} {v / 2**20:,.0f}" for k, v in sorted(PEAK_PARTS.items(), key=lambda kv: -kv[1]))
     report = json.loads(out)
     if kind == "embedded":
@@ -190,11 +208,11 @@ def bench(n: int, kind: str, args, work: Path) -> dict:
             "peak_rss_mb": peak / 2**20, "size_mb": size / 2**20, "cold_cli_s": cold,
             "cold_rss_mb": cold_rss / 2**20, "warm_p50_ms": p50 * 1e3, "warm_p95_ms": p95 * 1e3,
             "new": report["new"], "failed": report["failed"], "load": f"{before} -> {load()}",
-            "peak_parts_mb": peak_parts}
+            "peak_parts_mb": peak_parts, "server_cpu_s": "-" if server is None else round(server, 1)}
 
 
-COLS = ("papers", "store", "ingest_s", "cpu_s", "papers_per_s", "peak_rss_mb", "size_mb", "cold_cli_s", "cold_rss_mb",
-        "warm_p50_ms", "warm_p95_ms", "load", "peak_parts_mb")
+COLS = ("papers", "store", "ingest_s", "cpu_s", "server_cpu_s", "papers_per_s", "peak_rss_mb", "size_mb", "cold_cli_s",
+        "cold_rss_mb", "warm_p50_ms", "warm_p95_ms", "load", "peak_parts_mb")
 
 
 def fmt(v) -> str:
