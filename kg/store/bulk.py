@@ -30,6 +30,8 @@ Enterprise command) and reports clearly when the database is still in use.
 from __future__ import annotations
 
 import csv
+import ctypes
+import gc
 import hashlib
 import json
 import os
@@ -287,6 +289,7 @@ class BulkImport:
         self._write_tail()
         self._close_files()
         self._attempted = True
+        self._release_memory()
         self._check_empty()
         stopped = self.store.stop_database()
         try:
@@ -309,6 +312,18 @@ class BulkImport:
         self.store.await_indexes(self.wait)
         if not self.keep:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _release_memory(self) -> None:
+        """Drop what staging kept (the written paper ids, the entities) and hand freed memory back to
+        the OS before neo4j-admin starts: the two processes' memory adds up while it runs, and glibc
+        keeps freed heap pages in the process unless asked (``malloc_trim``; a no-op elsewhere)."""
+        self._papers = set()
+        self.entities = {}
+        gc.collect()
+        try:
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
 
     def close(self) -> None:
         """Close the staging files (idempotent). A load that never reached the import (interrupted,
