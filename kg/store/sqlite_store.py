@@ -95,7 +95,8 @@ class SQLiteStore:
             networkx store beside it is migrated); ``None`` keeps the graph in memory only.
         batch_size: papers per write transaction.
         readers: at most this many read-only connections read at once (a file store; more
-            concurrent reads wait for one).
+            concurrent reads wait for one). ``kg serve`` runs at most 40 requests at once
+            (Starlette's thread pool), so 32 leaves few of them waiting.
 
     Raises:
         StoreError: the file cannot be opened or is not a kg graph database (one clear line).
@@ -110,7 +111,7 @@ class SQLiteStore:
     name = "sqlite"
     query_language: str | None = None  # reports no queries (extensions.cypher is for Cypher)
 
-    def __init__(self, path: str | Path | None = None, *, batch_size: int = 1000, readers: int = 64) -> None:
+    def __init__(self, path: str | Path | None = None, *, batch_size: int = 1000, readers: int = 32) -> None:
         from kg.store.migrate import database_path
 
         self.path = database_path(Path(path)) if path is not None else None
