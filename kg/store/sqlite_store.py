@@ -225,7 +225,8 @@ class SQLiteStore:
                     finally:
                         self._local.conn = None
                 return
-            self.conn  # noqa: B018 - the writer opens (and creates or upgrades) the file first
+            if self._conn is None:  # not under the lock once open: a write batch in progress holds it
+                self.conn  # noqa: B018 - the writer opens (and creates or upgrades) the file first
             with self._readers.reading(deadline) as conn:
                 self._local.conn = conn
                 try:

@@ -246,3 +246,28 @@ def test_sqlite_concurrency_pool_never_lends_one_connection_twice(path):
     errors = run_threads([reader] * 6)
     assert not errors and not overlaps
     assert store._readers is not None and store._readers.opened <= 2
+
+
+def test_sqlite_concurrency_reads_go_on_during_a_write_transaction(path):
+    """A read in the same process does not wait for a write batch in progress (which holds the
+    writer connection's lock); it sees the database as committed before the batch."""
+    store = SQLiteStore(path)
+    before = store.stats()
+    writing, read_done = threading.Event(), threading.Event()
+    seen = []
+
+    def writer() -> None:
+        with store._transaction() as conn:
+            conn.execute("DELETE FROM claim")  # uncommitted while the read runs
+            writing.set()
+            read_done.wait(30)
+
+    def reader() -> None:
+        writing.wait(30)
+        seen.append(store.stats())
+        read_done.set()
+
+    errors = run_threads([writer, reader])
+    assert not errors, errors
+    assert seen == [before]
+    assert store.stats().claims == 0  # committed after the read
