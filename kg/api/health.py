@@ -10,8 +10,9 @@ answered, so a burst of requests tied up every worker thread. Now:
   is down it calls the store's ``stats()`` every ``interval`` seconds and turns the flag up again on
   the first answer, so the API is back within about a second of Neo4j returning.
 * :class:`GuardedStore` is the per-request wrapper that applies the flag and the request's deadline
-  (:class:`~kg.errors.QueryTimeout` once the deadline has passed: a request stops calling the store;
-  a single Neo4j read is bounded server-side by the transaction timeout, see ``query_timeout``).
+  (:class:`~kg.errors.QueryTimeout` once the deadline has passed: a request stops calling the store,
+  and a store call in progress stops too — :func:`kg.store.base.read_deadline`: Neo4j gets the time
+  left as its transaction timeout, the embedded store interrupts its SQLite statement).
 
 The store's own error message (which names the server's address) goes to the server log here, once
 per outage; clients get the masked message of :func:`kg.api.execution.public_error`.
@@ -26,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kg.errors import QueryTimeout, StoreUnavailable
+from kg.store.base import read_deadline
 
 log = logging.getLogger("kg.api")
 
@@ -91,7 +93,8 @@ class StoreHealth:
 class GuardedStore:
     """A request's store view (a :class:`kg.api.server.ReadOnlyStore`) that fails fast while the
     store is down and stops calling it once the request's deadline (``time.monotonic()`` value) has
-    passed. Other attributes (``name``, ``recorded``) are the wrapped view's."""
+    passed; each call runs under that deadline (:func:`kg.store.base.read_deadline`). Other
+    attributes (``name``, ``recorded``) are the wrapped view's."""
 
     def __init__(self, view: Any, health: StoreHealth, deadline: float | None = None) -> None:
         self._view = view
@@ -109,7 +112,8 @@ class GuardedStore:
             if deadline is not None and time.monotonic() > deadline:
                 raise QueryTimeout("the request ran past the server's time limit")
             try:
-                return value(*args, **kwargs)
+                with read_deadline(deadline):
+                    return value(*args, **kwargs)
             except StoreUnavailable as exc:
                 health.failed(exc)
                 raise

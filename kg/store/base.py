@@ -69,6 +69,33 @@ def log_query(query: str, params: dict[str, Any]) -> None:
             log.append(entry)
 
 
+_deadline: ContextVar[float | None] = ContextVar("kg_read_deadline", default=None)
+
+
+@contextmanager
+def read_deadline(at: float | None) -> Iterator[None]:
+    """Store reads started in this block (this thread/context only) stop once ``time.monotonic()``
+    passes ``at`` and raise :class:`kg.errors.QueryTimeout`: the embedded store interrupts its
+    statement, Neo4j gets the time left as the transaction timeout. ``None``: no limit. The API
+    wraps every store call of a request in it (:class:`kg.api.health.GuardedStore`).
+
+    Example::
+
+        with read_deadline(time.monotonic() + 5):
+            store.find_papers(query)   # QueryTimeout after 5 s
+    """
+    token = _deadline.set(at)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def current_deadline() -> float | None:
+    """The ``time.monotonic()`` value reads must stop at (see :func:`read_deadline`), or ``None``."""
+    return _deadline.get()
+
+
 class BulkLoader(Protocol):
     """A one-off load of a whole graph into an empty database, faster than :meth:`GraphStore.write`
     batches (Neo4j: ``neo4j-admin database import``, :mod:`kg.store.bulk`). Obtained from

@@ -21,6 +21,7 @@ All Cypher is in :mod:`kg.store.cypher`. Every read query and its parameters are
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -43,7 +44,7 @@ from kg.models import (
 from kg.store import cypher as Q
 from kg.store import families as F
 from kg.store import records as R
-from kg.store.base import BulkLoader, log_query
+from kg.store.base import BulkLoader, current_deadline, log_query
 from kg.store.plans import PlanGate, statement_key
 
 try:
@@ -186,6 +187,21 @@ class Neo4jStore:
             raise StoreError("the Neo4j store is closed")
         return self._driver
 
+    def _timeout(self) -> float | None:
+        """The transaction timeout of a read starting now: :attr:`query_timeout`, or the time left
+        before the caller's :func:`~kg.store.base.read_deadline` when that is shorter.
+
+        Raises:
+            QueryTimeout: the deadline has passed.
+        """
+        deadline = current_deadline()
+        if deadline is None:
+            return self.query_timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout("the read's deadline passed before it started")
+        return left if self.query_timeout is None else min(left, self.query_timeout)
+
     def _read(self, query: str, **params: Any) -> list[Any]:
         """Run one read statement. Its first run (per text and parameter types, until the server stops
         answering) goes through :attr:`plans`, so concurrent callers do not plan it again."""
@@ -193,8 +209,9 @@ class Neo4jStore:
         driver = self.driver
 
         def run() -> list[Any]:
+            timeout = self._timeout()  # after any wait at the plan gate
             records, _, _ = driver.execute_query(
-                neo4j.Query(query, timeout=self.query_timeout) if self.query_timeout else query,
+                neo4j.Query(query, timeout=timeout) if timeout else query,
                 parameters_=params,
                 database_=self.database,
                 routing_=neo4j.RoutingControl.READ,
@@ -337,8 +354,6 @@ class Neo4jStore:
         Raises:
             StoreUnavailable: it does not within ``timeout`` seconds.
         """
-        import time
-
         if self._driver is not None:
             self._driver.close()
         self._connect()

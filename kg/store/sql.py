@@ -56,6 +56,14 @@ SCHEMA_VERSION = "3"
 #: "2" lacks the ``total`` table (created, then filled by :data:`RECOUNT_TOTALS`).
 UPGRADABLE = ("1", "2")
 
+#: The database's generation: every write transaction bumps it (in ``meta``, no layout change), and
+#: the embedded store keys what it keeps between reads (entity counts, families) by it. Unlike
+#: ``PRAGMA data_version``, which each connection counts for itself, it is one number for every
+#: connection, read inside the reader's snapshot.
+GENERATION = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
+BUMP_GENERATION = ("INSERT INTO meta VALUES ('generation', '1') "
+                   "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
 DDL = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- row counts kept by triggers ('claim', 'about' and each link type), so stats() and /healthz read a

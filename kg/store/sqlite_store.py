@@ -13,24 +13,32 @@ the same nodes, relationships and properties (docs/schema.md), and the contract 
   triggers inside each write transaction, so aggregate questions never scan the graph.
 * Each write batch is one transaction (WAL, ``synchronous=NORMAL``): a killed ingest keeps every
   committed batch and re-running it converges. :meth:`SQLiteStore.flush` has nothing to do.
-* One connection shared by threads under a lock (reads take milliseconds; the API calls the store
-  from worker threads since it does disk I/O — ``blocking`` is true for a file).
+* Concurrent reads: the writer connection (opened first: schema, layout upgrade and migration
+  happen once, on it) is used by one thread at a time under a lock, and every read of a file store
+  runs on a read-only connection of its own from a pool (:mod:`kg.store.sqlite_readers`), in one
+  read transaction: WAL lets readers run beside the writer, so one slow read no longer holds the
+  others (the API calls the store from worker threads: ``blocking`` is true for a file). A read
+  sees every write committed before it began, this process's included. An in-memory store has one
+  connection, shared under the lock.
+* A deadline set with :func:`kg.store.base.read_deadline` (the API's per-request time limit)
+  interrupts a read inside SQLite: :class:`~kg.errors.QueryTimeout`.
 * An existing ``.kg/graph.json`` of the old networkx store is migrated on first open
   (:mod:`kg.store.migrate`).
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import orjson
 
-from kg.errors import StoreError
+from kg.errors import QueryTimeout, StoreError
 from kg.models import (
     Claim,
     ClaimType,
@@ -47,6 +55,8 @@ from kg.models import (
 )
 from kg.store import records as R
 from kg.store import sql as S
+from kg.store.base import current_deadline
+from kg.store.sqlite_readers import TIMED_OUT, ReaderPool, check, interrupted, limited
 
 #: What a link row keeps of :func:`kg.store.records.link_props` (the scalar evidence copies are for
 #: Neo4j Browser users; here the evidence JSON is enough).
@@ -62,6 +72,21 @@ def _ids(values: Iterable[str]) -> str:
     return _json(list(values))
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _one_read(method: Callable[Concatenate[SQLiteStore, P], T]) -> Callable[Concatenate[SQLiteStore, P], T]:
+    """Run a read method's statements as one read: one connection, one snapshot, one deadline."""
+
+    @functools.wraps(method)
+    def read(self: SQLiteStore, *args: P.args, **kwargs: P.kwargs) -> T:
+        with self._reading():
+            return method(self, *args, **kwargs)
+
+    return read
+
+
 class SQLiteStore:
     """The embedded graph store on SQLite.
 
@@ -69,6 +94,9 @@ class SQLiteStore:
         path: the database file (created with its folder on first use; ``graph.json`` of the old
             networkx store beside it is migrated); ``None`` keeps the graph in memory only.
         batch_size: papers per write transaction.
+        readers: at most this many read-only connections read at once (a file store; more
+            concurrent reads wait for one). ``kg serve`` runs at most 40 requests at once
+            (Starlette's thread pool), so 32 leaves few of them waiting.
 
     Raises:
         StoreError: the file cannot be opened or is not a kg graph database (one clear line).
@@ -83,24 +111,26 @@ class SQLiteStore:
     name = "sqlite"
     query_language: str | None = None  # reports no queries (extensions.cypher is for Cypher)
 
-    def __init__(self, path: str | Path | None = None, *, batch_size: int = 1000) -> None:
+    def __init__(self, path: str | Path | None = None, *, batch_size: int = 1000, readers: int = 32) -> None:
         from kg.store.migrate import database_path
 
         self.path = database_path(Path(path)) if path is not None else None
         self.source = Path(path) if path is not None else None
         self.batch_size = batch_size
         self.blocking: bool = self.path is not None  # a file may block on I/O; memory does not
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writer connection (and, in memory, every read)
         self._conn: sqlite3.Connection | None = None
+        self._readers = ReaderPool(self.path, readers) if self.path is not None else None
+        self._local = threading.local()  # .conn: the connection of this thread's read in progress
         self._entity_cache: dict[str, Entity] = {}
-        self._counts_cache: dict[str | None, tuple[tuple[int, int], list[EntityCount]]] = {}
-        self._families: tuple[tuple[int, int], dict[str, tuple[int, frozenset[str]]]] | None = None
-        self._writes = 0
+        self._counts_cache: dict[str | None, tuple[int, list[EntityCount]]] = {}
+        self._families: tuple[int, dict[str, tuple[int, frozenset[str]]]] | None = None
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
     def conn(self) -> sqlite3.Connection:
-        """The open connection (opened, schema created and an old JSON graph migrated on first use)."""
+        """The writer connection (opened, schema created, layout upgraded and an old JSON graph
+        migrated on first use). Use it under ``_lock``; reads go through :meth:`_reading`."""
         with self._lock:
             if self._conn is None:
                 self._conn = self._open()
@@ -131,7 +161,7 @@ class SQLiteStore:
                     recount = S.RECOUNT if old[0] == "1" else S.RECOUNT_TOTALS
                     conn.executescript(f"BEGIN IMMEDIATE;{S.DDL}{S.DROP_TRIGGERS}{recount}{S.DDL}"
                                        f"UPDATE meta SET value = '{S.SCHEMA_VERSION}' WHERE key = 'schema_version';"
-                                       "COMMIT;")
+                                       f"{S.BUMP_GENERATION};COMMIT;")
                 conn.executescript(S.DDL)
                 conn.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (S.SCHEMA_VERSION,)
@@ -170,12 +200,44 @@ class SQLiteStore:
         except StoreError:
             raise
         except sqlite3.Error as exc:
+            if interrupted(exc):  # at the read's deadline (sqlite_readers.limited)
+                raise QueryTimeout(TIMED_OUT) from None
             where = self.path or ":memory:"
             raise StoreError(f"graph database {where}: {exc}") from None
 
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection of this thread's read: the one of the read in progress (a store method
+        calling others reads one snapshot), else a pooled read-only connection in a new read
+        transaction (a file), else the one connection under the lock (in memory). Interrupted at the
+        deadline of :func:`kg.store.base.read_deadline`."""
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
+            return
+        deadline = current_deadline()
+        with self._errors():
+            if self._readers is None:
+                with self._lock, limited(self.conn, deadline):
+                    self._local.conn = self.conn
+                    try:
+                        yield self.conn
+                    finally:
+                        self._local.conn = None
+                return
+            if self._conn is None:  # not under the lock once open: a write batch in progress holds it
+                self.conn  # noqa: B018 - the writer opens (and creates or upgrades) the file first
+            with self._readers.reading(deadline) as conn:
+                self._local.conn = conn
+                try:
+                    yield conn
+                finally:
+                    self._local.conn = None
+
     def _rows(self, query: str, params: Iterable[Any] = ()) -> list[Any]:
-        with self._lock, self._errors():
-            return self.conn.execute(query, tuple(params)).fetchall()
+        with self._reading() as conn, self._errors():
+            check(current_deadline())  # an interruption between two statements does nothing
+            return conn.execute(query, tuple(params)).fetchall()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -184,22 +246,24 @@ class SQLiteStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute(S.BUMP_GENERATION)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-            self._writes += 1
 
     def flush(self) -> None:
         """Nothing to do: every write batch is committed (and durable) when ``write`` returns."""
 
     def close(self) -> None:
-        """Close the connection (idempotent; the store reopens on next use)."""
+        """Close the connections (idempotent; the store reopens on next use). A read in progress in
+        another thread finishes first; its connection is closed when it ends."""
         with self._lock:
+            if self._readers is not None:
+                self._readers.close()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-            self._counts_cache.clear()  # a new connection starts a new data_version
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -326,8 +390,7 @@ class SQLiteStore:
         with self._lock, self._errors():
             conn = self.conn
             try:
-                conn.executescript(f"BEGIN IMMEDIATE;{S.DROP}{S.DDL}COMMIT;")
-                self._writes += 1
+                conn.executescript(f"BEGIN IMMEDIATE;{S.DROP}{S.DDL}{S.BUMP_GENERATION};COMMIT;")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -363,17 +426,18 @@ class SQLiteStore:
         """Direct SUBTYPE_OF children, ordered by id."""
         return self._entities(S.CHILDREN, (entity_id,))
 
-    def _version(self) -> tuple[int, int]:
-        """Changes whenever the database does: SQLite's ``data_version`` (commits of other
-        connections) and this store's own write count."""
-        return self._rows("PRAGMA data_version")[0][0], self._writes
+    def _version(self) -> int:
+        """Changes whenever the database does: the generation every write transaction bumps, read in
+        the snapshot of the read in progress (so what is cached under it is of that generation)."""
+        row = self._rows(S.GENERATION)
+        return row[0][0] if row else 0
 
     def entity_counts(self, kind: EntityKind | None = None, *, top: int | None = None) -> list[EntityCount]:
         """Every entity (of ``kind``) with its number of papers (maintained aggregate); most papers first,
         then name. The sorted list is kept until the database changes (the API asks for it on every
         facet request). ``top``: only the most used (the first ``top`` and every entity tied with the
         last of them), from the list when it is kept, else read through the ``(kind, papers)`` index."""
-        with self._lock:
+        with self._reading():
             version = self._version()
             hit = self._counts_cache.get(kind)
             if top is not None and (hit is None or hit[0] != version):
@@ -393,7 +457,7 @@ class SQLiteStore:
 
     def _family_map(self) -> dict[str, tuple[int, frozenset[str]]]:
         """``{entity id: (rid, ids of it and its descendants)}``, kept until the database changes."""
-        with self._lock:
+        with self._reading():
             version = self._version()
             if self._families is None or self._families[0] != version:
                 members: dict[str, tuple[int, set[str]]] = {}
@@ -417,6 +481,7 @@ class SQLiteStore:
         """Do the given entities (JSON list) share no paper? Then per-entity aggregates add up."""
         return self._rows(S.SHARED_PAIRS, (ids, ids))[0][0] == 0
 
+    @_one_read
     def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
         """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers."""
         ids = _ids(entity_ids)
@@ -430,7 +495,7 @@ class SQLiteStore:
     # -- papers and claims -------------------------------------------------------------------
     def find_papers(self, query: PaperQuery) -> PaperPage:
         """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
-        with self._lock:
+        with self._reading():
             select, count, params = self._plan(query)
             if not self._streamed(query):
                 if isinstance(count, int):
@@ -484,8 +549,9 @@ class SQLiteStore:
     def explain(self, query: PaperQuery) -> str:
         """The SQL (with parameters) :meth:`find_papers` runs for ``query``, SQLite's plan of it and
         the filters applied to the streamed candidates (what ``--explain`` prints)."""
-        select, _, params = self._plan(query)
-        plan = [r[3] for r in self._rows(f"EXPLAIN QUERY PLAN {select}", params)]
+        with self._reading():
+            select, _, params = self._plan(query)
+            plan = [r[3] for r in self._rows(f"EXPLAIN QUERY PLAN {select}", params)]
         lines = ["sqlite:", select, f"-- parameters: {_json(params)}", "-- plan:"]
         lines += [f"--   {step}" for step in plan]
         meta = {k: v for k, v in (("year >=", query.year_min), ("year <=", query.year_max),
@@ -505,8 +571,8 @@ class SQLiteStore:
         total = 0
         page = []
         end = query.offset + query.limit
-        with self._errors():
-            for rid, props, *_ in self.conn.execute(select, params):
+        with self._reading() as conn, self._errors():
+            for rid, props, *_ in conn.execute(select, params):
                 paper = orjson.loads(props)
                 if not R.metadata_matches(query, paper):
                     continue
@@ -548,10 +614,11 @@ class SQLiteStore:
 
     def papers(self, ids: Collection[str]) -> dict[str, Extraction]:
         """Full records (paper, tags with evidence, claims) by id, in three indexed queries."""
-        with self._lock:
+        with self._reading():
             out = {x.paper.id: x for x in self._assemble(self._rows(S.PAPERS, (_ids(ids),)), None)}
         return {i: out[i] for i in ids if i in out}
 
+    @_one_read
     def claims(
         self,
         about: Collection[str] | None = None,
@@ -580,6 +647,7 @@ class SQLiteStore:
         end = None if limit is None else offset + limit
         return [R.claim_from(orjson.loads(props)) for _, props in rows[offset:end]]
 
+    @_one_read
     def count_claims(self, about: Collection[str] | None = None, type: ClaimType | None = None) -> int:
         """The number of claims :meth:`claims` finds (about a family: one index range count)."""
         family = self._family(about) if about else None
@@ -591,6 +659,7 @@ class SQLiteStore:
             return len(self._rows(S.CLAIMS_ABOUT, (_ids(about), type, None)))
         return len(self._rows(S.CLAIMS_ALL, (None, type, None)))
 
+    @_one_read
     def counts_by_year(self, entity_ids: Collection[str] | None = None) -> dict[int, int]:
         """Number of papers per year (only papers linked to ``entity_ids`` when given), from the
         maintained per-year aggregates."""

@@ -244,6 +244,39 @@ def test_security_neo4j_transaction_timeout_is_query_timeout(neo4j_uri):
         assert time.monotonic() - started < 5
 
 
+@pytest.mark.neo4j
+def test_security_neo4j_read_stops_at_the_request_deadline(neo4j_uri):
+    """The time left before the request's deadline bounds the transaction, not only the store's
+    own (longer) transaction timeout."""
+    from kg.errors import QueryTimeout
+    from kg.store.base import read_deadline
+    from kg.store.neo4j_store import Neo4jStore
+
+    with Neo4jStore(neo4j_uri, None, "neo4j", query_timeout=60) as store:
+        started = time.monotonic()
+        with read_deadline(started + 0.3), pytest.raises(QueryTimeout, match=r"\[E402\]"):
+            store._read("UNWIND range(1, 2000000000) AS x RETURN count(x) AS n")  # seconds of work
+        assert time.monotonic() - started < 5
+        with read_deadline(time.monotonic() - 1), pytest.raises(QueryTimeout):
+            store.stats()  # past its deadline: not sent
+        assert store.stats().papers >= 0  # no deadline: answers
+
+
+def test_security_embedded_read_stops_at_the_request_deadline(sqlite_store):
+    """A store call in progress when the request's deadline passes is interrupted inside SQLite
+    (the per-request wrapper runs each call under the deadline)."""
+    from kg.api.health import GuardedStore, StoreHealth
+    from kg.errors import QueryTimeout
+
+    endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    started = time.monotonic()
+    guarded = GuardedStore(sqlite_store, StoreHealth(sqlite_store.stats), started + 0.3)
+    with pytest.raises(QueryTimeout):
+        guarded._rows(endless)
+    assert time.monotonic() - started < 10
+    assert sqlite_store.stats().papers > 0  # the store reads on
+
+
 # -- API key ------------------------------------------------------------------------------------
 
 
