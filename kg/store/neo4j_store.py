@@ -476,7 +476,8 @@ class Neo4jStore:
                 total = "count"
                 if not self._on_top(params) and None not in heads and len(heads) <= 2:
                     total = "degree" if len(heads) == 1 else "pair"
-                    params["pair"] = "|".join(sorted(heads))  # type: ignore[arg-type]
+                    if total == "pair":
+                        params["pair"] = "|".join(sorted(heads))  # type: ignore[arg-type]
                 filtered = bool(params["using"]) or self._on_top(params)
                 return Q.fam_papers(query.order, query.direction, filtered, total=total, head=head), params
         if query.order == "relevance":
