@@ -45,3 +45,12 @@ CREATE CONSTRAINT fam_year_key IF NOT EXISTS FOR (n:FamYear) REQUIRE n.key IS UN
 CREATE CONSTRAINT fam_cooc_key IF NOT EXISTS FOR (n:FamCooc) REQUIRE n.key IS UNIQUE;
 CREATE INDEX fam_year_anc IF NOT EXISTS FOR (n:FamYear) ON (n.anc);
 CREATE INDEX fam_cooc_anc IF NOT EXISTS FOR (n:FamCooc) ON (n.anc);
+
+// Kind tags ("a link to any method, proposed": id-less filters) are pseudo-families: a (:KgTag) node
+// with FAM relationships to its papers (score 0), so "papers proposing any method" is an index read;
+// FamPair counts the papers in both of two families or tags (key "a|b", a < b), the total of a
+// two-filter search in one read.
+CREATE CONSTRAINT kg_tag_id IF NOT EXISTS FOR (n:KgTag) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT fam_pair_key IF NOT EXISTS FOR (n:FamPair) REQUIRE n.key IS UNIQUE;
+CREATE INDEX fam_pair_a IF NOT EXISTS FOR (n:FamPair) ON (n.a);
+CREATE INDEX fam_pair_b IF NOT EXISTS FOR (n:FamPair) ON (n.b);

@@ -14,8 +14,8 @@ graph and the same answers:
   of the corpus is held in memory); entities (a vocabulary-sized set, the last write of an id wins as
   with ``MERGE ... SET``), ``SUBTYPE_OF`` and ``ABOUT`` (only to entities that exist) are written at
   the end, and so are the family relationships ``FAM`` and ``FAM_ABOUT`` (:mod:`kg.store.families`,
-  from each paper's staged links and the final taxonomy), so the recount after the import counts only
-  the summary nodes;
+  from each paper's staged links and the final taxonomy), and the kind tags' ``KgTag`` nodes and their
+  ``FAM`` relationships, so the recount after the import counts only the summary nodes;
 * :meth:`BulkImport.finish` checks the database is still empty, runs ``<admin> database import full``
   (``--overwrite-destination``: the empty database is replaced), waits for the server and creates the
   constraints and indexes (:data:`kg.store.cypher.SCHEMA`), then waits for them to come online.
@@ -199,7 +199,7 @@ class BulkImport:
                 links, claims = R.extraction_rows(x)
                 for rel, entity_id, props in links:
                     self._w(f"rel_{rel}.csv").writerow([x.paper.id, entity_id, rel, *_row(props, LINK_COLUMNS)])
-                scored = [[entity_id, {k: props[k] for k in F.SCORED if k in props}] for _, entity_id, props in links]
+                scored = [[entity_id, {k: props[k] for k in F.KEYED if k in props}] for _, entity_id, props in links]
                 self._w("fam.staged").writerow([x.paper.id, "" if x.paper.year is None else x.paper.year,
                                                 json.dumps(scored)])
                 for c in claims:
@@ -244,11 +244,21 @@ class BulkImport:
                 claim_ancs.setdefault(claim, (ctype, set()))[1].update(ancestors[entity])
         flush_claim()
         self._open("rel_FAM.csv", [":START_ID(Entity)", ":END_ID(Paper)", ":TYPE", *FAM_COLUMNS])
-        w = self._w("rel_FAM.csv")
+        self._open("rel_FAM_TAG.csv", [":START_ID(KgTag)", ":END_ID(Paper)", ":TYPE", *FAM_COLUMNS])
+        w, tw = self._w("rel_FAM.csv"), self._w("rel_FAM_TAG.csv")
+        kinds = {eid: props["kind"] for eid, props in self.entities.items()}
+        tags: set[str] = set()
         for pid, year, scored in self._staged("fam.staged"):
             links = [(e, props) for e, props in json.loads(scored)]
-            for props in F.paper_families(pid, int(year) if year else None, links, ancestors):
+            fams, tag_fams = F.paper_families(pid, int(year) if year else None, links, ancestors, kinds)
+            for props in fams:
                 w.writerow([props["anc"], pid, "FAM", *_row(props, FAM_COLUMNS)])
+            for props in tag_fams:
+                tw.writerow([props["anc"], pid, "FAM", *_row(props, FAM_COLUMNS)])
+                tags.add(props["anc"])
+        self._open("nodes_KgTag.csv", ["id:ID(KgTag)", ":LABEL"])
+        for tag in sorted(tags):
+            self._w("nodes_KgTag.csv").writerow([tag, "KgTag"])
 
     def _staged(self, name: str):
         """The rows of a staging file (closed first, removed once read)."""

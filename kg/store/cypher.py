@@ -49,6 +49,10 @@ SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT fam_cooc_key IF NOT EXISTS FOR (n:FamCooc) REQUIRE n.key IS UNIQUE",
     "CREATE INDEX fam_year_anc IF NOT EXISTS FOR (n:FamYear) ON (n.anc)",
     "CREATE INDEX fam_cooc_anc IF NOT EXISTS FOR (n:FamCooc) ON (n.anc)",
+    "CREATE CONSTRAINT kg_tag_id IF NOT EXISTS FOR (n:KgTag) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT fam_pair_key IF NOT EXISTS FOR (n:FamPair) REQUIRE n.key IS UNIQUE",
+    "CREATE INDEX fam_pair_a IF NOT EXISTS FOR (n:FamPair) ON (n.a)",
+    "CREATE INDEX fam_pair_b IF NOT EXISTS FOR (n:FamPair) ON (n.b)",
 )
 
 
@@ -172,11 +176,13 @@ CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 #   (:Cooc {key, a, b, papers})                        papers linked to both a and b
 # Papers per entity need no summary: one link per (paper, entity), so the entity's degree is it.
 
-#: The footprints (year, linked entity ids) the batch's papers had before this write.
+#: The footprints (year, linked entity ids) the batch's papers had before this write, and the
+#: families and kind tags they belonged to (their FAM relationships).
 OLD_FOOTPRINTS = (
     "UNWIND $ids AS pid\n"
     "MATCH (p:Paper {id: pid})\n"
-    f"RETURN p.id AS id, p.year AS year, [(p)-[:{_LINKS}]->(e:Entity) | e.id] AS entities"
+    f"RETURN p.id AS id, p.year AS year, [(p)-[:{_LINKS}]->(e:Entity) | e.id] AS entities,\n"
+    "  [()-[m:FAM]->(p) | m.anc] AS ancs"
 )
 ADD_YEAR_COUNTS = (
     "UNWIND $rows AS row\n"
@@ -196,8 +202,9 @@ ADD_PAIRS = (
     "ON CREATE SET c.a = row.a, c.b = row.b, c.papers = 0\n"
     "SET c.papers = c.papers + row.delta"
 )
-#: The version of the maintained summaries: 2 added the families (FAM, FAM_ABOUT, FamYear, FamCooc).
-AGGREGATES_VERSION = 2
+#: The version of the maintained summaries: 2 added the families (FAM, FAM_ABOUT, FamYear, FamCooc);
+#: 3 the kind tags (KgTag nodes with FAM relationships) and the pair counts (FamPair).
+AGGREGATES_VERSION = 3
 #: Marks a database whose summary nodes are complete (absent or older: written by an older kg or a
 #: bulk import; the store then recounts them).
 AGGREGATES_MARKER = "MATCH (m:KgMeta {key: 'aggregates'}) RETURN m.version AS version"
@@ -258,14 +265,22 @@ ANCESTORS = (
 #: The proper families: each ancestor with its descendants (to see which a taxonomy write changed).
 CLOSURE = "MATCH (a:Entity)<-[:SUBTYPE_OF*1..]-(d:Entity)\nRETURN a.id AS anc, collect(DISTINCT d.id) AS members"
 
-#: Make a paper's FAM relationships those of ``row.fams`` (stale ones deleted, unchanged ones untouched).
+#: Make a paper's FAM relationships those of ``row.fams`` (families) and ``row.tags`` (kind tags, their
+#: KgTag nodes made on first use); stale ones deleted, unchanged ones untouched.
 REPLACE_FAMILIES = (
     "UNWIND $rows AS row\n"
     "MATCH (p:Paper {id: row.paper})\n"
-    "CALL (p, row) { MATCH (:Entity)-[m:FAM]->(p) WHERE NOT m.anc IN row.ancs DELETE m }\n"
+    "CALL (p, row) { MATCH ()-[m:FAM]->(p) WHERE NOT m.anc IN row.ancs DELETE m }\n"
     "CALL (p, row) {\n"
     "  UNWIND row.fams AS fam\n"
     "  MATCH (a:Entity {id: fam.anc})\n"
+    "  MERGE (a)-[m:FAM]->(p)\n"
+    "  WITH m, fam WHERE properties(m) <> fam\n"
+    "  SET m = fam\n"
+    "}\n"
+    "CALL (p, row) {\n"
+    "  UNWIND row.tags AS fam\n"
+    "  MERGE (a:KgTag {id: fam.anc})\n"
     "  MERGE (a)-[m:FAM]->(p)\n"
     "  WITH m, fam WHERE properties(m) <> fam\n"
     "  SET m = fam\n"
@@ -295,6 +310,25 @@ ADD_FAMILY_PAIRS = (
     "MERGE (c:FamCooc {key: row.key})\n"
     "ON CREATE SET c.anc = row.anc, c.b = row.b, c.papers = 0\n"
     "SET c.papers = c.papers + row.delta"
+)
+#: (:FamPair {key: "a|b", a, b, papers}): papers in both of two families or kind tags (a < b).
+ADD_PAIRS_OF_KEYS = (
+    "UNWIND $rows AS row\n"
+    "MERGE (c:FamPair {key: row.key})\n"
+    "ON CREATE SET c.a = row.a, c.b = row.b, c.papers = 0\n"
+    "SET c.papers = c.papers + row.delta"
+)
+#: The FamPair nodes of head ``a`` (a family or tag) with every other head, counted from FAM
+#: (only the pairs where ``a`` is the smaller id with ``smaller_only``).
+_PAIRS_OF = (
+    "CALL (a) {{\n"
+    "  MATCH (a)-[m:FAM]->(:Paper)<-[n:FAM]-()\n"
+    "  WHERE n.anc {cmp} m.anc\n"
+    "  WITH m.anc AS x, n.anc AS y, count(*) AS c\n"
+    "  WITH CASE WHEN x < y THEN x ELSE y END AS lo, CASE WHEN x < y THEN y ELSE x END AS hi, c\n"
+    "  MERGE (f:FamPair {{key: lo + '|' + hi}}) ON CREATE SET f.a = lo, f.b = hi\n"
+    "  SET f.papers = c\n"
+    "}}\n"
 )
 
 #: The FAM and FAM_ABOUT relationships of family ``a`` counted from the graph (its members' links and
@@ -332,24 +366,27 @@ _FAMILY_SUMMARIES = (
 )
 _FAMILY_COUNT = _FAMILY_RELS + _FAMILY_SUMMARIES
 _FAMILY_RELS_CLEARED = "CALL (a) { MATCH (a)-[m:FAM|FAM_ABOUT]->() DELETE m }\n"
-#: The families of ``$ids`` rebuilt (after a taxonomy write changed their members).
+#: The families of ``$ids`` rebuilt (after a taxonomy write changed their members), their pair
+#: counts with every other family and tag too.
 REBUILD_FAMILIES = (
     "UNWIND $ids AS aid\n"
     "MATCH (a:Entity {id: aid})\n"
     + _FAMILY_RELS_CLEARED +
     "CALL (a) { MATCH (n:FamYear {anc: a.id}) DELETE n }\n"
     "CALL (a) { MATCH (n:FamCooc {anc: a.id}) DELETE n }\n"
-    + _FAMILY_COUNT
+    "CALL (a) { MATCH (n:FamPair) WHERE n.a = a.id DELETE n }\n"
+    "CALL (a) { MATCH (n:FamPair) WHERE n.b = a.id DELETE n }\n"
+    + _FAMILY_COUNT + "\n" + _PAIRS_OF.format(cmp="<>")
 )
 
 
 def family_plan(
     papers: list[dict], claims: list[dict], years: dict[tuple[str, int | None], int],
-    pairs: dict[tuple[str, str], int], rebuild: list[str],
+    pairs: dict[tuple[str, str], int], rebuild: list[str], key_pairs: dict[tuple[str, str], int],
 ) -> list[tuple[str, dict]]:
     """The statements bringing the families up to date after a batch (rows from
-    :mod:`kg.store.families`): papers' FAM and claims' FAM_ABOUT relationships, FamYear and FamCooc
-    deltas, and the families to rebuild whole (last: they recount what the batch wrote)."""
+    :mod:`kg.store.families`): papers' FAM and claims' FAM_ABOUT relationships, FamYear, FamCooc and
+    FamPair deltas, and the families to rebuild whole (last: they recount what the batch wrote)."""
     plan: list[tuple[str, dict]] = []
     if papers:
         plan.append((REPLACE_FAMILIES, {"rows": papers}))
@@ -362,9 +399,36 @@ def family_plan(
     if pairs:
         rows = [{"key": f"{a}|{b}", "anc": a, "b": b, "delta": d} for (a, b), d in pairs.items()]
         plan.append((ADD_FAMILY_PAIRS, {"rows": rows}))
+    if key_pairs:
+        rows = [{"key": f"{a}|{b}", "a": a, "b": b, "delta": d} for (a, b), d in key_pairs.items()]
+        plan.append((ADD_PAIRS_OF_KEYS, {"rows": rows}))
     if rebuild:
         plan.append((REBUILD_FAMILIES, {"ids": rebuild}))
     return plan
+
+
+#: The kind tags' FAM relationships counted from every paper's links (records.link_tags), in batches.
+_TAG_RELS = (
+    "MATCH (:KgTag)-[m:FAM]->() CALL (m) { DELETE m } IN TRANSACTIONS OF 10000 ROWS",
+    "MATCH (p:Paper)\n"
+    "CALL (p) {\n"
+    f"  MATCH (p)-[r:{_LINKS}]->(x:Entity)\n"
+    "  UNWIND [[null, null], [r.role, null], [null, r.variant], [r.role, r.variant]] AS rv\n"
+    "  WITH DISTINCT p, 'tag:' + x.kind + ':' + coalesce(rv[0], '') + ':' + coalesce(rv[1], '') AS tid\n"
+    "  MERGE (t:KgTag {id: tid})\n"
+    "  CREATE (t)-[:FAM {anc: tid, pid: p.id, year: p.year, score: 0, nscore: 0,\n"
+    f"    ya: coalesce(p.year, {NO_YEAR}), yd: coalesce(-p.year, {NO_YEAR})}}]->(p)\n"
+    "} IN TRANSACTIONS OF 1000 ROWS",
+)
+#: Every FamPair counted from FAM, one head (family or tag) at a time, each pair from its smaller head.
+_PAIR_RECOUNT = (
+    "MATCH (n:FamPair) CALL (n) { DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+    "MATCH (a) WHERE a:Entity OR a:KgTag\nCALL (a) {\n"
+    + "\n".join("  " + line for line in _PAIRS_OF.format(cmp=">").splitlines())
+    + "\n} IN TRANSACTIONS OF 1 ROWS",
+)
+#: The upgrade of a database whose summaries are of version 2: the kind tags and the pair counts.
+UPGRADE_TO_3: tuple[str, ...] = (*_TAG_RELS, *_PAIR_RECOUNT, SET_AGGREGATES_MARKER)
 
 
 def _recount(families: bool) -> tuple[str, ...]:
@@ -397,6 +461,8 @@ def _recount(families: bool) -> tuple[str, ...]:
         "MATCH (a:Entity)\nCALL (a) {\n"
         + "\n".join("  " + line for line in family.splitlines())
         + "\n} IN TRANSACTIONS OF 1 ROWS",
+        *(_TAG_RELS if families else ()),
+        *_PAIR_RECOUNT,
         SET_AGGREGATES_MARKER,
     )
 
@@ -410,7 +476,7 @@ REBUILD_SUMMARIES: tuple[str, ...] = _recount(False)
 # -- bulk load (kg.store.bulk) ---------------------------------------------------------------------
 
 #: Is the database empty? (``nodes`` is 0 or 1; the aggregates marker a cleared database keeps is no data.)
-ANY_NODE = "RETURN COUNT { MATCH (n) WHERE NOT n:KgMeta RETURN n LIMIT 1 } AS nodes"
+ANY_NODE = "RETURN COUNT { MATCH (n) WHERE NOT n:KgMeta AND NOT n:KgTag RETURN n LIMIT 1 } AS nodes"
 #: Take a database offline / online (run against ``system``; Enterprise only: Community refuses).
 STOP_DATABASE = "STOP DATABASE $name WAIT"
 START_DATABASE = "START DATABASE $name WAIT"
@@ -588,13 +654,21 @@ _FAM_ORDER: dict[tuple[str, str], tuple[str, str]] = {
 FAM_ORDERS: frozenset[tuple[str, str]] = frozenset(_FAM_ORDER)
 
 
-def fam_papers(order: str, direction: str, filtered: bool) -> str:
-    """The statement answering a PaperQuery whose lead entity filter is a whole family (``$anc``):
-    the family's FAM relationships are read from the index of the page order, so the page stops at
-    ``$offset + $limit`` instead of sorting every paper of the family. ``filtered``: the other
-    filters (``$using`` holds the other entity filters; ``$paper_ids``, years, venue, ... as in
-    :func:`find_papers`) are applied to the papers as they stream, and the total counts those that
-    pass; otherwise the total is the family's FAM degree. Same result shape as :func:`find_papers`."""
+#: The label of a family head (an entity) and of a kind tag's node.
+FAM_HEADS = ("Entity", "KgTag")
+
+
+def fam_papers(order: str, direction: str, filtered: bool, *, total: str = "count", head: str = "Entity") -> str:
+    """The statement answering a PaperQuery whose lead entity filter is a key — a whole family or a
+    kind tag (``$anc``, a node of label ``head``): its FAM relationships are read from the index of
+    the page order, so the page stops at ``$offset + $limit`` instead of sorting every paper of the
+    family. ``filtered``: the other filters (``$using`` holds the other entity filters; ``$paper_ids``,
+    years, venue, ... as in :func:`find_papers`) are applied to the papers as they stream. ``total``:
+    ``degree`` — the lead's FAM degree (no other filter); ``pair`` — the FamPair node ``$pair`` (one
+    other filter, itself a key); ``count`` — the papers that pass, counted. Same result shape as
+    :func:`find_papers`."""
+    if head not in FAM_HEADS or total not in ("degree", "pair", "count"):
+        raise ValueError(f"fam_papers: head {head!r}, total {total!r}")
     key, order_by = _FAM_ORDER[order, direction]
     props = ", ".join(["anc", *([key] if key else []), "pid"])
     seek = (
@@ -603,15 +677,20 @@ def fam_papers(order: str, direction: str, filtered: bool) -> str:
         f"WHERE m.anc = $anc{f' AND m.{key} IS NOT NULL' if key else ''} AND m.pid IS NOT NULL\n"
     )
     where = "WITH m, p\n" + _PAPER_WHERE if filtered else ""
-    total = (
-        "CALL () {\n" + seek + where + "RETURN count(*) AS total\n}\n" if filtered
-        else "OPTIONAL MATCH (a:Entity {id: $anc})\nWITH COUNT { (a)-[:FAM]->() } AS total\n"
-    )
+    counted = {
+        "count": "CALL () {\n" + seek + where + "RETURN count(*) AS total\n}\n",
+        "degree": f"OPTIONAL MATCH (a:{head} {{id: $anc}})\nWITH COUNT {{ (a)-[:FAM]->() }} AS total\n",
+        "pair": "OPTIONAL MATCH (c:FamPair {key: $pair})\nWITH coalesce(c.papers, 0) AS total\n",
+    }[total]
     page = (
         "CALL () {\n" + seek + where
         + f"WITH p ORDER BY {order_by} SKIP $offset LIMIT $limit\nRETURN collect(p) AS page\n}}\n"
     )
-    return total + page + _PAGE_RETURN
+    return counted + page + _PAGE_RETURN
+
+
+#: Papers per kind tag (its FAM degree), for the tags of ``$ids`` that have any.
+TAG_SIZES = "MATCH (t:KgTag) WHERE t.id IN $ids\nRETURN t.id AS id, COUNT { (t)-[:FAM]->() } AS papers"
 
 
 #: A PaperQuery without any filter in id order (one per direction): the page from the Paper(id)

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from kg.models import Extraction, relevance_score
-from kg.store.records import Footprint, extraction_rows
+from kg.store.records import Footprint, extraction_rows, link_tags
 
 #: ``ya``/``yd`` of a paper without a year (= :data:`kg.store.cypher.NO_YEAR`): after every year.
 NO_YEAR = 1_000_000_000
@@ -41,24 +41,50 @@ def fam_props(anc: str, paper_id: str, year: int | None, links: list[dict[str, A
 
 #: What :func:`kg.models.relevance_score` reads of a link's properties.
 SCORED = ("role", "field", "sentence_index", "count")
+#: What the families and kind tags of a paper are computed from, of each link's properties.
+KEYED = (*SCORED, "variant")
 
 
 def paper_families(paper_id: str, year: int | None, links: list[tuple[str, dict[str, Any]]],
-                   ancestors: Mapping[str, Collection[str]]) -> list[dict[str, Any]]:
-    """The FAM props of one paper, one per family its ``(entity id, link props)`` belong to
-    (``ancestors``: entity id → ids of it and its ancestors, for the entities that exist), by head id."""
+                   ancestors: Mapping[str, Collection[str]],
+                   kinds: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The FAM props of one paper: one per family its ``(entity id, link props)`` belong to
+    (``ancestors``: entity id → ids of it and its ancestors, for the entities that exist), by head id;
+    and one per kind tag its links carry (:func:`kg.store.records.link_tags`; ``kinds``: entity id →
+    kind), score 0 (relevance scores entities, and a kind filter names none)."""
     by_anc: dict[str, list[dict[str, Any]]] = {}
+    tags: set[str] = set()
     for entity_id, props in links:
         for anc in ancestors.get(entity_id, ()):
             by_anc.setdefault(anc, []).append(props)
-    return [fam_props(a, paper_id, year, by_anc[a]) for a in sorted(by_anc)]
+        if entity_id in ancestors:
+            tags.update(link_tags(kinds[entity_id], props.get("role"), props.get("variant")))
+    return ([fam_props(a, paper_id, year, by_anc[a]) for a in sorted(by_anc)],
+            [fam_props(t, paper_id, year, []) for t in sorted(tags)])
 
 
 def paper_rows(x: Extraction, ancestors: Mapping[str, Collection[str]]) -> dict[str, Any]:
-    """The REPLACE_FAMILIES row of one paper (see :func:`paper_families`)."""
+    """The REPLACE_FAMILIES row of one paper (see :func:`paper_families`): ``ancs`` every family
+    and tag it belongs to, ``fams`` the FAM props of the families, ``tags`` those of the tags."""
     links, _ = extraction_rows(x)
-    fams = paper_families(x.paper.id, x.paper.year, [(e, props) for _, e, props in links], ancestors)
-    return {"paper": x.paper.id, "ancs": [f["anc"] for f in fams], "fams": fams}
+    kinds = {t.entity.id: t.entity.kind for t in x.tags}
+    fams, tags = paper_families(x.paper.id, x.paper.year, [(e, props) for _, e, props in links], ancestors, kinds)
+    return {"paper": x.paper.id, "ancs": [f["anc"] for f in fams + tags], "fams": fams, "tags": tags}
+
+
+def pair_deltas(old: Mapping[str, Collection[str]], new: Mapping[str, Collection[str]],
+                skip: Collection[str] = ()) -> dict[tuple[str, str], int]:
+    """How FamPair changes when papers with the family and tag ids of ``new`` (paper id → ids)
+    replace those of ``old``: non-zero changes of papers per pair ``(a, b)``, ``a < b``; pairs with a
+    family of ``skip`` left out (rebuilt whole after the batch)."""
+    pairs: Counter = Counter()
+    for sign, papers in ((-1, old), (1, new)):
+        for ancs in papers.values():
+            keys = sorted(set(ancs) - set(skip))
+            for i, a in enumerate(keys):
+                for b in keys[i + 1:]:
+                    pairs[(a, b)] += sign
+    return {k: v for k, v in pairs.items() if v}
 
 
 def ancestor_map(entities: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:

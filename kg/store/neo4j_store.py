@@ -233,7 +233,12 @@ class Neo4jStore:
             for statement in Q.SCHEMA:
                 self.driver.execute_query(statement, database_=self.database)
             records, _, _ = self.driver.execute_query(Q.AGGREGATES_MARKER, database_=self.database)
-        if not records or (records[0]["version"] or 0) < Q.AGGREGATES_VERSION:
+        version = (records[0]["version"] or 0) if records else 0
+        if version == 2:  # complete but for the kind tags and pair counts: count only those
+            with self._errors(), self.driver.session(database=self.database) as session:
+                for statement in Q.UPGRADE_TO_3:
+                    session.run(statement).consume()
+        elif version < Q.AGGREGATES_VERSION:
             self.rebuild_aggregates(families=not families_loaded)
 
     def rebuild_aggregates(self, *, families: bool = True) -> None:
@@ -287,9 +292,11 @@ class Neo4jStore:
         and the families whose members a taxonomy write changed rebuilt whole."""
         new = {x.paper.id: R.footprint(x) for x in batch.extractions}
         old = {}
+        old_keys: dict[str, list[str]] = {}
         if new:
             for r in tx.run(Q.OLD_FOOTPRINTS, ids=list(new)):
                 old[r["id"]] = (r["year"], frozenset(r["entities"]))
+                old_keys[r["id"]] = r["ancs"]
         plan = Q.write_plan(batch)
         taxonomy = any(query == Q.REPLACE_SUBTYPES for query, _ in plan)
         before = {r["anc"]: r["members"] for r in tx.run(Q.CLOSURE)} if taxonomy else {}
@@ -304,8 +311,9 @@ class Neo4jStore:
             for r in tx.run(Q.ANCESTORS, ids=sorted(ids)):
                 ancestors[r["id"]], families[r["id"]] = r["ancs"], r["families"]
         papers = [F.paper_rows(x, ancestors) for x in batch.extractions]
+        key_pairs = F.pair_deltas(old_keys, {row["paper"]: row["ancs"] for row in papers}, rebuild)
         for query, params in Q.family_plan(papers, F.claim_rows(claims, ancestors),
-                                           *F.deltas(old, new, families, rebuild), rebuild):
+                                           *F.deltas(old, new, families, rebuild), rebuild, key_pairs):
             tx.run(query, params).consume()
 
     def _session(self):
@@ -471,12 +479,22 @@ class Neo4jStore:
         if not query.using and not self._on_top(params) and query.order == "id":
             return Q.ALL_PAPERS[query.direction], params
         if query.using and (query.order, query.direction) in Q.FAM_ORDERS:
-            family = self._lead_family(query)
-            if family is not None:
-                lead, anc = family
+            keys = self._keys(query)
+            candidates = [0] if query.order == "relevance" else range(len(keys))
+            found = [(keys[i][1], i) for i in candidates if keys[i] is not None]  # type: ignore[index]
+            if found:
+                _, lead = min(found)
+                anc, _, head = keys[lead]  # type: ignore[misc]
                 params["using"] = [f for i, f in enumerate(params["using"]) if i != lead]
                 params["anc"] = anc
-                return Q.fam_papers(query.order, query.direction, bool(params["using"]) or self._on_top(params)), params
+                heads = {k[0] if k is not None else None for k in keys}
+                total = "count"
+                if not self._on_top(params) and None not in heads and len(heads) <= 2:
+                    total = "degree" if len(heads) == 1 else "pair"
+                    if total == "pair":
+                        params["pair"] = "|".join(sorted(heads))  # type: ignore[arg-type]
+                filtered = bool(params["using"]) or self._on_top(params)
+                return Q.fam_papers(query.order, query.direction, filtered, total=total, head=head), params
         if query.order == "relevance":
             params["rank_ids"] = R.rank_ids(query)
         anchored = bool(query.using and query.using[0].ids)
@@ -490,18 +508,22 @@ class Neo4jStore:
         return bool(params["words"]) or any(
             params[k] is not None for k in ("paper_ids", "year_min", "year_max", "venue", "author", "category"))
 
-    def _lead_family(self, query: PaperQuery) -> tuple[int, str] | None:
-        """``(index of the filter, family head)`` of the entity filter that drives a family read: a
-        whole family without role or variant — for relevance the first filter (it is what relevance
-        scores), otherwise the family with the fewest papers; None when there is none."""
+    def _keys(self, query: PaperQuery) -> list[tuple[str, int, str] | None]:
+        """Per entity filter of ``query``, ``(head id, papers, head label)`` when it is a key: a whole
+        family without role or variant (its head entity), or an id-less kind filter (its kind tag,
+        :func:`kg.store.records.tag_id`); else None. Two reads at most (families, tag sizes)."""
         groups = [f.ids if f.ids and f.role is None and f.variant is None else None for f in query.using]
-        if query.order == "relevance":
-            groups = groups[:1]
-        found = [(fam[1], i, fam[0]) for i, fam in enumerate(self._families(groups)) if fam is not None]
-        if not found:
-            return None
-        _, lead, anc = min(found)
-        return lead, anc
+        tags = [R.tag_id(f.kind, f.role, f.variant) if not f.ids and f.kind is not None else None
+                for f in query.using]
+        wanted = sorted({t for t in tags if t is not None})
+        sizes = {r["id"]: r["papers"] for r in self._read(Q.TAG_SIZES, ids=wanted)} if wanted else {}
+        out: list[tuple[str, int, str] | None] = []
+        for fam, tag in zip(self._families(groups), tags, strict=True):
+            if fam is not None:
+                out.append((fam[0], fam[1], "Entity"))
+            else:
+                out.append((tag, sizes.get(tag, 0), "KgTag") if tag is not None else None)
+        return out
 
     def explain(self, query: PaperQuery) -> str:
         """The Cypher (with parameters) :meth:`find_papers` runs for ``query``."""

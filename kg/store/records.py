@@ -39,6 +39,26 @@ REL_TYPES: tuple[str, ...] = LINK_TYPES + ("MAKES", "ABOUT", "SUBTYPE_OF")
 KIND_LABELS: dict[str, str] = {"method": "Method", "divergence": "Divergence", "dataset": "Dataset"}
 _BUCKETS: dict[str, str] = {"method": "methods", "divergence": "divergences", "dataset": "datasets"}
 
+#: Kind tags: "a link to any entity of a kind (with a role, with a variant)", the id-less entity
+#: filters ("papers proposing any method") as keys both stores keep a paper's membership of at write
+#: time, beside the families (tags are pseudo-families: ``fam`` rows / ``FAM`` relationships with
+#: score 0, and pair counts), so such a filter is an index read like a family. ``(kind, role,
+#: variant)``, ``None`` meaning "any"; every combination, in a fixed order (the embedded store's tag
+#: rids are ``-1 - position``).
+KIND_TAGS: tuple[tuple[str, str | None, str | None], ...] = tuple(
+    (kind, role, variant) for kind in KIND_LABELS for role in (None, "proposed", "used")
+    for variant in (None, "forward", "reverse"))
+
+
+def tag_id(kind: str, role: str | None, variant: str | None) -> str:
+    """The id of a kind tag (``tag:method:proposed:`` — "a link to any method, proposed")."""
+    return f"tag:{kind}:{role or ''}:{variant or ''}"
+
+
+def link_tags(kind: str, role: str | None, variant: str | None) -> list[str]:
+    """The ids of the kind tags a link (to an entity of ``kind``, with ``role``/``variant``) carries."""
+    return sorted({tag_id(kind, r, v) for r in {None, role} for v in {None, variant}})
+
 
 def link_type(tag: Tag) -> str:
     """The relationship type of a paper → entity link: PROPOSES for a proposed method,

@@ -33,6 +33,9 @@ that a family lookup, its aggregates and every page of it are single index reads
     fam_year(anc, known, year, papers)    -- fam rows per year
     fam_cooc(anc, b, papers)              -- papers of anc's family also linked to b (any b)
     fam_about(anc, claim, cid, type, n)   -- claims about anc's family (n: ABOUT links to it)
+    tag(rid, kind, role, variant)         -- kind tags (negative rids): "a link to any method, proposed";
+                                          -- their papers are fam rows too (score 0)
+    fam_pair(a, b, papers)                -- papers in both of two families or tags (a < b)
 
 ``fam`` has one index per offered paper order (relevance best first, id, year either way; ties by
 paper id), so the first page of "papers using X" is read in order and stops at the limit.
@@ -45,16 +48,18 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from kg.models import RELEVANCE_EARLY, RELEVANCE_PROPOSED, RELEVANCE_TITLE
+from kg.store.records import KIND_TAGS
 
 if TYPE_CHECKING:
     from kg.models import PaperQuery
 
 #: Bumped when the layout changes; a file with another version is refused with a clear message,
 #: except the versions in :data:`UPGRADABLE`, which are upgraded in place on open.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 #: Layouts upgraded on open: "1" lacks the family tables (created, then filled by :data:`RECOUNT`);
-#: "2" lacks the ``total`` table (created, then filled by :data:`RECOUNT_TOTALS`).
-UPGRADABLE = ("1", "2")
+#: "2" lacks the ``total`` table (created, then filled by :data:`RECOUNT_TOTALS`); "2" and "3" lack
+#: the kind tags and ``fam_pair`` (filled by :data:`RECOUNT_TAGS`). See :data:`UPGRADES`.
+UPGRADABLE = ("1", "2", "3")
 
 #: The database's generation: every write transaction bumps it (in ``meta``, no layout change), and
 #: the embedded store keys what it keeps between reads (entity counts, families) by it. Unlike
@@ -165,6 +170,16 @@ CREATE TABLE IF NOT EXISTS fam_about(
     PRIMARY KEY (anc, claim)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS fam_about_id ON fam_about(anc, cid);
+-- kind tags (kg.store.records.KIND_TAGS): "a link to any entity of a kind, with a role / variant",
+-- pseudo-families with negative rids whose rows live in fam (score 0), so that "papers proposing any
+-- method" is a family read and pairs with families
+CREATE TABLE IF NOT EXISTS tag(rid INTEGER PRIMARY KEY, kind TEXT NOT NULL, role TEXT, variant TEXT);
+CREATE INDEX IF NOT EXISTS tag_kind ON tag(kind);
+TAG_ROWS
+-- papers in both of two families or tags (a < b): the total of a two-filter search in one read
+CREATE TABLE IF NOT EXISTS fam_pair(
+    a INTEGER NOT NULL, b INTEGER NOT NULL, papers INTEGER NOT NULL, PRIMARY KEY (a, b)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS fam_about_type ON fam_about(anc, type, cid);
 
 CREATE VIEW IF NOT EXISTS subtype_edge AS
@@ -203,7 +218,7 @@ CREATE TRIGGER IF NOT EXISTS link_added AFTER INSERT ON link BEGIN
     INSERT INTO cooc SELECT entity, NEW.entity, 1 FROM link
         WHERE paper = NEW.paper AND entity <> NEW.entity ON CONFLICT DO UPDATE SET papers = papers + 1;
     -- the new link pairs with the paper's family rows that exist already ...
-    INSERT INTO fam_cooc SELECT anc, NEW.entity, 1 FROM fam WHERE paper = NEW.paper
+    INSERT INTO fam_cooc SELECT anc, NEW.entity, 1 FROM fam WHERE paper = NEW.paper AND anc > 0
         ON CONFLICT DO UPDATE SET papers = papers + 1;
     -- ... then joins its own families (a new fam row pairs with every link in fam_added)
     INSERT INTO fam(anc, paper, pid, year, links, proposed, title, early, mentions)
@@ -211,6 +226,18 @@ CREATE TRIGGER IF NOT EXISTS link_added AFTER INSERT ON link BEGIN
         WHERE c.des = NEW.entity AND p.rid = NEW.paper
         ON CONFLICT DO UPDATE SET links = links + 1, proposed = proposed + excluded.proposed,
         title = title + excluded.title, early = early + excluded.early, mentions = mentions + excluded.mentions;
+    -- ... and the rows of its kind tags
+    INSERT INTO fam(anc, paper, pid, year, links, proposed, title, early, mentions)
+        SELECT t.rid, NEW.paper, p.id, p.year, 1, 0, 0, 0, 0 FROM paper p, (TAGS_NEW) t WHERE p.rid = NEW.paper
+        ON CONFLICT DO UPDATE SET links = links + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS link_retagged AFTER UPDATE OF role, variant ON link
+WHEN OLD.role IS NOT NEW.role OR OLD.variant IS NOT NEW.variant BEGIN
+    UPDATE fam SET links = links - 1 WHERE paper = OLD.paper AND anc IN (TAGS_OLD);
+    INSERT INTO fam(anc, paper, pid, year, links, proposed, title, early, mentions)
+        SELECT t.rid, NEW.paper, p.id, p.year, 1, 0, 0, 0, 0 FROM paper p, (TAGS_NEW) t WHERE p.rid = NEW.paper
+        ON CONFLICT DO UPDATE SET links = links + 1;
+    DELETE FROM fam WHERE paper = OLD.paper AND links = 0;
 END;
 CREATE TRIGGER IF NOT EXISTS link_changed AFTER UPDATE OF role, props ON link BEGIN
     UPDATE fam SET proposed = proposed - PROPOSED_OLD + PROPOSED_NEW, title = title - TITLE_OLD + TITLE_NEW,
@@ -228,23 +255,30 @@ CREATE TRIGGER IF NOT EXISTS link_removed AFTER DELETE ON link BEGIN
         WHERE b = OLD.entity AND a IN (SELECT entity FROM link WHERE paper = OLD.paper);
     -- unpair the link from the paper's family rows first, then leave its families
     UPDATE fam_cooc SET papers = papers - 1
-        WHERE b = OLD.entity AND anc IN (SELECT anc FROM fam WHERE paper = OLD.paper);
+        WHERE b = OLD.entity AND anc IN (SELECT anc FROM fam WHERE paper = OLD.paper AND anc > 0);
     UPDATE fam SET links = links - 1, proposed = proposed - PROPOSED_OLD, title = title - TITLE_OLD,
         early = early - EARLY_OLD, mentions = mentions - MENTIONS_OLD
         WHERE paper = OLD.paper AND anc IN (SELECT anc FROM closure WHERE des = OLD.entity);
+    UPDATE fam SET links = links - 1 WHERE paper = OLD.paper AND anc IN (TAGS_OLD);
     DELETE FROM fam WHERE paper = OLD.paper AND links = 0;
 END;
 CREATE TRIGGER IF NOT EXISTS fam_added AFTER INSERT ON fam BEGIN
     INSERT INTO fam_year VALUES (NEW.anc, NEW.year IS NOT NULL, coalesce(NEW.year, 0), 1)
         ON CONFLICT DO UPDATE SET papers = papers + 1;
-    INSERT INTO fam_cooc SELECT NEW.anc, entity, 1 FROM link WHERE paper = NEW.paper
+    INSERT INTO fam_cooc SELECT NEW.anc, entity, 1 FROM link WHERE paper = NEW.paper AND NEW.anc > 0
         ON CONFLICT DO UPDATE SET papers = papers + 1;
+    INSERT INTO fam_pair SELECT min(NEW.anc, anc), max(NEW.anc, anc), 1 FROM fam
+        WHERE paper = NEW.paper AND anc <> NEW.anc ON CONFLICT DO UPDATE SET papers = papers + 1;
 END;
 CREATE TRIGGER IF NOT EXISTS fam_removed AFTER DELETE ON fam BEGIN
     UPDATE fam_year SET papers = papers - 1
         WHERE anc = OLD.anc AND known = (OLD.year IS NOT NULL) AND year = coalesce(OLD.year, 0);
     UPDATE fam_cooc SET papers = papers - 1
         WHERE anc = OLD.anc AND b IN (SELECT entity FROM link WHERE paper = OLD.paper);
+    UPDATE fam_pair SET papers = papers - 1
+        WHERE a = OLD.anc AND b IN (SELECT anc FROM fam WHERE paper = OLD.paper AND anc > OLD.anc);
+    UPDATE fam_pair SET papers = papers - 1
+        WHERE b = OLD.anc AND a IN (SELECT anc FROM fam WHERE paper = OLD.paper AND anc < OLD.anc);
 END;
 CREATE TRIGGER IF NOT EXISTS fam_year_changed AFTER UPDATE OF year ON fam
 WHEN OLD.year IS NOT NEW.year BEGIN
@@ -304,6 +338,24 @@ SCORE_EXPR = (
 _MACROS = {"SCORE_EXPR": SCORE_EXPR,
            **{f"{k}_{x}": v for x in ("NEW", "OLD") for k, v in _parts(x).items()}}
 _MACROS["PARTS_NEW"] = ", ".join(_parts("NEW").values())
+
+
+def _tags_of(x: str) -> str:
+    """The rids of the kind tags of one link row (``x`` = NEW, OLD or an alias)."""
+    return (f"SELECT t.rid FROM entity e JOIN tag t ON t.kind = e.kind WHERE e.rid = {x}.entity"
+            f" AND (t.role IS NULL OR t.role IS {x}.role) AND (t.variant IS NULL OR t.variant IS {x}.variant)")
+
+
+def tag_rid(kind: str, role: str | None, variant: str | None) -> int:
+    """The rid of a kind tag in the ``tag`` table (negative: no entity has it)."""
+    return -1 - KIND_TAGS.index((kind, role, variant))
+
+
+_MACROS["TAGS_NEW"] = _tags_of("NEW")
+_MACROS["TAGS_OLD"] = _tags_of("OLD")
+_MACROS["TAG_ROWS"] = "".join(
+    f"INSERT OR IGNORE INTO tag VALUES ({tag_rid(*t)}, "
+    + ", ".join("NULL" if v is None else f"'{v}'" for v in t) + ");\n" for t in KIND_TAGS)
 for _name in sorted(_MACROS, key=len, reverse=True):
     DDL = DDL.replace(_name, _MACROS[_name])
 
@@ -338,14 +390,43 @@ DELETE FROM fam;
 INSERT INTO fam(anc, paper, pid, year, links, proposed, title, early, mentions)
     SELECT c.anc, l.paper, p.id, p.year, count(*), PARTS_SUM FROM link l
     JOIN closure c ON c.des = l.entity JOIN paper p ON p.rid = l.paper GROUP BY c.anc, l.paper;
+FILL_TAGS
 DELETE FROM fam_year;
 INSERT INTO fam_year SELECT anc, year IS NOT NULL, coalesce(year, 0), count(*) FROM fam GROUP BY 1, 2, 3;
 DELETE FROM fam_cooc;
-INSERT INTO fam_cooc SELECT f.anc, l.entity, count(*) FROM fam f JOIN link l ON l.paper = f.paper GROUP BY 1, 2;
+INSERT INTO fam_cooc SELECT f.anc, l.entity, count(*) FROM fam f JOIN link l ON l.paper = f.paper
+    WHERE f.anc > 0 GROUP BY 1, 2;
+FILL_PAIRS
 DELETE FROM fam_about;
 INSERT INTO fam_about SELECT c.anc, a.claim, k.id, k.type, count(*) FROM about a
     JOIN closure c ON c.des = a.entity JOIN claim k ON k.rid = a.claim GROUP BY c.anc, a.claim;
 """.replace("PARTS_SUM", ", ".join(f"sum({v})" for v in _parts("l").values()))
+
+#: The kind-tag rows of ``fam`` (score 0) from the links, and ``fam_pair`` from ``fam``.
+_FILL_TAGS = (
+    "INSERT INTO fam(anc, paper, pid, year, links, proposed, title, early, mentions)\n"
+    "    SELECT t.rid, l.paper, p.id, p.year, count(*), 0, 0, 0, 0 FROM link l JOIN entity e ON e.rid = l.entity\n"
+    "    JOIN tag t ON t.kind = e.kind AND (t.role IS NULL OR t.role IS l.role)\n"
+    "      AND (t.variant IS NULL OR t.variant IS l.variant)\n"
+    "    JOIN paper p ON p.rid = l.paper GROUP BY t.rid, l.paper;"
+)
+_FILL_PAIRS = (
+    "DELETE FROM fam_pair;\n"
+    "INSERT INTO fam_pair SELECT x.anc, y.anc, count(*) FROM fam x JOIN fam y ON y.paper = x.paper AND y.anc > x.anc\n"
+    "    GROUP BY 1, 2;"
+)
+RECOUNT = RECOUNT.replace("FILL_TAGS", _FILL_TAGS).replace("FILL_PAIRS", _FILL_PAIRS)
+#: The kind tags' rows and aggregates and every pair count, for a file of layout 2 or 3 (whose other
+#: aggregates are complete): run with the triggers dropped, as :data:`RECOUNT`.
+RECOUNT_TAGS = f"""
+DELETE FROM fam WHERE anc < 0;
+DELETE FROM fam_year WHERE anc < 0;
+{_FILL_TAGS}
+INSERT INTO fam_year SELECT anc, year IS NOT NULL, coalesce(year, 0), count(*) FROM fam WHERE anc < 0 GROUP BY 1, 2, 3;
+{_FILL_PAIRS}
+"""
+#: The recount that upgrades a file of each older layout (run on open, triggers dropped).
+UPGRADES = {"1": RECOUNT, "2": RECOUNT_TOTALS + RECOUNT_TAGS, "3": RECOUNT_TAGS}
 
 #: The closure as it should be (self rows and transitive SUBTYPE_OF within a kind), to compare with
 #: the ``closure`` table after entities changed.
@@ -378,7 +459,7 @@ DROP_TRIGGERS = "".join(
     f"DROP TRIGGER IF EXISTS {t};" for t in (
         "paper_added", "paper_removed", "paper_year_changed", "link_added", "link_changed", "link_removed",
         "fam_added", "fam_removed", "fam_year_changed", "entity_added", "about_added", "about_removed",
-        "total_link_retyped", "total_claim_added", "total_claim_removed")
+        "total_link_retyped", "total_claim_added", "total_claim_removed", "link_retagged")
 )
 
 #: Every table, view and trigger, dropped by ``clear`` (then :data:`DDL` runs again).
@@ -391,7 +472,7 @@ DROP TABLE IF EXISTS fam_cooc; DROP TABLE IF EXISTS fam_about;
 DROP TABLE IF EXISTS paper; DROP TABLE IF EXISTS entity; DROP TABLE IF EXISTS entity_key;
 DROP TABLE IF EXISTS subtype; DROP TABLE IF EXISTS link; DROP TABLE IF EXISTS claim;
 DROP TABLE IF EXISTS about; DROP TABLE IF EXISTS year_count; DROP TABLE IF EXISTS entity_year;
-DROP TABLE IF EXISTS cooc; DROP TABLE IF EXISTS total;
+DROP TABLE IF EXISTS cooc; DROP TABLE IF EXISTS total; DROP TABLE IF EXISTS tag; DROP TABLE IF EXISTS fam_pair;
 """
 
 #: A list parameter: one JSON array, expanded by ``json_each`` (no statement text per list length).
@@ -620,6 +701,8 @@ FAMILIES = (
     "SELECT c.anc, a.id, d.id FROM closure c JOIN entity a ON a.rid = c.anc JOIN entity d ON d.rid = c.des"
 )
 FAM_TOTAL = "SELECT coalesce(sum(papers), 0) FROM fam_year WHERE anc = ?"
+#: Papers in both of two families or kind tags (``a < b``).
+FAM_PAIR = "SELECT coalesce(sum(papers), 0) FROM fam_pair WHERE a = ? AND b = ?"
 FAM_YEARS = "SELECT year, papers FROM fam_year WHERE anc = ? AND known = 1 AND papers > 0"
 #: Co-occurrence of a family: its own members left out.
 FAM_COOC = (

@@ -44,6 +44,7 @@ from kg.models import (
     ClaimType,
     Entity,
     EntityCount,
+    EntityFilter,
     EntityKind,
     Extraction,
     GraphDelta,
@@ -158,8 +159,7 @@ class SQLiteStore:
                 old = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if (
                     conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()) else None
                 if old is not None and old[0] in S.UPGRADABLE:  # new aggregate tables, filled by a recount
-                    recount = S.RECOUNT if old[0] == "1" else S.RECOUNT_TOTALS
-                    conn.executescript(f"BEGIN IMMEDIATE;{S.DDL}{S.DROP_TRIGGERS}{recount}{S.DDL}"
+                    conn.executescript(f"BEGIN IMMEDIATE;{S.DDL}{S.DROP_TRIGGERS}{S.UPGRADES[old[0]]}{S.DDL}"
                                        f"UPDATE meta SET value = '{S.SCHEMA_VERSION}' WHERE key = 'schema_version';"
                                        f"{S.BUMP_GENERATION};COMMIT;")
                 conn.executescript(S.DDL)
@@ -512,27 +512,45 @@ class SQLiteStore:
     def _plan(self, query: PaperQuery) -> tuple[str, str | int, list[Any]]:
         """(select in order, count select or the count itself, parameters) of a paper search.
 
-        When an entity filter is a whole family (or one entity) without role or variant and the
-        order is one a ``fam`` index holds, the search is driven by that family's rows in index
-        order (for relevance, the first filter's; otherwise the smallest family's): the page is
-        read up to its limit and the count of a lone family comes from ``fam_year``. Otherwise the
-        matches are sorted (:func:`kg.store.sql.find_papers_sql`)."""
+        An entity filter is a *key* when it is a whole family (or one entity) without role or
+        variant, or an id-less kind filter ("proposing any method": a kind tag, kept in ``fam`` as a
+        pseudo-family). When one is and the order is one a ``fam`` index holds, the search is driven
+        by that key's rows in index order (for relevance, the first filter's; otherwise the smallest
+        key's): the page is read up to its limit, the other filters are probes of the paper's rows.
+        Without paper id or year filters, the count of one key comes from ``fam_year`` and of two
+        keys from ``fam_pair``. Otherwise the matches are sorted (:func:`kg.store.sql.find_papers_sql`)."""
         if query.using and (query.order, query.direction) in S.FAM_ORDER:
-            fams = [self._family(f.ids) if f.ids and f.role is None and f.variant is None else None
-                    for f in query.using]
-            candidates = [0] if query.order == "relevance" else range(len(fams))
-            sizes = {i: self._rows(S.FAM_TOTAL, (fams[i],))[0][0] for i in candidates if fams[i] is not None}
+            keys = [self._key(f) for f in query.using]
+            candidates = [0] if query.order == "relevance" else range(len(keys))
+            sizes = {i: self._rows(S.FAM_TOTAL, (keys[i],))[0][0] for i in candidates if keys[i] is not None}
             if sizes:
                 lead = min(sizes, key=lambda i: (sizes[i], i))
-                others = [S.exists_condition(fams[i], list(f.ids), f.kind, f.role, f.variant)
+                others = [S.exists_condition(keys[i], list(f.ids), f.kind, f.role, f.variant)
                           for i, f in enumerate(query.using) if i != lead]
-                select, count, params = S.fam_papers_sql(fams[lead], others, query)  # type: ignore[arg-type]
-                alone = not others and self._no_paper_filters(query)
-                return select, sizes[lead] if alone else count, params
+                select, count, params = S.fam_papers_sql(keys[lead], others, query)  # type: ignore[arg-type]
+                total = self._maintained_total(query, keys, sizes[lead])
+                return select, count if total is None else total, params
         select, params = S.find_papers_sql(query)
         if not query.using and self._no_paper_filters(query):
             return select, self._rows(S.PAPER_TOTAL)[0][0], params  # every paper: the maintained count
         return select, f"SELECT count(*) FROM ({select})", params
+
+    def _key(self, f: EntityFilter) -> int | None:
+        """The ``fam`` key of an entity filter: its family's rid, its kind tag's (negative), or None."""
+        if not f.ids:
+            return S.tag_rid(f.kind, f.role, f.variant) if f.kind is not None else None
+        return self._family(f.ids) if f.role is None and f.variant is None else None
+
+    def _maintained_total(self, query: PaperQuery, keys: list[int | None], lead_size: int) -> int | None:
+        """The total of a search whose entity filters are all keys — one, or two (``fam_pair``) — and
+        that leaves paper ids and years free; None otherwise (then it is counted)."""
+        distinct = set(keys)
+        if None in distinct or len(distinct) > 2 or not self._no_paper_filters(query):
+            return None
+        if len(distinct) == 1:
+            return lead_size
+        a, b = sorted(distinct)  # type: ignore[type-var]
+        return self._rows(S.FAM_PAIR, (a, b))[0][0]
 
     @staticmethod
     def _no_paper_filters(query: PaperQuery) -> bool:

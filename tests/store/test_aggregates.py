@@ -25,6 +25,7 @@ _TABLES = {
     "fam": "SELECT anc, paper, pid, year, links, proposed, title, early, mentions, score FROM fam",
     "fam_year": "SELECT * FROM fam_year WHERE papers <> 0",
     "fam_cooc": "SELECT * FROM fam_cooc WHERE papers <> 0",
+    "fam_pair": "SELECT * FROM fam_pair WHERE papers <> 0",
     "fam_about": "SELECT * FROM fam_about",
     "total": "SELECT * FROM total WHERE n <> 0",
 }
@@ -83,8 +84,28 @@ def assert_aggregates_match(store, paper_ids: list[str]) -> None:
     for group in [[e] for e in ids] + families:
         _pages_match(store, truth, group)
         _claims_match(store, truth, group)
+    _pair_totals_match(store, truth, families)
     if store.name == "sqlite":
         _sqlite_tables_match_a_recount(store)
+
+
+#: Kind tags the pair totals are checked with (any method, a proposed one, a used one, a reverse
+#: divergence, any dataset).
+_TAGS = [EntityFilter(kind="method"), EntityFilter(kind="method", role="proposed"),
+         EntityFilter(kind="method", role="used"), EntityFilter(kind="divergence", variant="reverse"),
+         EntityFilter(kind="dataset")]
+
+
+def _pair_totals_match(store, truth: dict, families: list[list[str]]) -> None:
+    """The total of every search by one or two keys (a whole family, one entity, a kind tag) — the
+    maintained family sizes and pair counts — equals a count over the full records."""
+    keys = [EntityFilter(ids=tuple(sorted(f))) for f in families]
+    keys += [EntityFilter(ids=(e,)) for e in sorted(truth["entities"]) if not store.descendants(e)] + _TAGS
+    for i, a in enumerate(keys):
+        for b in keys[i:]:
+            want = sum(all(any(f.accepts(t.entity.id, t.entity.kind, t.role, t.variant) for t in x.tags)
+                           for f in (a, b)) for x in truth["xs"])
+            assert store.find_papers(PaperQuery(using=(a, b), limit=0)).total == want, (a, b)
 
 
 def _pages_match(store, truth: dict, group: list[str]) -> None:

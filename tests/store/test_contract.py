@@ -426,3 +426,30 @@ def test_contract_family_pages_with_filters_on_top(store, head):
         page = store.find_papers(query)
         want = (total, ids[query.offset:query.offset + query.limit])
         assert (page.total, [h.paper.id for h in page.items]) == want, query
+
+
+# -- kind filters and two-filter totals: every combination against a brute-force answer ----------
+
+#: Entity filters a search combines: kind tags (any entity of a kind, with a role or variant), a
+#: family with descendants, single entities, and filters that are neither (ids with a role).
+_KEYS = [EntityFilter(kind="method"), EntityFilter(kind="method", role="proposed"),
+         EntityFilter(kind="method", role="used"), EntityFilter(kind="divergence", variant="reverse"),
+         EntityFilter(kind="dataset"), EntityFilter(kind="dataset", role="proposed"),
+         EntityFilter(ids=(GAN,)), EntityFilter(ids=(CIFAR,)), EntityFilter(ids=(KL,)),
+         EntityFilter(ids=(GAN,), role="proposed")]
+
+
+def test_contract_kind_and_family_filters_combined(store):
+    """One and two entity filters of every kind (kind tags, whole families, single entities, ids
+    with a role), in both orders, in every page order, with and without a year filter: the total
+    (a maintained count where both stores keep one) and the page equal the brute-force answer."""
+    family = EntityFilter(ids=tuple(sorted([F] + [e.id for e in store.descendants(F)])))
+    keys = [*_KEYS, family]
+    combos = [(a,) for a in keys] + [(a, b) for a in keys for b in keys]
+    for i, using in enumerate(combos):
+        order, direction = _ORDERS[i % len(_ORDERS)]
+        for extra in ({}, {"year_min": 2021}):
+            query = PaperQuery(using=using, order=order, direction=direction, limit=2, offset=i % 2, **extra)
+            total, ids = _brute_force(store, query)
+            page = store.find_papers(query)
+            assert (page.total, [h.paper.id for h in page.items]) == (total, ids[query.offset:query.offset + 2]), query

@@ -105,8 +105,11 @@ def all_statements() -> list[str]:
             out.append(value)
         elif isinstance(value, dict):
             out.extend(value.values())
-    out += [Q.fam_papers(order, direction, filtered) for order, direction in sorted(Q.FAM_ORDERS)
-            for filtered in (False, True)]
+        elif name in ("REBUILD_AGGREGATES", "REBUILD_SUMMARIES", "UPGRADE_TO_3"):  # statement sequences
+            out.extend(value)
+    out += [Q.fam_papers(order, direction, filtered, total=total, head=head)
+            for order, direction in sorted(Q.FAM_ORDERS) for filtered in (False, True)
+            for total in ("degree", "pair", "count") for head in Q.FAM_HEADS]
     return out
 
 
