@@ -137,7 +137,7 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
             continue
         a, b = cand
         span = doc[a:b]
-        known = rules.lookup(span.text) is not None
+        known = rules.lookup(span.text) is not None or rules.numbered_variant(span.text) is not None
         if rule == "method.our" and known and a == s:
             prop = False  # "our ResNet50": the authors' copy of a known model, not a new method
         else:
