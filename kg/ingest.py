@@ -112,9 +112,10 @@ def taxonomy_entities() -> list[Entity]:
     taxonomy (every divergence, its family and its ``SUBTYPE_OF`` parents) and the method and
     dataset families (``data/vocab/families.jsonl``: each family and its members)."""
     from kg.extract import vocabulary_entities
+    from kg.extract.vocab import family_ids
 
     entities = vocabulary_entities()
-    parents = {p for e in entities for p in e.parents}
+    parents = {p for e in entities for p in e.parents} | family_ids()
     return [e for e in entities if e.kind == "divergence" or e.parents or e.id in parents]
 
 

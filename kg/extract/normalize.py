@@ -1,6 +1,6 @@
 """Text normalization with an offset map, applied BEFORE tokenizing and matching.
 
-Real corpora do not hand over clean one-line abstracts. Three passes, each keeping a map back to
+Real corpora do not hand over clean one-line abstracts. Four passes, each keeping a map back to
 the original characters, turn what they do hand over into clean text:
 
 1. **Layout** — hard wraps (arXiv's snapshot wraps at ~80 columns): a single newline inside a
@@ -13,6 +13,8 @@ the original characters, turn what they do hand over into clean text:
    (or after a sentence in a structured abstract) are removed: they are not sentences.
 3. **LaTeX and escape remnants** (``Schr\\"odinger``, ``R\\'enyi``, ``\\emph{...}``,
    ``mathcal{O}``, ``\\mathrm{KL}(p\\|q)``, ``varphi``, ``x2014`` for an em dash).
+4. **Footnote marks** glued to a sentence end ("... of Bayesian neural networks.1 We ...", the
+   digits of a footnote the PDF-to-text step kept): dropped, so the last words are read as words.
 
 Matching runs on the clean copy, but evidence must point into the ORIGINAL text, so every
 normalized character remembers the original span it came from (the maps of the passes are
@@ -243,6 +245,14 @@ _HEADER_TRIGGER = re.compile(r"(?i)abstract|summary")
 _HEADER_WORDS = tuple(w for word in f"Abstract,Summary,{_SECTIONS}".split(",") for w in (word, word.upper()))
 
 
+# --- pass 4: footnote marks ----------------------------------------------------------------------
+
+#: one or two digits glued to the period after a lower-case word, before the next sentence or the end:
+#: "networks.1 We", "gradients.1" (not "Fig.1", "1.5", "v1.2", nor "eqn.2 and" inside a sentence).
+#: The pattern starts with the period, so the engine scans for it instead of trying every position.
+_FOOTNOTE = re.compile(r"\.(?<=[a-z]{3}\.)[0-9]{1,2}(?=\s+[A-Z]|\s*$)")
+
+
 # --- the passes and their composition --------------------------------------------------------------
 
 Map = tuple[list[int], list[int]]
@@ -284,8 +294,8 @@ def _rewrite(text: str, pattern: re.Pattern, replace: Callable[[re.Match], tuple
 
 
 def normalize(text: str) -> Normalized:
-    """Clean ``text`` for matching (layout, headers, LaTeX remnants), keeping a map back to the
-    original offsets.
+    """Clean ``text`` for matching (layout, headers, LaTeX remnants, footnote marks), keeping a map
+    back to the original offsets.
 
     >>> n = normalize('the R\\\\\\'enyi divergence')
     >>> n.text
@@ -302,6 +312,7 @@ def normalize(text: str) -> Normalized:
         (any(t in text for t in _LAYOUT_TRIGGERS), _LAYOUT, lambda m: _layout(m.string, m)),
         (True, _HEADER, lambda m: ("", None)),
         (True, _RULES, _replacement),
+        (True, _FOOTNOTE, lambda m: (".", 0)),
     ]
     for i, (wanted, pattern, replace) in enumerate(passes):
         if not wanted:

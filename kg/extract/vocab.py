@@ -72,13 +72,18 @@ class VocabRecord(BaseModel):
 
 
 class FamilyRecord(BaseModel):
-    """One line of ``families.jsonl``: a family entity and its members (by id or by category)."""
+    """One line of ``families.jsonl``: a family entity and its members (by id or by category).
+
+    ``numbered``: the family's name followed by a depth or size number names a member ("ResNet-50",
+    "ResNet18", "VGG-16"; rule ``method.numbered``), an entity of its own under the family.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     members: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    numbered: bool = False
 
 
 def vocab_dir() -> Path:
@@ -148,6 +153,13 @@ def family_parents() -> dict[str, tuple[str, ...]]:
             if m != fam["id"] and fam["id"] not in out.setdefault(m, []):
                 out[m].append(fam["id"])
     return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+@functools.cache
+def family_ids(numbered: bool = False) -> frozenset[str]:
+    """Ids of the families ``families.jsonl`` declares (only the ``numbered`` ones if asked): a family
+    is written to the graph even when rules find all its members ("ResNet-50" under ResNet)."""
+    return frozenset(f["id"] for f in load_rows(FAMILIES_FILE) if f.get("numbered") or not numbered)
 
 
 def _top_family(entity_id: str, parents: dict[str, tuple[str, ...]]) -> str | None:

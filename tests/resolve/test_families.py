@@ -89,3 +89,21 @@ def test_families_fold_and_norm_agree_on_plurals(plural, singular):
 
     assert fold(plural) == fold(singular)
     assert norm_key(plural) == norm_key(singular) == fold(singular)
+
+
+def test_families_numbered_members_found_by_rules_answer_for_their_family(empty_store):
+    """ "ResNet-50" is found by a rule (``method.numbered``), not listed in the vocabulary: ingest's
+    taxonomy writes its family (ResNet) first, so `papers-using ResNet` includes ResNet-50 papers."""
+    from kg.extract import extract_one
+    from kg.ingest import taxonomy_entities
+    from kg.models import Paper
+
+    store = empty_store
+    store.write(GraphDelta(entities=tuple(taxonomy_entities())))
+    papers = [Paper(id="n1", title="Gated networks", abstract="We train a ResNet50 and a ResNet-18 on ImageNet."),
+              Paper(id="n2", title="Plain networks", abstract="We train a ResNet on CIFAR-10.")]
+    store.write(GraphDelta(extractions=tuple(extract_one(p) for p in papers)))
+    assert _papers(store, resolve(store, "ResNet").ids) == ["n1", "n2"]
+    assert _papers(store, resolve(store, "ResNet", exact=True).ids) == ["n2"]
+    assert _papers(store, resolve(store, "ResNet50").ids) == ["n1"]
+    assert [e.id for e in store.parents("method:resnet-18")] == ["method:resnet"]

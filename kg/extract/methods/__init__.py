@@ -30,6 +30,9 @@ rule id in each evidence says which fired:
   abstract repeats ("Optimistic policy iteration"): the longer name wins over the known one, as it
   does in proposals ("we propose the saddle-free Newton method").
 * ``method.family`` — "<known method>-type/-like/-style algorithms".
+* ``method.numbered`` — a numbered family's name with a depth or size ("ResNet-50", "ResNet18", "VGG19",
+  "LeNet-300-100"; the families marked ``numbered`` in ``data/vocab/families.jsonl``): a member entity of
+  its own under the family, as the gold sets annotate it; one glued digit is a footnote mark, not a size.
 * ``method.cited`` — a capitalised name cited right away: "Invariant Causal Prediction (Peters et al.,
   2016)", "SNIP (Lee et al., 2019)"; not after "in/on/from" (an environment or benchmark).
 * ``method.list`` — coined or capitalised items of "<methods> such as/including A, B and C", or of any
@@ -69,6 +72,7 @@ from kg.extract.methods.candidates import (
     _cited_cands,
     _head_cands,
     _list_cands,
+    _numbered_cands,
     _proper_cands,
     _sized_cands,
     _variant_cands,
@@ -245,6 +249,7 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
         cands += _proper_cands(rules, fld, doc, trig[fld]["proper"])
         cands += _list_cands(rules, fld, doc, trig[fld]["list"])
         cands += _sized_cands(rules, fld, doc, ctx.doc_text(fld))
+        cands += _numbered_cands(rules, fld, doc, ctx.doc_text(fld))
         cands += _cited_cands(rules, fld, doc, ctx.doc_text(fld))
         text = ctx.doc_text(fld)
         cands += _coined_head_cands(rules, fld, doc, text, ctx.acronyms, trig[fld]["coined"])
@@ -279,7 +284,17 @@ def find_methods(ctx: Context, exclude: Sequence[Tag] = ()) -> list[Tag]:
     for c in sorted(kept, key=lambda c: (c.fld != "title", c.start_char, c.rule)):
         name = short_folds.get(fold(c.name), c.name) if c.entity is None else c.name
         ent_id = c.entity or rules.lookup(name) or _known_without_noun(rules, name)
-        entity = rules.entities[ent_id] if ent_id else Method(id=f"method:{slug(name)}", name=name)
+        parent = c.parent
+        if ent_id is None and parent is None and (numbered := rules.numbered_variant(name)) is not None:
+            name, parent = numbered  # "our ResNet50" found by another rule: the member ResNet-50
+        if ent_id:
+            entity = rules.entities[ent_id]
+        elif parent:
+            glued = name.replace("-", "", 1)  # "ResNet50" finds "ResNet-50" in lookups too
+            entity = Method(id=f"method:{slug(name)}", name=name, aliases=(glued,) if "-" not in glued else (),
+                            parents=(parent,), family=rules.entities[parent].family or parent)
+        else:
+            entity = Method(id=f"method:{slug(name)}", name=name)
         g = groups.setdefault(entity.id, {"entity": entity, "proposed": False, "mentions": {}, "evidence": {},
                                           "first": None})
         ev = ctx.evidence(c.fld, c.start_char, c.end_char, c.rule)

@@ -176,6 +176,26 @@ def _sized_cands(rules: MethodRules, fld: TextField, doc: Doc, text: str) -> lis
 
 
 
+def _numbered_cands(rules: MethodRules, fld: TextField, doc: Doc, text: str) -> list[_Cand]:
+    """A numbered family's name with a depth or size is that member, an entity of its own under the
+    family: "ResNet-50", "ResNet18", "VGG-16", "LeNet-300-100" (rule ``method.numbered``). Not one
+    digit glued to the name (a footnote mark: "ResNet2"), nor a name in another case ("resnet50")."""
+    out: list[_Cand] = []
+    if rules.numbered_re is None:
+        return out
+    for m in rules.numbered_re.finditer(text):
+        found = rules.numbered_variant(m.group())
+        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if found is None or span is None:
+            continue
+        name, fam = found
+        known = rules.lookup(name)  # a member the vocabulary has ("VGG-16")
+        out.append(_Cand(fld, span.start, span.end, span.start_char, span.end_char, known,
+                         rules.entities[known].name if known else name, "method.numbered",
+                         parent=None if known else fam))
+    return out
+
+
 #: subjects before which a lower-case word is a verb, not a modifier ("we explore <head>", "to harden <head>")
 _SUBJECTS = frozenset("we they i to".split())
 

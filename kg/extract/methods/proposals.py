@@ -61,7 +61,7 @@ def _proposals(ctx: Context, verbs: list[int]) -> dict[str, list[tuple[int, int]
             j -= 1
         prev = words[j].lower() if j >= 0 else ""
         if lemma in _NAMING_VERBS:
-            if prev != "we":
+            if prev != "we" or _names_no_technique(doc, j):
                 continue
         elif prev not in _AUTHOR_SUBJECTS:
             # "by proposing X", "and use it to develop X" in a sentence whose subject is the authors
@@ -109,8 +109,9 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
         tok = doc[i]
         low = tok.text.lower()
         so_called = tok.i > 1 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].text.lower() == "so"
-        if (low in _NAMING_PARTICIPLES and not so_called) or (
-                _VERB_FORMS.get(low) in _NAMING_VERBS and tok.i > 0 and doc[tok.i - 1].text.lower() == "we"):
+        we_name = _VERB_FORMS.get(low) in _NAMING_VERBS and tok.i > 0 and doc[tok.i - 1].text.lower() == "we"
+        if ((low in _NAMING_PARTICIPLES and not so_called) or we_name) \
+                and not _names_no_technique(doc, tok.i - 1 if we_name else tok.i):
             _, sent_end = _sent_bounds(doc, tok.i)
             starts.append((tok.i + 1, min(sent_end, tok.i + 10), "method.called"))
     for i in trig["our"]:
@@ -137,7 +138,7 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
             continue
         a, b = cand
         span = doc[a:b]
-        known = rules.lookup(span.text) is not None
+        known = rules.lookup(span.text) is not None or rules.numbered_variant(span.text) is not None
         if rule == "method.our" and known and a == s:
             prop = False  # "our ResNet50": the authors' copy of a known model, not a new method
         else:
@@ -145,6 +146,23 @@ def _named_cands(rules: MethodRules, ctx: Context, proposing: dict, trig: dict[s
         out.append(_Cand("abstract", a, b, span.start_char, span.end_char, rules.lookup(span.text),
                          _display(span), rule, prop))
     return out
+
+
+#: what a naming verb may name that is no technique: "a regime we call the Edge of Stability", "a
+#: principle called Occam's razor", "a broader phenomenon we call property generalization"
+_NAMED_NON_TECHNIQUES = frozenset("regime regimes phenomenon phenomena effect effects principle principles "
+                                  "property properties phase phases behavior behaviour task tasks problem "
+                                  "problems setting settings condition conditions space notion concept "
+                                  "quantity quantities".split())
+
+
+def _names_no_technique(doc: Doc, i: int) -> bool:
+    """Is the noun named by the naming word at ``i`` ("called", or "we" of "we call") no technique:
+    "a regime we call X", "a principle called X", "latent space, termed X"? (Skips "," "that" "which".)"""
+    j = i - 1
+    while j >= 0 and doc[j].text.lower() in (",", "that", "which"):
+        j -= 1
+    return j >= 0 and doc[j].text.lower() in _NAMED_NON_TECHNIQUES
 
 
 _NOMINAL = ("ion", "ment", "ance", "ence", "ity", "ing", "ure", "ism", "sis", "ogy", "val")

@@ -185,7 +185,7 @@ def _proposed_marks(rules: MethodRules, ctx: Context, cands: list[_Cand], trig: 
             continue
         if _apposition(rules, doc, c.start):
             marks.add((c.fld, c.start))
-        known = (c.entity or rules.lookup(c.name)) is not None
+        known = (c.entity or rules.lookup(c.name) or c.parent or rules.numbered_variant(c.name)) is not None
         # "our convolutional network model", "our transformer architecture": the authors' instance of a
         # known method, not a new method
         modifier = known and c.end < len(doc) and doc[c.end].norm_ in _ACRONYM_NOUNS

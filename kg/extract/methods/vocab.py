@@ -13,7 +13,8 @@ from spacy.matcher import PhraseMatcher
 from kg.config import default_data_dir
 from kg.errors import VocabularyError
 from kg.extract.keys import norm_key, pattern_variants
-from kg.extract.vocab import read_rows, to_entity
+from kg.extract.regexes import first_test
+from kg.extract.vocab import FAMILIES_FILE, read_rows, to_entity
 from kg.models import Method, TextField
 from kg.models import fold as _fold_uncached
 
@@ -136,6 +137,7 @@ class _Cand:
     name: str  # normalized name (rule-found) or the vocabulary display name
     rule: str
     proposed: bool = False
+    parent: str | None = None  # the family of a rule-found name that is a numbered member ("ResNet-50")
 
 
 class MethodRules:
@@ -170,6 +172,20 @@ class MethodRules:
                 for form in (alias, alias + "s"):
                     self.guarded.setdefault(form, set()).add(ent.id)
             self.norm_patterns[ent.id] = [a for a in [row["name"], *row.get("aliases", ())] if a not in cased]
+        #: the names of numbered families as written ("ResNet", "VGG") -> family id, and the regex of a
+        #: name with its depth or size ("ResNet-50", "ResNet18", "LeNet-300-100"); a digit glued to the
+        #: name needs two, one glued digit is a footnote mark ("GAN2", "networks.1")
+        self.numbered: dict[str, str] = {}
+        families = folder / FAMILIES_FILE
+        for fam in read_rows(families) if families.exists() else ():
+            if fam.get("numbered") and fam["id"] in self.entities:
+                ent = self.entities[fam["id"]]
+                for form in (ent.name, *(a for a in ent.aliases if a.isalpha() and not a.islower()
+                                         and a != ent.name + "s")):
+                    self.numbered.setdefault(form, ent.id)
+        bases = "|".join(sorted(map(re.escape, self.numbered), key=lambda b: (-len(b), b)))
+        self.numbered_re = first_test(re.compile(rf"\b(?P<base>{bases})(?:-(?P<n>\d{{1,4}})|(?P<g>\d{{2,4}}))"
+                                                 rf"(?P<more>(?:-\d{{1,4}})*)\b")) if bases else None
         self.heads: dict[str, int] = {}
         #: open-text heads that one plain modifier does not make a name ("proper loss", "VAE loss")
         self.strict: set[str] = set()
@@ -230,6 +246,15 @@ class MethodRules:
     def lookup(self, text: str) -> str | None:
         """The vocabulary id whose name or alias folds like ``text``."""
         return self.alias_index.get(fold(text))
+
+    def numbered_variant(self, text: str) -> tuple[str, str] | None:
+        """``(name, family id)`` when ``text`` is a numbered family's name with a depth or size
+        ("ResNet50" → ("ResNet-50", "method:resnet")), else None."""
+        m = self.numbered_re.fullmatch(text) if self.numbered_re is not None else None
+        if m is None:
+            return None
+        fam = self.numbered[m.group("base")]
+        return f"{self.entities[fam].name}-{m.group('n') or m.group('g')}{m.group('more')}", fam
 
     def head_tier(self, tok) -> int | None:
         """The tier of ``tok`` as a head noun (0 any, 1 named, 2 acronym), None if it is no head."""
