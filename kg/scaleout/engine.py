@@ -154,8 +154,7 @@ def _failure(spec: ShardSpec, exc: BaseException) -> ShardOutcome:
 def _run_local(plan: JobPlan, workers: int) -> Iterator[ShardOutcome]:
     from kg.scaleout.work import extract_shard
 
-    workers = min(max(1, workers), len(plan.todo))
-    if workers == 1:
+    if workers <= 1:
         for spec in plan.todo:
             try:
                 yield _outcome(extract_shard(spec, plan.out, plan.extractor_version))
