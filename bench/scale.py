@@ -118,13 +118,14 @@ def du(*paths: Path) -> int:
 def server_cpu() -> float | None:
     """CPU seconds the local Neo4j server (``KG_NEO4J_HOME``'s run/neo4j.pid) has used so far, or None.
     A bulk import restarts the server (a new pid): its figure is then the new server's only."""
+    from recovery import cpu_seconds  # bench/recovery.py, beside this script
+
     home = os.environ.get("KG_NEO4J_HOME")
     try:
-        pid = (Path(home) / "run" / "neo4j.pid").read_text().split()[0] if home else ""
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+        pid = int((Path(home) / "run" / "neo4j.pid").read_text().split()[0]) if home else None
+    except (OSError, IndexError, ValueError):
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None if pid is None else cpu_seconds(pid)
 
 
 def load() -> str:
