@@ -19,7 +19,6 @@ input gives:
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from pydantic import ValidationError
 
 from kg.errors import InputError
 from kg.ingest import IngestReport, Problem, ProgressCallback, skip_unchanged, write_planned
+from kg.keyindex import KeyIndex
 from kg.models import Extraction, fold
 from kg.scaleout.shards import Manifest, OutputDir
 from kg.store.base import GraphStore
@@ -61,19 +61,19 @@ def _finished_manifests(output: OutputDir) -> list[Manifest]:
     return manifests  # type: ignore[return-value]
 
 
-def _digest(kind: bytes, text: str) -> bytes:
-    return hashlib.blake2b(kind + text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+def _key(kind: bytes, text: str) -> bytes:
+    return kind + text.encode("utf-8", "surrogatepass")
 
 
 def _keys(x: Extraction) -> list[tuple[str, bytes]]:
     """What makes two records the same paper, as :func:`kg.read.read_papers` decides: id, folded
-    title, DOI, arXiv id (8-byte digests: ~100 bytes of memory a paper)."""
+    title, DOI, arXiv id (kept in a :class:`kg.keyindex.KeyIndex`: ~16 bytes of memory a key)."""
     p = x.paper
-    keys = [("id", _digest(b"i", p.id)), ("title", _digest(b"t", fold(p.title)))]
+    keys = [("id", _key(b"i", p.id)), ("title", _key(b"t", fold(p.title)))]
     if p.doi:
-        keys.append(("DOI", _digest(b"d", p.doi)))
+        keys.append(("DOI", _key(b"d", p.doi)))
     if p.arxiv_id:
-        keys.append(("arXiv id", _digest(b"a", p.arxiv_id)))
+        keys.append(("arXiv id", _key(b"a", p.arxiv_id)))
     return keys
 
 
@@ -89,7 +89,7 @@ def read_extractions(out: str | Path, problems: list[Problem] | None = None) -> 
     """
     output = OutputDir(out)
     sink = problems if problems is not None else []
-    seen: set[bytes] = set()
+    seen = KeyIndex()
     for m in _finished_manifests(output):
         sink.extend(Problem(source=str(p.get("source", "")), line=p.get("line"), reason=str(p.get("reason", "")))
                     for p in m.problems)
@@ -110,7 +110,8 @@ def read_extractions(out: str | Path, problems: list[Problem] | None = None) -> 
                     sink.append(Problem.at_paper(
                         x.paper, f"duplicate of an earlier paper (same {same} as {x.paper.id}): skipped"))
                     continue
-                seen.update(k for _, k in keys)
+                for _, k in keys:
+                    seen.add(k)
                 yield x
 
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import csv
 import ctypes
 import gc
-import hashlib
 import json
 import os
 import shlex
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kg.errors import StoreError
+from kg.keyindex import KeyIndex
 from kg.models import GraphDelta
 from kg.store import cypher as Q
 from kg.store import families as F
@@ -162,7 +162,7 @@ class BulkImport:
         self.wait = wait
         self._attempted = False
         self.entities: dict[str, dict[str, Any]] = {}
-        self._papers: set[int] = set()
+        self._papers = KeyIndex()  # the paper ids staged (~16 bytes each)
         self.duplicates = 0
         self._files: dict[str, tuple[IO[str], Any]] = {}
         self._open("nodes_Paper.csv", ["id:ID(Paper)", ":LABEL", *PAPER_COLUMNS])
@@ -189,11 +189,9 @@ class BulkImport:
             for e in batch.all_entities().values():
                 self.entities[e.id] = R.entity_props(e)
             for x in batch.extractions:
-                digest = int.from_bytes(hashlib.blake2b(x.paper.id.encode(), digest_size=8).digest(), "little")
-                if digest in self._papers:
+                if not self._papers.add(x.paper.id):
                     self.duplicates += 1  # written by an earlier batch: a bulk load keeps the first
                     continue
-                self._papers.add(digest)
                 self._w("nodes_Paper.csv").writerow(
                     [x.paper.id, "Paper", *_row(R.paper_props(x.paper, x.extractor_version), PAPER_COLUMNS)])
                 links, claims = R.extraction_rows(x)
@@ -327,7 +325,7 @@ class BulkImport:
         """Drop what staging kept (the written paper ids, the entities) and hand freed memory back to
         the OS before neo4j-admin starts: the two processes' memory adds up while it runs, and glibc
         keeps freed heap pages in the process unless asked (``malloc_trim``; a no-op elsewhere)."""
-        self._papers = set()
+        self._papers = KeyIndex()
         self.entities = {}
         gc.collect()
         try:
