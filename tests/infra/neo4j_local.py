@@ -17,11 +17,12 @@ SCRIPT = ROOT / "scripts" / "neo4j-local"
 def run(home: Path, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 240):
     """Run the script with ``KG_NEO4J_HOME=home``; returns the CompletedProcess (never raises on rc).
 
-    ``KG_NEO4J_BOLT_PORT``/``KG_NEO4J_HTTP_PORT`` of the caller's environment are dropped unless
+    ``KG_NEO4J_BOLT_PORT``/``KG_NEO4J_HTTP_PORT``/``KG_NEO4J_HEAP``/``KG_NEO4J_PAGECACHE`` of the
+    caller's environment are dropped unless
     ``extra_env`` sets them, so a developer's own settings never leak into a throwaway home.
     """
     env = {**os.environ, "KG_NEO4J_HOME": str(home), **(extra_env or {})}
-    for var in ("KG_NEO4J_BOLT_PORT", "KG_NEO4J_HTTP_PORT"):
+    for var in ("KG_NEO4J_BOLT_PORT", "KG_NEO4J_HTTP_PORT", "KG_NEO4J_HEAP", "KG_NEO4J_PAGECACHE"):
         if extra_env is None or var not in extra_env:
             env.pop(var, None)
     return subprocess.run(

@@ -105,9 +105,10 @@ def test_neo4j_local_lifecycle_start_status_env_stop(home: Path) -> None:
     assert set(parse_env(run(home, "env").stdout)) == {"NEO4J_URI", "KG_NEO4J_HTTP", "KG_NEO4J_ADMIN"}
 
 
-def test_neo4j_local_start_after_a_crash_reuses_the_recorded_ports(home: Path) -> None:
+def test_neo4j_local_start_after_a_crash_reuses_the_recorded_ports_and_memory(home: Path) -> None:
     slow_machine = {"KG_NEO4J_TIMEOUT": "500"}  # a loaded 2-core machine can take minutes to start Neo4j
-    assert run(home, "start", "--fresh", "--free-ports", extra_env=slow_machine, timeout=540).returncode == 0
+    sized = {**slow_machine, "KG_NEO4J_HEAP": "640m", "KG_NEO4J_PAGECACHE": "96m"}
+    assert run(home, "start", "--fresh", "--free-ports", extra_env=sized, timeout=540).returncode == 0
     recorded = (home / "run" / "ports").read_text()
     uri = parse_env(run(home, "env").stdout)["NEO4J_URI"]
     (pid,) = server_processes(home)
@@ -121,6 +122,10 @@ def test_neo4j_local_start_after_a_crash_reuses_the_recorded_ports(home: Path) -
     assert restarted.returncode == 0, restarted.stderr
     assert (home / "run" / "ports").read_text() == recorded
     assert parse_env(run(home, "env").stdout)["NEO4J_URI"] == uri
+    # the sizes of the first start, not the defaults (a benchmark server restarted by `admin` keeps them)
+    (pid,) = server_processes(home)
+    assert b"-Xmx640m" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    assert "server.memory.pagecache.size=96m" in (home / "conf" / "neo4j.conf").read_text().splitlines()
     with GraphDatabase.driver(uri, auth=None) as driver:
         driver.verify_connectivity()
 
