@@ -5,7 +5,9 @@ real ``kg serve`` process.
 It starts ``kg serve`` on 127.0.0.1 (a free port; loopback only) over the store you name, then:
 
 1. **one client**: each example query alone for ``--single-seconds`` → p50/p95/p99 per query
-   (target at 1,000,000 papers on 2 cores: p95 < 300 ms for every query);
+   (target at 1,000,000 papers on 2 cores: p95 < 300 ms for every query), with the CPU ms per
+   request of ``kg serve`` and, when ``KG_NEO4J_HOME`` names the local server's home, of Neo4j
+   (which side to make cheaper: the 50-client run is CPU-bound on 2 cores);
 2. **N clients** (``--clients``, default 50) for ``--seconds`` (default 60), each cycling through
    all example queries (from a different start) over its own keep-alive connection → requests/s,
    p50/p95/p99 and errors per query and overall (target at 1M: zero errors, p99 < 2 s).
@@ -159,9 +161,30 @@ def run_clients(port: int, queries: list[tuple[str, bytes]], clients: int, secon
     return results, time.perf_counter() - started
 
 
-def table(results: Results, elapsed: float, all_elapsed: float | None = None) -> None:
-    """Per query and overall; ``elapsed`` is each query's run time, ``all_elapsed`` the whole run's."""
-    print(f"  {'query':<28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+def neo4j_pid() -> int | None:
+    """The local Neo4j server's pid ($KG_NEO4J_HOME/run/neo4j.pid, scripts/neo4j-local), if any."""
+    home = os.environ.get("KG_NEO4J_HOME")
+    try:
+        return int((Path(home) / "run" / "neo4j.pid").read_text().split()[0]) if home else None
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cpu_of(pids: dict[str, int | None]) -> dict[str, float]:
+    """CPU seconds so far of each named process (bench/recovery.py's reader)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from recovery import cpu_seconds
+
+    return {name: cpu_seconds(pid) or 0.0 for name, pid in pids.items() if pid is not None}
+
+
+def table(results: Results, elapsed: float, all_elapsed: float | None = None,
+          cpu: dict[str, dict[str, float]] | None = None) -> None:
+    """Per query and overall; ``elapsed`` is each query's run time, ``all_elapsed`` the whole run's;
+    ``cpu``: per query, CPU ms per request of each measured process (the one-client phase)."""
+    names = sorted({k for per in (cpu or {}).values() for k in per})
+    print(f"  {'query':<28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+          + "".join(f" {n + ' cpu ms':>15}" for n in names))
     everything: list[float] = []
     errors = 0
     for name in sorted(results.latency):
@@ -171,7 +194,8 @@ def table(results: Results, elapsed: float, all_elapsed: float | None = None) ->
         errors += n_err
         first = f"  {results.errors[name].most_common(1)[0][0]}" if n_err else ""
         print(f"  {name:<28} {len(lat):>9} {len(lat) / elapsed:>8.1f} {percentile(lat, .5) * 1e3:>8.1f} "
-              f"{percentile(lat, .95) * 1e3:>8.1f} {percentile(lat, .99) * 1e3:>8.1f} {n_err:>7}{first}")
+              f"{percentile(lat, .95) * 1e3:>8.1f} {percentile(lat, .99) * 1e3:>8.1f} {n_err:>7}"
+              + "".join(f" {(cpu or {}).get(name, {}).get(n, float('nan')):>15.1f}" for n in names) + first)
     print(f"  {'ALL':<28} {len(everything):>9} {len(everything) / (all_elapsed or elapsed):>8.1f} "
           f"{percentile(everything, .5) * 1e3:>8.1f} {percentile(everything, .95) * 1e3:>8.1f} "
           f"{percentile(everything, .99) * 1e3:>8.1f} {errors:>7}")
@@ -215,12 +239,18 @@ def main() -> None:
         print(f"\n{args.store} ({args.graph or args.uri}), one client, {args.single_seconds:g}s per query:")
         single = Results()
         elapsed = 0.0
+        pids = {"serve": proc.pid, "neo4j": neo4j_pid() if args.store == "neo4j" else None}
+        cpu: dict[str, dict[str, float]] = {}
         for q in queries:
+            before = cpu_of(pids)
             part, took = run_clients(port, [q], 1, args.single_seconds, args.max_requests, headers)
+            after = cpu_of(pids)
+            n = max(1, len(part.latency.get(q[0], [])))
+            cpu[q[0]] = {k: (after[k] - before[k]) * 1e3 / n for k in after}
             single.latency.update(part.latency)
             single.errors.update(part.errors)
             elapsed += took
-        table(single, args.single_seconds, elapsed)
+        table(single, args.single_seconds, elapsed, cpu)
         print(f"\n{args.store}, {args.clients} clients for {args.seconds:g}s over {len(queries)} queries:")
         results, elapsed = run_clients(port, queries, args.clients, args.seconds, args.max_requests, headers)
         table(results, elapsed)

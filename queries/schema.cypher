@@ -51,6 +51,7 @@ CREATE INDEX fam_cooc_anc IF NOT EXISTS FOR (n:FamCooc) ON (n.anc);
 // FamPair counts the papers in both of two families or tags (key "a|b", a < b), the total of a
 // two-filter search in one read.
 CREATE CONSTRAINT kg_tag_id IF NOT EXISTS FOR (n:KgTag) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT kg_meta_key IF NOT EXISTS FOR (n:KgMeta) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT fam_pair_key IF NOT EXISTS FOR (n:FamPair) REQUIRE n.key IS UNIQUE;
 CREATE INDEX fam_pair_a IF NOT EXISTS FOR (n:FamPair) ON (n.a);
 CREATE INDEX fam_pair_b IF NOT EXISTS FOR (n:FamPair) ON (n.b);

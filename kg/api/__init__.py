@@ -3,7 +3,8 @@ over HTTP by Starlette + uvicorn with GraphiQL (``kg serve``).
 
 Layout: :mod:`kg.api.schema` (types and resolvers), :mod:`kg.api.derive` (GraphQL fields derived from
 :mod:`kg.models`), :mod:`kg.api.loaders` (per-request batching: no N+1), :mod:`kg.api.execution`
-(limits, validation rules, masked errors), :mod:`kg.api.health` (fail fast while the store is down,
+(limits, validation rules, masked errors), :mod:`kg.api.cache` (answers kept until the graph
+changes), :mod:`kg.api.health` (fail fast while the store is down,
 background probe), :mod:`kg.api.guard` (API key, body size limit), :mod:`kg.api.server` (the ASGI app).
 The server parts are an optional extra: importing them without it raises
 :class:`kg.errors.MissingExtra`.
@@ -30,7 +31,8 @@ def _need(module: str) -> None:
 
 def create_app(store: GraphStore, **kw: Any) -> Starlette:
     """The ASGI app (``/graphql``, GraphiQL, ``/healthz``) over ``store``; keyword arguments
-    (``limits``, ``owns_store``, ``offload``, ``api_key``, ``cors_origins``, ``probe_interval``) as in
+    (``limits``, ``owns_store``, ``offload``, ``api_key``, ``cors_origins``, ``probe_interval``,
+    ``cache_bytes``) as in
     :func:`kg.api.server.create_app`."""
     for module in ("graphene", "starlette"):
         _need(module)

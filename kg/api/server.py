@@ -10,6 +10,9 @@
 * ``/static/graphiql/…`` — GraphiQL's JS/CSS, vendored: the page needs no outside network.
 * ``/healthz`` — 200 with store counts when the store answers, 503 (code, no details) otherwise.
 
+Answers without errors are kept until the graph changes (:mod:`kg.api.cache`, keyed by the store's
+version, read once per request; the ``x-kg-cache`` response header says ``hit`` or ``miss``).
+
 The store handed to resolvers is wrapped in :class:`ReadOnlyStore` (the API cannot write) and in
 :class:`kg.api.health.GuardedStore`: while the store is down every request fails at once with
 ``STORE_UNAVAILABLE`` and a background probe brings the API back; a request past its time limit
@@ -39,15 +42,18 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from kg.api.cache import AnswerCache
 from kg.api.execution import READ_ONLY, STORE_FAILED, Limits, execute_request
 from kg.api.guard import BearerAuth, BodyLimit, bearer_ok, error_body
 from kg.api.health import UNAVAILABLE, GuardedStore, StoreHealth
 from kg.api.loaders import RequestLoader
 from kg.api.schema import schema as kg_schema
 from kg.errors import StoreError, StoreUnavailable
-from kg.store.base import GraphStore, capture_queries
+from kg.store.base import GraphStore, capture_queries, read_deadline
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: The answer cache's default size (``kg serve --cache-mb``).
+DEFAULT_CACHE_BYTES = 64 * 2**20
 log = logging.getLogger("kg.api")
 
 READ_METHODS = (
@@ -163,7 +169,7 @@ class KGGraphQLView:
 
     def __init__(
         self, store: GraphStore, limits: Limits | None = None, *, offload: bool | None = None,
-        probe_interval: float = 0.5,
+        probe_interval: float = 0.5, cache_bytes: int = DEFAULT_CACHE_BYTES,
     ) -> None:
         self.schema = kg_schema.graphql_schema
         self.raw_store = store
@@ -172,6 +178,7 @@ class KGGraphQLView:
         self.limits = limits or Limits()
         self.offload = offloads(store) if offload is None else offload
         self.executed = 0
+        self.cache = AnswerCache(cache_bytes)
         self._ide_html = (STATIC_DIR / "graphiql.html").read_text(encoding="utf-8")
 
     async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -179,6 +186,23 @@ class KGGraphQLView:
         if self.offload:
             return await run_in_threadpool(fn, *args, **kwargs)
         return fn(*args, **kwargs)
+
+    def _version(self) -> str | None:
+        with read_deadline(time.monotonic() + min(self.limits.time_limit, 5.0)):
+            return self.raw_store.version()
+
+    async def version(self) -> str | None:
+        """The store's version for the answer cache, or None (then the request is not cached): while
+        the store is down, or when reading it failed (the request itself then reports the error)."""
+        if not self.cache.max_bytes or not self.health.available:
+            return None
+        try:
+            return await self.call(self._version)
+        except StoreUnavailable as exc:
+            self.health.failed(exc)
+        except Exception:  # noqa: BLE001 - the request itself reports what is wrong with the store
+            log.debug("could not read the store version", exc_info=True)
+        return None
 
     def context(self, request: Request) -> dict[str, Any]:
         """The per-request context: a fresh read-only store view (recording its Cypher), guarded by
@@ -228,6 +252,10 @@ class KGGraphQLView:
         if operation_name is not None and not isinstance(operation_name, str):
             return _error(400, "operationName must be a string")
 
+        key = self.cache.key(await self.version(), payload.get("query"), variables, operation_name)
+        media_type = STRICT if STRICT in accept else JSON
+        if (body := self.cache.get(key)) is not None:
+            return Response(body, 200, {"x-kg-cache": "hit"}, media_type)
         self.executed += 1
         try:
             result = await self.call(
@@ -237,7 +265,11 @@ class KGGraphQLView:
         except Exception:  # noqa: BLE001 - a bug outside the resolvers: logged, never shown
             log.exception("internal error while executing a request")
             return _error(500, "[E000] internal error (see the server log)", "INTERNAL_SERVER_ERROR")
-        return self.respond(result, strict=STRICT in accept, get=request.method != "POST")
+        response = self.respond(result, strict=STRICT in accept, get=request.method != "POST")
+        if key is not None and result.data is not None and not result.errors and response.status_code == 200:
+            self.cache.put(key, bytes(response.body))
+            response.headers["x-kg-cache"] = "miss"
+        return response
 
     @staticmethod
     def respond(result: ExecutionResult, *, strict: bool, get: bool) -> Response:
@@ -281,6 +313,7 @@ def create_app(
     api_key: str | None = None,
     cors_origins: tuple[str, ...] | list[str] = (),
     probe_interval: float = 0.5,
+    cache_bytes: int = DEFAULT_CACHE_BYTES,
 ) -> Starlette:
     """The ASGI app serving ``store`` (read-only). With ``owns_store`` the app closes it on shutdown;
     ``offload`` forces store calls into worker threads (True) or onto the event loop (False) —
@@ -291,13 +324,14 @@ def create_app(
             (:class:`kg.api.guard.BearerAuth`).
         cors_origins: origins allowed to call the API from a browser (none by default).
         probe_interval: seconds between health probes while the store is down.
+        cache_bytes: size of the answer cache (:mod:`kg.api.cache`; 0: none).
 
     Example::
 
         from kg.store import open_store
         app = create_app(open_store(), owns_store=True)   # then: uvicorn.run(app)
     """
-    view = KGGraphQLView(store, limits, offload=offload, probe_interval=probe_interval)
+    view = KGGraphQLView(store, limits, offload=offload, probe_interval=probe_interval, cache_bytes=cache_bytes)
     key = api_key.encode() if api_key else None
 
     async def healthz(request: Request) -> JSONResponse:

@@ -88,6 +88,14 @@ def serve_cmd(
                  "deadline after which a request stops calling the store (QUERY_TIMEOUT).",
         ),
     ] = 30.0,  # kg.api.execution.Limits.time_limit
+    cache_mb: Annotated[
+        float,
+        typer.Option(
+            "--cache-mb", min=0,
+            help="Memory for answers kept until the graph changes (any write through kg changes its "
+                 "version; errors are never kept). 0 turns the cache off.",
+        ),
+    ] = 64.0,  # kg.api.server.DEFAULT_CACHE_BYTES
     *,
     opts: StoreOptions,
 ) -> None:
@@ -119,4 +127,5 @@ def serve_cmd(
                 highlight=False,
             )
         limits = Limits(time_limit=time_limit, max_body_bytes=max_body)
-        serve(store, host=host, port=port, log_level=log_level, limits=limits, api_key=api_key, cors_origins=origins)
+        serve(store, host=host, port=port, log_level=log_level, limits=limits, api_key=api_key, cors_origins=origins,
+              cache_bytes=int(cache_mb * 2**20))

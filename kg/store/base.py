@@ -137,6 +137,11 @@ class GraphStore(Protocol):
     def close(self) -> None:
         """Release connections and files (idempotent)."""
 
+    def version(self) -> str | None:
+        """A token that changes whenever the graph does — every write, ``clear`` or load made through
+        kg, by any process — or ``None`` when the store cannot tell. Equal tokens mean equal answers:
+        the API keys its answer cache by it (:mod:`kg.api.cache`)."""
+
     def __enter__(self) -> GraphStore:
         """``with open_store() as store:`` closes the store at the end."""
 

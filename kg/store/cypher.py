@@ -50,6 +50,7 @@ SCHEMA: tuple[str, ...] = (
     "CREATE INDEX fam_year_anc IF NOT EXISTS FOR (n:FamYear) ON (n.anc)",
     "CREATE INDEX fam_cooc_anc IF NOT EXISTS FOR (n:FamCooc) ON (n.anc)",
     "CREATE CONSTRAINT kg_tag_id IF NOT EXISTS FOR (n:KgTag) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT kg_meta_key IF NOT EXISTS FOR (n:KgMeta) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT fam_pair_key IF NOT EXISTS FOR (n:FamPair) REQUIRE n.key IS UNIQUE",
     "CREATE INDEX fam_pair_a IF NOT EXISTS FOR (n:FamPair) ON (n.a)",
     "CREATE INDEX fam_pair_b IF NOT EXISTS FOR (n:FamPair) ON (n.b)",
@@ -207,7 +208,13 @@ ADD_PAIRS = (
 AGGREGATES_VERSION = 3
 #: Marks a database whose summary nodes are complete (absent or older: written by an older kg or a
 #: bulk import; the store then recounts them).
-AGGREGATES_MARKER = "MATCH (m:KgMeta {key: 'aggregates'}) RETURN m.version AS version"
+AGGREGATES_MARKER = ("OPTIONAL MATCH (m:KgMeta {key: 'aggregates'}) OPTIONAL MATCH (g:KgMeta {key: 'graph'}) "
+                     "RETURN m.version AS version, g.token AS token")
+#: The graph's version token (:meth:`Neo4jStore.version`): every write transaction, ``clear`` and
+#: aggregates rebuild sets a new random one — first in a write batch, whose transaction then holds the
+#: node's lock to its commit: concurrent kg writers take turns.
+GRAPH_VERSION = "MATCH (g:KgMeta {key: 'graph'}) RETURN g.token AS token"
+TOUCH = "MERGE (g:KgMeta {key: 'graph'}) SET g.token = $token"
 SET_AGGREGATES_MARKER = f"MERGE (m:KgMeta {{key: 'aggregates'}}) SET m.version = {AGGREGATES_VERSION}"
 _YEAR_KEY = "CASE WHEN p.year IS NULL THEN 'unknown' ELSE toString(p.year) END"
 def year_key(year: int | None) -> str:

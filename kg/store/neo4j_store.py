@@ -22,6 +22,7 @@ All Cypher is in :mod:`kg.store.cypher`. Every read query and its parameters are
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -52,6 +53,11 @@ try:
     from neo4j import exceptions as neo4j_errors
 except ImportError:  # pragma: no cover - exercised only without the extra
     neo4j = None  # type: ignore[assignment]
+
+
+def _token() -> str:
+    """A new graph version token (:meth:`Neo4jStore.version`)."""
+    return uuid.uuid4().hex
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
@@ -238,8 +244,11 @@ class Neo4jStore:
             with self._errors(), self.driver.session(database=self.database) as session:
                 for statement in Q.UPGRADE_TO_3:
                     session.run(statement).consume()
+                session.run(Q.TOUCH, token=_token()).consume()
         elif version < Q.AGGREGATES_VERSION:
             self.rebuild_aggregates(families=not families_loaded)
+        elif records and records[0]["token"] is None:  # written by a kg without version tokens
+            self._touch()
 
     def rebuild_aggregates(self, *, families: bool = True) -> None:
         """Recount every summary node (papers per year, per entity and year, co-occurring pairs) and
@@ -249,6 +258,18 @@ class Neo4jStore:
         with self._errors(), self.driver.session(database=self.database) as session:
             for statement in Q.REBUILD_AGGREGATES if families else Q.REBUILD_SUMMARIES:
                 session.run(statement).consume()
+            session.run(Q.TOUCH, token=_token()).consume()
+
+    def _touch(self) -> None:
+        with self._errors(), self._session() as session:
+            session.run(Q.TOUCH, token=_token()).consume()
+
+    def version(self) -> str | None:
+        """The random token every write transaction, ``clear``, bulk load and aggregates rebuild
+        sets anew (``(:KgMeta {key: 'graph'})``), read like any other read (so it sees this
+        driver's earlier writes). Writes made by other tools than kg do not change it."""
+        rows = self._read(Q.GRAPH_VERSION)
+        return rows[0]["token"] if rows else None
 
     def close(self) -> None:
         """Close the driver (idempotent)."""
@@ -290,6 +311,10 @@ class Neo4jStore:
         the footprints the papers had and the ones they get (re-read on a retried transaction), then
         the families: the batch's papers and claims re-filed under the families they belong to now,
         and the families whose members a taxonomy write changed rebuilt whole."""
+        # First: the version token's node lock, held to the commit, so concurrent kg writers take
+        # turns and each reads the footprints the one before it committed (summaries and pair
+        # counts would otherwise count a paper two processes re-write at once twice).
+        tx.run(Q.TOUCH, token=_token()).consume()
         new = {x.paper.id: R.footprint(x) for x in batch.extractions}
         old = {}
         old_keys: dict[str, list[str]] = {}
@@ -338,6 +363,7 @@ class Neo4jStore:
             session.run(Q.CLEAR_RELATIONSHIPS).consume()
             session.run(Q.CLEAR).consume()
             session.run(Q.SET_AGGREGATES_MARKER).consume()  # empty: the (no) summary nodes are complete
+            session.run(Q.TOUCH, token=_token()).consume()
 
     # -- bulk load support (kg.store.bulk) ----------------------------------------------------
     def stop_database(self) -> bool:

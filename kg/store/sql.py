@@ -66,6 +66,10 @@ UPGRADABLE = ("1", "2", "3")
 #: ``PRAGMA data_version``, which each connection counts for itself, it is one number for every
 #: connection, read inside the reader's snapshot.
 GENERATION = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
+#: The token :meth:`SqliteStore.version` returns: the file's random id and its generation.
+VERSION = ("SELECT (SELECT value FROM meta WHERE key = 'graph_id'), "
+           "(SELECT value FROM meta WHERE key = 'generation')")
+SET_GRAPH_ID = "INSERT OR IGNORE INTO meta VALUES ('graph_id', ?)"
 BUMP_GENERATION = ("INSERT INTO meta VALUES ('generation', '1') "
                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 

@@ -193,21 +193,22 @@ class ReaderPool:
         try:
             return self._connect(), epoch
         except BaseException:
-            self._release(None, epoch)
+            self._release(None, epoch, False)
             raise
 
-    def _release(self, conn: sqlite3.Connection | None, epoch: int) -> None:
-        """Return ``conn`` to the pool; ``None`` (it broke) or a connection of a closed epoch is
-        dropped."""
+    def _release(self, conn: sqlite3.Connection | None, epoch: int, reusable: bool) -> None:
+        """Return ``conn`` to the pool; one that broke (not ``reusable``: a transaction left behind)
+        or of a closed epoch is closed (so it holds no snapshot that keeps the WAL from checkpointing)."""
         with self._cond:
-            if conn is not None and epoch == self._epoch:
+            if conn is not None and reusable and epoch == self._epoch:
                 self._idle.append(conn)
                 conn = None
             else:
                 self._open -= 1
             self._cond.notify()
         if conn is not None:
-            conn.close()
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     @contextmanager
     def reading(self, deadline: float | None) -> Iterator[sqlite3.Connection]:
@@ -220,16 +221,17 @@ class ReaderPool:
         """
         conn, epoch = self._acquire(deadline)
         try:
-            with limited(conn, deadline):
-                conn.execute("BEGIN")
-                try:
+            try:
+                with limited(conn, deadline):  # the watchdog watches the statements only, not the end
+                    conn.execute("BEGIN")
                     yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")  # an interrupted read too: the connection is reused
-                    raise
-                conn.execute("COMMIT")  # a read transaction: ends the snapshot
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):  # an interrupted read too: the connection is reused
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")  # a read transaction: ends the snapshot
         finally:
-            self._release(conn if _reusable(conn) else None, epoch)
+            self._release(conn, epoch, _reusable(conn))
 
     def close(self) -> None:
         """Close every idle connection now and every lent one when its read ends (idempotent)."""

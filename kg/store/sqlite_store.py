@@ -28,9 +28,11 @@ the same nodes, relationships and properties (docs/schema.md), and the contract 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,8 +126,9 @@ class SQLiteStore:
         self._readers = ReaderPool(self.path, readers) if self.path is not None else None
         self._local = threading.local()  # .conn: the connection of this thread's read in progress
         self._entity_cache: dict[str, Entity] = {}
-        self._counts_cache: dict[str | None, tuple[int, list[EntityCount]]] = {}
-        self._families: tuple[int, dict[str, tuple[int, frozenset[str]]]] | None = None
+        self._counts_cache: dict[str | None, tuple[str, list[EntityCount]]] = {}
+        self._ready = False  # the file is open and migrated: reads no longer wait for the lock
+        self._families: tuple[str, dict[str, tuple[int, frozenset[str]]]] | None = None
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
@@ -135,6 +138,7 @@ class SQLiteStore:
         with self._lock:
             if self._conn is None:
                 self._conn = self._open()
+                self._ready = True  # only now: an old JSON graph is migrated inside _open
             return self._conn
 
     def _open(self) -> sqlite3.Connection:
@@ -166,6 +170,7 @@ class SQLiteStore:
                 conn.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (S.SCHEMA_VERSION,)
                 )
+                conn.execute(S.SET_GRAPH_ID, (uuid.uuid4().hex,))  # once per file (see version())
         except StoreError:
             conn.close()
             raise
@@ -225,8 +230,8 @@ class SQLiteStore:
                     finally:
                         self._local.conn = None
                 return
-            if self._conn is None:  # not under the lock once open: a write batch in progress holds it
-                self.conn  # noqa: B018 - the writer opens (and creates or upgrades) the file first
+            if not self._ready:  # not under the lock once open: a write batch in progress holds it
+                self.conn  # noqa: B018 - the writer opens (creates, upgrades, migrates) the file first
             with self._readers.reading(deadline) as conn:
                 self._local.conn = conn
                 try:
@@ -264,6 +269,7 @@ class SQLiteStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+                self._ready = False
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -426,11 +432,18 @@ class SQLiteStore:
         """Direct SUBTYPE_OF children, ordered by id."""
         return self._entities(S.CHILDREN, (entity_id,))
 
-    def _version(self) -> int:
-        """Changes whenever the database does: the generation every write transaction bumps, read in
-        the snapshot of the read in progress (so what is cached under it is of that generation)."""
-        row = self._rows(S.GENERATION)
-        return row[0][0] if row else 0
+    def version(self) -> str | None:
+        """``"<file id>:<generation>"``: the generation every write transaction (and ``clear``) bumps,
+        prefixed by a random id given to the file when it was created, so a file replaced by another
+        at the same path never repeats a token."""
+        (row,) = self._rows(S.VERSION)
+        return f"{row[0] or ''}:{row[1] or 0}"
+
+    def _version(self) -> str:
+        """Changes whenever the database does (:meth:`version`: the file's id and its generation),
+        read in the snapshot of the read in progress (so what is cached under it is of that
+        generation, and of that file: a file replaced at its path does not repeat a key)."""
+        return self.version() or ""
 
     def entity_counts(self, kind: EntityKind | None = None, *, top: int | None = None) -> list[EntityCount]:
         """Every entity (of ``kind``) with its number of papers (maintained aggregate); most papers first,
@@ -459,12 +472,13 @@ class SQLiteStore:
         """``{entity id: (rid, ids of it and its descendants)}``, kept until the database changes."""
         with self._reading():
             version = self._version()
-            if self._families is None or self._families[0] != version:
+            kept = self._families  # one read: another thread may replace it with another generation's
+            if kept is None or kept[0] != version:
                 members: dict[str, tuple[int, set[str]]] = {}
                 for anc, aid, did in self._rows(S.FAMILIES):
                     members.setdefault(aid, (anc, set()))[1].add(did)
-                self._families = (version, {a: (r, frozenset(m)) for a, (r, m) in members.items()})
-            return self._families[1]
+                kept = self._families = (version, {a: (r, frozenset(m)) for a, (r, m) in members.items()})
+            return kept[1]
 
     def _family(self, entity_ids: Collection[str]) -> int | None:
         """The rid of the entity whose family (it and its descendants) is exactly ``entity_ids``,
@@ -589,8 +603,8 @@ class SQLiteStore:
         total = 0
         page = []
         end = query.offset + query.limit
-        with self._reading() as conn, self._errors():
-            for rid, props, *_ in conn.execute(select, params):
+        with self._reading() as conn, self._errors(), contextlib.closing(conn.execute(select, params)) as rows:
+            for rid, props, *_ in rows:  # closed however the loop ends: no statement left active
                 paper = orjson.loads(props)
                 if not R.metadata_matches(query, paper):
                     continue

@@ -200,3 +200,48 @@ def test_aggregates_equal_a_full_recount_through_rewrites_and_clears(empty_store
     assert store.cooccurring([gd.GAN.id]) == []
     store.write(gd.delta())
     assert_aggregates_match(store, ids)
+
+
+def test_concurrent_writers_keep_the_aggregates_equal_to_a_recount(empty_store, request, tmp_path):
+    """Two handles on one database (two processes' worth: two drivers, two SQLite connections)
+    re-write the same papers at the same time, each with other links and years; the maintained counts
+    still equal a recount (on Neo4j each write batch takes the version token's lock first, so the
+    second reads the footprints the first committed)."""
+    import threading
+
+    from kg.store.neo4j_store import Neo4jStore
+    from kg.store.sqlite_store import SQLiteStore
+
+    store = empty_store
+    store.write(gd.delta())
+    other = (SQLiteStore(tmp_path / "graph.db") if store.name == "sqlite"
+             else Neo4jStore(request.getfixturevalue("neo4j_uri"), None, "neo4j"))
+    xs = gd.extractions()
+    ids = [x.paper.id for x in xs]
+    p1, p2, p3, p4, _ = xs
+    variants = [
+        (p1, p4, _moved(p2, year=None)),
+        (_moved(p1, year=2019).model_copy(update={"methods": p1.methods[:1]}),
+         _moved(p4, year=2020).model_copy(update={"divergences": p4.divergences + p1.divergences}), p2),
+    ]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def writer(handle, first: int) -> None:
+        try:
+            start.wait()
+            for round_ in range(12):
+                handle.write(GraphDelta(extractions=variants[(first + round_) % 2]))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=writer, args=(h, i)) for i, h in enumerate((store, other))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors
+        assert_aggregates_match(store, ids)
+    finally:
+        other.close()
