@@ -22,7 +22,12 @@ Stores:
 * ``--store neo4j --uri bolt://…`` — a Neo4j database;
 * ``--ingest FILE`` first CLEARS that store and ingests FILE with ``kg ingest`` (e.g. the bundled
   ``data/seed/papers.jsonl``, or a ``make-scale-corpus.py`` output for the 100k/1M runs);
-* any other ``kg serve`` flag after ``--`` (e.g. ``-- --time-limit 5``).
+* any other ``kg serve`` flag after ``--`` (e.g. ``-- --time-limit 5``, ``-- --cache-mb 0``).
+
+By default every request sends a query with its default variables, so with ``kg serve``'s answer
+cache on (the default) all but the first request of each query are cache hits. ``--vary K`` makes
+every request draw its variables from the store's K most used entities of the matching kind (and K
+paper ids, the taxonomy's families): a researcher-shaped mix in which most requests are misses.
 
 Usage::
 
@@ -36,6 +41,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -105,34 +111,101 @@ def start_server(args: argparse.Namespace, extra: list[str]) -> tuple[subprocess
     raise SystemExit(f"kg serve did not answer /healthz within {args.start_timeout}s")
 
 
+# --vary: which pool each query variable draws from (by the variable's name in queries/*.graphql).
+POOL_OF = {"about": "entity", "alias": "entity", "name": "entity", "divergence": "divergence",
+           "with": "divergence", "method": "method", "dataset": "dataset", "family": "family",
+           "contains": "word", "id": "paper"}
+
+Query = tuple[str, str, list[str]]  # name, GraphQL text, variables drawn from pools (--vary)
+
+
+def post(port: int, body: dict, headers: dict[str, str]) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    try:
+        conn.request("POST", "/graphql", body=orjson.dumps(body), headers=headers)
+        answer = orjson.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+    if answer.get("errors"):
+        raise SystemExit(f"--vary: the pool query failed: {answer['errors'][0]}")
+    return answer["data"]
+
+
+def pools(port: int, k: int, headers: dict[str, str]) -> dict[str, list[str]]:
+    """The K most used methods, divergences and datasets, K paper ids and the taxonomy's families,
+    read through the API itself (before the timed runs)."""
+    data = post(port, {"query": f"""{{
+      methods(limit: {k}, orderBy: PAPER_COUNT) {{ name }}
+      divergences(limit: {k}, orderBy: PAPER_COUNT) {{ name }}
+      datasets(limit: {k}, orderBy: PAPER_COUNT) {{ name }}
+      taxonomy {{ name children {{ name }} }}
+      papersConnection(first: {k}) {{ nodes {{ id }} }}
+    }}"""}, headers)
+    out = {kind: [e["name"] for e in data[kind + "s"]] for kind in ("method", "divergence", "dataset")}
+    out["entity"] = out["method"] + out["divergence"] + out["dataset"]
+    out["family"] = [f["name"] for f in data["taxonomy"] if f["children"]]
+    out["word"] = sorted({n.split()[0].lower() for n in out["divergence"]})
+    out["paper"] = [n["id"] for n in data["papersConnection"]["nodes"]]
+    return out
+
+
+def body_maker(queries: list[Query], vary: dict[str, list[str]] | None, seed: int):
+    """``make(i) -> (name, body)``: the i-th query of the list, with its default variables, or
+    (``vary``) with variables drawn from the pools by a per-client seeded generator."""
+    fixed = [orjson.dumps({"query": text}) for _, text, _ in queries]
+    rng = random.Random(seed)
+
+    def make(i: int) -> tuple[str, bytes]:
+        name, text, variables = queries[i % len(queries)]
+        if not vary or not variables:
+            return name, fixed[i % len(queries)]
+        drawn = {v: rng.choice(vary[POOL_OF[v]]) for v in variables if vary.get(POOL_OF[v])}
+        return name, orjson.dumps({"query": text, "variables": drawn})
+
+    return make
+
+
+def query_variables(text: str) -> list[str]:
+    """The variables of the operation that --vary can draw (``$name: Type``, known names only)."""
+    import re
+
+    head = text.split("{", 1)[0]
+    return [v for v in re.findall(r"\$(\w+)\s*:", head) if v in POOL_OF]
+
+
 class Results:
     def __init__(self) -> None:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, Counter] = defaultdict(Counter)
+        self.hits: Counter = Counter()  # answers served from kg serve's answer cache (x-kg-cache: hit)
         self.lock = threading.Lock()
 
-    def add(self, name: str, seconds: float, error: str | None) -> None:
+    def add(self, name: str, seconds: float, error: str | None, hit: bool = False) -> None:
         with self.lock:
             self.latency[name].append(seconds)
+            self.hits[name] += hit
             if error:
                 self.errors[name][error] += 1
 
 
-def client(port: int, queries: list[tuple[str, bytes]], start: int, until: float, budget: int,
-           results: Results, headers: dict[str, str]) -> None:
+def client(port: int, queries: list[Query], start: int, until: float, budget: int,
+           results: Results, headers: dict[str, str], vary: dict[str, list[str]] | None) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    make = body_maker(queries, vary, seed=start)
     i = start
     for _ in range(budget):
         if time.perf_counter() >= until:
             break
-        name, body = queries[i % len(queries)]
+        name, body = make(i)
         i += 1
         sent = time.perf_counter()
         error = None
+        hit = False
         try:
             conn.request("POST", "/graphql", body=body, headers=headers)
             response = conn.getresponse()
             payload = response.read()
+            hit = response.getheader("x-kg-cache") == "hit"
             if response.status != 200:
                 error = f"HTTP {response.status}"
             else:
@@ -143,16 +216,16 @@ def client(port: int, queries: list[tuple[str, bytes]], start: int, until: float
             error = type(exc).__name__
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        results.add(name, time.perf_counter() - sent, error)
+        results.add(name, time.perf_counter() - sent, error, hit)
     conn.close()
 
 
-def run_clients(port: int, queries: list[tuple[str, bytes]], clients: int, seconds: float, budget: int,
-                headers: dict[str, str]) -> tuple[Results, float]:
+def run_clients(port: int, queries: list[Query], clients: int, seconds: float, budget: int,
+                headers: dict[str, str], vary: dict[str, list[str]] | None = None) -> tuple[Results, float]:
     results = Results()
     started = time.perf_counter()
     until = started + seconds
-    threads = [threading.Thread(target=client, args=(port, queries, i, until, budget, results, headers))
+    threads = [threading.Thread(target=client, args=(port, queries, i, until, budget, results, headers, vary))
                for i in range(clients)]
     for t in threads:
         t.start()
@@ -184,6 +257,7 @@ def table(results: Results, elapsed: float, all_elapsed: float | None = None,
     ``cpu``: per query, CPU ms per request of each measured process (the one-client phase)."""
     names = sorted({k for per in (cpu or {}).values() for k in per})
     print(f"  {'query':<28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+          f" {'hits':>5}"
           + "".join(f" {n + ' cpu ms':>15}" for n in names))
     everything: list[float] = []
     errors = 0
@@ -195,10 +269,12 @@ def table(results: Results, elapsed: float, all_elapsed: float | None = None,
         first = f"  {results.errors[name].most_common(1)[0][0]}" if n_err else ""
         print(f"  {name:<28} {len(lat):>9} {len(lat) / elapsed:>8.1f} {percentile(lat, .5) * 1e3:>8.1f} "
               f"{percentile(lat, .95) * 1e3:>8.1f} {percentile(lat, .99) * 1e3:>8.1f} {n_err:>7}"
+              f" {results.hits[name] / max(1, len(lat)):>5.0%}"
               + "".join(f" {(cpu or {}).get(name, {}).get(n, float('nan')):>15.1f}" for n in names) + first)
     print(f"  {'ALL':<28} {len(everything):>9} {len(everything) / (all_elapsed or elapsed):>8.1f} "
           f"{percentile(everything, .5) * 1e3:>8.1f} {percentile(everything, .95) * 1e3:>8.1f} "
-          f"{percentile(everything, .99) * 1e3:>8.1f} {errors:>7}")
+          f"{percentile(everything, .99) * 1e3:>8.1f} {errors:>7}"
+          f" {sum(results.hits.values()) / max(1, len(everything)):>5.0%}")
 
 
 def main() -> None:
@@ -217,6 +293,8 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=1_000_000, help="per client, per phase")
     parser.add_argument("--start-timeout", type=float, default=600.0, help="seconds to wait for kg serve")
     parser.add_argument("--api-key", default=os.environ.get("KG_API_KEY"), help="Bearer key of the server")
+    parser.add_argument("--vary", type=int, default=0, metavar="K",
+                        help="draw each request's variables from the K most used entities (0: defaults)")
     args = parser.parse_args(argv)
     if args.store == "neo4j":
         args.uri = args.uri or os.environ.get("NEO4J_URI")
@@ -227,32 +305,40 @@ def main() -> None:
     if args.ingest:
         ingest(args)
 
-    queries = [(p.stem, orjson.dumps({"query": p.read_text(encoding="utf-8")}))
-               for p in sorted(args.queries.glob("*.graphql"))]
+    queries: list[Query] = []
+    for p in sorted(args.queries.glob("*.graphql")):
+        text = p.read_text(encoding="utf-8")
+        queries.append((p.stem, text, query_variables(text)))
     headers = {"content-type": "application/json"}
     if args.api_key:
         headers["authorization"] = f"Bearer {args.api_key}"
         extra = ["--api-key", args.api_key, *extra]
     proc, port = start_server(args, extra)
     try:
-        run_clients(port, queries, 1, 2.0, args.max_requests, headers)  # warm-up (plans, caches)
-        print(f"\n{args.store} ({args.graph or args.uri}), one client, {args.single_seconds:g}s per query:")
+        vary = pools(port, args.vary, headers) if args.vary else None
+        if vary:
+            print("--vary pools: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(vary.items())), file=sys.stderr)
+        run_clients(port, queries, 1, 2.0, args.max_requests, headers)  # warm-up (plans, default answers)
+        mode = f"variables drawn from the top {args.vary}" if vary else "default variables"
+        print(f"\n{args.store} ({args.graph or args.uri}), {mode}, extra {extra}, one client, "
+              f"{args.single_seconds:g}s per query:")
         single = Results()
         elapsed = 0.0
         pids = {"serve": proc.pid, "neo4j": neo4j_pid() if args.store == "neo4j" else None}
         cpu: dict[str, dict[str, float]] = {}
         for q in queries:
             before = cpu_of(pids)
-            part, took = run_clients(port, [q], 1, args.single_seconds, args.max_requests, headers)
+            part, took = run_clients(port, [q], 1, args.single_seconds, args.max_requests, headers, vary)
             after = cpu_of(pids)
             n = max(1, len(part.latency.get(q[0], [])))
             cpu[q[0]] = {k: (after[k] - before[k]) * 1e3 / n for k in after}
             single.latency.update(part.latency)
             single.errors.update(part.errors)
+            single.hits.update(part.hits)
             elapsed += took
         table(single, args.single_seconds, elapsed, cpu)
         print(f"\n{args.store}, {args.clients} clients for {args.seconds:g}s over {len(queries)} queries:")
-        results, elapsed = run_clients(port, queries, args.clients, args.seconds, args.max_requests, headers)
+        results, elapsed = run_clients(port, queries, args.clients, args.seconds, args.max_requests, headers, vary)
         table(results, elapsed)
         if proc.poll() is not None:
             print("kg serve DIED during the run", file=sys.stderr)
