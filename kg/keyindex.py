@@ -18,14 +18,16 @@ Example::
     from kg.keyindex import KeyIndex
 
     seen = KeyIndex()
-    seen.setdefault("arxiv:1706.03762", 7)   # 7: where it was first seen
-    assert seen.get("arxiv:1706.03762") == 7 and "doi:x" not in seen
+    assert seen.claim(["arxiv:1706.03762", "doi:10.1/x"], 7) is None   # new: 7 stored under both
+    assert seen.claim(["title:other", "doi:10.1/x"], 8) == (1, 7)       # key 1 was seen, as record 7
+    assert seen.get("arxiv:1706.03762") == 7 and "title:other" not in seen
 """
 
 from __future__ import annotations
 
 import hashlib
 from array import array
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -41,8 +43,9 @@ def digest(key: str | bytes) -> int:
 class KeyIndex:
     """A map from keys (``str`` or ``bytes``) to unsigned 64-bit values in ~16 bytes a key.
 
-    The first value stored for a key stays (:meth:`setdefault`), which is what "the first record
-    wins" needs. Deterministic: the same keys in the same order give the same answers in every run.
+    A record with several keys (id, DOI, folded title, …) claims all of them at once
+    (:meth:`claim`): the first record to claim a key keeps it, which is what "the first record wins"
+    needs. Deterministic: the same keys in the same order give the same answers in every run.
 
     Args:
         recent: keys kept in a dict before they are merged into the sorted arrays (the dict grows to
@@ -65,26 +68,24 @@ class KeyIndex:
         """The value stored for ``key``, or None."""
         return self._find(digest(key))
 
-    def setdefault(self, key: str | bytes, value: int = 0) -> int:
-        """Store ``value`` for ``key`` unless it is there; the value stored (old or new)."""
-        h = digest(key)
-        found = self._find(h)
-        if found is not None:
-            return found
-        self._recent[h] = value
-        if len(self._recent) >= max(self._min_recent, len(self._keys) >> 3):
-            self._merge()
-        return value
+    def claim(self, keys: Sequence[str | bytes], value: int = 0) -> tuple[int, int] | None:
+        """Store ``value`` under every key of ``keys`` unless one of them is already there.
 
-    def add(self, key: str | bytes) -> bool:
-        """Remember ``key``; True when it was new (a set's add-and-tell)."""
-        h = digest(key)
-        if self._find(h) is not None:
-            return False
-        self._recent[h] = 0
+        Returns:
+            None when every key was new (all now hold ``value``); else ``(i, stored)`` for the first
+            key already present, ``keys[i]``, and the value stored for it — nothing is stored then.
+            Each key is digested and looked up once.
+        """
+        digests = [digest(k) for k in keys]
+        for i, h in enumerate(digests):
+            found = self._find(h)
+            if found is not None:
+                return i, found
+        for h in digests:
+            self._recent.setdefault(h, value)  # a key repeated within ``keys`` is stored once
         if len(self._recent) >= max(self._min_recent, len(self._keys) >> 3):
             self._merge()
-        return True
+        return None
 
     def _find(self, h: int) -> int | None:
         value = self._recent.get(h)

@@ -9,30 +9,45 @@ import pytest
 from kg.keyindex import KeyIndex, RecordLog
 
 
+def claim_in(model: dict, keys: list, value: int) -> tuple[int, int] | None:
+    """What KeyIndex.claim must do, on a dict of the keys themselves."""
+    for i, k in enumerate(keys):
+        if k in model:
+            return i, model[k]
+    for k in keys:
+        model.setdefault(k, value)
+    return None
+
+
 @pytest.mark.parametrize("recent", [1, 3, 65536])
-def test_key_index_answers_as_a_dict_whatever_merges_happened(recent: int) -> None:
+def test_key_index_claims_as_a_dict_would_whatever_merges_happened(recent: int) -> None:
     rng = random.Random(7)
-    keys = [f"k{rng.randrange(5000)}" for _ in range(4000)]  # many repeats
     index, model = KeyIndex(recent=recent), {}
-    for n, k in enumerate(keys):
-        assert index.setdefault(k, n) == model.setdefault(k, n)  # the first value stays
+    outcomes = []
+    for n in range(4000):  # records of 1-3 keys from a small space: many repeats, some within a record
+        keys = [f"k{rng.randrange(6000)}" for _ in range(rng.randint(1, 3))]
+        got = index.claim(keys, n)
+        assert got == claim_in(model, keys, n)  # the first record to claim a key keeps it
+        outcomes.append(got is None)
+    assert 0 < sum(outcomes) < len(outcomes)  # both new records and duplicates happened
     assert len(index) == len(model)
-    for k in {f"k{i}" for i in range(5000)}:
+    for k in {f"k{i}" for i in range(6000)}:
         assert index.get(k) == model.get(k)
         assert (k in index) == (k in model)
 
 
-def test_add_tells_whether_a_key_was_new_and_bytes_keys_work() -> None:
+def test_a_duplicate_stores_nothing_and_bytes_keys_work() -> None:
     index = KeyIndex(recent=2)
-    assert index.add(b"i\x00paper") and index.add("x") and index.add("y")
-    assert not index.add(b"i\x00paper") and not index.add("x")
-    assert "y" in index and b"z" not in index and len(index) == 3
+    assert index.claim([b"i\x00paper", "x"], 1) is None and index.claim(["y"], 2) is None
+    assert index.claim(["z", "x"], 3) == (1, 1)  # "x" was record 1's
+    assert "z" not in index and len(index) == 3  # the duplicate's new key "z" was not stored
+    assert index.claim([b"i\x00paper"]) == (0, 1) and index.claim([]) is None
 
 
 def test_large_values_round_trip() -> None:
     index = KeyIndex(recent=1)
-    index.setdefault("big", 2**64 - 1)
-    index.setdefault("other", 5)
+    index.claim(["big"], 2**64 - 1)
+    index.claim(["other"], 5)
     assert index.get("big") == 2**64 - 1 and index.get("other") == 5
 
 

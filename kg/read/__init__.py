@@ -285,17 +285,14 @@ def iter_papers(paths: str | Path | Iterable[str | Path], fmt: Format = "auto") 
         if not isinstance(item, Paper):
             yield item
             continue
-        keys = _keys(item)
-        first = next((n for k in keys if (n := seen.get(k)) is not None), None)
-        if first is not None:
+        hit = seen.claim(_keys(item), len(log))
+        if hit is not None:
             src, line = (item.source or ":").rsplit(":", 1)
-            first_id, first_source = log[first]
+            first_id, first_source = log[hit[1]]
             yield RecordError(src, int(line) if line.isdigit() else None,
                               f"duplicate of paper {first_id} ({first_source}): skipped")
             continue
-        n = log.append(item.id, item.source)
-        for k in keys:
-            seen.setdefault(k, n)
+        log.append(item.id, item.source)
         yield item
 
 

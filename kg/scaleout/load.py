@@ -105,13 +105,11 @@ def read_extractions(out: str | Path, problems: list[Problem] | None = None) -> 
                                         reason=f"not an extraction record: {exc.errors()[0]['msg']}"))
                     continue
                 keys = _keys(x)
-                same = next((what for what, k in keys if k in seen), None)
-                if same is not None:
+                hit = seen.claim([k for _, k in keys])
+                if hit is not None:
                     sink.append(Problem.at_paper(
-                        x.paper, f"duplicate of an earlier paper (same {same} as {x.paper.id}): skipped"))
+                        x.paper, f"duplicate of an earlier paper (same {keys[hit[0]][0]} as {x.paper.id}): skipped"))
                     continue
-                for _, k in keys:
-                    seen.add(k)
                 yield x
 
 

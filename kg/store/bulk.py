@@ -189,7 +189,7 @@ class BulkImport:
             for e in batch.all_entities().values():
                 self.entities[e.id] = R.entity_props(e)
             for x in batch.extractions:
-                if not self._papers.add(x.paper.id):
+                if self._papers.claim([x.paper.id]) is not None:
                     self.duplicates += 1  # written by an earlier batch: a bulk load keeps the first
                     continue
                 self._w("nodes_Paper.csv").writerow(
