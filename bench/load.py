@@ -294,7 +294,7 @@ def main() -> None:
     parser.add_argument("--start-timeout", type=float, default=600.0, help="seconds to wait for kg serve")
     parser.add_argument("--api-key", default=os.environ.get("KG_API_KEY"), help="Bearer key of the server")
     parser.add_argument("--vary", type=int, default=0, metavar="K",
-                        help="draw each request's variables from the K most used entities (0: defaults)")
+                        help="draw each request's variables from the K (≤ 100) most used entities (0: defaults)")
     args = parser.parse_args(argv)
     if args.store == "neo4j":
         args.uri = args.uri or os.environ.get("NEO4J_URI")
@@ -302,6 +302,8 @@ def main() -> None:
             parser.error("--store neo4j needs --uri or NEO4J_URI")
     elif args.graph is None:
         parser.error("--store networkx needs --graph PATH")
+    if not 0 <= args.vary <= 100:
+        parser.error("--vary K: K from 1 to 100 (the API's page limit)")
     if args.ingest:
         ingest(args)
 
