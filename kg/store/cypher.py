@@ -222,6 +222,12 @@ def year_key(year: int | None) -> str:
     return "unknown" if year is None else str(year)
 
 
+def pair_key(a: str, b: str) -> str:
+    """The ``key`` of a summary row of two parts: an entity or family and a year bucket
+    (:func:`year_key`), or a pair of entity/family ids (``a`` < ``b`` where the pair is unordered)."""
+    return f"{a}|{b}"
+
+
 def aggregate_plan(
     years: dict[int | None, int],
     entity_years: dict[tuple[str, int | None], int],
@@ -234,12 +240,12 @@ def aggregate_plan(
         plan.append((ADD_YEAR_COUNTS, {"rows": rows}))
     if entity_years:
         rows = [
-            {"key": f"{e}|{year_key(y)}", "entity": e, "known": y is not None, "year": y or 0, "delta": d}
+            {"key": pair_key(e, year_key(y)), "entity": e, "known": y is not None, "year": y or 0, "delta": d}
             for (e, y), d in entity_years.items()
         ]
         plan.append((ADD_ENTITY_YEARS, {"rows": rows}))
     if pairs:
-        rows = [{"key": f"{a}|{b}", "a": a, "b": b, "delta": d} for (a, b), d in pairs.items()]
+        rows = [{"key": pair_key(a, b), "a": a, "b": b, "delta": d} for (a, b), d in pairs.items()]
         plan.append((ADD_PAIRS, {"rows": rows}))
     return plan
 
@@ -400,14 +406,14 @@ def family_plan(
     if claims:
         plan.append((REPLACE_FAMILY_ABOUT, {"rows": claims}))
     if years:
-        rows = [{"key": f"{a}|{year_key(y)}", "anc": a, "known": y is not None, "year": y or 0, "delta": d}
+        rows = [{"key": pair_key(a, year_key(y)), "anc": a, "known": y is not None, "year": y or 0, "delta": d}
                 for (a, y), d in years.items()]
         plan.append((ADD_FAMILY_YEARS, {"rows": rows}))
     if pairs:
-        rows = [{"key": f"{a}|{b}", "anc": a, "b": b, "delta": d} for (a, b), d in pairs.items()]
+        rows = [{"key": pair_key(a, b), "anc": a, "b": b, "delta": d} for (a, b), d in pairs.items()]
         plan.append((ADD_FAMILY_PAIRS, {"rows": rows}))
     if key_pairs:
-        rows = [{"key": f"{a}|{b}", "a": a, "b": b, "delta": d} for (a, b), d in key_pairs.items()]
+        rows = [{"key": pair_key(a, b), "a": a, "b": b, "delta": d} for (a, b), d in key_pairs.items()]
         plan.append((ADD_PAIRS_OF_KEYS, {"rows": rows}))
     if rebuild:
         plan.append((REBUILD_FAMILIES, {"ids": rebuild}))

@@ -513,12 +513,12 @@ class Neo4jStore:
                 anc, _, head = keys[lead]  # type: ignore[misc]
                 params["using"] = [f for i, f in enumerate(params["using"]) if i != lead]
                 params["anc"] = anc
-                heads = {k[0] if k is not None else None for k in keys}
+                heads = sorted({k[0] for k in keys if k is not None})
                 total = "count"
-                if not self._on_top(params) and None not in heads and len(heads) <= 2:
+                if not self._on_top(params) and None not in keys and len(heads) <= 2:
                     total = "degree" if len(heads) == 1 else "pair"
                     if total == "pair":
-                        params["pair"] = "|".join(sorted(heads))  # type: ignore[arg-type]
+                        params["pair"] = Q.pair_key(*heads)
                 filtered = bool(params["using"]) or self._on_top(params)
                 return Q.fam_papers(query.order, query.direction, filtered, total=total, head=head), params
         if query.order == "relevance":
