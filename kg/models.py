@@ -45,14 +45,27 @@ def fold(text: str) -> str:
     >>> fold("block-wise coordinate descent")
     'block coordinate descent'
     """
-    text = re.sub(r"[\s_\-\u2010-\u2015\u2212/]+", " ", text)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = text.lower()
-    text = re.sub(r"[^a-z0-9 ]", "", text)
-    words = text.split()
+    if text.isascii():  # the same steps as below, as one bytes translation (NFKD leaves ASCII as it is)
+        words = text.encode().translate(_ASCII_FOLD, _ASCII_DROP).decode().split()
+    else:
+        text = _SEPARATORS.sub(" ", text)
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        words = _NOT_WORD.sub("", text.lower()).split()
     if "wise" in words[1:]:  # "block-wise coordinate descent" is "block coordinate descent"
         words = [w for i, w in enumerate(words) if w != "wise" or i == 0]
-    return " ".join(singular(w) for w in words)
+    return " ".join([singular(w) if w[-1] == "s" else w for w in words])  # singular() keeps other words
+
+
+#: What :func:`fold` makes a space (then splits on), and what it drops.
+_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015\u2212/]+")
+_NOT_WORD = re.compile(r"[^a-z0-9 ]")
+#: :func:`fold` of an ASCII text in one ``bytes.translate``: separators (ASCII whitespace as ``\s``
+#: matches it, ``_``, ``-``, ``/``) to a space, capitals to lower case, every other byte but a letter
+#: or digit dropped — the separator, lower-case and drop steps, which NFKD does not touch on ASCII.
+_ASCII_SEPARATORS = frozenset(c for c in range(128) if _SEPARATORS.match(chr(c)))
+_ASCII_FOLD = bytes(32 if c in _ASCII_SEPARATORS else c + 32 if 65 <= c <= 90 else c for c in range(256))
+_ASCII_DROP = bytes(c for c in range(256)
+                    if c not in _ASCII_SEPARATORS and not (chr(c).isascii() and chr(c).isalnum()))
 
 
 def singular(word: str) -> str:

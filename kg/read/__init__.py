@@ -86,14 +86,21 @@ def paper_id(title: str) -> str:
     return s
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def _surrogate_problem(text: str) -> str | None:
-    """Why ``text`` cannot be stored (no store accepts lone surrogates), or None."""
-    for c in text:
-        if 0xD800 <= ord(c) <= 0xDFFF:
-            if 0xDC80 <= ord(c) <= 0xDCFF:  # what surrogateescape makes of bytes that are not UTF-8
-                return "undecodable bytes (not UTF-8)"
-            return f"invalid Unicode: lone surrogate U+{ord(c):04X} (e.g. a JSON escape like \\ud800)"
-    return None
+    """Why ``text`` cannot be stored (no store accepts lone surrogates), or None (the first
+    surrogate is found by a regex search, not a Python loop over every character of every record)."""
+    if text.isascii():
+        return None
+    m = _SURROGATE.search(text)
+    if m is None:
+        return None
+    c = ord(m.group())
+    if 0xDC80 <= c <= 0xDCFF:  # what surrogateescape makes of bytes that are not UTF-8
+        return "undecodable bytes (not UTF-8)"
+    return f"invalid Unicode: lone surrogate U+{c:04X} (e.g. a JSON escape like \\ud800)"
 
 
 def _where(rec: RawRecord) -> str:

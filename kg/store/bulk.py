@@ -69,18 +69,24 @@ FAM_ABOUT_COLUMNS = ("anc", "cid", "type")
 _GROUP = {"Paper": "Paper", "Claim": "Claim", "Entity": "Entity"}
 
 
-def _cell(value: Any, column: str) -> str:
-    if value is None:
-        return ""
-    if column.endswith("[]"):
-        if not value:
-            return ""
-        return ARRAY_DELIMITER.join(str(v).replace(ARRAY_DELIMITER, " ") for v in value)
-    return str(value)
+#: ``columns`` → ``(property name, is an array)`` per column, parsed once per column tuple.
+_SPECS: dict[tuple[str, ...], tuple[tuple[str, bool], ...]] = {}
 
 
 def _row(props: dict[str, Any], columns: tuple[str, ...]) -> list[str]:
-    return [_cell(props.get(c.split(":", 1)[0]), c) for c in columns]
+    spec = _SPECS.get(columns)
+    if spec is None:
+        spec = _SPECS[columns] = tuple((c.split(":", 1)[0], c.endswith("[]")) for c in columns)
+    row = []
+    for name, array in spec:  # a missing/None value, an empty array: an empty cell
+        value = props.get(name)
+        if value is None:
+            row.append("")
+        elif array:
+            row.append(ARRAY_DELIMITER.join(str(v).replace(ARRAY_DELIMITER, " ") for v in value) if value else "")
+        else:
+            row.append(value if type(value) is str else str(value))
+    return row
 
 
 def resolve_admin(configured: str | None = None) -> list[str]:
