@@ -303,7 +303,7 @@ def main() -> None:
     elif args.graph is None:
         parser.error("--store networkx needs --graph PATH")
     if not 0 <= args.vary <= 100:
-        parser.error("--vary K: K from 1 to 100 (the API's page limit)")
+        parser.error("--vary K: K from 0 (default variables) to 100 (the API's page limit)")
     if args.ingest:
         ingest(args)
 

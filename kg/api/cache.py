@@ -14,11 +14,21 @@ write that lands during a request can only make the answer newer than its key, n
 through kg by any process changes the version, so the next request misses and recomputes. Errors
 (timeouts, an unavailable store, bad input) are never kept. Bounded by total size, least recently
 used first out. ``kg serve --cache-mb 0`` turns it off.
+
+The cache holds one version at a time. A request that read an older version before a write and
+finishes after it must not empty the newer answers: versions the cache has moved past are retired
+(tokens never repeat), and an answer of a retired version is dropped. An operation of kg that spans
+several transactions (Neo4j's ``clear``, an aggregates recount) first removes the version, so
+nothing is cached while it runs or after it failed half-way.
+
+On a Neo4j cluster read through ``neo4j://``, the version and the data of one request may come from
+two members, one lagging behind the other; a lagging member then pairs a new version with older
+data. Serve a cluster with ``--cache-mb 0`` (or route reads to one member).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import Any
 
 import orjson
@@ -47,6 +57,7 @@ class AnswerCache:
         self.misses = 0
         self._items: OrderedDict[Key, bytes] = OrderedDict()
         self._version: str | None = None
+        self._retired: deque[str] = deque(maxlen=_RETIRED)  # versions moved past, newest last
 
     def __len__(self) -> int:
         return len(self._items)
@@ -79,13 +90,18 @@ class AnswerCache:
     def put(self, key: Key | None, body: bytes) -> None:
         """Keep ``body`` (an answer without errors) for ``key``; the least recently used answers go
         when the total passes :attr:`max_bytes`. The cache holds one version at a time: an answer of
-        another version empties it (once the graph has changed, older answers are never served)."""
+        a new version empties it (once the graph has changed, older answers are never served); an
+        answer of a version it has moved past (a slow request that began before a write) is dropped."""
         if key is None or not self.max_bytes:
             return
         cost = _cost(key, body)
         if cost > self.max_bytes // 4:  # one huge answer must not push out everything else
             return
         if self._version != key[0]:
+            if key[0] in self._retired:
+                return
+            if self._version is not None:
+                self._retired.append(self._version)
             self._items.clear()
             self.size = 0
             self._version = key[0]
@@ -99,6 +115,15 @@ class AnswerCache:
             self.size -= _cost(first, dropped)
 
 
+#: How many versions the cache remembers having moved past (a request slower than this many writes
+#: in a row may still empty the cache once: harmless).
+_RETIRED = 64
+
+
 def _cost(key: Key, body: bytes) -> int:
-    """Bytes an entry holds, roughly (its answer, query text and variables, plus the bookkeeping)."""
-    return len(body) + len(key[1]) + len(key[2]) + 200
+    """Bytes an entry holds, at most (its answer, version, query text, variables and operation name,
+    plus the bookkeeping; a non-ASCII character of the query counted as 4 bytes, its most in UTF-8)."""
+    version, query, variables, operation = key
+    chars = len(version) + len(query) + len(operation or "")
+    text = chars if version.isascii() and query.isascii() and (operation or "").isascii() else 4 * chars
+    return len(body) + len(variables) + text + 200

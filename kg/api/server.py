@@ -187,27 +187,32 @@ class KGGraphQLView:
             return await run_in_threadpool(fn, *args, **kwargs)
         return fn(*args, **kwargs)
 
-    def _version(self) -> str | None:
-        with read_deadline(time.monotonic() + min(self.limits.time_limit, 5.0)):
+    def _version(self, deadline: float) -> str | None:
+        with read_deadline(deadline):
             return self.raw_store.version()
 
-    async def version(self) -> str | None:
+    async def version(self, deadline: float | None = None) -> str | None:
         """The store's version for the answer cache, or None (then the request is not cached): while
-        the store is down, or when reading it failed (the request itself then reports the error)."""
+        the store is down, or when reading it failed (the request itself then reports the error).
+        ``deadline``: the request's (``time.monotonic()``), so the version read counts in its limit."""
         if not self.cache.max_bytes or not self.health.available:
             return None
+        if deadline is None:
+            deadline = time.monotonic() + self.limits.time_limit
         try:
-            return await self.call(self._version)
+            return await self.call(self._version, deadline)
         except StoreUnavailable as exc:
             self.health.failed(exc)
         except Exception:  # noqa: BLE001 - the request itself reports what is wrong with the store
             log.debug("could not read the store version", exc_info=True)
         return None
 
-    def context(self, request: Request) -> dict[str, Any]:
+    def context(self, request: Request, deadline: float | None = None) -> dict[str, Any]:
         """The per-request context: a fresh read-only store view (recording its Cypher), guarded by
-        the store's health and the request's deadline, behind a fresh batching loader."""
-        deadline = time.monotonic() + self.limits.time_limit
+        the store's health and the request's deadline (``time.monotonic()``; default: the time limit
+        from now), behind a fresh batching loader."""
+        if deadline is None:
+            deadline = time.monotonic() + self.limits.time_limit
         view = ReadOnlyStore(self.raw_store)
         return {"request": request, "cypher": view.recorded,
                 "loader": RequestLoader(GuardedStore(view, self.health, deadline))}
@@ -252,14 +257,15 @@ class KGGraphQLView:
         if operation_name is not None and not isinstance(operation_name, str):
             return _error(400, "operationName must be a string")
 
-        key = self.cache.key(await self.version(), payload.get("query"), variables, operation_name)
+        deadline = time.monotonic() + self.limits.time_limit  # the version read counts in the limit
+        key = self.cache.key(await self.version(deadline), payload.get("query"), variables, operation_name)
         media_type = STRICT if STRICT in accept else JSON
         if (body := self.cache.get(key)) is not None:
             return Response(body, 200, {"x-kg-cache": "hit"}, media_type)
         self.executed += 1
         try:
             result = await self.call(
-                execute_request, self.schema, payload.get("query"), context=self.context(request),
+                execute_request, self.schema, payload.get("query"), context=self.context(request, deadline),
                 variables=variables, operation_name=operation_name, limits=self.limits,
             )
         except Exception:  # noqa: BLE001 - a bug outside the resolvers: logged, never shown

@@ -215,6 +215,9 @@ AGGREGATES_MARKER = ("OPTIONAL MATCH (m:KgMeta {key: 'aggregates'}) OPTIONAL MAT
 #: node's lock to its commit: concurrent kg writers take turns.
 GRAPH_VERSION = "MATCH (g:KgMeta {key: 'graph'}) RETURN g.token AS token"
 TOUCH = "MERGE (g:KgMeta {key: 'graph'}) SET g.token = $token"
+#: Committed first by an operation of several transactions (``clear``, an aggregates recount): no
+#: version while it runs or after it failed half-way, so the API caches nothing from a changing graph.
+UNTOUCH = "MATCH (g:KgMeta {key: 'graph'}) REMOVE g.token"
 SET_AGGREGATES_MARKER = f"MERGE (m:KgMeta {{key: 'aggregates'}}) SET m.version = {AGGREGATES_VERSION}"
 _YEAR_KEY = "CASE WHEN p.year IS NULL THEN 'unknown' ELSE toString(p.year) END"
 def year_key(year: int | None) -> str:

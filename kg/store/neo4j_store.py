@@ -242,6 +242,7 @@ class Neo4jStore:
         version = (records[0]["version"] or 0) if records else 0
         if version == 2:  # complete but for the kind tags and pair counts: count only those
             with self._errors(), self.driver.session(database=self.database) as session:
+                session.run(Q.UNTOUCH).consume()
                 for statement in Q.UPGRADE_TO_3:
                     session.run(statement).consume()
                 session.run(Q.TOUCH, token=_token()).consume()
@@ -256,6 +257,7 @@ class Neo4jStore:
         a bulk import or on a database an older kg wrote. ``families=False`` keeps the FAM and
         FAM_ABOUT relationships (a bulk import loaded them) and counts only the summary nodes."""
         with self._errors(), self.driver.session(database=self.database) as session:
+            session.run(Q.UNTOUCH).consume()  # no version while the counts change (see Q.UNTOUCH)
             for statement in Q.REBUILD_AGGREGATES if families else Q.REBUILD_SUMMARIES:
                 session.run(statement).consume()
             session.run(Q.TOUCH, token=_token()).consume()
@@ -360,6 +362,7 @@ class Neo4jStore:
     def clear(self) -> None:
         """Delete every node and relationship (in batches of 10,000)."""
         with self._errors(), self._session() as session:
+            session.run(Q.UNTOUCH).consume()  # no version while the batches delete (see Q.UNTOUCH)
             session.run(Q.CLEAR_RELATIONSHIPS).consume()
             session.run(Q.CLEAR).consume()
             session.run(Q.SET_AGGREGATES_MARKER).consume()  # empty: the (no) summary nodes are complete

@@ -101,3 +101,48 @@ def test_answer_cache_bounds_and_versions() -> None:
     cache.put(newer, b"z")
     assert len(cache) == 1 and cache.get(keys[-1]) is None and cache.get(newer) == b"z"
     assert AnswerCache(0).get(keys[0]) is None
+
+
+def test_a_slow_answer_of_an_older_version_does_not_empty_the_newer_ones() -> None:
+    cache = AnswerCache(100_000)
+    cache.put(cache.key("v1", "q", None, None), b"old")
+    newer = [cache.key("v2", f"q{i}", None, None) for i in range(3)]
+    for k in newer:
+        cache.put(k, b"new")
+    late = cache.key("v1", "slow", None, None)  # a request that read v1 before the write, done after it
+    cache.put(late, b"late")
+    assert cache.get(late) is None
+    assert [cache.get(k) for k in newer] == [b"new"] * 3 and len(cache) == 3
+    cache.put(cache.key("v3", "q", None, None), b"newest")
+    cache.put(newer[0], b"new")  # v2 is retired now too
+    assert len(cache) == 1 and cache.get(newer[0]) is None
+
+
+def test_cost_counts_non_ascii_queries_at_their_most() -> None:
+    cache = AnswerCache(100_000)
+    cache.put(cache.key("v1", "é" * 1000, None, None), b"")
+    assert cache.size >= 4000
+
+
+@pytest.mark.neo4j
+def test_neo4j_operation_of_many_transactions_has_no_version_until_it_ends(request, tmp_path, monkeypatch) -> None:
+    """A recount that fails half-way leaves no version (nothing cached from a half-changed graph);
+    the next write sets one again."""
+    from kg.errors import KGError
+    from kg.store import cypher as Q
+
+    store = world.open_fresh("neo4j", request, tmp_path)
+    try:
+        store.write(world.delta())
+        assert store.version() is not None
+        monkeypatch.setattr(Q, "REBUILD_AGGREGATES", (*Q.REBUILD_AGGREGATES[:1], "RETURN 1 +"))
+        with pytest.raises(KGError):
+            store.rebuild_aggregates()
+        assert store.version() is None
+        monkeypatch.undo()
+        store.write(_paper("cache-after-failure"))
+        assert store.version() is not None
+        store.rebuild_aggregates()
+        assert store.version() is not None
+    finally:
+        store.close()

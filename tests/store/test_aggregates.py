@@ -241,6 +241,7 @@ def test_concurrent_writers_keep_the_aggregates_equal_to_a_recount(empty_store, 
             t.start()
         for t in threads:
             t.join(120)
+        assert not any(t.is_alive() for t in threads), "a writer did not finish in 120 s"
         assert not errors, errors
         assert_aggregates_match(store, ids)
     finally:
