@@ -45,6 +45,7 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -94,11 +95,16 @@ def start_server(args: argparse.Namespace, extra: list[str]) -> tuple[subprocess
     port = free_port()
     cmd = [sys.executable, "-m", "kg", "serve", *store_args(args), "--host", "127.0.0.1",
            "--port", str(port), "--log-level", "warning", *extra]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The server's log goes to a file, never to a pipe nobody reads during the run (a full pipe
+    # would block the server's next log line, and every request behind it).
+    log = Path(tempfile.mkstemp(prefix="kg-serve-", suffix=".log")[1])
+    with log.open("w") as sink:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=sink, text=True)
+    proc.log = log  # type: ignore[attr-defined]
     started = time.perf_counter()
     while time.perf_counter() - started < args.start_timeout:
         if proc.poll() is not None:
-            raise SystemExit(f"kg serve exited: {proc.stderr.read() if proc.stderr else ''}")
+            raise SystemExit(f"kg serve exited: {log.read_text(errors='replace')}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
@@ -342,6 +348,11 @@ def main() -> None:
         print(f"\n{args.store}, {args.clients} clients for {args.seconds:g}s over {len(queries)} queries:")
         results, elapsed = run_clients(port, queries, args.clients, args.seconds, args.max_requests, headers, vary)
         table(results, elapsed)
+        lines = proc.log.read_text(errors="replace").splitlines()
+        if lines:
+            print(f"kg serve logged {len(lines)} lines at warning level or above: {proc.log}", file=sys.stderr)
+            for line in lines[-5:]:
+                print(f"  {line[:300]}", file=sys.stderr)
         if proc.poll() is not None:
             print("kg serve DIED during the run", file=sys.stderr)
             sys.exit(1)
