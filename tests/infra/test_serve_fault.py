@@ -60,8 +60,11 @@ RECOVERY_BOUND = 10.0
 
 #: The load-independent form of the target: CPU-seconds the restarted Neo4j spends from answering a
 #: direct read to kg serve's first correct answer (all of it cold planning of the reads and of the
-#: writer's statements). Measured 1.45-2.24 s at load 3-14 (9 runs), i.e. under 5 s on a free core.
-RECOVERY_CPU_BOUND = 4.0
+#: writer's statements). Measured 1.45-2.24 s at load 3-14 (9 runs, 2026-12-01/02); on 2026-12-03, a
+#: machine that ran the same CPU-bound benchmarks ~1.5x slower (CPU-seconds follow the machine's
+#: speed, not its load), 3.17 s before the answer cache and 4.04 s once in a full-suite run. The bound
+#: is the issue's 5 s target on one free core.
+RECOVERY_CPU_BOUND = 5.0
 
 
 def _free_port() -> int:
