@@ -191,14 +191,12 @@ class KGGraphQLView:
         with read_deadline(deadline):
             return self.raw_store.version()
 
-    async def version(self, deadline: float | None = None) -> str | None:
+    async def version(self, deadline: float) -> str | None:
         """The store's version for the answer cache, or None (then the request is not cached): while
         the store is down, or when reading it failed (the request itself then reports the error).
         ``deadline``: the request's (``time.monotonic()``), so the version read counts in its limit."""
         if not self.cache.max_bytes or not self.health.available:
             return None
-        if deadline is None:
-            deadline = time.monotonic() + self.limits.time_limit
         try:
             return await self.call(self._version, deadline)
         except StoreUnavailable as exc:
@@ -207,12 +205,10 @@ class KGGraphQLView:
             log.debug("could not read the store version", exc_info=True)
         return None
 
-    def context(self, request: Request, deadline: float | None = None) -> dict[str, Any]:
+    def context(self, request: Request, deadline: float) -> dict[str, Any]:
         """The per-request context: a fresh read-only store view (recording its Cypher), guarded by
-        the store's health and the request's deadline (``time.monotonic()``; default: the time limit
-        from now), behind a fresh batching loader."""
-        if deadline is None:
-            deadline = time.monotonic() + self.limits.time_limit
+        the store's health and the request's deadline (``time.monotonic()``), behind a fresh
+        batching loader."""
         view = ReadOnlyStore(self.raw_store)
         return {"request": request, "cypher": view.recorded,
                 "loader": RequestLoader(GuardedStore(view, self.health, deadline))}
