@@ -91,7 +91,7 @@ def ingest(args: argparse.Namespace) -> None:
     print(f"ingested {args.ingest} into {args.store} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
 
 
-def start_server(args: argparse.Namespace, extra: list[str]) -> tuple[subprocess.Popen, int]:
+def start_server(args: argparse.Namespace, extra: list[str]) -> tuple[subprocess.Popen, int, Path]:
     port = free_port()
     cmd = [sys.executable, "-m", "kg", "serve", *store_args(args), "--host", "127.0.0.1",
            "--port", str(port), "--log-level", "warning", *extra]
@@ -100,7 +100,6 @@ def start_server(args: argparse.Namespace, extra: list[str]) -> tuple[subprocess
     log = Path(tempfile.mkstemp(prefix="kg-serve-", suffix=".log")[1])
     with log.open("w") as sink:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=sink, text=True)
-    proc.log = log  # type: ignore[attr-defined]
     started = time.perf_counter()
     while time.perf_counter() - started < args.start_timeout:
         if proc.poll() is not None:
@@ -110,7 +109,7 @@ def start_server(args: argparse.Namespace, extra: list[str]) -> tuple[subprocess
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 print(f"kg serve ready in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-                return proc, port
+                return proc, port, log
         except OSError:
             time.sleep(0.2)
     proc.terminate()
@@ -321,7 +320,7 @@ def main() -> None:
     if args.api_key:
         headers["authorization"] = f"Bearer {args.api_key}"
         extra = ["--api-key", args.api_key, *extra]
-    proc, port = start_server(args, extra)
+    proc, port, log = start_server(args, extra)
     try:
         vary = pools(port, args.vary, headers) if args.vary else None
         if vary:
@@ -348,9 +347,9 @@ def main() -> None:
         print(f"\n{args.store}, {args.clients} clients for {args.seconds:g}s over {len(queries)} queries:")
         results, elapsed = run_clients(port, queries, args.clients, args.seconds, args.max_requests, headers, vary)
         table(results, elapsed)
-        lines = proc.log.read_text(errors="replace").splitlines()
+        lines = log.read_text(errors="replace").splitlines()
         if lines:
-            print(f"kg serve logged {len(lines)} lines at warning level or above: {proc.log}", file=sys.stderr)
+            print(f"kg serve logged {len(lines)} lines at warning level or above: {log}", file=sys.stderr)
             for line in lines[-5:]:
                 print(f"  {line[:300]}", file=sys.stderr)
         if proc.poll() is not None:

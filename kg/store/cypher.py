@@ -227,7 +227,8 @@ def year_key(year: int | None) -> str:
 
 def pair_key(a: str, b: str) -> str:
     """The ``key`` of a summary row of two parts: an entity or family and a year bucket
-    (:func:`year_key`), or a pair of entity/family ids (``a`` < ``b`` where the pair is unordered)."""
+    (:func:`year_key`), or a pair of entity/family ids (``a`` < ``b`` where the pair is unordered).
+    The recount statements below build the same keys in Cypher (``a.id + '|' + bid``)."""
     return f"{a}|{b}"
 
 

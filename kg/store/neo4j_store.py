@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,6 +58,16 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 def _token() -> str:
     """A new graph version token (:meth:`Neo4jStore.version`)."""
     return uuid.uuid4().hex
+
+
+def _rewrite(session: Any, statements: Iterable[str]) -> None:
+    """Run ``statements`` (each its own transaction, e.g. ``CALL … IN TRANSACTIONS``) with no graph
+    version while they run: the token is removed first (``Q.UNTOUCH``) and set anew after the last,
+    so the API caches nothing from a half-changed graph, nor after a failure half-way."""
+    session.run(Q.UNTOUCH).consume()
+    for statement in statements:
+        session.run(statement).consume()
+    session.run(Q.TOUCH, token=_token()).consume()
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
@@ -242,10 +252,7 @@ class Neo4jStore:
         version = (records[0]["version"] or 0) if records else 0
         if version == 2:  # complete but for the kind tags and pair counts: count only those
             with self._errors(), self.driver.session(database=self.database) as session:
-                session.run(Q.UNTOUCH).consume()
-                for statement in Q.UPGRADE_TO_3:
-                    session.run(statement).consume()
-                session.run(Q.TOUCH, token=_token()).consume()
+                _rewrite(session, Q.UPGRADE_TO_3)
         elif version < Q.AGGREGATES_VERSION:
             self.rebuild_aggregates(families=not families_loaded)
         elif records and records[0]["token"] is None:  # written by a kg without version tokens
@@ -257,10 +264,7 @@ class Neo4jStore:
         a bulk import or on a database an older kg wrote. ``families=False`` keeps the FAM and
         FAM_ABOUT relationships (a bulk import loaded them) and counts only the summary nodes."""
         with self._errors(), self.driver.session(database=self.database) as session:
-            session.run(Q.UNTOUCH).consume()  # no version while the counts change (see Q.UNTOUCH)
-            for statement in Q.REBUILD_AGGREGATES if families else Q.REBUILD_SUMMARIES:
-                session.run(statement).consume()
-            session.run(Q.TOUCH, token=_token()).consume()
+            _rewrite(session, Q.REBUILD_AGGREGATES if families else Q.REBUILD_SUMMARIES)
 
     def _touch(self) -> None:
         with self._errors(), self._session() as session:
@@ -362,11 +366,8 @@ class Neo4jStore:
     def clear(self) -> None:
         """Delete every node and relationship (in batches of 10,000)."""
         with self._errors(), self._session() as session:
-            session.run(Q.UNTOUCH).consume()  # no version while the batches delete (see Q.UNTOUCH)
-            session.run(Q.CLEAR_RELATIONSHIPS).consume()
-            session.run(Q.CLEAR).consume()
-            session.run(Q.SET_AGGREGATES_MARKER).consume()  # empty: the (no) summary nodes are complete
-            session.run(Q.TOUCH, token=_token()).consume()
+            # empty: the (no) summary nodes are complete
+            _rewrite(session, (Q.CLEAR_RELATIONSHIPS, Q.CLEAR, Q.SET_AGGREGATES_MARKER))
 
     # -- bulk load support (kg.store.bulk) ----------------------------------------------------
     def stop_database(self) -> bool:
