@@ -335,10 +335,13 @@ def _parts(x: str) -> dict[str, str]:
 
 
 #: The relevance of a ``fam`` row (:func:`kg.models.relevance_score` of its links, same weights).
-SCORE_EXPR = (
-    f"CASE WHEN proposed > 0 THEN {RELEVANCE_PROPOSED} ELSE 0 END + CASE WHEN title > 0 THEN {RELEVANCE_TITLE} "
-    f"WHEN early > 0 THEN {RELEVANCE_EARLY} ELSE 0 END + mentions"
-)
+def _score(proposed: str, title: str, early: str, mentions: str) -> str:
+    """The relevance of :func:`kg.models.relevance_score` (same weights) from ``fam``'s components."""
+    return (f"CASE WHEN {proposed} > 0 THEN {RELEVANCE_PROPOSED} ELSE 0 END + CASE WHEN {title} > 0 THEN "
+            f"{RELEVANCE_TITLE} WHEN {early} > 0 THEN {RELEVANCE_EARLY} ELSE 0 END + {mentions}")
+
+
+SCORE_EXPR = _score("proposed", "title", "early", "mentions")
 _MACROS = {"SCORE_EXPR": SCORE_EXPR,
            **{f"{k}_{x}": v for x in ("NEW", "OLD") for k, v in _parts(x).items()}}
 _MACROS["PARTS_NEW"] = ", ".join(_parts("NEW").values())
@@ -732,15 +735,11 @@ FAM_ORDER = {
 }
 
 
-def fam_papers_sql(
-    driver: int, others: list[tuple[str, list[Any]]], query: PaperQuery
-) -> tuple[str, str, list[Any]]:
-    """(page select, count select, parameters) of a paper search driven by one family's ``fam``
-    rows (``driver``: the ancestor rid) in the order of an index: the page stops at its limit.
-    ``others``: the other entity filters as ``EXISTS`` conditions on ``f.paper`` (see
-    :func:`exists_condition`)."""
-    params: list[Any] = [driver]
-    where = ["f.anc = ?"]
+def _fam_filters(others: list[tuple[str, list[Any]]], query: PaperQuery) -> tuple[list[str], list[Any]]:
+    """The paper-level conditions on a ``fam f`` row of a search: the other entity filters
+    (``EXISTS`` conditions on ``f.paper``, see :func:`exists_condition`), paper ids and years."""
+    where: list[str] = []
+    params: list[Any] = []
     for cond, ps in others:
         where.append(cond)
         params += ps
@@ -753,18 +752,130 @@ def fam_papers_sql(
     if query.year_max is not None:
         where.append("f.year <= ?")
         params.append(query.year_max)
-    cond = " AND ".join(where)
-    select = (f"SELECT p.rid, p.props FROM fam f JOIN paper p ON p.rid = f.paper WHERE {cond} "
-              f"ORDER BY {FAM_ORDER[query.order, query.direction]}")
-    return select, f"SELECT count(*) FROM fam f WHERE {cond}", params
+    return where, params
 
 
-def exists_condition(family: int | None, ids: list[str], kind: str | None, role: str | None,
+def _anc_in(key: tuple[int, ...], alias: str = "f") -> str:
+    """``alias.anc IN (?, ...)``: one placeholder per family of a key (a count, never user text)."""
+    return f"{alias}.anc IN ({', '.join('?' * len(key))})"
+
+
+#: The relevance of a paper from its rows ``s`` in several disjoint families: :data:`SCORE_EXPR` of
+#: their summed components, i.e. of the paper's links to all of them.
+UNION_SCORE = _score(*(f"sum(s.{c})" for c in ("proposed", "title", "early", "mentions")))
+
+#: The relevance floors of :func:`union_floor`: a paper is above one in the union of disjoint
+#: families exactly when it is above it in one of them (proposed; title; title or early), because
+#: the bonuses do not add up across families and mentions stay below RELEVANCE_EARLY (a record is
+#: at most 100,000 characters). Under RELEVANCE_EARLY (mentions alone) sums do cross a floor.
+UNION_FLOORS = (RELEVANCE_PROPOSED, RELEVANCE_TITLE, RELEVANCE_EARLY)
+
+
+def fam_papers_sql(
+    driver: tuple[int, ...], others: list[tuple[str, list[Any]]], query: PaperQuery,
+    *, floor: int = 0, arm_limit: int | None = None,
+) -> tuple[str, list[Any], str, list[Any]]:
+    """(page select, its parameters, count select, its parameters) of a paper search driven by ``fam`` rows in the
+    order of an index, the page stopping at its limit. ``driver``: one family's ancestor rid (or a
+    kind tag's), or the rids of several disjoint families — a name that resolves to several
+    entities, e.g. "optimal transport" (a divergence family and a method); their union is read
+    without scanning it: in id/year order, the first ``arm_limit`` rows of each family's index are
+    merged (None: every row, for filters applied in Python); by relevance, the papers above
+    ``floor`` in one of them (see :data:`UNION_FLOORS`; 0: all) are scored over all of them.
+    ``others``: the other entity filters as ``EXISTS`` conditions on ``f.paper``."""
+    where, fparams = _fam_filters(others, query)
+    if len(driver) == 1:
+        cond = " AND ".join(["f.anc = ?", *where])
+        params = [driver[0], *fparams]
+        select = (f"SELECT p.rid, p.props FROM fam f JOIN paper p ON p.rid = f.paper WHERE {cond} "
+                  f"ORDER BY {FAM_ORDER[query.order, query.direction]}")
+        return select, params, f"SELECT count(*) FROM fam f WHERE {cond}", params
+    cond = " AND ".join([_anc_in(driver), *where])
+    count = f"SELECT count(*) FROM (SELECT DISTINCT f.paper FROM fam f WHERE {cond})"
+    count_params = [*driver, *fparams]
+    if query.order == "relevance":
+        # the candidates (above the floor in one family: the fam_relevance index range), each scored
+        # over all the families by primary-key probes
+        above = " AND ".join([_anc_in(driver), "f.score >= ?", *where]) if floor else cond
+        select = (f"SELECT p.rid, p.props FROM (SELECT u.paper, u.pid, (SELECT {UNION_SCORE} FROM fam s "
+                  f"WHERE {_anc_in(driver, 's')} AND s.paper = u.paper) AS score "
+                  f"FROM (SELECT DISTINCT f.paper, f.pid FROM fam f WHERE {above}) u) f "
+                  f"JOIN paper p ON p.rid = f.paper ORDER BY {FAM_ORDER[query.order, query.direction]}")
+        params = [*driver, *driver, *([floor] if floor else []), *fparams]
+        return select, params, count, count_params
+    order = FAM_ORDER[query.order, query.direction]
+    arm = (f"SELECT * FROM (SELECT f.paper, f.pid, f.year FROM fam f WHERE {' AND '.join(['f.anc = ?', *where])} "
+           f"ORDER BY {order} LIMIT ?)")
+    params = []
+    for rid in driver:
+        params += [rid, *fparams, -1 if arm_limit is None else arm_limit]
+    select = (f"SELECT p.rid, p.props FROM ({' UNION '.join([arm] * len(driver))}) f "
+              f"JOIN paper p ON p.rid = f.paper ORDER BY {order}")
+    return select, params, count, count_params
+
+
+def union_count_sql(key: tuple[int, ...]) -> tuple[str, list[Any]]:
+    """The number of papers in a union of families (distinct papers of their ``fam`` rows)."""
+    return f"SELECT count(*) FROM (SELECT DISTINCT f.paper FROM fam f WHERE {_anc_in(key)})", [*key]
+
+
+def union_floor_sql(driver: tuple[int, ...], others: list[tuple[str, list[Any]]], query: PaperQuery,
+                    floor: int, enough: int) -> tuple[str, list[Any]]:
+    """How many papers (up to ``enough``) pass a search's filters and are above ``floor`` in one of
+    the disjoint families of ``driver``: read from the ``fam_relevance`` index until ``enough``."""
+    where, fparams = _fam_filters(others, query)
+    cond = " AND ".join([_anc_in(driver), "f.score >= ?", *where])
+    return (f"SELECT count(*) FROM (SELECT DISTINCT f.paper FROM fam f WHERE {cond} LIMIT ?)",
+            [*driver, floor, *fparams, enough])
+
+
+def shared_sql(what: str, rid: int, later: list[int]) -> tuple[str, list[Any]]:
+    """The papers of the family ``rid`` that are also in one of the ``later`` families, counted per
+    year (``what="years"``) or per linked entity id (``"cooc"``): summed per-family aggregates of
+    disjoint families less these, for each family but the last, count each paper once (see
+    ``SQLiteStore._union_overlap``). One primary-key probe per paper of ``rid``."""
+    shared = f"EXISTS (SELECT 1 FROM fam y WHERE {_anc_in(tuple(later), 'y')} AND y.paper = x.paper)"
+    if what == "years":
+        sql = f"SELECT x.year, count(*) FROM fam x WHERE x.anc = ? AND x.year IS NOT NULL AND {shared} GROUP BY x.year"
+    else:
+        sql = ("SELECT e.id, c.n FROM (SELECT l.entity, count(*) AS n FROM fam x JOIN link l ON l.paper = x.paper "
+               f"WHERE x.anc = ? AND {shared} GROUP BY l.entity) c JOIN entity e ON e.rid = c.entity")
+    return sql, [rid, *later]
+
+
+#: Claims about disjoint families: one index page per family (``LIMIT ?`` rows each, in claim id
+#: order), merged; and their distinct number.
+FAM_CLAIMS_ARM = "SELECT * FROM (SELECT claim, cid FROM fam_about WHERE anc = ? ORDER BY cid LIMIT ?)"
+FAM_CLAIMS_TYPED_ARM = (
+    "SELECT * FROM (SELECT claim, cid FROM fam_about WHERE anc = ? AND type = ? ORDER BY cid LIMIT ?)"
+)
+
+
+def union_claims_sql(key: tuple[int, ...], type: str | None, limit: int | None, offset: int) -> tuple[str, list[Any]]:
+    """A page of the claims about disjoint families (by claim id), from one index page of each."""
+    arm = FAM_CLAIMS_ARM if type is None else FAM_CLAIMS_TYPED_ARM
+    n = -1 if limit is None else offset + limit
+    params: list[Any] = []
+    for rid in key:
+        params += [rid, n] if type is None else [rid, type, n]
+    sql = (f"SELECT k.props FROM ({' UNION '.join([arm] * len(key))}) f JOIN claim k ON k.rid = f.claim "
+           "ORDER BY f.cid LIMIT ? OFFSET ?")
+    return sql, [*params, -1 if limit is None else limit, offset]
+
+
+def union_claim_count_sql(key: tuple[int, ...], type: str | None) -> tuple[str, list[Any]]:
+    """The number of distinct claims about disjoint families (of ``type``)."""
+    typed = "" if type is None else " AND type = ?"
+    return (f"SELECT count(*) FROM (SELECT DISTINCT claim FROM fam_about f WHERE {_anc_in(key)}{typed})",
+            [*key] + ([] if type is None else [type]))
+
+
+def exists_condition(family: tuple[int, ...] | None, ids: list[str], kind: str | None, role: str | None,
                      variant: str | None) -> tuple[str, list[Any]]:
-    """An entity filter as a condition on ``f.paper``: a family's ``fam`` row (primary key), or a
+    """An entity filter as a condition on ``f.paper``: a ``fam`` row of its families (primary key), or a
     link to the given entities (or to any entity of ``kind``) with ``role``/``variant``."""
     if family is not None:
-        return "EXISTS (SELECT 1 FROM fam g WHERE g.anc = ? AND g.paper = f.paper)", [family]
+        return f"EXISTS (SELECT 1 FROM fam g WHERE {_anc_in(family, 'g')} AND g.paper = f.paper)", [*family]
     params: list[Any] = []
     if ids:
         cond = f"l.entity IN {ERIDS}"

@@ -33,8 +33,10 @@ import functools
 import sqlite3
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import combinations
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -483,13 +485,39 @@ class SQLiteStore:
     def _family(self, entity_ids: Collection[str]) -> int | None:
         """The rid of the entity whose family (it and its descendants) is exactly ``entity_ids``,
         if there is one: then the ``fam`` tables answer in one index read."""
+        cover = self._cover(entity_ids)
+        return cover[0] if cover is not None and len(cover) == 1 else None
+
+    def _cover(self, entity_ids: Collection[str]) -> tuple[int, ...] | None:
+        """The rids of the families (an entity and its descendants) that ``entity_ids`` is exactly
+        the union of, sharing no member: one for a whole family; several for a name that resolves
+        to several entities ("optimal transport": a divergence family and a method; "SSL": a dataset
+        and the self-supervised learning family), whose answers then come from those families'
+        ``fam`` rows instead of every link. None when there is no such cover (an exact lookup of an
+        entity with subtypes; a member reached through two parents of two listed families)."""
         wanted = frozenset(entity_ids)
         families = self._family_map()
-        for i in wanted:
-            hit = families.get(i)
-            if hit is not None and hit[1] == wanted:
-                return hit[0]
-        return None
+        parts = {hit for i in wanted if (hit := families.get(i)) is not None and hit[1] <= wanted}
+        top = [p for p in parts if not any(p[1] < q[1] for q in parts)]
+        if not top or sum(len(members) for _, members in top) != len(wanted):
+            return None  # not all of them, or two families share a member
+        if frozenset().union(*(members for _, members in top)) != wanted:
+            return None
+        return tuple(sorted(rid for rid, _ in top))
+
+    def _union_overlap(self, cover: tuple[int, ...], what: str) -> list[tuple[Any, int]]:
+        """What the summed per-family aggregates of disjoint families count more than once: for each
+        family but the largest, its papers also in a later one, per year / entity id (``what``, see
+        :func:`kg.store.sql.shared_sql`) — a paper in m of the families is counted m - 1 times, so
+        the sums less these count it once. Reads the smaller families' rows only, and nothing when
+        no two of them share a paper (``fam_pair``)."""
+        if len(cover) < 2 or not any(self._rows(S.FAM_PAIR, (a, b))[0][0] for a, b in combinations(cover, 2)):
+            return []
+        order = sorted(cover, key=lambda rid: self._rows(S.FAM_TOTAL, (rid,))[0][0])
+        out: Counter[Any] = Counter()
+        for i, rid in enumerate(order[:-1]):
+            out.update(dict(self._rows(*S.shared_sql(what, rid, order[i + 1:]))))
+        return list(out.items())
 
     def _disjoint(self, ids: str) -> bool:
         """Do the given entities (JSON list) share no paper? Then per-entity aggregates add up."""
@@ -499,10 +527,19 @@ class SQLiteStore:
     def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
         """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers."""
         ids = _ids(entity_ids)
-        family = self._family(entity_ids)
-        if family is not None:
-            rows = self._rows(S.FAM_COOC, (family, ids, kind))
-            return R.sorted_counts((self._entity(r[0]), r[1]) for r in rows)
+        cover = self._cover(entity_ids)
+        if cover is not None:
+            counts: Counter[str] = Counter()
+            entities: dict[str, Entity] = {}
+            for rid in cover:
+                for p, n in self._rows(S.FAM_COOC, (rid, ids, kind)):
+                    e = entities.setdefault(self._entity(p).id, self._entity(p))
+                    counts[e.id] += n
+            # a paper in several of the families was counted once for each: take the extra counts off
+            for i, n in self._union_overlap(cover, "cooc"):
+                if i in counts:
+                    counts[i] -= n
+            return R.sorted_counts((entities[i], n) for i, n in counts.items() if n > 0)
         query = S.COOC_SUMMED if self._disjoint(ids) else S.COOC_DISTINCT
         return R.sorted_counts((self._entity(r[0]), r[1]) for r in self._rows(query, (ids, ids, kind)))
 
@@ -510,12 +547,9 @@ class SQLiteStore:
     def find_papers(self, query: PaperQuery) -> PaperPage:
         """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
         with self._reading():
-            select, count, params = self._plan(query)
+            select, params, count = self._plan(query)
             if not self._streamed(query):
-                if isinstance(count, int):
-                    total = count
-                else:
-                    total = self._rows(count, params)[0][0]
+                total = count if isinstance(count, int) else self._rows(*count)[0][0]
                 page = [r[:2] for r in self._rows(f"{select} LIMIT ? OFFSET ?", [*params, query.limit, query.offset])]
             else:
                 total, page = self._filtered_page(select, params, query)
@@ -523,47 +557,85 @@ class SQLiteStore:
         items = [PaperHit(paper=x.paper, matches=R.matching_tags(query, x.tags)) for x in xs]
         return PaperPage(total=total, items=tuple(items))
 
-    def _plan(self, query: PaperQuery) -> tuple[str, str | int, list[Any]]:
-        """(select in order, count select or the count itself, parameters) of a paper search.
+    def _plan(self, query: PaperQuery) -> tuple[str, list[Any], int | tuple[str, list[Any]]]:
+        """(select in order, its parameters, the count itself or its select and parameters) of a
+        paper search.
 
-        An entity filter is a *key* when it is a whole family (or one entity) without role or
-        variant, or an id-less kind filter ("proposing any method": a kind tag, kept in ``fam`` as a
-        pseudo-family). When one is and the order is one a ``fam`` index holds, the search is driven
-        by that key's rows in index order (for relevance, the first filter's; otherwise the smallest
-        key's): the page is read up to its limit, the other filters are probes of the paper's rows.
-        Without paper id or year filters, the count of one key comes from ``fam_year`` and of two
-        keys from ``fam_pair``. Otherwise the matches are sorted (:func:`kg.store.sql.find_papers_sql`)."""
+        An entity filter is a *key* when it is a whole family (or one entity), or a union of
+        disjoint families (a name that resolves to several), without role or variant, or an id-less
+        kind filter ("proposing any method": a kind tag, kept in ``fam`` as a pseudo-family). When
+        one is and the order is one a ``fam`` index holds, the search is driven by that key's rows
+        in index order (for relevance, the first filter's; otherwise the smallest key's): the page
+        is read up to its limit, the other filters are probes of the paper's rows
+        (:func:`kg.store.sql.fam_papers_sql`). Without paper id or year filters, the count of one
+        key comes from ``fam_year`` (and ``fam_pair`` for a union of two families) and of two
+        single-family keys from ``fam_pair``. Otherwise the matches are sorted
+        (:func:`kg.store.sql.find_papers_sql`)."""
         if query.using and (query.order, query.direction) in S.FAM_ORDER:
             keys = [self._key(f) for f in query.using]
             candidates = [0] if query.order == "relevance" else range(len(keys))
-            sizes = {i: self._rows(S.FAM_TOTAL, (keys[i],))[0][0] for i in candidates if keys[i] is not None}
+            sizes = {i: self._key_size(key) for i in candidates if (key := keys[i]) is not None}
             if sizes:
                 lead = min(sizes, key=lambda i: (sizes[i], i))
+                driver = keys[lead]
+                assert driver is not None
                 others = [S.exists_condition(keys[i], list(f.ids), f.kind, f.role, f.variant)
                           for i, f in enumerate(query.using) if i != lead]
-                select, count, params = S.fam_papers_sql(keys[lead], others, query)  # type: ignore[arg-type]
+                # filters applied in Python read every candidate: no arm limit, no relevance floor
+                enough = None if self._streamed(query) else query.offset + query.limit
+                floor = self._union_floor(driver, others, query, enough) if len(driver) > 1 else 0
+                select, params, count, count_params = S.fam_papers_sql(
+                    driver, others, query, floor=floor, arm_limit=enough)
                 total = self._maintained_total(query, keys, sizes[lead])
-                return select, count if total is None else total, params
+                return select, params, (count, count_params) if total is None else total
         select, params = S.find_papers_sql(query)
         if not query.using and self._no_paper_filters(query):
-            return select, self._rows(S.PAPER_TOTAL)[0][0], params  # every paper: the maintained count
-        return select, f"SELECT count(*) FROM ({select})", params
+            return select, params, self._rows(S.PAPER_TOTAL)[0][0]  # every paper: the maintained count
+        return select, params, (f"SELECT count(*) FROM ({select})", params)
 
-    def _key(self, f: EntityFilter) -> int | None:
-        """The ``fam`` key of an entity filter: its family's rid, its kind tag's (negative), or None."""
+    def _key(self, f: EntityFilter) -> tuple[int, ...] | None:
+        """The ``fam`` key of an entity filter: the rids of its disjoint families, its kind tag's
+        (negative), or None."""
         if not f.ids:
-            return S.tag_rid(f.kind, f.role, f.variant) if f.kind is not None else None
-        return self._family(f.ids) if f.role is None and f.variant is None else None
+            return (S.tag_rid(f.kind, f.role, f.variant),) if f.kind is not None else None
+        return self._cover(f.ids) if f.role is None and f.variant is None else None
 
-    def _maintained_total(self, query: PaperQuery, keys: list[int | None], lead_size: int) -> int | None:
-        """The total of a search whose entity filters are all keys — one, or two (``fam_pair``) — and
-        that leaves paper ids and years free; None otherwise (then it is counted)."""
+    def _key_size(self, key: tuple[int, ...]) -> int:
+        """The number of papers of a key: its ``fam_year`` rows; a union of two families less the
+        papers in both (``fam_pair``); of more, counted."""
+        if len(key) == 1:
+            return self._rows(S.FAM_TOTAL, key)[0][0]
+        if len(key) == 2:
+            a, b = key
+            return sum(self._rows(S.FAM_TOTAL, (r,))[0][0] for r in key) - self._rows(S.FAM_PAIR, (a, b))[0][0]
+        sql, params = S.union_count_sql(key)
+        return self._rows(sql, params)[0][0]
+
+    def _union_floor(self, driver: tuple[int, ...], others: list[tuple[str, list[Any]]], query: PaperQuery,
+                     enough: int | None) -> int:
+        """The highest relevance floor (:data:`kg.store.sql.UNION_FLOORS`) above which at least
+        ``enough`` papers of a union of families pass the filters (0: none is, or every candidate
+        is wanted): the page by relevance is among them, so only they are scored."""
+        if query.order != "relevance" or enough is None:
+            return 0
+        for floor in S.UNION_FLOORS:
+            sql, params = S.union_floor_sql(driver, others, query, floor, enough)
+            if self._rows(sql, params)[0][0] >= enough:
+                return floor
+        return 0
+
+    def _maintained_total(self, query: PaperQuery, keys: list[tuple[int, ...] | None], lead_size: int) -> int | None:
+        """The total of a search whose entity filters are all keys — one, or two single families or
+        tags (``fam_pair``) — and that leaves paper ids and years free; None otherwise (then it is
+        counted)."""
         distinct = set(keys)
         if None in distinct or len(distinct) > 2 or not self._no_paper_filters(query):
             return None
         if len(distinct) == 1:
             return lead_size
-        a, b = sorted(distinct)  # type: ignore[type-var]
+        if any(len(k) > 1 for k in distinct if k is not None):
+            return None
+        a, b = sorted(k[0] for k in distinct if k is not None)
         return self._rows(S.FAM_PAIR, (a, b))[0][0]
 
     @staticmethod
@@ -582,7 +654,7 @@ class SQLiteStore:
         """The SQL (with parameters) :meth:`find_papers` runs for ``query``, SQLite's plan of it and
         the filters applied to the streamed candidates (what ``--explain`` prints)."""
         with self._reading():
-            select, _, params = self._plan(query)
+            select, params, _ = self._plan(query)
             plan = [r[3] for r in self._rows(f"EXPLAIN QUERY PLAN {select}", params)]
         lines = ["sqlite:", select, f"-- parameters: {_json(params)}", "-- plan:"]
         lines += [f"--   {step}" for step in plan]
@@ -663,13 +735,15 @@ class SQLiteStore:
         """Claims about any of ``about``, of ``type``, of ``paper_ids``; ordered by claim id; the
         page ``[offset:offset + limit]`` (all from ``offset`` without a limit). Claims about a whole
         family (or one entity) are read in order from the ``fam_about`` index."""
-        family = self._family(about) if about and paper_ids is None else None
-        if family is not None:
+        cover = self._cover(about) if about and paper_ids is None else None
+        if cover is not None:
             page = (-1 if limit is None else limit, offset)
-            if type is None:
-                rows = self._rows(S.FAM_CLAIMS, (family, *page))
+            if len(cover) > 1:  # several families: one index page of each, merged
+                rows = self._rows(*S.union_claims_sql(cover, type, limit, offset))
+            elif type is None:
+                rows = self._rows(S.FAM_CLAIMS, (*cover, *page))
             else:
-                rows = self._rows(S.FAM_CLAIMS_TYPED, (family, type, *page))
+                rows = self._rows(S.FAM_CLAIMS_TYPED, (*cover, type, *page))
             return [R.claim_from(orjson.loads(r[0])) for r in rows]
         pids = _ids(paper_ids) if paper_ids is not None else None
         if about is not None:
@@ -682,11 +756,13 @@ class SQLiteStore:
     @_one_read
     def count_claims(self, about: Collection[str] | None = None, type: ClaimType | None = None) -> int:
         """The number of claims :meth:`claims` finds (about a family: one index range count)."""
-        family = self._family(about) if about else None
-        if family is not None:
+        cover = self._cover(about) if about else None
+        if cover is not None:
+            if len(cover) > 1:
+                return self._rows(*S.union_claim_count_sql(cover, type))[0][0]
             if type is None:
-                return self._rows(S.FAM_CLAIM_COUNT, (family,))[0][0]
-            return self._rows(S.FAM_CLAIM_COUNT_TYPED, (family, type))[0][0]
+                return self._rows(S.FAM_CLAIM_COUNT, cover)[0][0]
+            return self._rows(S.FAM_CLAIM_COUNT_TYPED, (*cover, type))[0][0]
         if about is not None:
             return len(self._rows(S.CLAIMS_ABOUT, (_ids(about), type, None)))
         return len(self._rows(S.CLAIMS_ALL, (None, type, None)))
@@ -698,9 +774,13 @@ class SQLiteStore:
         if entity_ids is None:
             rows = self._rows(S.YEARS_ALL)
         else:
-            family = self._family(entity_ids)
-            if family is not None:
-                rows = self._rows(S.FAM_YEARS, (family,))
+            cover = self._cover(entity_ids)
+            if cover is not None:
+                years: Counter[int] = Counter()
+                for rid in cover:
+                    years.update(dict(self._rows(S.FAM_YEARS, (rid,))))
+                years.subtract(dict(self._union_overlap(cover, "years")))
+                rows = [(y, n) for y, n in years.items() if n > 0]
             else:
                 ids = _ids(entity_ids)
                 rows = self._rows(S.YEARS_SUMMED if self._disjoint(ids) else S.YEARS_DISTINCT, (ids,))

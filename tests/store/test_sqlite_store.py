@@ -196,7 +196,7 @@ def _hot_plans(store: SQLiteStore, conn: sqlite3.Connection) -> dict[str, str]:
             direction="desc"),
         "KL by id": PaperQuery(using=(EntityFilter(ids=(KL,)),)),
     }.items():
-        select, _, params = store._plan(q)
+        select, params, _ = store._plan(q)
         plans[name] = _plan(conn, f"{select} LIMIT 10", params)
     plans["family years"] = _plan(conn, S.FAM_YEARS, (anc,))
     plans["family co-occurrence"] = _plan(conn, S.FAM_COOC, (anc, "[]", None))
@@ -305,7 +305,7 @@ def test_sqlite_any_entity_of_a_kind_is_a_family_read_with_a_maintained_total(pa
         family = [world.F_DIV.id] + [e.id for e in store.descendants(world.F_DIV.id)]
         proposing = EntityFilter(kind="method", role="proposed")
         q = PaperQuery(using=(proposing, EntityFilter(ids=tuple(family))))
-        select, count, params = store._plan(q)
+        select, params, count = store._plan(q)
         plan = _plan(sqlite3.connect(path), f"{select} LIMIT 10", params)
         assert "fam_id" in plan and "USING PRIMARY KEY (anc=? AND paper=?)" in plan, plan
         assert "link" not in select and "SCAN" not in plan and "TEMP B-TREE" not in plan, (select, plan)
@@ -315,12 +315,12 @@ def test_sqlite_any_entity_of_a_kind_is_a_family_read_with_a_maintained_total(pa
         assert count == len(expected) and expected  # the fam_pair row, not a SELECT count(*)
         assert {h.paper.id for h in store.find_papers(q).items} == expected
         alone = PaperQuery(using=(proposing,), order="year", direction="desc")
-        select, count, params = store._plan(alone)
+        select, params, count = store._plan(alone)
         plan = _plan(sqlite3.connect(path), f"{select} LIMIT 10", params)
         assert "fam_year_desc" in plan and "TEMP B-TREE" not in plan, plan
         assert isinstance(count, int) and count == store.find_papers(alone).total
         with_year = PaperQuery(using=q.using, year_min=2000)  # a paper filter: counted, not maintained
-        assert isinstance(store._plan(with_year)[1], str)
+        assert isinstance(store._plan(with_year)[2], tuple)
 
 
 def test_sqlite_total_of_an_unfiltered_search_is_the_maintained_count(path):
@@ -328,6 +328,6 @@ def test_sqlite_total_of_an_unfiltered_search_is_the_maintained_count(path):
     paper table (0.8 s at 1M papers); it equals the papers written, unknown years included."""
     with SQLiteStore(path) as store:
         store.write(world.delta())
-        _, count, _ = store._plan(PaperQuery())
+        _, _, count = store._plan(PaperQuery())
         assert count == len(world.delta().extractions) == store.find_papers(PaperQuery(limit=0)).total
         assert store.find_papers(PaperQuery(year_min=0, limit=0)).total < count  # one paper has no year
