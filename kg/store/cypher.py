@@ -270,6 +270,9 @@ def aggregate_plan(
 
 #: ``ya``/``yd`` of a paper without a year: after every real year, in both orders.
 NO_YEAR = 1_000_000_000
+#: The LIMIT of "no limit" (``$limit`` -1): 2**62, not 2**63 - 1, which overflows when Neo4j adds
+#: the SKIP to it ("long overflow" for every claims page with an offset and no limit).
+NO_LIMIT = 2**62
 
 #: Every entity's ancestors (itself included) and those of them that head a proper family.
 ANCESTORS = (
@@ -557,6 +560,8 @@ COUNT_ENTITIES = "MATCH (e:Entity) WHERE $kind IS NULL OR e.kind = $kind RETURN 
 #: How many pairs of the given entities share a paper (0: their papers are disjoint, so the
 #: per-entity summary nodes can simply be added up).
 SHARED_PAIRS = "MATCH (c:Cooc) WHERE c.a IN $ids AND c.b IN $ids AND c.papers > 0 RETURN count(c) AS shared"
+#: Of the FamPair nodes ``$keys`` (pairs of families), those with shared papers.
+PAIRS_SHARED = "MATCH (c:FamPair) WHERE c.key IN $keys AND c.papers > 0 RETURN count(c) AS shared"
 
 #: Co-occurrence from the summary nodes (given entities with disjoint papers).
 COOCCURRING_SUMMED = (
@@ -643,20 +648,20 @@ FIND_PAPERS_ALL = find_papers(False)
 
 # -- family reads (see "families" above) -----------------------------------------------------------
 
-#: For each group of entity ids (``$groups``), the entity whose family (it and its descendants) is
-#: exactly that group, if any: ``anc``, its number of papers (its FAM degree) and whether it has
-#: descendants (``proper``: then FamYear and FamCooc hold its aggregates).
-FAMILIES = (
+#: For each group of entity ids (``$groups``), its entities whose family (it and its descendants) lies
+#: inside the group: ``anc``, its ``members`` and its number of papers (its FAM degree).
+#: :func:`kg.store.records.family_cover` picks from them the disjoint families the group is the union
+#: of: one for a whole family, several for a name that resolves to several entities.
+FAMILY_PARTS = (
     "UNWIND range(0, size($groups) - 1) AS i\n"
     "CALL (i) {\n"
     "  UNWIND $groups[i] AS aid\n"
     "  MATCH (a:Entity {id: aid})\n"
     "  WITH a, COLLECT { MATCH (a)<-[:SUBTYPE_OF*0..]-(d:Entity) RETURN DISTINCT d.id } AS members\n"
-    "  WHERE size(members) = size($groups[i]) AND all(m IN members WHERE m IN $groups[i])\n"
-    "  RETURN a.id AS anc, COUNT { (a)-[:FAM]->() } AS papers, size(members) > 1 AS proper\n"
-    "  LIMIT 1\n"
+    "  WHERE all(m IN members WHERE m IN $groups[i])\n"
+    "  RETURN a.id AS anc, members, COUNT { (a)-[:FAM]->() } AS papers\n"
     "}\n"
-    "RETURN i, anc, papers, proper"
+    "RETURN i, anc, members, papers"
 )
 
 #: The FAM index and ORDER BY of each page order a family reads in index order (the others sort).
@@ -706,6 +711,114 @@ def fam_papers(order: str, direction: str, filtered: bool, *, total: str = "coun
     return counted + page + _PAGE_RETURN
 
 
+#: The relevance of a paper in the union of disjoint families from its FAM ``score`` in each of them
+#: (``scores``): the bonuses do not add up across families (proposed once, then title or early),
+#: the mentions do. A score splits into its parts because the bonuses are multiples of
+#: RELEVANCE_EARLY and mentions stay below it (tests/store/test_cypher.py checks the weights).
+_UNION_SCORE = (
+    f"CASE WHEN any(s IN scores WHERE s >= {RELEVANCE_PROPOSED}) THEN {RELEVANCE_PROPOSED} ELSE 0 END\n"
+    f"  + reduce(t = 0, s IN scores | CASE WHEN s % {RELEVANCE_PROPOSED} - s % {RELEVANCE_EARLY} > t\n"
+    f"      THEN s % {RELEVANCE_PROPOSED} - s % {RELEVANCE_EARLY} ELSE t END)\n"
+    f"  + reduce(n = 0, s IN scores | n + s % {RELEVANCE_EARLY})"
+)
+
+
+def _union_arms(order: str, direction: str, filtered: bool, tail: str) -> str:
+    """``UNWIND $ancs`` and, per family head, its FAM relationships from the index of the page order
+    (by relevance: those at or above the floor, ``m.nscore <= $nfloor``), filtered as in
+    :func:`fam_papers`, then ``tail`` (inside the per-family call: its ORDER BY/LIMIT and RETURN)."""
+    key, _ = _FAM_ORDER[order, direction]
+    props = ", ".join(["anc", *([key] if key else []), "pid"])
+    floor = " AND m.nscore <= $nfloor" if key == "nscore" else f" AND m.{key} IS NOT NULL" if key else ""
+    where = "  WITH m, p\n" + _PAPER_WHERE if filtered else ""
+    return (
+        "UNWIND $ancs AS anc\n"
+        "CALL (anc) {\n"
+        "  MATCH ()-[m:FAM]->(p)\n"
+        f"  USING INDEX SEEK m:FAM({props})\n"
+        f"  WHERE m.anc = anc{floor} AND m.pid IS NOT NULL\n"
+        + where + tail + "}\n"
+    )
+
+
+def union_papers(order: str, direction: str, filtered: bool, *, total: str = "count") -> str:
+    """The statement answering a PaperQuery whose lead entity filter is the union of disjoint
+    families (``$ancs``, their heads: a name that resolves to several entities, e.g. "optimal
+    transport", a divergence family and a method), read from their FAM indexes instead of every
+    link: in id/year order the first ``$arm`` (offset + limit) papers of each family's index are
+    merged; by relevance, the papers at or above a floor in one of the families (``$nfloor``: minus
+    the floor; :data:`kg.store.records.UNION_FLOORS`) are scored over all of them (their FAM scores) and
+    sorted. ``total``: ``pair`` — the two heads' FAM degrees less their FamPair ``$pair`` (no other
+    filter); ``count`` — the distinct papers that pass. Same result shape as :func:`find_papers`."""
+    if total not in ("pair", "count"):
+        raise ValueError(f"union_papers: total {total!r}")
+    counted = {
+        "count": "CALL () {\n" + _union_arms("id", "asc", filtered, "  RETURN p\n")
+        + "RETURN count(DISTINCT p) AS total\n}\n",
+        "pair": "CALL () {\n  UNWIND $ancs AS anc\n  MATCH (a:Entity {id: anc})\n"
+                "  RETURN sum(COUNT { (a)-[:FAM]->() }) AS degrees\n}\n"
+                "OPTIONAL MATCH (c:FamPair {key: $pair})\nWITH degrees - coalesce(c.papers, 0) AS total\n",
+    }[total]
+    _, order_by = _FAM_ORDER[order, direction]
+    if order == "relevance":
+        arms = (_union_arms(order, direction, filtered, "  RETURN p\n")
+                + "WITH DISTINCT p\n"
+                "WITH p, [(p)<-[s:FAM]-() WHERE s.anc IN $ancs | s.score] AS scores\n"
+                f"WITH p, {_UNION_SCORE} AS score\n"
+                f"ORDER BY {_ORDER_BY[order, direction]} SKIP $offset LIMIT $limit\n")
+    else:
+        arms = (_union_arms(order, direction, filtered, f"  WITH p ORDER BY {order_by} LIMIT $arm\n  RETURN p\n")
+                + f"WITH DISTINCT p ORDER BY {_ORDER_BY[order, direction]} SKIP $offset LIMIT $limit\n")
+    return counted + "CALL () {\n" + arms + "RETURN collect(p) AS page\n}\n" + _PAGE_RETURN
+
+
+def union_above(filtered: bool) -> str:
+    """How many papers (up to ``$enough``) pass a search's filters and are at or above a relevance
+    floor (``$nfloor``: minus it) in one of the families ``$ancs``: read from the FAM relevance
+    index until ``$enough``."""
+    return (_union_arms("relevance", "desc", filtered, "  RETURN p LIMIT $enough\n")
+            + "WITH DISTINCT p LIMIT $enough\nRETURN count(p) AS n")
+
+
+#: Claims about disjoint families (``$ancs``), a page in claim id order: the first ``$arm`` of each
+#: family's FAM_ABOUT index, merged (``$limit`` -1: all); with and without a type.
+UNION_CLAIMS, UNION_CLAIMS_TYPED = (
+    "UNWIND $ancs AS anc\n"
+    "CALL (anc) {\n"
+    "  MATCH ()-[m:FAM_ABOUT]->(c)\n"
+    f"  USING INDEX SEEK m:FAM_ABOUT({index})\n"
+    f"  WHERE m.anc = anc{typed} AND m.cid IS NOT NULL\n"
+    f"  WITH c ORDER BY {index.replace('anc', 'm.anc').replace('type', 'm.type').replace('cid', 'm.cid')} LIMIT $arm\n"
+    "  RETURN c\n"
+    "}\n"
+    "WITH DISTINCT c ORDER BY c.id SKIP $offset\n"
+    f"LIMIT CASE WHEN $limit < 0 THEN {NO_LIMIT} ELSE $limit END\n"
+    "RETURN properties(c) AS c"
+    for index, typed in (("anc, cid", ""), ("anc, type, cid", " AND m.type = $type"))
+)
+#: The number of distinct claims about disjoint families (of ``$type`` when not null).
+UNION_CLAIM_COUNT = (
+    "UNWIND $ancs AS anc\n"
+    "MATCH ()-[m:FAM_ABOUT]->(c)\n"
+    "WHERE m.anc = anc AND ($type IS NULL OR m.type = $type)\n"
+    "RETURN count(DISTINCT c) AS n"
+)
+#: The papers of family ``$anc`` also in one of the families ``$later``, per year / per linked entity:
+#: what summed per-family aggregates of disjoint families count more than once (see
+#: ``Neo4jStore._union_overlap``).
+UNION_SHARED_YEARS = (
+    "MATCH (:Entity {id: $anc})-[:FAM]->(p:Paper)\n"
+    "WHERE p.year IS NOT NULL AND EXISTS { (p)<-[n:FAM]-() WHERE n.anc IN $later }\n"
+    "RETURN p.year AS key, count(*) AS n"
+)
+UNION_SHARED_COOC = (
+    "MATCH (:Entity {id: $anc})-[:FAM]->(p:Paper)\n"
+    "WHERE EXISTS { (p)<-[n:FAM]-() WHERE n.anc IN $later }\n"
+    f"MATCH (p)-[:{_LINKS}]->(e:Entity)\n"
+    "RETURN e.id AS key, count(*) AS n"
+)
+
+
 #: Papers per kind tag (its FAM degree), for the tags of ``$ids`` that have any.
 TAG_SIZES = "MATCH (t:KgTag) WHERE t.id IN $ids\nRETURN t.id AS id, COUNT { (t)-[:FAM]->() } AS papers"
 
@@ -742,7 +855,7 @@ FAM_CLAIMS = (
     "USING INDEX SEEK m:FAM_ABOUT(anc, cid)\n"
     "WHERE m.anc = $anc AND m.cid IS NOT NULL\n"
     "WITH c ORDER BY m.anc, m.cid SKIP $offset\n"
-    "LIMIT CASE WHEN $limit < 0 THEN 9223372036854775807 ELSE $limit END\n"
+    f"LIMIT CASE WHEN $limit < 0 THEN {NO_LIMIT} ELSE $limit END\n"
     "RETURN properties(c) AS c"
 )
 #: Claims of one type about a family, a page in claim id order.
@@ -751,7 +864,7 @@ FAM_CLAIMS_TYPED = (
     "USING INDEX SEEK m:FAM_ABOUT(anc, type, cid)\n"
     "WHERE m.anc = $anc AND m.type = $type AND m.cid IS NOT NULL\n"
     "WITH c ORDER BY m.anc, m.type, m.cid SKIP $offset\n"
-    "LIMIT CASE WHEN $limit < 0 THEN 9223372036854775807 ELSE $limit END\n"
+    f"LIMIT CASE WHEN $limit < 0 THEN {NO_LIMIT} ELSE $limit END\n"
     "RETURN properties(c) AS c"
 )
 #: How many claims are about a family (its FAM_ABOUT degree) / of one type (an index range count).
@@ -779,7 +892,7 @@ _CLAIM_WHERE = (
 #: A page of claims in id order (``$limit``: -1 for all from ``$offset``).
 _CLAIM_PAGE = (
     _CLAIM_WHERE + "WITH c ORDER BY c.id SKIP $offset\n"
-    "WITH c LIMIT CASE WHEN $limit < 0 THEN 9223372036854775807 ELSE $limit END\n"
+    f"WITH c LIMIT CASE WHEN $limit < 0 THEN {NO_LIMIT} ELSE $limit END\n"
     "RETURN properties(c) AS c ORDER BY c.id"
 )
 _CLAIMS_ABOUT_MATCH = (

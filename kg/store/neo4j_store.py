@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -455,15 +456,27 @@ class Neo4jStore:
         """How many entities (of ``kind``) the graph holds."""
         return self._read(Q.COUNT_ENTITIES, kind=kind)[0]["n"]
 
-    def _families(self, groups: Sequence[Collection[str] | None]) -> list[tuple[str, int, bool] | None]:
-        """For each group of entity ids, ``(anc, papers, proper)`` when the group is exactly the family
-        of entity ``anc`` (it and its descendants; ``papers``: its number of papers; ``proper``: it has
-        descendants), else None. One read for all groups (``None`` groups are never families)."""
+    def _covers(self, groups: Sequence[Collection[str] | None]) -> list[tuple[tuple[str, int, bool], ...] | None]:
+        """For each group of entity ids, the disjoint families it is the union of
+        (:func:`kg.store.records.family_cover`), each as ``(anc, papers, proper)`` (its head entity,
+        its number of papers, whether it has descendants: then FamYear and FamCooc hold its
+        aggregates); None when there is no such cover. One read for all groups (``None`` groups are
+        never families)."""
         wanted = [sorted(set(g)) if g else [] for g in groups]
         if not any(wanted):
             return [None] * len(groups)
-        found = {r["i"]: (r["anc"], r["papers"], r["proper"]) for r in self._read(Q.FAMILIES, groups=wanted)}
-        return [found.get(i) for i in range(len(groups))]
+        parts: dict[int, dict[str, tuple[str, frozenset[str]]]] = {}
+        info: dict[str, tuple[str, int, bool]] = {}
+        for r in self._read(Q.FAMILY_PARTS, groups=wanted):
+            parts.setdefault(r["i"], {})[r["anc"]] = (r["anc"], frozenset(r["members"]))
+            info[r["anc"]] = (r["anc"], r["papers"], len(r["members"]) > 1)
+        covers = [R.family_cover(frozenset(w), parts.get(i, {})) if w else None for i, w in enumerate(wanted)]
+        return [tuple(info[a] for a in c) if c is not None else None for c in covers]
+
+    def _families(self, groups: Sequence[Collection[str] | None]) -> list[tuple[str, int, bool] | None]:
+        """For each group of entity ids, ``(anc, papers, proper)`` when the group is exactly the family
+        of entity ``anc`` (one family of :meth:`_covers`), else None."""
+        return [c[0] if c is not None and len(c) == 1 else None for c in self._covers(groups)]
 
     def _proper_family(self, ids: list[str]) -> str | None:
         """The head of the family with descendants that ``ids`` is exactly, if any (one entity alone is
@@ -481,9 +494,42 @@ class Neo4jStore:
         if family is not None:
             rows = self._read(Q.FAM_COOC, anc=family, ids=ids, kind=kind)
             return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
+        cover = self._union(ids)
+        if cover is not None:  # several families: their summaries summed, less papers counted twice
+            counts: Counter[str] = Counter()
+            entities: dict[str, Entity] = {}
+            for anc, _, proper in cover:
+                found = (self._read(Q.FAM_COOC, anc=anc, ids=ids, kind=kind) if proper
+                         else self._read(Q.COOCCURRING_SUMMED, ids=[anc], kind=kind))
+                for r in found:
+                    if r["e"]["id"] not in ids:
+                        entities.setdefault(r["e"]["id"], R.entity_from(r["e"]))
+                        counts[r["e"]["id"]] += r["papers"]
+            counts.subtract({k: n for k, n in self._union_overlap(cover, Q.UNION_SHARED_COOC).items() if k in counts})
+            return R.sorted_counts((entities[i], n) for i, n in counts.items() if n > 0)
         query = Q.COOCCURRING_SUMMED if self._disjoint(ids) else Q.COOCCURRING
         rows = self._read(query, ids=ids, kind=kind)
         return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
+
+    def _union(self, ids: Collection[str]) -> tuple[tuple[str, int, bool], ...] | None:
+        """The families ``ids`` is the union of, when there are several (:meth:`_covers`)."""
+        (cover,) = self._covers([ids]) if len(set(ids)) > 1 else (None,)
+        return cover if cover is not None and len(cover) > 1 else None
+
+    def _union_overlap(self, cover: tuple[tuple[str, int, bool], ...], shared: str) -> Counter[Any]:
+        """What the summed per-family aggregates of disjoint families count more than once: for each
+        family but the largest, its papers also in a later one, per year / entity id (``shared``:
+        ``UNION_SHARED_YEARS`` or ``UNION_SHARED_COOC``) — a paper in m of the families is counted
+        m - 1 times. Nothing is read when no two of them share a paper (FamPair)."""
+        out: Counter[Any] = Counter()
+        heads = sorted(a for a, _, _ in cover)
+        pairs = [Q.pair_key(a, b) for i, a in enumerate(heads) for b in heads[i + 1:]]
+        if not self._read(Q.PAIRS_SHARED, keys=pairs)[0]["shared"]:
+            return out
+        order = [a for a, _, _ in sorted(cover, key=lambda f: (f[1], f[0]))]
+        for i, anc in enumerate(order[:-1]):
+            out.update({r["key"]: r["n"] for r in self._read(shared, anc=anc, later=order[i + 1:])})
+        return out
 
     def _disjoint(self, ids: list[str]) -> bool:
         """Do the given entities share no paper? Then their summary nodes add up."""
@@ -514,16 +560,21 @@ class Neo4jStore:
             found = [(keys[i][1], i) for i in candidates if keys[i] is not None]  # type: ignore[index]
             if found:
                 _, lead = min(found)
-                anc, _, head = keys[lead]  # type: ignore[misc]
+                lead_heads, _, head = keys[lead]  # type: ignore[misc]
                 params["using"] = [f for i, f in enumerate(params["using"]) if i != lead]
-                params["anc"] = anc
-                heads = sorted({k[0] for k in keys if k is not None})
+                filtered = bool(params["using"]) or self._on_top(params)
+                distinct = {k[0] for k in keys if k is not None}
+                plain = not self._on_top(params) and None not in keys
+                if len(lead_heads) > 1:  # a name resolving to several families: their union
+                    return self._union_statement(query, list(lead_heads), params, filtered,
+                                                 two=plain and len(distinct) == 1 and len(lead_heads) == 2)
+                params["anc"] = lead_heads[0]
                 total = "count"
-                if not self._on_top(params) and None not in keys and len(heads) <= 2:
+                if plain and len(distinct) <= 2 and all(len(h) == 1 for h in distinct):
+                    heads = sorted(h[0] for h in distinct)
                     total = "degree" if len(heads) == 1 else "pair"
                     if total == "pair":
                         params["pair"] = Q.pair_key(*heads)
-                filtered = bool(params["using"]) or self._on_top(params)
                 return Q.fam_papers(query.order, query.direction, filtered, total=total, head=head), params
         if query.order == "relevance":
             params["rank_ids"] = R.rank_ids(query)
@@ -532,27 +583,50 @@ class Neo4jStore:
             params["anchor"] = list(query.using[0].ids)
         return Q.find_papers(anchored, query.order, query.direction), params
 
+    def _union_statement(self, query: PaperQuery, ancs: list[str], params: dict[str, Any], filtered: bool, *,
+                         two: bool) -> tuple[str, dict[str, Any]]:
+        """The statement of a search led by the union of disjoint families ``ancs``
+        (:func:`kg.store.cypher.union_papers`): by relevance, the highest floor (proposed, title,
+        early) above which ``offset + limit`` papers pass the filters is found first; ``two``: the
+        total of two families without other filters is their degrees less their FamPair."""
+        params["ancs"] = ancs
+        enough = query.offset + query.limit
+        params["arm"] = enough
+        params["nfloor"] = 0
+        if query.order == "relevance" and enough > 0:
+            for floor in R.UNION_FLOORS:
+                above = self._read(Q.union_above(filtered), **{**params, "enough": enough, "nfloor": -floor})
+                if above[0]["n"] >= enough:
+                    params["nfloor"] = -floor
+                    break
+        total = "count"
+        if two:
+            total = "pair"
+            params["pair"] = Q.pair_key(*sorted(ancs))
+        return Q.union_papers(query.order, query.direction, filtered, total=total), params
+
     @staticmethod
     def _on_top(params: dict[str, Any]) -> bool:
         """Do a search's parameters hold a filter besides its entity filters?"""
         return bool(params["words"]) or any(
             params[k] is not None for k in ("paper_ids", "year_min", "year_max", "venue", "author", "category"))
 
-    def _keys(self, query: PaperQuery) -> list[tuple[str, int, str] | None]:
-        """Per entity filter of ``query``, ``(head id, papers, head label)`` when it is a key: a whole
-        family without role or variant (its head entity), or an id-less kind filter (its kind tag,
-        :func:`kg.store.records.tag_id`); else None. Two reads at most (families, tag sizes)."""
+    def _keys(self, query: PaperQuery) -> list[tuple[tuple[str, ...], int, str] | None]:
+        """Per entity filter of ``query``, ``(head ids, papers, head label)`` when it is a key: a whole
+        family, or the union of disjoint families, without role or variant (their head entities;
+        papers: summed), or an id-less kind filter (its kind tag, :func:`kg.store.records.tag_id`);
+        else None. Two reads at most (families, tag sizes)."""
         groups = [f.ids if f.ids and f.role is None and f.variant is None else None for f in query.using]
         tags = [R.tag_id(f.kind, f.role, f.variant) if not f.ids and f.kind is not None else None
                 for f in query.using]
         wanted = sorted({t for t in tags if t is not None})
         sizes = {r["id"]: r["papers"] for r in self._read(Q.TAG_SIZES, ids=wanted)} if wanted else {}
-        out: list[tuple[str, int, str] | None] = []
-        for fam, tag in zip(self._families(groups), tags, strict=True):
-            if fam is not None:
-                out.append((fam[0], fam[1], "Entity"))
+        out: list[tuple[tuple[str, ...], int, str] | None] = []
+        for cover, tag in zip(self._covers(groups), tags, strict=True):
+            if cover is not None:
+                out.append((tuple(a for a, _, _ in cover), sum(n for _, n, _ in cover), "Entity"))
             else:
-                out.append((tag, sizes.get(tag, 0), "KgTag") if tag is not None else None)
+                out.append(((tag,), sizes.get(tag, 0), "KgTag") if tag is not None else None)
         return out
 
     def explain(self, query: PaperQuery) -> str:
@@ -606,8 +680,13 @@ class Neo4jStore:
         ``[offset:offset + limit]`` (ordered, skipped and limited in the server)."""
         params = {"type": type, "paper_ids": list(paper_ids) if paper_ids is not None else None,
                   "limit": -1 if limit is None else limit, "offset": offset}
-        (family,) = self._families([about if about and paper_ids is None else None])
-        if family is not None:
+        (cover,) = self._covers([about if about and paper_ids is None else None])
+        family = cover[0] if cover is not None and len(cover) == 1 else None
+        if cover is not None and len(cover) > 1:  # several families: one index page of each, merged
+            arm = Q.NO_LIMIT if limit is None else offset + limit
+            rows = self._read(Q.UNION_CLAIMS if type is None else Q.UNION_CLAIMS_TYPED, ancs=[a for a, _, _ in cover],
+                              type=type, arm=arm, limit=params["limit"], offset=offset)
+        elif family is not None:
             page = {"anc": family[0], "limit": params["limit"], "offset": offset}
             if type is None:
                 rows = self._read(Q.FAM_CLAIMS, **page)
@@ -622,7 +701,10 @@ class Neo4jStore:
     def count_claims(self, about: Collection[str] | None = None, type: ClaimType | None = None) -> int:
         """How many claims ``claims(about, type)`` holds in all (about a family: its FAM_ABOUT degree,
         or an index range count for one type)."""
-        (family,) = self._families([about or None])
+        (cover,) = self._covers([about or None])
+        if cover is not None and len(cover) > 1:
+            return self._read(Q.UNION_CLAIM_COUNT, ancs=[a for a, _, _ in cover], type=type)[0]["n"]
+        family = cover[0] if cover is not None else None
         if family is not None:
             if type is None:
                 return self._read(Q.FAM_CLAIM_COUNT, anc=family[0])[0]["n"]
@@ -639,8 +721,17 @@ class Neo4jStore:
         else:
             ids = list(entity_ids)
             family = self._proper_family(ids)
+            cover = self._union(ids) if family is None else None
             if family is not None:
                 rows = self._read(Q.FAM_YEARS, anc=family)
+            elif cover is not None:  # several families: their summaries summed, less papers counted twice
+                years: Counter[int] = Counter()
+                for anc, _, proper in cover:
+                    found = (self._read(Q.FAM_YEARS, anc=anc) if proper
+                             else self._read(Q.COUNTS_BY_YEAR_SUMMED, ids=[anc]))
+                    years.update({r["year"]: r["papers"] for r in found})
+                years.subtract(self._union_overlap(cover, Q.UNION_SHARED_YEARS))
+                return {y: n for y, n in sorted(years.items()) if n > 0}
             else:
                 rows = self._read(Q.COUNTS_BY_YEAR_SUMMED if self._disjoint(ids) else Q.COUNTS_BY_YEAR, ids=ids)
         return {r["year"]: r["papers"] for r in rows}

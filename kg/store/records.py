@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import orjson
 
 from kg.errors import StoreError
 from kg.models import (
+    RELEVANCE_EARLY,
+    RELEVANCE_PROPOSED,
+    RELEVANCE_TITLE,
     Claim,
     Entity,
     EntityCount,
@@ -36,6 +39,8 @@ LINK_TYPES: tuple[str, ...] = ("USES", "PROPOSES", "EVALUATES_ON")
 #: Every relationship type, in the order :class:`~kg.models.Stats` reports them.
 REL_TYPES: tuple[str, ...] = LINK_TYPES + ("MAKES", "ABOUT", "SUBTYPE_OF")
 #: Node label of each entity kind.
+K = TypeVar("K", int, str)  # a family key: a SQLite rid or a Neo4j entity id
+
 KIND_LABELS: dict[str, str] = {"method": "Method", "divergence": "Divergence", "dataset": "Dataset"}
 _BUCKETS: dict[str, str] = {"method": "methods", "divergence": "divergences", "dataset": "datasets"}
 
@@ -121,6 +126,35 @@ def ranked(entities: Iterable[Entity], key: str, limit: int) -> list[Entity]:
     scored = [(r, e) for e in entities if (r := search_rank(e, key)) is not None]
     scored.sort(key=lambda pair: pair[0])
     return [e for _, e in scored[: max(limit, 0)]]
+
+
+def family_cover(wanted: frozenset[str], families: Mapping[str, tuple[K, frozenset[str]]]) -> tuple[K, ...] | None:
+    """The keys of the families (an entity and its descendants: ``{entity id: (key, member ids)}``,
+    those of ``wanted``'s ids at least) whose union is exactly ``wanted`` and that share no member,
+    sorted; one key for a whole family, several for a name that resolves to several entities
+    ("optimal transport": a divergence family and a method). None when there is no such cover (an
+    exact lookup of an entity with subtypes; a member reached through two parents in two families).
+    Both stores answer such a union from its families' materialised rows.
+
+    >>> family_cover(frozenset({"a", "a1", "m"}), {"a": (1, frozenset({"a", "a1"})),
+    ...     "a1": (2, frozenset({"a1"})), "m": (3, frozenset({"m"}))})
+    (1, 3)
+    """
+    parts = {hit for i in wanted if (hit := families.get(i)) is not None and hit[1] <= wanted}
+    top = [p for p in parts if not any(p[1] < q[1] for q in parts)]
+    if not top or sum(len(members) for _, members in top) != len(wanted):
+        return None  # not all of them, or two families share a member
+    if frozenset().union(*(members for _, members in top)) != wanted:
+        return None
+    return tuple(sorted(key for key, _ in top))
+
+
+#: The relevance floors a union of disjoint families is paged above, highest first: a paper is at or
+#: above one (proposed; title; title or early) in the union exactly when it is in one of the
+#: families, because the bonuses do not add up across families and mentions stay below
+#: RELEVANCE_EARLY (a record is at most 100,000 characters). Below RELEVANCE_EARLY (mentions alone)
+#: sums do cross a floor: there the whole union is scored.
+UNION_FLOORS = (RELEVANCE_PROPOSED, RELEVANCE_TITLE, RELEVANCE_EARLY)
 
 
 def sorted_counts(rows: Iterable[tuple[Entity, int]]) -> list[EntityCount]:

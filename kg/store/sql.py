@@ -764,13 +764,6 @@ def _anc_in(key: tuple[int, ...], alias: str = "f") -> str:
 #: their summed components, i.e. of the paper's links to all of them.
 UNION_SCORE = _score(*(f"sum(s.{c})" for c in ("proposed", "title", "early", "mentions")))
 
-#: The relevance floors of :func:`union_floor`: a paper is above one in the union of disjoint
-#: families exactly when it is above it in one of them (proposed; title; title or early), because
-#: the bonuses do not add up across families and mentions stay below RELEVANCE_EARLY (a record is
-#: at most 100,000 characters). Under RELEVANCE_EARLY (mentions alone) sums do cross a floor.
-UNION_FLOORS = (RELEVANCE_PROPOSED, RELEVANCE_TITLE, RELEVANCE_EARLY)
-
-
 def fam_papers_sql(
     driver: tuple[int, ...], others: list[tuple[str, list[Any]]], query: PaperQuery,
     *, floor: int = 0, arm_limit: int | None = None,
@@ -781,7 +774,7 @@ def fam_papers_sql(
     entities, e.g. "optimal transport" (a divergence family and a method); their union is read
     without scanning it: in id/year order, the first ``arm_limit`` rows of each family's index are
     merged (None: every row, for filters applied in Python); by relevance, the papers above
-    ``floor`` in one of them (see :data:`UNION_FLOORS`; 0: all) are scored over all of them.
+    ``floor`` in one of them (see :data:`kg.store.records.UNION_FLOORS`; 0: all) are scored over all of them.
     ``others``: the other entity filters as ``EXISTS`` conditions on ``f.paper``."""
     where, fparams = _fam_filters(others, query)
     if len(driver) == 1:

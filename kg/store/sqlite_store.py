@@ -489,21 +489,10 @@ class SQLiteStore:
         return cover[0] if cover is not None and len(cover) == 1 else None
 
     def _cover(self, entity_ids: Collection[str]) -> tuple[int, ...] | None:
-        """The rids of the families (an entity and its descendants) that ``entity_ids`` is exactly
-        the union of, sharing no member: one for a whole family; several for a name that resolves
-        to several entities ("optimal transport": a divergence family and a method; "SSL": a dataset
-        and the self-supervised learning family), whose answers then come from those families'
-        ``fam`` rows instead of every link. None when there is no such cover (an exact lookup of an
-        entity with subtypes; a member reached through two parents of two listed families)."""
-        wanted = frozenset(entity_ids)
-        families = self._family_map()
-        parts = {hit for i in wanted if (hit := families.get(i)) is not None and hit[1] <= wanted}
-        top = [p for p in parts if not any(p[1] < q[1] for q in parts)]
-        if not top or sum(len(members) for _, members in top) != len(wanted):
-            return None  # not all of them, or two families share a member
-        if frozenset().union(*(members for _, members in top)) != wanted:
-            return None
-        return tuple(sorted(rid for rid, _ in top))
+        """The rids of the disjoint families whose union ``entity_ids`` is (:func:`kg.store.records.
+        family_cover`): one for a whole family; several for a name that resolves to several entities
+        ("optimal transport", "SSL"), answered from those families' ``fam`` rows instead of every link."""
+        return R.family_cover(frozenset(entity_ids), self._family_map())
 
     def _union_overlap(self, cover: tuple[int, ...], what: str) -> list[tuple[Any, int]]:
         """What the summed per-family aggregates of disjoint families count more than once: for each
@@ -613,12 +602,12 @@ class SQLiteStore:
 
     def _union_floor(self, driver: tuple[int, ...], others: list[tuple[str, list[Any]]], query: PaperQuery,
                      enough: int | None) -> int:
-        """The highest relevance floor (:data:`kg.store.sql.UNION_FLOORS`) above which at least
+        """The highest relevance floor (:data:`kg.store.records.UNION_FLOORS`) above which at least
         ``enough`` papers of a union of families pass the filters (0: none is, or every candidate
         is wanted): the page by relevance is among them, so only they are scored."""
         if query.order != "relevance" or enough is None:
             return 0
-        for floor in S.UNION_FLOORS:
+        for floor in R.UNION_FLOORS:
             sql, params = S.union_floor_sql(driver, others, query, floor, enough)
             if self._rows(sql, params)[0][0] >= enough:
                 return floor
