@@ -13,16 +13,19 @@ something has to decide *what* to write. That is this module:
   processes, ``nlp.memory_zone()`` per batch, results in input order) and written by
   :func:`load_extractions` as :class:`kg.models.GraphDelta` batches of ``batch_size`` papers (one
   store transaction each; the store replaces a re-written paper's old links, so a changed abstract
-  leaves no stale edge) — or, with ``bulk``, staged as ``neo4j-admin`` CSV and imported into an
-  empty Neo4j database (:mod:`kg.store.bulk`);
+  leaves no stale edge) — or, with ``bulk``, into an empty store at once: staged as
+  ``neo4j-admin`` CSV and imported into Neo4j (:mod:`kg.store.bulk`), or written to the embedded
+  store as rows whose counts and families are counted once at the end
+  (:class:`kg.store.sqlite_store.SQLiteBulkLoad`);
 * the divergence taxonomy from the vocabulary is written first, so ``SUBTYPE_OF`` edges exist even
   for family nodes no paper names.
 
 An interrupted ingest leaves whole batches behind (Neo4j commits each one; the embedded store is
 flushed after the first batch and then often enough to lose only the last few, see
 :class:`Checkpoint`); re-running it skips them and writes the rest, so it converges to the graph an
-uninterrupted run gives — whatever the number of workers. (An interrupted bulk load leaves the
-database empty: re-run it.)
+uninterrupted run gives — whatever the number of workers. (An interrupted bulk load leaves a Neo4j
+database empty: re-run it; the embedded store keeps the batches written, counted when the file is
+next opened: re-run without ``bulk``.)
 
 Example::
 
@@ -205,18 +208,18 @@ def load_extractions(
 
     Args:
         extractions: any iterable (consumed lazily).
-        store: an open store; with ``bulk`` one that bulk loads (:func:`kg.store.bulk_loader`:
-            Neo4j) whose database is empty.
+        store: an open store; with ``bulk`` an empty one (:func:`kg.store.bulk_loader`).
         batch_size: papers per write (default: ``settings.batch_size``).
-        bulk: stream the graph into ``neo4j-admin database import full`` CSV files and import them
-            (see :mod:`kg.store.bulk`) instead of transactional ``UNWIND`` batches.
+        bulk: load an empty store at once: Neo4j through ``neo4j-admin database import full`` CSV
+            files (see :mod:`kg.store.bulk`) instead of transactional ``UNWIND`` batches; the
+            embedded store without its aggregate triggers, counting them at the end.
         taxonomy: also write the vocabulary taxonomy (:func:`taxonomy_entities`), first; or the
             taxonomy entities to write (e.g. edited by curation overrides).
         on_written: called with each batch once it is written (bulk: once it is staged).
 
     Raises:
-        InputError: ``bulk`` with a store that is not Neo4j.
-        StoreError: the store (or neo4j-admin) failed; for bulk also a database that is not empty.
+        InputError: ``bulk`` with a store that cannot bulk load.
+        StoreError: the store (or neo4j-admin) failed; for bulk also a store that is not empty.
     """
     if batch_size is None:
         from kg.config import load_settings
@@ -346,14 +349,13 @@ def ingest(
             file re-applies on the next ingest.
         workers: extraction processes (``None``: one per core; 1: in this process). The graph is
             the same whatever the number.
-        bulk: load an empty Neo4j database with ``neo4j-admin database import`` (see
-            :func:`load_extractions`).
+        bulk: first load of an empty store (see :func:`load_extractions`).
 
     Returns:
         An :class:`IngestReport`; bad records are in ``report.problems``, never raised.
 
     Raises:
-        InputError: a path does not exist or the format is unknown; ``bulk`` on a non-Neo4j store.
+        InputError: a path does not exist or the format is unknown.
         StoreError: the store failed (a batch being written is rolled back by the store).
     """
     from kg.extract import extractor_version

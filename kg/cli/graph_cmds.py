@@ -99,8 +99,9 @@ def ingest_cmd(
         "--workers", "-w", min=1, max=256, help="Extraction processes (default: the machine's cores; "
         "the graph is the same whatever the number).", show_default=False)] = None,
     bulk: Annotated[bool, typer.Option(
-        "--bulk", help="Load an EMPTY Neo4j database with neo4j-admin database import (much faster "
-        "for a first load; needs --store neo4j and KG_NEO4J_ADMIN or neo4j-admin on PATH).")] = False,
+        "--bulk", help="First load of an EMPTY store, much faster: Neo4j through neo4j-admin database "
+        "import (KG_NEO4J_ADMIN or neo4j-admin on PATH); the embedded store writes rows without upkeep of "
+        "its counts and families and counts them once at the end.")] = False,
     from_extractions: Annotated[bool, typer.Option(
         "--from-extractions", help="PATHS is the --out folder of `kg extract --out`: load its shards "
         "without re-extracting.")] = False,

@@ -124,8 +124,9 @@ def load_shards(out: str | Path, store: GraphStore, *, batch_size: int | None = 
         batch_size: papers per store transaction (default: ``settings.batch_size``).
         progress: ``progress(done, total)`` after each batch; ``total`` is the papers the shards hold.
         force: re-write papers the store already holds unchanged.
-        bulk: into an empty Neo4j database through ``neo4j-admin database import full`` (as
-            :func:`kg.ingest.ingest` with ``bulk``: :func:`kg.ingest.load_extractions`).
+        bulk: first load of an empty store (Neo4j: ``neo4j-admin database import full``; the
+            embedded store: counts kept at the end), as :func:`kg.ingest.ingest` with ``bulk``
+            (:func:`kg.ingest.load_extractions`).
 
     Returns:
         An :class:`kg.ingest.IngestReport`, as :func:`kg.ingest.ingest` gives (``failed`` stays 0:

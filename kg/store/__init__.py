@@ -63,16 +63,16 @@ def open_store(settings: Settings | None = None, **overrides) -> GraphStore:
 
 
 def _no_bulk(store: GraphStore) -> InputError:
-    return InputError(f"--bulk loads into Neo4j only (this is the {store.name} store): add --store neo4j")
+    return InputError(f"--bulk: the {store.name} store has no bulk load")
 
 
 def check_bulk_load(store: GraphStore) -> None:
     """Check, before any work, that :func:`bulk_loader` can load ``store``
-    (:meth:`GraphStore.check_bulk_load`: for Neo4j, its database is empty and ``neo4j-admin`` is found).
+    (:meth:`GraphStore.check_bulk_load`: the store is empty; for Neo4j ``neo4j-admin`` is found).
 
     Raises:
-        InputError: the store cannot bulk load (only Neo4j can).
-        StoreError: neo4j-admin is not found, or the database is not empty.
+        InputError: the store cannot bulk load.
+        StoreError: neo4j-admin is not found, or the store is not empty.
     """
     if not store.check_bulk_load():
         raise _no_bulk(store)
@@ -80,11 +80,12 @@ def check_bulk_load(store: GraphStore) -> None:
 
 def bulk_loader(store: GraphStore) -> BulkLoader:
     """A :class:`~kg.store.base.BulkLoader` into ``store``'s empty database (checked at once, before
-    anything is staged; :meth:`GraphStore.bulk_loader`): :class:`kg.store.bulk.BulkImport` for Neo4j.
+    anything is staged; :meth:`GraphStore.bulk_loader`): :class:`kg.store.bulk.BulkImport` for Neo4j,
+    :class:`kg.store.sqlite_store.SQLiteBulkLoad` for the embedded store.
 
     Raises:
-        InputError: the store cannot bulk load (only Neo4j can).
-        StoreError: neo4j-admin is not found, or the database is not empty.
+        InputError: the store cannot bulk load.
+        StoreError: neo4j-admin is not found, or the store is not empty.
     """
     loader = store.bulk_loader()
     if loader is None:

@@ -469,6 +469,18 @@ DROP_TRIGGERS = "".join(
         "total_link_retyped", "total_claim_added", "total_claim_removed", "link_retagged")
 )
 
+#: A bulk load in progress (``SQLiteStore.bulk_loader``): the ``meta`` row naming its process, set
+#: when the load drops the triggers and removed when its recount has re-created them. A file opened
+#: with the row present and its process gone is recounted first (an interrupted load).
+BULK_OWNER = "SELECT value FROM meta WHERE key = 'bulk_load'"
+SET_BULK_OWNER = "INSERT OR REPLACE INTO meta VALUES ('bulk_load', ?)"
+#: The end of a bulk load (or of an interrupted one, on open): every aggregate counted once from the
+#: rows, the triggers re-created, the owner row removed — one transaction.
+FINISH_BULK = (
+    "BEGIN IMMEDIATE;" + DROP_TRIGGERS + RECOUNT + DDL
+    + "DELETE FROM meta WHERE key = 'bulk_load';" + BUMP_GENERATION + ";COMMIT;"
+)
+
 #: Every table, view and trigger, dropped by ``clear`` (then :data:`DDL` runs again).
 DROP = DROP_TRIGGERS + """
 DROP TRIGGER IF EXISTS paper_added; DROP TRIGGER IF EXISTS paper_removed;

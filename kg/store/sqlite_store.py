@@ -131,6 +131,7 @@ class SQLiteStore:
         self._counts_cache: dict[str | None, tuple[str, list[EntityCount]]] = {}
         self._ready = False  # the file is open and migrated: reads no longer wait for the lock
         self._families: tuple[str, dict[str, tuple[int, frozenset[str]]]] | None = None
+        self._loading = False  # a bulk load of another process was running when the file was opened
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
@@ -164,11 +165,13 @@ class SQLiteStore:
                     conn.execute("DROP VIEW subtype_edge")
                 old = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if (
                     conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()) else None
+                self._finish_interrupted_bulk(conn)
                 if old is not None and old[0] in S.UPGRADABLE:  # new aggregate tables, filled by a recount
                     conn.executescript(f"BEGIN IMMEDIATE;{S.DDL}{S.DROP_TRIGGERS}{S.UPGRADES[old[0]]}{S.DDL}"
                                        f"UPDATE meta SET value = '{S.SCHEMA_VERSION}' WHERE key = 'schema_version';"
                                        f"{S.BUMP_GENERATION};COMMIT;")
-                conn.executescript(S.DDL)
+                if not self._loading:  # a bulk load in another process keeps its triggers dropped
+                    conn.executescript(S.DDL)
                 conn.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (S.SCHEMA_VERSION,)
                 )
@@ -280,12 +283,45 @@ class SQLiteStore:
         self.close()
 
     def check_bulk_load(self) -> bool:
-        """No bulk path: the embedded store's batched writes are already its fastest way in."""
-        return False
+        """A bulk load (:meth:`bulk_loader`) needs an empty store.
 
-    def bulk_loader(self) -> None:
-        """No bulk path (see :meth:`check_bulk_load`)."""
-        return None
+        Raises:
+            StoreError: the store holds papers."""
+        papers = self._rows("SELECT count(*) FROM (SELECT 1 FROM paper LIMIT 1)")[0][0]
+        if papers:
+            raise StoreError(
+                f"--bulk loads an EMPTY store and {self.path or 'this in-memory store'} holds papers: ingest "
+                "without --bulk (unchanged papers are skipped), or point KG_GRAPH_PATH at a new file"
+            )
+        return True
+
+    def bulk_loader(self) -> SQLiteBulkLoad:
+        """A one-off load of an empty store: the batches are written as rows only, without the
+        triggers that keep every aggregate and family table up to date as each link is written
+        (most of the writer's work in a large ingest), and every aggregate is counted once at the
+        end (:data:`kg.store.sql.RECOUNT`). Readers see the papers as they are written but not in
+        the aggregates (counts, families) until the load finishes. An interrupted load leaves the
+        papers written so far; the next open of the file counts the aggregates.
+
+        Raises:
+            StoreError: the store holds papers."""
+        self.check_bulk_load()
+        return SQLiteBulkLoad(self)
+
+    def _finish_interrupted_bulk(self, conn: sqlite3.Connection) -> None:
+        """Recount a file whose bulk load stopped before its end (its owner process is gone); a load
+        still running in another process is left alone (its triggers are not re-created)."""
+        row = conn.execute(S.BULK_OWNER).fetchone() if conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() else None
+        if row is None:
+            return
+        if _alive(row[0]):
+            self._loading = True
+            return
+        import sys
+
+        print(f"kg: {self.path}: a bulk load stopped before its end; counting its aggregates", file=sys.stderr)
+        conn.executescript(S.FINISH_BULK)
 
     def _entity(self, props: str) -> Entity:
         """The model of an entity row's JSON, cached (entities are few and read on every query)."""
@@ -785,3 +821,73 @@ class SQLiteStore:
             links=dict(zip(R.REL_TYPES, r[5:], strict=True)),
             claims=claims,
         )
+
+
+def _owner() -> str:
+    """This process, as a bulk load's owner row names it: host, pid and start time (so a reused pid
+    is not taken for the loader)."""
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
+
+
+def _started(pid: int) -> str:
+    """The start time of process ``pid`` (clock ticks since boot, from /proc), or '' where unknown."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _alive(owner: str) -> bool:
+    """Is the process an owner row names still running (on this host)?"""
+    import os
+    import socket
+
+    host, _, rest = owner.partition(":")
+    pid, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process: it exists
+    return _started(int(pid)) == started
+
+
+class SQLiteBulkLoad:
+    """:meth:`SQLiteStore.bulk_loader`'s load: the triggers are dropped (and this process named in
+    ``meta``) when it starts, the batches are written as rows, and :meth:`finish` counts every
+    aggregate in one transaction and re-creates the triggers."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        with store._transaction() as conn:
+            conn.execute(S.SET_BULK_OWNER, (_owner(),))
+            for statement in filter(None, S.DROP_TRIGGERS.split(";")):
+                conn.execute(statement)
+        self.finished = False
+
+    def write(self, delta: GraphDelta) -> None:
+        """Write one batch (rows only: the aggregates wait for :meth:`finish`)."""
+        self.store.write(delta)
+
+    def finish(self) -> None:
+        """Count every aggregate and family table from the rows and re-create the triggers."""
+        store = self.store
+        with store._lock, store._errors():
+            conn = store.conn
+            try:
+                conn.executescript(S.FINISH_BULK)
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        self.finished = True
+
+    def close(self) -> None:
+        """Nothing to release; an unfinished load is recounted when the file is next opened."""
+

@@ -141,16 +141,6 @@ def _bulk_one(store) -> None:
     load_extractions([x], store, bulk=True)
 
 
-def test_bulk_needs_the_neo4j_store(tmp_path):
-    from kg.errors import InputError
-    from kg.ingest import load_extractions
-    from kg.store import open_store
-
-    store = open_store(store="networkx", graph_path=tmp_path / "g.json")
-    with pytest.raises(InputError, match="--store neo4j"):
-        load_extractions([], store, bulk=True)
-
-
 def test_neo4j_routing_reads_see_earlier_writes(neo4j_uri):
     """Over neo4j:// (routing: reads may go to another cluster member) a read routed READ right
     after a write sees it, because write sessions share execute_query's bookmark manager."""
