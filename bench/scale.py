@@ -2,7 +2,8 @@
 """Scale benchmark (a script, not a test): ``kg ingest`` and ``kg papers-using`` at 100k and 1M abstracts.
 
 For each corpus size (built once with ``make-scale-corpus.py N OUT.jsonl`` from real abstracts, cached
-in ``--work``) and each store — the embedded default, Neo4j transactional (``UNWIND`` batches), Neo4j
+in ``--work``) and each store — the embedded default (``embedded``; ``embedded-bulk``: ``--bulk``,
+aggregates counted at the end, in ``store-N-bulk``), Neo4j transactional (``UNWIND`` batches), Neo4j
 bulk (``--bulk``: neo4j-admin database import) — it runs the real CLI in a subprocess and prints:
 
 * ingest wall time, the CPU seconds of the ingest process and its workers (the machines are shared:
@@ -19,7 +20,7 @@ Also printed: the machine's load average before and after each run (the machines
 the figures with it). Neo4j parts need ``NEO4J_URI`` and, for bulk, ``KG_NEO4J_ADMIN`` and
 ``KG_NEO4J_HOME`` (``eval "$(scripts/neo4j-local env)"``); the Neo4j database is CLEARED.
 
-Usage: .venv/bin/python bench/scale.py [--sizes 100000 1000000] [--stores embedded neo4j neo4j-bulk]
+Usage: .venv/bin/python bench/scale.py [--sizes 100000 1000000] [--stores embedded embedded-bulk neo4j neo4j-bulk]
                                        [--workers N] [--work DIR] [--queries 20]
 """
 
@@ -173,8 +174,8 @@ def bench(n: int, kind: str, args, work: Path) -> dict:
     src = corpus(n, work)
     env = {**os.environ}
     kg = [sys.executable, "-m", "kg"]
-    if kind == "embedded":
-        graph = work / f"store-{n}" / "graph.db"
+    if kind.startswith("embedded"):
+        graph = work / f"store-{n}{'-bulk' if kind == 'embedded-bulk' else ''}" / "graph.db"
         for f in graph.parent.glob("*"):
             f.unlink()
         graph.parent.mkdir(parents=True, exist_ok=True)
@@ -186,19 +187,19 @@ def bench(n: int, kind: str, args, work: Path) -> dict:
         clear_neo4j(uri)
         store_cli = ["--store", "neo4j", "--uri", uri]
         store_args = {"store": "neo4j", "neo4j_uri": uri}
-    extra = ["--bulk"] if kind == "neo4j-bulk" else []
+    extra = ["--bulk"] if kind.endswith("-bulk") else []
     before = load()
-    cpu0, server0 = children_cpu(), server_cpu() if kind != "embedded" else None
+    cpu0, server0 = children_cpu(), server_cpu() if kind.startswith("neo4j") else None
     wall, peak, out = run([*kg, "ingest", str(src), *store_cli, *extra, "--workers", str(args.workers),
                            "--json", "--quiet"], env)
     cpu = children_cpu() - cpu0  # the ingest CLI and its extraction workers (not the Neo4j server)
-    server1 = server_cpu() if kind != "embedded" else None
+    server1 = server_cpu() if kind.startswith("neo4j") else None
     server = None
     if server0 is not None and server1 is not None:
         server = server1 - server0 if kind == "neo4j" else server1
     peak_parts = " + ".join(f"{k} {v / 2**20:,.0f}" for k, v in sorted(PEAK_PARTS.items(), key=lambda kv: -kv[1]))
     report = json.loads(out)
-    if kind == "embedded":
+    if kind.startswith("embedded"):
         size = du(*graph.parent.glob("*"))
     else:
         home = Path(os.environ.get("KG_NEO4J_HOME", ROOT / "var" / "neo4j")) / "data"
@@ -224,13 +225,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--stores", nargs="+", default=["embedded", "neo4j", "neo4j-bulk"],
-                    choices=["embedded", "neo4j", "neo4j-bulk"])
+                    choices=["embedded", "embedded-bulk", "neo4j", "neo4j-bulk"])
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kg-scale")
     ap.add_argument("--queries", type=int, default=20)
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    stores = [s for s in args.stores if s == "embedded" or os.environ.get("NEO4J_URI")]
+    stores = [s for s in args.stores if s.startswith("embedded") or os.environ.get("NEO4J_URI")]
     if len(stores) < len(args.stores):
         print("NEO4J_URI not set: Neo4j runs skipped", file=sys.stderr)
     rows = []

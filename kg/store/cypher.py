@@ -799,8 +799,12 @@ UNION_CLAIMS, UNION_CLAIMS_TYPED = (
 #: The number of distinct claims about disjoint families (of ``$type`` when not null).
 UNION_CLAIM_COUNT = (
     "UNWIND $ancs AS anc\n"
-    "MATCH ()-[m:FAM_ABOUT]->(c)\n"
-    "WHERE m.anc = anc AND ($type IS NULL OR m.type = $type)\n"
+    "CALL (anc) {\n"
+    "  MATCH ()-[m:FAM_ABOUT]->(c)\n"
+    "  USING INDEX SEEK m:FAM_ABOUT(anc, cid)\n"
+    "  WHERE m.anc = anc AND m.cid IS NOT NULL AND ($type IS NULL OR m.type = $type)\n"
+    "  RETURN c\n"
+    "}\n"
     "RETURN count(DISTINCT c) AS n"
 )
 #: The papers of family ``$anc`` also in one of the families ``$later``, per year / per linked entity:

@@ -593,7 +593,7 @@ class Neo4jStore:
         enough = query.offset + query.limit
         params["arm"] = enough
         params["nfloor"] = 0
-        if query.order == "relevance" and enough > 0:
+        if query.order == "relevance":  # (a page of 0 is above the first floor: nothing is scored)
             for floor in R.UNION_FLOORS:
                 above = self._read(Q.union_above(filtered), **{**params, "enough": enough, "nfloor": -floor})
                 if above[0]["n"] >= enough:

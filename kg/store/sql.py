@@ -475,10 +475,12 @@ DROP_TRIGGERS = "".join(
 BULK_OWNER = "SELECT value FROM meta WHERE key = 'bulk_load'"
 SET_BULK_OWNER = "INSERT OR REPLACE INTO meta VALUES ('bulk_load', ?)"
 #: The end of a bulk load (or of an interrupted one, on open): every aggregate counted once from the
-#: rows, the triggers re-created, the owner row removed — one transaction.
+#: rows, the triggers re-created, the owner row removed — one transaction. Its GROUP BY sorts (tens of
+#: millions of pair rows at 1M papers) spill to temporary files, not memory, so the recount's memory
+#: stays bounded (the connection's ``temp_store=MEMORY`` is restored after).
 FINISH_BULK = (
-    "BEGIN IMMEDIATE;" + DROP_TRIGGERS + RECOUNT + DDL
-    + "DELETE FROM meta WHERE key = 'bulk_load';" + BUMP_GENERATION + ";COMMIT;"
+    "PRAGMA temp_store=FILE;BEGIN IMMEDIATE;" + DROP_TRIGGERS + RECOUNT + DDL
+    + "DELETE FROM meta WHERE key = 'bulk_load';" + BUMP_GENERATION + ";COMMIT;PRAGMA temp_store=MEMORY;"
 )
 
 #: Every table, view and trigger, dropped by ``clear`` (then :data:`DDL` runs again).

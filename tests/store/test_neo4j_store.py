@@ -262,3 +262,38 @@ def test_neo4j_kind_filters_and_two_key_totals_are_index_reads(neo4j_store):
     plan = _profile(neo4j_store, statement, params)
     assert [rows for op, d, rows in plan if "RelationshipIndexSeek" in op and "FAM(anc, yd, pid)" in d] == [1], plan
     assert any("getDegree((a)-[:FAM]->())" in d for _, d, _ in plan) and not _SORTS & {op for op, _, _ in plan}
+
+
+@pytest.mark.neo4j
+def test_neo4j_union_of_families_is_read_from_their_indexes(neo4j_store):
+    """A name that resolves to several families (here the f-divergence family and GAN) is their
+    union: in id/year order each family's FAM index is read up to offset + limit, so a page of one
+    reads one entry per family; by relevance, the FAM relevance index is read from its top down to a
+    floor; the total of two families is their degrees less one FamPair node. The answers are the
+    general statement's (tests/store/test_union_keys.py checks that at length)."""
+    neo4j_store.write(gd.delta())
+    family = [gd.F_DIV.id] + [e.id for e in neo4j_store.descendants(gd.F_DIV.id)]
+    union = EntityFilter(ids=tuple(sorted({*family, gd.GAN.id})))
+    for order, direction in (("id", "asc"), ("year", "desc")):
+        query = PaperQuery(using=(union,), order=order, direction=direction, limit=1)
+        statement, params = neo4j_store._find_papers_statement(query)
+        assert sorted(params["ancs"]) == sorted([gd.F_DIV.id, gd.GAN.id]) and params["arm"] == 1
+        plan = _profile(neo4j_store, statement, params)
+        seeks = [rows for op, d, rows in plan if "RelationshipIndexSeek" in op]
+        assert seeks == [2], plan  # one entry of each family's index (one seek run per family), not every paper
+        assert any("FamPair" in d for op, d, _ in plan if "NodeUniqueIndexSeek" in op), plan
+    query = PaperQuery(using=(union,), order="relevance", direction="desc", limit=1)
+    statement, params = neo4j_store._find_papers_statement(query)
+    assert params["nfloor"] < 0  # a floor was found: only the papers above it are scored
+    plan = _profile(neo4j_store, statement, params)
+    seeks = [d for op, d, _ in plan if "RelationshipIndexSeek" in op]
+    assert len(seeks) == 1 and "FAM(anc, nscore, pid)" in seeks[0] and "nscore <= $nfloor" in seeks[0], plan
+    ancs = params["ancs"]
+    old_count = ("UNWIND $ancs AS anc\nMATCH ()-[m:FAM_ABOUT]->(c)\n"  # the first version: scans every FAM_ABOUT
+                 "WHERE m.anc = anc AND ($type IS NULL OR m.type = $type)\nRETURN count(DISTINCT c) AS n")  # 3 s at 1M
+    for statement, seeks in ((Q.UNION_CLAIM_COUNT, True), (old_count, False)):
+        plan = _profile(neo4j_store, statement, {"ancs": ancs, "type": None})
+        assert any("RelationshipIndexSeek" in op and "FAM_ABOUT(anc, " in d for op, d, _ in plan) is seeks, plan
+    for statement in (Q.UNION_CLAIMS, Q.UNION_CLAIMS_TYPED):
+        plan = _profile(neo4j_store, statement, {"ancs": ancs, "type": "empirical", "arm": 1, "limit": 1, "offset": 0})
+        assert any("RelationshipIndexSeek" in op and "FAM_ABOUT(anc, " in d for op, d, _ in plan), plan
