@@ -34,15 +34,13 @@ def test_contract_store_satisfies_protocol(empty_store):
 
 
 def test_contract_bulk_load_is_part_of_the_protocol(store):
-    """Callers ask the store itself whether it bulk loads (no isinstance): the embedded store has no
-    bulk path (False / None); Neo4j has one and refuses it here, before any work, because the
-    database already holds the fixture (or neo4j-admin is not found): a StoreError either way."""
-    if store.name == "sqlite":
-        assert store.check_bulk_load() is False and store.bulk_loader() is None
-        return
-    with pytest.raises(StoreError, match="empty database|neo4j-admin not found"):
+    """Callers ask the store itself whether it bulk loads (no isinstance): both stores have a bulk
+    path for an empty store and refuse it here, before any work, because the store already holds the
+    fixture (or, for Neo4j, neo4j-admin is not found): a StoreError either way."""
+    refused = "EMPTY store" if store.name == "sqlite" else "empty database|neo4j-admin not found"
+    with pytest.raises(StoreError, match=refused):
         store.check_bulk_load()
-    with pytest.raises(StoreError, match="empty database|neo4j-admin not found"):
+    with pytest.raises(StoreError, match=refused):
         store.bulk_loader()
     assert store.stats().model_dump() == FIXTURE_STATS  # refused before touching anything
 
