@@ -473,28 +473,29 @@ class Neo4jStore:
         covers = [R.family_cover(frozenset(w), parts.get(i, {})) if w else None for i, w in enumerate(wanted)]
         return [tuple(info[a] for a in c) if c is not None else None for c in covers]
 
-    def _families(self, groups: Sequence[Collection[str] | None]) -> list[tuple[str, int, bool] | None]:
-        """For each group of entity ids, ``(anc, papers, proper)`` when the group is exactly the family
-        of entity ``anc`` (one family of :meth:`_covers`), else None."""
-        return [c[0] if c is not None and len(c) == 1 else None for c in self._covers(groups)]
-
-    def _proper_family(self, ids: list[str]) -> str | None:
-        """The head of the family with descendants that ``ids`` is exactly, if any (one entity alone is
-        answered by the per-entity summaries, without asking)."""
+    def _summaries(self, ids: list[str]) -> tuple[str | None, tuple[tuple[str, int, bool], ...] | None]:
+        """Where the aggregates of several entity ids are kept, from one read (:meth:`_covers`): the
+        head of the family with descendants they are exactly (its FamYear/FamCooc), or the families
+        they are the union of when there are several; ``(None, None)`` otherwise — one entity alone
+        is answered by the per-entity summaries, without asking."""
         if len(set(ids)) < 2:
-            return None
-        (family,) = self._families([ids])
-        return family[0] if family is not None and family[2] else None
+            return None, None
+        (cover,) = self._covers([ids])
+        if cover is None:
+            return None, None
+        if len(cover) > 1:
+            return None, cover
+        anc, _, proper = cover[0]
+        return (anc if proper else None), None
 
     def cooccurring(self, entity_ids: Collection[str], kind: EntityKind | None = None) -> list[EntityCount]:
         """Entities linked to papers linked to any of ``entity_ids``, with the number of such papers
         (a whole family's from its FamCooc summary nodes)."""
         ids = list(entity_ids)
-        family = self._proper_family(ids)
+        family, cover = self._summaries(ids)
         if family is not None:
             rows = self._read(Q.FAM_COOC, anc=family, ids=ids, kind=kind)
             return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
-        cover = self._union(ids)
         if cover is not None:  # several families: their summaries summed, less papers counted twice
             counts: Counter[str] = Counter()
             entities: dict[str, Entity] = {}
@@ -510,11 +511,6 @@ class Neo4jStore:
         query = Q.COOCCURRING_SUMMED if self._disjoint(ids) else Q.COOCCURRING
         rows = self._read(query, ids=ids, kind=kind)
         return R.sorted_counts((R.entity_from(r["e"]), r["papers"]) for r in rows)
-
-    def _union(self, ids: Collection[str]) -> tuple[tuple[str, int, bool], ...] | None:
-        """The families ``ids`` is the union of, when there are several (:meth:`_covers`)."""
-        (cover,) = self._covers([ids]) if len(set(ids)) > 1 else (None,)
-        return cover if cover is not None and len(cover) > 1 else None
 
     def _union_overlap(self, cover: tuple[tuple[str, int, bool], ...], shared: str) -> Counter[Any]:
         """What the summed per-family aggregates of disjoint families count more than once: for each
@@ -720,8 +716,7 @@ class Neo4jStore:
             rows = self._read(Q.COUNTS_BY_YEAR_ALL)
         else:
             ids = list(entity_ids)
-            family = self._proper_family(ids)
-            cover = self._union(ids) if family is None else None
+            family, cover = self._summaries(ids)
             if family is not None:
                 rows = self._read(Q.FAM_YEARS, anc=family)
             elif cover is not None:  # several families: their summaries summed, less papers counted twice

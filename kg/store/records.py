@@ -38,9 +38,8 @@ from kg.models import (
 LINK_TYPES: tuple[str, ...] = ("USES", "PROPOSES", "EVALUATES_ON")
 #: Every relationship type, in the order :class:`~kg.models.Stats` reports them.
 REL_TYPES: tuple[str, ...] = LINK_TYPES + ("MAKES", "ABOUT", "SUBTYPE_OF")
-#: Node label of each entity kind.
 K = TypeVar("K", int, str)  # a family key: a SQLite rid or a Neo4j entity id
-
+#: Node label of each entity kind.
 KIND_LABELS: dict[str, str] = {"method": "Method", "divergence": "Divergence", "dataset": "Dataset"}
 _BUCKETS: dict[str, str] = {"method": "methods", "divergence": "divergences", "dataset": "datasets"}
 

@@ -778,6 +778,7 @@ def _anc_in(key: tuple[int, ...], alias: str = "f") -> str:
 #: their summed components, i.e. of the paper's links to all of them.
 UNION_SCORE = _score(*(f"sum(s.{c})" for c in ("proposed", "title", "early", "mentions")))
 
+
 def fam_papers_sql(
     driver: tuple[int, ...], others: list[tuple[str, list[Any]]], query: PaperQuery,
     *, floor: int = 0, arm_limit: int | None = None,

@@ -30,7 +30,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import socket
 import sqlite3
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -163,9 +166,11 @@ class SQLiteStore:
                     conn.execute(f"PRAGMA {pragma}")
                 if conn.execute(S.OLD_SUBTYPE_VIEW).fetchone():
                     conn.execute("DROP VIEW subtype_edge")
+                has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
                 old = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if (
-                    conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()) else None
-                self._finish_interrupted_bulk(conn)
+                    has_meta) else None
+                if has_meta:
+                    self._finish_interrupted_bulk(conn)
                 if old is not None and old[0] in S.UPGRADABLE:  # new aggregate tables, filled by a recount
                     conn.executescript(f"BEGIN IMMEDIATE;{S.DDL}{S.DROP_TRIGGERS}{S.UPGRADES[old[0]]}{S.DDL}"
                                        f"UPDATE meta SET value = '{S.SCHEMA_VERSION}' WHERE key = 'schema_version';"
@@ -311,15 +316,12 @@ class SQLiteStore:
     def _finish_interrupted_bulk(self, conn: sqlite3.Connection) -> None:
         """Recount a file whose bulk load stopped before its end (its owner process is gone); a load
         still running in another process is left alone (its triggers are not re-created)."""
-        row = conn.execute(S.BULK_OWNER).fetchone() if conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() else None
+        row = conn.execute(S.BULK_OWNER).fetchone()
         if row is None:
             return
         if _alive(row[0]):
             self._loading = True
             return
-        import sys
-
         print(f"kg: {self.path}: a bulk load stopped before its end; counting its aggregates", file=sys.stderr)
         conn.executescript(S.FINISH_BULK)
 
@@ -431,10 +433,15 @@ class SQLiteStore:
 
     def clear(self) -> None:
         """Delete everything (tables dropped and re-created in one transaction)."""
+        self._script(f"BEGIN IMMEDIATE;{S.DROP}{S.DDL}{S.BUMP_GENERATION};COMMIT;")
+
+    def _script(self, script: str) -> None:
+        """Run a script that holds its own transaction on the writer connection, rolled back when it
+        fails half-way."""
         with self._lock, self._errors():
             conn = self.conn
             try:
-                conn.executescript(f"BEGIN IMMEDIATE;{S.DROP}{S.DDL}{S.BUMP_GENERATION};COMMIT;")
+                conn.executescript(script)
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -558,7 +565,8 @@ class SQLiteStore:
             entities: dict[str, Entity] = {}
             for rid in cover:
                 for p, n in self._rows(S.FAM_COOC, (rid, ids, kind)):
-                    e = entities.setdefault(self._entity(p).id, self._entity(p))
+                    e = self._entity(p)
+                    entities[e.id] = e
                     counts[e.id] += n
             # a paper in several of the families was counted once for each: take the extra counts off
             for i, n in self._union_overlap(cover, "cooc"):
@@ -826,9 +834,6 @@ class SQLiteStore:
 def _owner() -> str:
     """This process, as a bulk load's owner row names it: host, pid and start time (so a reused pid
     is not taken for the loader)."""
-    import os
-    import socket
-
     return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
 
 
@@ -842,9 +847,6 @@ def _started(pid: int) -> str:
 
 def _alive(owner: str) -> bool:
     """Is the process an owner row names still running (on this host)?"""
-    import os
-    import socket
-
     host, _, rest = owner.partition(":")
     pid, _, started = rest.partition(":")
     if host != socket.gethostname() or not pid.isdigit():
@@ -869,7 +871,6 @@ class SQLiteBulkLoad:
             conn.execute(S.SET_BULK_OWNER, (_owner(),))
             for statement in filter(None, S.DROP_TRIGGERS.split(";")):
                 conn.execute(statement)
-        self.finished = False
 
     def write(self, delta: GraphDelta) -> None:
         """Write one batch (rows only: the aggregates wait for :meth:`finish`)."""
@@ -877,16 +878,7 @@ class SQLiteBulkLoad:
 
     def finish(self) -> None:
         """Count every aggregate and family table from the rows and re-create the triggers."""
-        store = self.store
-        with store._lock, store._errors():
-            conn = store.conn
-            try:
-                conn.executescript(S.FINISH_BULK)
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        self.finished = True
+        self.store._script(S.FINISH_BULK)
 
     def close(self) -> None:
         """Nothing to release; an unfinished load is recounted when the file is next opened."""
