@@ -282,11 +282,17 @@ class EntityFilter(_Model):
     kind: EntityKind | None = None
     role: Role | None = None
     variant: Variant | None = None
+    #: Set when ``ids`` are exactly this entity and its transitive subtypes, as the graph held them
+    #: when they were read (``kg.query`` sets it): a store may then take the family as given
+    #: instead of working out which families ``ids`` form. Matching uses ``ids`` only.
+    head: str | None = None
 
     @model_validator(mode="after")
     def _ids_or_kind(self) -> EntityFilter:
         if not self.ids and self.kind is None:
             raise ValueError("an entity filter needs ids or a kind")
+        if self.head is not None and self.head not in self.ids:
+            raise ValueError("an entity filter's head must be one of its ids")
         return self
 
     def accepts(self, entity_id: str, kind: str, role: str | None, variant: str | None) -> bool:

@@ -13,6 +13,11 @@ CREATE CONSTRAINT claim_id IF NOT EXISTS FOR (n:Claim) REQUIRE n.id IS UNIQUE;
 
 // Range indexes: folded lookup keys (case/accent/hyphen/plural-insensitive), years, claim types.
 CREATE INDEX entity_key IF NOT EXISTS FOR (n:Entity) ON (n.key);
+
+// Text index: every folded name and alias of an entity in one string, each between U+001E
+// separators (keytext), so a name lookup (CONTAINS separator+key+separator) and a name search
+// (CONTAINS key) read the index instead of every entity's key list.
+CREATE TEXT INDEX entity_keytext IF NOT EXISTS FOR (n:Entity) ON (n.keytext);
 CREATE INDEX paper_year IF NOT EXISTS FOR (n:Paper) ON (n.year);
 CREATE INDEX claim_type IF NOT EXISTS FOR (n:Claim) ON (n.type);
 

@@ -5,7 +5,8 @@ store for its own record, a page of 100 papers would cost 100 store calls (the N
 :class:`RequestLoader` instead *primes* the ids a parent resolver is about to hand out (the 100 paper
 ids of a page, the entity ids every claim of a list is about) and, on the first access to any of
 them, loads all pending ids with ONE batched store call (``store.papers(ids)`` /
-``store.entities(ids)``). Entity paper counts and the divergence taxonomy come from one
+``store.entities(ids)``; the families of a list of entities whose ``papers`` are asked for,
+``store.family_ids(ids)``). Entity paper counts and the divergence taxonomy come from one
 ``entity_counts`` call per kind and request (an entity list ordered by paper count asks only for its
 page's most used entities, ``entity_counts(kind, top=n)``).
 
@@ -118,6 +119,8 @@ class RequestLoader:
         self._totals: dict[EntityKind | None, int] = {}
         self._count_by_id: dict[str, int] = {}
         self._taxonomy: Taxonomy | None = None
+        self._families: dict[str, tuple[str, ...] | None] = {}
+        self._pending_families: set[str] = set()
 
     # -- papers --------------------------------------------------------------------------------
     def want_papers(self, ids: Iterable[str]) -> None:
@@ -154,6 +157,18 @@ class RequestLoader:
         ids = list(ids)
         self.want_entities(ids)
         return [e for e in (self.entity(i) for i in ids) if e is not None]
+
+    def want_families(self, ids: Iterable[str]) -> None:
+        """Announce entity ids whose papers (with their subtypes') may be asked for soon: their
+        families are read together (a list of entities, each with ``papers``)."""
+        self._pending_families.update(i for i in ids if i not in self._families)
+
+    def family_of(self, entity_id: str) -> tuple[str, ...] | None:
+        """The ids of an entity and its transitive subtypes (None if the store lacks it), read with
+        every pending entity's in ONE ``store.family_ids`` call."""
+        if entity_id not in self._families:
+            _load_pending(entity_id, self._pending_families, self._families, self.store.family_ids)
+        return self._families[entity_id]
 
     # -- counts and taxonomy -------------------------------------------------------------------
     def counts(self, kind: EntityKind | None) -> list[EntityCount]:
@@ -195,4 +210,5 @@ class RequestLoader:
         """The divergence taxonomy, built from one ``entity_counts('divergence')`` call."""
         if self._taxonomy is None:
             self._taxonomy = Taxonomy.from_entities(r.entity for r in self.counts("divergence"))
+            self.want_families(self._taxonomy.by_id)
         return self._taxonomy

@@ -319,17 +319,19 @@ def note_explain(info, text: str | None) -> None:
 
 def find_papers(info, filters: PaperFilters, kw: dict) -> Page:
     """Run :func:`kg.query.find_papers` for a list field's arguments and prime the page's records
-    for batched nested loads."""
+    for batched nested loads (an entity's family comes from the request loader, which reads those of
+    a whole list of entities at once)."""
     order = enum_value(kw.get("order_by"))
     direction = enum_value(kw.get("direction"))
+    loader = loader_of(info)
+    common = {"order": order, "direction": direction, "max_limit": MAX_PAGE, "explain": True,
+              "family_of": loader.family_of}
     if "first" in kw:
         limit = check_limit(kw["first"], MAX_PAGE, "first")
-        result = query.find_papers(loader_of(info).store, filters, order=order, direction=direction, limit=limit,
-                                   after=kw.get("after"), max_limit=MAX_PAGE, explain=True)
+        result = query.find_papers(loader.store, filters, limit=limit, after=kw.get("after"), **common)
     else:
-        result = query.find_papers(loader_of(info).store, filters, order=order, direction=direction,
-                                   limit=kw.get("limit", DEFAULT_PAGE), offset=kw.get("offset") or 0,
-                                   max_limit=MAX_PAGE, explain=True)
+        result = query.find_papers(loader.store, filters, limit=kw.get("limit", DEFAULT_PAGE),
+                                   offset=kw.get("offset") or 0, **common)
     note_explain(info, result.explain)
     nodes = [PaperNode(hit.paper, hit.matches) for hit in result.items]
     loader_of(info).want_papers(n.id for n in nodes)
@@ -602,6 +604,7 @@ def _entity_page(info, kind: models.EntityKind, kwargs: dict) -> Page:
         order=enum_value(kwargs.get("order_by")) or "papers", limit=limit, offset=offset, max_limit=MAX_PAGE,
         counts=loader_of(info),
     )
+    loader_of(info).want_families(r.entity.id for r in result.items)
     return Page([r.entity for r in result.items], offset, result.total, key)
 
 

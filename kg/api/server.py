@@ -62,6 +62,7 @@ READ_METHODS = (
     "search_entities",
     "entities",
     "descendants",
+    "family_ids",
     "parents",
     "children",
     "entity_counts",

@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -224,39 +225,49 @@ def resolve_name(store: GraphStore, text: str, kind: EntityKind | None = None, *
     raise NotFound(not_found_message(found), found.suggestions)
 
 
+def _head(r: Resolution) -> str | None:
+    """The entity whose family (it and its subtypes) a resolution's ids are, when they are one's."""
+    return r.entities[0].id if len(r.entities) == 1 and not r.exact else None
+
+
 def _resolved(text: str, role: Literal["subject", "dataset", "with"], r: Resolution) -> ResolvedName:
     return ResolvedName(role=role, resolution=r)
 
 
 def build_query(
-    store: GraphStore, filters: PaperFilters, *, order: PaperOrder, direction: Direction, limit: int, offset: int
+    store: GraphStore, filters: PaperFilters, *, order: PaperOrder, direction: Direction, limit: int, offset: int,
+    family_of: Callable[[str], Sequence[str] | None] | None = None,
 ) -> tuple[PaperQuery, tuple[ResolvedName, ...]]:
-    """The store's :class:`~kg.models.PaperQuery` for ``filters`` (names resolved)."""
+    """The store's :class:`~kg.models.PaperQuery` for ``filters`` (names resolved). ``family_of``:
+    where to read an ``entity_id``'s family (it and its subtypes; default ``store.family_ids``)."""
     using: list[EntityFilter] = []
     resolved: list[ResolvedName] = []
     if filters.name is not None:
         r = resolve_name(store, filters.name, filters.kind, exact=filters.exact)
-        using.append(EntityFilter(ids=r.ids, role=filters.role, variant=filters.variant or r.variant))
+        using.append(EntityFilter(ids=r.ids, role=filters.role, variant=filters.variant or r.variant, head=_head(r)))
         resolved.append(_resolved(filters.name, "subject", r))
     elif filters.entity_id is not None:
-        ids = [filters.entity_id]
+        ids: tuple[str, ...] = (filters.entity_id,)
         if not filters.exact:
-            ids += [d.id for d in store.descendants(filters.entity_id)]
-        using.append(EntityFilter(ids=tuple(sorted(set(ids))), role=filters.role, variant=filters.variant))
+            family = family_of(filters.entity_id) if family_of is not None else (
+                store.family_ids([filters.entity_id]).get(filters.entity_id))
+            ids = tuple(sorted({filters.entity_id, *(family or ())}))
+        head = filters.entity_id if not filters.exact else None
+        using.append(EntityFilter(ids=ids, role=filters.role, variant=filters.variant, head=head))
     elif filters.any_kind is not None or filters.role is not None or filters.variant is not None:
         kind = filters.any_kind or ("method" if filters.role else "divergence")
         using.append(EntityFilter(kind=kind, role=filters.role, variant=filters.variant))
     for nf in filters.also:
         r = resolve_name(store, nf.text, nf.kind, exact=nf.exact)
-        using.append(EntityFilter(ids=r.ids, role=nf.role, variant=nf.variant or r.variant))
+        using.append(EntityFilter(ids=r.ids, role=nf.role, variant=nf.variant or r.variant, head=_head(r)))
         resolved.append(_resolved(nf.text, "with", r))
     for text in filters.datasets:
         r = resolve_name(store, text, "dataset", exact=filters.exact)
-        using.append(EntityFilter(ids=r.ids))
+        using.append(EntityFilter(ids=r.ids, head=_head(r)))
         resolved.append(_resolved(text, "dataset", r))
     for text in filters.with_:
         r = resolve_name(store, text, None, exact=filters.exact)
-        using.append(EntityFilter(ids=r.ids, variant=r.variant))
+        using.append(EntityFilter(ids=r.ids, variant=r.variant, head=_head(r)))
         resolved.append(_resolved(text, "with", r))
     query = PaperQuery(
         using=tuple(using),
@@ -292,6 +303,7 @@ def find_papers(
     after: str | None = None,
     max_limit: int = MAX_LIMIT,
     explain: bool = False,
+    family_of: Callable[[str], Sequence[str] | None] | None = None,
 ) -> PapersResult:
     """Papers matching ``filters``: the one function behind every paper question.
 
@@ -302,6 +314,8 @@ def find_papers(
         limit, offset: the page; ``limit`` must be within ``0..max_limit``.
         after: a cursor from an earlier page of the SAME question (then ``offset`` is ignored).
         explain: also return how the store answered (Cypher or plan) in ``explain``.
+        family_of: where to read the family of ``filters.entity_id`` (default: a store read; the
+            API's request loader reads those of a whole list of entities at once).
 
     Raises:
         NotFound: a name resolves to nothing (``suggestions`` set) or the graph is empty.
@@ -319,7 +333,8 @@ def find_papers(
     if after is not None:
         offset = decode_cursor(after, filters.key(order, direction))
     check_offset(offset)
-    query, resolved = build_query(store, filters, order=order, direction=direction, limit=limit, offset=offset)
+    query, resolved = build_query(store, filters, order=order, direction=direction, limit=limit, offset=offset,
+                                  family_of=family_of)
     page = store.find_papers(query)
     return PapersResult(
         filters=filters, resolved=resolved, order=order, direction=direction, offset=offset,

@@ -189,6 +189,11 @@ class GraphStore(Protocol):
     def descendants(self, entity_id: str) -> list[Entity]:
         """Transitive SUBTYPE_OF children of an entity (not including itself), ordered by id."""
 
+    def family_ids(self, entity_ids: Collection[str]) -> dict[str, tuple[str, ...]]:
+        """For each of ``entity_ids`` the graph holds: the sorted ids of it and its transitive
+        SUBTYPE_OF descendants (what a search for the entity with its subtypes matches), in one read
+        for all of them (an API list of entities asks for each one's papers)."""
+
     def parents(self, entity_id: str) -> list[Entity]:
         """Direct SUBTYPE_OF parents, ordered by id."""
 

@@ -56,7 +56,7 @@ _DELIM_ARG = "U+001F"
 #: or ``None`` value is an empty cell, which neo4j-admin leaves out (as Neo4j drops ``null``).
 PAPER_COLUMNS = ("title", "abstract", "year:long", "venue", "url", "authors:string[]", "source",
                  "content_hash", "extractor_version", "search")
-ENTITY_COLUMNS = ("kind", "name", "aliases:string[]", "description", "key", "keys:string[]", "family",
+ENTITY_COLUMNS = ("kind", "name", "aliases:string[]", "description", "key", "keys:string[]", "keytext", "family",
                   "parents:string[]")
 LINK_COLUMNS = ("role", "variant", "mentions:string[]", "evidence", "rules:string[]", "count:long", "pos:long",
                 "sentence", "field", "sentence_index:long", "start:long", "end:long", "surface",
@@ -193,7 +193,7 @@ class BulkImport:
         """Stage one batch (same semantics as :meth:`Neo4jStore.write` of that batch)."""
         for batch in R.batches(delta, max(1, len(delta.extractions))):
             for e in batch.all_entities().values():
-                self.entities[e.id] = R.entity_props(e)
+                self.entities[e.id] = R.entity_node_props(e)
             for x in batch.extractions:
                 if self._papers.claim([x.paper.id]) is not None:
                     self.duplicates += 1  # written by an earlier batch: a bulk load keeps the first

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from kg.models import RELEVANCE_EARLY, RELEVANCE_PROPOSED, RELEVANCE_TITLE, GraphDelta
-from kg.store.records import KIND_LABELS, LINK_TYPES, entity_props, extraction_rows, paper_props
+from kg.store.records import KIND_LABELS, LINK_TYPES, entity_node_props, extraction_rows, paper_props
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "queries" / "schema.cypher"
 
@@ -29,6 +29,7 @@ SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT dataset_id IF NOT EXISTS FOR (n:Dataset) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT claim_id IF NOT EXISTS FOR (n:Claim) REQUIRE n.id IS UNIQUE",
     "CREATE INDEX entity_key IF NOT EXISTS FOR (n:Entity) ON (n.key)",
+    "CREATE TEXT INDEX entity_keytext IF NOT EXISTS FOR (n:Entity) ON (n.keytext)",
     "CREATE INDEX paper_year IF NOT EXISTS FOR (n:Paper) ON (n.year)",
     "CREATE INDEX claim_type IF NOT EXISTS FOR (n:Claim) ON (n.type)",
     "CREATE FULLTEXT INDEX entity_names IF NOT EXISTS FOR (n:Method|Divergence|Dataset) "
@@ -205,7 +206,7 @@ ADD_PAIRS = (
 )
 #: The version of the maintained summaries: 2 added the families (FAM, FAM_ABOUT, FamYear, FamCooc);
 #: 3 the kind tags (KgTag nodes with FAM relationships) and the pair counts (FamPair).
-AGGREGATES_VERSION = 3
+AGGREGATES_VERSION = 4
 #: Marks a database whose summary nodes are complete (absent or older: written by an older kg or a
 #: bulk import; the store then recounts them).
 AGGREGATES_MARKER = ("OPTIONAL MATCH (m:KgMeta {key: 'aggregates'}) OPTIONAL MATCH (g:KgMeta {key: 'graph'}) "
@@ -447,8 +448,19 @@ _PAIR_RECOUNT = (
     + "\n".join("  " + line for line in _PAIRS_OF.format(cmp=">").splitlines())
     + "\n} IN TRANSACTIONS OF 1 ROWS",
 )
-#: The upgrade of a database whose summaries are of version 2: the kind tags and the pair counts.
-UPGRADE_TO_3: tuple[str, ...] = (*_TAG_RELS, *_PAIR_RECOUNT, SET_AGGREGATES_MARKER)
+#: Every entity's ``keytext`` (records.key_text: its keys between U+001E separators), for the TEXT
+#: index of name lookups, where it is missing (a database written by a kg before version 4).
+_KEY_TEXT = (
+    "MATCH (e:Entity) WHERE e.keytext IS NULL\n"
+    "CALL (e) {\n"
+    "  SET e.keytext = '\\u001E' + reduce(s = '', k IN coalesce(e.keys, []) | s + k + '\\u001E')\n"
+    "} IN TRANSACTIONS OF 10000 ROWS"
+)
+#: The upgrade of a database whose aggregates are of version 2: the kind tags, the pair counts, the
+#: key texts.
+UPGRADE_FROM_2: tuple[str, ...] = (*_TAG_RELS, *_PAIR_RECOUNT, _KEY_TEXT, SET_AGGREGATES_MARKER)
+#: The upgrade from version 3: the key texts.
+UPGRADE_FROM_3: tuple[str, ...] = (_KEY_TEXT, SET_AGGREGATES_MARKER)
 
 
 def _recount(families: bool) -> tuple[str, ...]:
@@ -483,6 +495,7 @@ def _recount(families: bool) -> tuple[str, ...]:
         + "\n} IN TRANSACTIONS OF 1 ROWS",
         *(_TAG_RELS if families else ()),
         *_PAIR_RECOUNT,
+        _KEY_TEXT,
         SET_AGGREGATES_MARKER,
     )
 
@@ -513,15 +526,17 @@ PAPER_VERSIONS = (
     "RETURN p.id AS id, p.content_hash AS hash, p.extractor_version AS version"
 )
 
+#: Exact key: the TEXT index on ``keytext`` (records.key_text; $needle = separator + key + separator)
+#: finds the candidates, the list confirms.
 LOOKUP = (
     "MATCH (e:Entity)\n"
-    "WHERE $key IN e.keys AND ($kind IS NULL OR e.kind = $kind)\n"
+    "WHERE e.keytext CONTAINS $needle AND $key IN e.keys AND ($kind IS NULL OR e.kind = $kind)\n"
     f"RETURN {_ENTITY} AS e ORDER BY e.id"
 )
 
 SEARCH_ENTITIES = (
     "MATCH (e:Entity)\n"
-    "WHERE ($kind IS NULL OR e.kind = $kind) AND any(k IN e.keys WHERE k CONTAINS $key)\n"
+    "WHERE e.keytext CONTAINS $key AND ($kind IS NULL OR e.kind = $kind) AND any(k IN e.keys WHERE k CONTAINS $key)\n"
     f"RETURN {_ENTITY} AS e"
 )
 
@@ -531,6 +546,13 @@ DESCENDANTS = (
     "MATCH (:Entity {id: $id})<-[:SUBTYPE_OF*1..]-(e:Entity)\n"
     "WHERE e.id <> $id\n"
     f"RETURN DISTINCT {_ENTITY} AS e"
+)
+#: Each existing entity of $ids with the ids of its transitive subtypes.
+FAMILY_IDS = (
+    "UNWIND $ids AS rid\n"
+    "MATCH (r:Entity {id: rid})\n"
+    "OPTIONAL MATCH (r)<-[:SUBTYPE_OF*1..]-(e:Entity)\n"
+    "RETURN rid AS id, collect(DISTINCT e.id) AS members"
 )
 PARENTS = f"MATCH (:Entity {{id: $id}})-[:SUBTYPE_OF]->(e:Entity)\nRETURN DISTINCT {_ENTITY} AS e"
 CHILDREN = f"MATCH (:Entity {{id: $id}})<-[:SUBTYPE_OF]-(e:Entity)\nRETURN DISTINCT {_ENTITY} AS e"
@@ -950,7 +972,7 @@ def write_plan(batch: GraphDelta) -> list[tuple[str, dict]]:
     entities = batch.all_entities()
     plan: list[tuple[str, dict]] = []
     for kind in KIND_LABELS:
-        rows = [entity_props(e) for e in entities.values() if e.kind == kind]
+        rows = [entity_node_props(e) for e in entities.values() if e.kind == kind]
         if rows:
             plan.append((MERGE_ENTITIES[kind], {"rows": rows}))
     taxa = [e.id for e in entities.values() if e.kind == "divergence" or e.parents]

@@ -21,6 +21,7 @@ All Cypher is in :mod:`kg.store.cypher`. Every read query and its parameters are
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import Counter
@@ -154,6 +155,8 @@ class Neo4jStore:
         self.query_timeout = query_timeout
         #: First runs of read statements, one per statement at a time (kg.store.plans).
         self.plans = PlanGate()
+        #: .last: (query, statement, params) of this thread's last find_papers, for explain to reuse
+        self._planned = threading.local()
         self._driver: Any = None
         scheme = uri.split("://", 1)[0] if "://" in uri else ""
         if scheme not in SCHEMES:
@@ -251,9 +254,10 @@ class Neo4jStore:
                 self.driver.execute_query(statement, database_=self.database)
             records, _, _ = self.driver.execute_query(Q.AGGREGATES_MARKER, database_=self.database)
         version = (records[0]["version"] or 0) if records else 0
-        if version == 2:  # complete but for the kind tags and pair counts: count only those
+        upgrades = {2: Q.UPGRADE_FROM_2, 3: Q.UPGRADE_FROM_3}  # complete but for what came later
+        if version in upgrades:
             with self._errors(), self.driver.session(database=self.database) as session:
-                _rewrite(session, Q.UPGRADE_TO_3)
+                _rewrite(session, upgrades[version])
         elif version < Q.AGGREGATES_VERSION:
             self.rebuild_aggregates(families=not families_loaded)
         elif records and records[0]["token"] is None:  # written by a kg without version tokens
@@ -419,7 +423,8 @@ class Neo4jStore:
 
     def lookup(self, text: str, kind: EntityKind | None = None) -> list[Entity]:
         """Entities whose folded name or alias equals ``fold(text)``, ordered by id."""
-        return self._entities(Q.LOOKUP, key=fold(text), kind=kind)
+        key = fold(text)
+        return self._entities(Q.LOOKUP, key=key, needle=R.key_text([key]), kind=kind)
 
     def search_entities(self, text: str, kind: EntityKind | None = None, limit: int = 10) -> list[Entity]:
         """Entities whose folded name/alias contains ``fold(text)``; shortest matching key first."""
@@ -434,6 +439,12 @@ class Neo4jStore:
     def descendants(self, entity_id: str) -> list[Entity]:
         """Transitive SUBTYPE_OF children (not including the entity itself), ordered by id."""
         return self._entities(Q.DESCENDANTS, id=entity_id)
+
+    def family_ids(self, entity_ids: Collection[str]) -> dict[str, tuple[str, ...]]:
+        """Each existing entity of ``entity_ids`` with the sorted ids of it and its transitive
+        subtypes (one read for all)."""
+        rows = self._read(Q.FAMILY_IDS, ids=sorted(set(entity_ids)))
+        return {r["id"]: tuple(sorted({r["id"], *r["members"]})) for r in rows}
 
     def parents(self, entity_id: str) -> list[Entity]:
         """Direct SUBTYPE_OF parents, ordered by id."""
@@ -611,14 +622,22 @@ class Neo4jStore:
         """Per entity filter of ``query``, ``(head ids, papers, head label)`` when it is a key: a whole
         family, or the union of disjoint families, without role or variant (their head entities;
         papers: summed), or an id-less kind filter (its kind tag, :func:`kg.store.records.tag_id`);
-        else None. Two reads at most (families, tag sizes)."""
+        else None. Two reads at most (families, tag sizes). A filter whose ``head`` names the family
+        its ids are needs no read when the keys' sizes do not matter (one filter, or relevance
+        order, led by the first)."""
         groups = [f.ids if f.ids and f.role is None and f.variant is None else None for f in query.using]
+        given: dict[int, tuple[tuple[str, int, bool], ...]] = {}
+        if len(query.using) == 1 or query.order == "relevance":
+            given = {i: ((f.head, 0, len(f.ids) > 1),) for i, f in enumerate(query.using)
+                     if groups[i] is not None and f.head is not None}
+            groups = [None if i in given else g for i, g in enumerate(groups)]
         tags = [R.tag_id(f.kind, f.role, f.variant) if not f.ids and f.kind is not None else None
                 for f in query.using]
         wanted = sorted({t for t in tags if t is not None})
         sizes = {r["id"]: r["papers"] for r in self._read(Q.TAG_SIZES, ids=wanted)} if wanted else {}
         out: list[tuple[tuple[str, ...], int, str] | None] = []
-        for cover, tag in zip(self._covers(groups), tags, strict=True):
+        for i, (cover, tag) in enumerate(zip(self._covers(groups), tags, strict=True)):
+            cover = given.get(i, cover)
             if cover is not None:
                 out.append((tuple(a for a, _, _ in cover), sum(n for _, n, _ in cover), "Entity"))
             else:
@@ -626,15 +645,21 @@ class Neo4jStore:
         return out
 
     def explain(self, query: PaperQuery) -> str:
-        """The Cypher (with parameters) :meth:`find_papers` runs for ``query``."""
+        """The Cypher (with parameters) :meth:`find_papers` runs for ``query`` (the statement it just
+        ran for the same query in this thread, without planning it again)."""
         import json
 
-        statement, params = self._find_papers_statement(query)
+        last = getattr(self._planned, "last", None)
+        if last is not None and last[0] == query:
+            statement, params = last[1], last[2]
+        else:
+            statement, params = self._find_papers_statement(query)
         return f"{statement}\n// parameters: {json.dumps(params, sort_keys=True)}"
 
     def find_papers(self, query: PaperQuery) -> PaperPage:
         """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
         statement, params = self._find_papers_statement(query)
+        self._planned.last = (query, statement, params)
         (row,) = self._read(statement, **params)
         entities = {e["id"]: e for e in row["entities"]}
         items = [

@@ -82,6 +82,17 @@ def entity_keys(entity: Entity) -> list[str]:
     return sorted({k for k in (fold(entity.name), *(fold(a) for a in entity.aliases)) if k})
 
 
+#: Separates the keys in :func:`key_text` (a control character: folded names never hold one).
+KEY_SEP = "\u001e"
+
+
+def key_text(keys: Iterable[str]) -> str:
+    """An entity's keys as one string, each between separators (``"\u001ekl\u001erelative
+    entropy\u001e"``): Neo4j's TEXT index answers ``CONTAINS`` on it, which a list property cannot
+    (an exact key is ``CONTAINS sep + key + sep``, a substring ``CONTAINS key``)."""
+    return KEY_SEP + "".join(k + KEY_SEP for k in keys)
+
+
 def entity_props(entity: Entity) -> dict[str, Any]:
     """Node properties of an entity (``None`` values left out, as Neo4j drops them)."""
     props: dict[str, Any] = {
@@ -97,6 +108,13 @@ def entity_props(entity: Entity) -> dict[str, Any]:
         props["family"] = entity.family
         props["parents"] = list(entity.parents)
     return {k: v for k, v in props.items() if v is not None}
+
+
+def entity_node_props(entity: Entity) -> dict[str, Any]:
+    """The Neo4j node properties of an entity: :func:`entity_props` and its ``keytext``
+    (:func:`key_text`, for the TEXT index that name lookups and searches use)."""
+    props = entity_props(entity)
+    return {**props, "keytext": key_text(props["keys"])}
 
 
 def entity_from(props: dict[str, Any]) -> Entity:

@@ -555,6 +555,13 @@ DESCENDANTS = (
     "  UNION SELECT s.child FROM subtype_edge s JOIN d ON s.parent = d.id)\n"
     "SELECT e.props FROM entity e JOIN d ON e.id = d.id WHERE e.id <> ?1 ORDER BY e.id"
 )
+#: Each existing entity of the JSON list ?1 with itself and its transitive subtypes (rows: root, id).
+FAMILY_IDS = (
+    "WITH RECURSIVE d(root, id) AS (\n"
+    "  SELECT e.id, e.id FROM entity e WHERE e.id IN (SELECT value FROM json_each(?1))\n"
+    "  UNION SELECT d.root, s.child FROM subtype_edge s JOIN d ON s.parent = d.id)\n"
+    "SELECT d.root, d.id FROM d JOIN entity e ON e.id = d.id"
+)
 PARENTS = (
     "SELECT e.props FROM subtype_edge s JOIN entity e ON e.id = s.parent WHERE s.child = ? ORDER BY e.id"
 )

@@ -129,6 +129,9 @@ class SQLiteStore:
         self._lock = threading.RLock()  # the writer connection (and, in memory, every read)
         self._conn: sqlite3.Connection | None = None
         self._readers = ReaderPool(self.path, readers) if self.path is not None else None
+        #: SQLite's plans of find_papers statements by text (the plan depends on the text and the
+        #: schema, not on parameter values: no ANALYZE statistics, and Python's SQLite has no STAT4)
+        self._plans: dict[str, list[str]] = {}
         self._local = threading.local()  # .conn: the connection of this thread's read in progress
         self._entity_cache: dict[str, Entity] = {}
         self._counts_cache: dict[str | None, tuple[str, list[EntityCount]]] = {}
@@ -438,6 +441,7 @@ class SQLiteStore:
     def _script(self, script: str) -> None:
         """Run a script that holds its own transaction on the writer connection, rolled back when it
         fails half-way."""
+        self._plans.clear()  # a script may change the schema (clear; the end of a bulk load)
         with self._lock, self._errors():
             conn = self.conn
             try:
@@ -468,6 +472,14 @@ class SQLiteStore:
     def descendants(self, entity_id: str) -> list[Entity]:
         """Transitive SUBTYPE_OF children (not including the entity itself), ordered by id."""
         return self._entities(S.DESCENDANTS, (entity_id,))
+
+    def family_ids(self, entity_ids: Collection[str]) -> dict[str, tuple[str, ...]]:
+        """Each existing entity of ``entity_ids`` with the sorted ids of it and its transitive
+        subtypes (one recursive read for all)."""
+        found: dict[str, set[str]] = {}
+        for root, member in self._rows(S.FAMILY_IDS, (_ids(entity_ids),)):
+            found.setdefault(root, set()).add(member)
+        return {i: tuple(sorted(m)) for i, m in found.items()}
 
     def parents(self, entity_id: str) -> list[Entity]:
         """Direct SUBTYPE_OF parents, ordered by id."""
@@ -581,6 +593,7 @@ class SQLiteStore:
         """Papers matching ``query`` with the tags that matched; ``total`` ignores limit/offset."""
         with self._reading():
             select, params, count = self._plan(query)
+            self._local.planned = (query, select, params)
             if not self._streamed(query):
                 total = count if isinstance(count, int) else self._rows(*count)[0][0]
                 page = [r[:2] for r in self._rows(f"{select} LIMIT ? OFFSET ?", [*params, query.limit, query.offset])]
@@ -686,9 +699,18 @@ class SQLiteStore:
     def explain(self, query: PaperQuery) -> str:
         """The SQL (with parameters) :meth:`find_papers` runs for ``query``, SQLite's plan of it and
         the filters applied to the streamed candidates (what ``--explain`` prints)."""
+        last = getattr(self._local, "planned", None)
         with self._reading():
-            select, params, _ = self._plan(query)
-            plan = [r[3] for r in self._rows(f"EXPLAIN QUERY PLAN {select}", params)]
+            if last is not None and last[0] == query:  # what find_papers just ran for it, in this thread
+                select, params = last[1], last[2]
+            else:
+                select, params, _ = self._plan(query)
+            plan = self._plans.get(select)
+            if plan is None:
+                plan = [r[3] for r in self._rows(f"EXPLAIN QUERY PLAN {select}", params)]
+                if len(self._plans) >= 512:
+                    self._plans.clear()
+                self._plans[select] = plan
         lines = ["sqlite:", select, f"-- parameters: {_json(params)}", "-- plan:"]
         lines += [f"--   {step}" for step in plan]
         meta = {k: v for k, v in (("year >=", query.year_min), ("year <=", query.year_max),

@@ -79,3 +79,15 @@ def _calls_for_query(client_for, store, query: str) -> tuple[Counter, dict]:
     counting = CountingStore(store)
     data = client_for(counting).data(query)
     return counting.calls, data
+
+
+@pytest.mark.parametrize("kind", ["divergences", "methods", "datasets"])
+def test_batching_entity_list_families_load_in_one_call(client_for, many_store, kind):
+    """Each entity of a list asks for its papers (with its subtypes'): the families of the whole list
+    are read in ONE ``family_ids`` call, and no entity reads its descendants on its own."""
+    query = f"{{ {kind}(limit: 50, orderBy: NAME) {{ id papers(limit: 2) {{ id }} }} }}"
+    calls, data = _calls_for_query(client_for, many_store, query)
+    assert len(data[kind]) >= 2, data
+    assert calls["family_ids"] == 1, calls
+    assert calls["descendants"] == 0, calls
+    assert calls["find_papers"] == len(data[kind]), calls

@@ -7,6 +7,8 @@ KG_REQUIRE_NEO4J=1 (scripts/test, CI).
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from kg.errors import StoreError
@@ -170,6 +172,58 @@ def test_contract_entities(store):
 )
 def test_contract_taxonomy(store, method, entity, ids):
     assert [e.id for e in getattr(store, method)(entity)] == ids
+
+
+def test_contract_family_ids(store):
+    """One read for several entities: each existing one with itself and its transitive subtypes
+    (the same ids as ``descendants``), missing ids left out."""
+    asked = [F, "divergence:optimal-transport", "divergence:integral-probability-metric", KL, GAN, "nope"]
+    got = store.family_ids(asked)
+    assert set(got) == set(asked) - {"nope"}
+    for i in got:
+        assert got[i] == tuple(sorted({i, *(e.id for e in store.descendants(i))}))
+    assert got["divergence:optimal-transport"] == ("divergence:optimal-transport", W, W1)
+    assert got[KL] == (KL,)
+    assert store.family_ids([]) == {}
+
+
+@pytest.mark.parametrize("ids", [(F, CHI2, KL), (KL,), (GAN,)])
+def test_contract_explain_after_find_papers(store, ids):
+    """``explain`` right after ``find_papers`` (the API asks for both) reuses what was just planned:
+    the same text as planning it afresh in another thread, and a page that agrees with it."""
+    query = PaperQuery(using=(EntityFilter(ids=ids),), limit=3)
+    fresh: list[str] = []
+    worker = threading.Thread(target=lambda: fresh.append(store.explain(query)))
+    worker.start()
+    worker.join()
+    page = store.find_papers(query)
+    assert store.explain(query) == fresh[0]
+    assert page.total >= 1
+    other = PaperQuery(using=(EntityFilter(ids=ids),), limit=2)  # not the query just run: planned again
+    assert store.explain(other) != fresh[0]
+
+
+@pytest.mark.parametrize("head", [F, "divergence:optimal-transport", "divergence:integral-probability-metric", KL, GAN])
+@pytest.mark.parametrize(("order", "direction"),
+                         [("relevance", "desc"), ("year", "desc"), ("id", "asc"), ("title", "asc")])
+def test_contract_family_head_gives_the_same_answers(store, head, order, direction):
+    """A filter that names the family its ids are (``head``, set by kg.query) answers exactly as the
+    same ids without it (then the store works the families out itself), alone and with a second
+    filter, every page."""
+    family = store.family_ids([head])[head]
+    second = EntityFilter(ids=(CIFAR, MNIST))
+    for extra in ((), (second,)):
+        for offset in range(0, 6, 2):
+            def page(f: EntityFilter, extra=extra, offset=offset):
+                q = PaperQuery(using=(f, *extra), order=order, direction=direction, limit=2, offset=offset)
+                return store.find_papers(q)
+
+            assert page(EntityFilter(ids=family, head=head)) == page(EntityFilter(ids=family))
+
+
+def test_contract_family_head_must_be_one_of_the_ids():
+    with pytest.raises(ValueError, match="head"):
+        EntityFilter(ids=(KL,), head=F)
 
 
 def test_contract_taxonomy_child_written_before_parent(empty_store):

@@ -12,7 +12,7 @@ from tests import world as gd
 PINNED = {
     "LOOKUP": (
         "MATCH (e:Entity)\n"
-        "WHERE $key IN e.keys AND ($kind IS NULL OR e.kind = $kind)\n"
+        "WHERE e.keytext CONTAINS $needle AND $key IN e.keys AND ($kind IS NULL OR e.kind = $kind)\n"
         "RETURN e {.id, .kind, .name, .aliases, .description, .family, .parents} AS e ORDER BY e.id"
     ),
     "MERGE_PAPERS": (
@@ -105,7 +105,7 @@ def all_statements() -> list[str]:
             out.append(value)
         elif isinstance(value, dict):
             out.extend(value.values())
-        elif name in ("REBUILD_AGGREGATES", "REBUILD_SUMMARIES", "UPGRADE_TO_3"):  # statement sequences
+        elif name in ("REBUILD_AGGREGATES", "REBUILD_SUMMARIES", "UPGRADE_FROM_2", "UPGRADE_FROM_3"):  # sequences
             out.extend(value)
     out += [Q.fam_papers(order, direction, filtered, total=total, head=head)
             for order, direction in sorted(Q.FAM_ORDERS) for filtered in (False, True)

@@ -85,7 +85,8 @@ def test_neo4j_store_schema_is_idempotent(neo4j_store, neo4j_uri):
         pass
     records = neo4j_store._read("SHOW INDEXES YIELD name RETURN collect(name) AS names")
     names = set(records[0]["names"])
-    assert {"paper_id", "entity_id", "claim_id", "entity_key", "entity_names", "paper_titles"} <= names
+    assert {"paper_id", "entity_id", "claim_id", "entity_key", "entity_keytext", "entity_names",
+            "paper_titles"} <= names
 
 
 @pytest.mark.neo4j
@@ -118,7 +119,7 @@ def test_neo4j_store_reports_its_queries_to_the_log_hook(neo4j_store):
     with capture_queries() as log:
         neo4j_store.lookup("KL", "divergence")
     assert neo4j_store.query_language == "cypher"
-    assert log == [{"query": Q.LOOKUP, "params": {"key": "kl", "kind": "divergence"}}]
+    assert log == [{"query": Q.LOOKUP, "params": {"key": "kl", "needle": "\u001ekl\u001e", "kind": "divergence"}}]
 
 
 @pytest.mark.parametrize("name", ["sqlite", "networkx", None])
@@ -297,3 +298,54 @@ def test_neo4j_union_of_families_is_read_from_their_indexes(neo4j_store):
     for statement in (Q.UNION_CLAIMS, Q.UNION_CLAIMS_TYPED):
         plan = _profile(neo4j_store, statement, {"ancs": ancs, "type": "empirical", "arm": 1, "limit": 1, "offset": 0})
         assert any("RelationshipIndexSeek" in op and "FAM_ABOUT(anc, " in d for op, d, _ in plan), plan
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_family_head_skips_the_family_read(neo4j_store, monkeypatch):
+    """A filter naming its family's head is answered without reading which families its ids form
+    (FAMILY_PARTS); the same ids without it read them. Both give the same page."""
+    neo4j_store.write(gd.delta())
+    family = neo4j_store.family_ids([gd.F_DIV.id])[gd.F_DIV.id]
+    ran: list[str] = []
+    read = neo4j_store._read
+    monkeypatch.setattr(neo4j_store, "_read", lambda q, **p: ran.append(q) or read(q, **p))
+    pages = []
+    for head in (gd.F_DIV.id, None):
+        ran.clear()
+        pages.append(neo4j_store.find_papers(PaperQuery(using=(EntityFilter(ids=family, head=head),), limit=3)))
+        assert (Q.FAMILY_PARTS in ran) is (head is None), ran
+    assert pages[0] == pages[1] and pages[0].total > 0
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_name_lookups_read_the_key_text_index(neo4j_store):
+    """A name lookup and a name search read the TEXT index on ``keytext`` (one index read, not
+    every entity's key list), and the list confirms the candidates."""
+    neo4j_store.write(gd.delta())
+
+    def operators(plan) -> list[str]:
+        return [plan["operatorType"].split("@")[0], *(o for c in plan.get("children", []) for o in operators(c))]
+
+    for statement, params in ((Q.LOOKUP, {"key": "kl", "needle": "\u001ekl\u001e", "kind": None}),
+                              (Q.SEARCH_ENTITIES, {"key": "wasser", "kind": None})):
+        _, summary, _ = neo4j_store.driver.execute_query("PROFILE " + statement, params, database_="neo4j")
+        ops = operators(summary.profile)
+        assert "NodeIndexContainsScan" in ops and "NodeByLabelScan" not in ops, ops
+    assert [e.id for e in neo4j_store.lookup("relative entropy")] == [gd.KL.id]
+    assert [e.id for e in neo4j_store.search_entities("wasser")] == [gd.W.id, gd.W1.id]
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_upgrade_from_3_fills_the_key_texts(neo4j_store, neo4j_uri):
+    """A database a kg of aggregates version 3 wrote (no ``keytext``) gets every entity's key text
+    when a store opens it, and name lookups find its entities again."""
+    neo4j_store.write(gd.delta())
+    neo4j_store.driver.execute_query("MATCH (e:Entity) REMOVE e.keytext", database_="neo4j")
+    neo4j_store.driver.execute_query("MATCH (m:KgMeta {key: 'aggregates'}) SET m.version = 3", database_="neo4j")
+    assert neo4j_store.lookup("KL") == []
+    with Neo4jStore(neo4j_uri, None, "neo4j") as reopened:
+        assert [e.id for e in reopened.lookup("KL")] == [gd.KL.id]
+        rows = reopened._read("MATCH (e:Entity) RETURN e.keytext AS t, e.keys AS keys")
+        assert rows and all(r["t"] == "\u001e" + "".join(k + "\u001e" for k in r["keys"]) for r in rows)
+        marker = reopened._read("MATCH (m:KgMeta {key: 'aggregates'}) RETURN m.version AS v")
+        assert marker[0]["v"] == Q.AGGREGATES_VERSION
