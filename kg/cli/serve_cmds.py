@@ -7,7 +7,7 @@ request), then runs :func:`kg.api.create_app` under uvicorn until interrupted.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -96,6 +96,14 @@ def serve_cmd(
                  "version; errors are never kept). 0 turns the cache off.",
         ),
     ] = 64.0,  # kg.api.server.DEFAULT_CACHE_BYTES
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", "-w", min=1, max=64,
+            help="Server processes sharing the port, each with its own store connection and answer cache "
+                 "(one process uses at most one core: set the machine's cores to serve many clients).",
+        ),
+    ] = 1,
     *,
     opts: StoreOptions,
 ) -> None:
@@ -105,17 +113,19 @@ def serve_cmd(
 
     Beyond 127.0.0.1, set an API key (KG_API_KEY) and, for browser apps, a CORS allow-list: kg serve warns when a non-loopback host has no key.
     """  # noqa: E501 - one line per paragraph: Typer keeps docstring line breaks in --help
-    from kg.api import serve
+    from kg.api import serve, serve_workers
     from kg.api.execution import Limits
 
     _check_can_listen(host, port)
     origins = _origins(cors_origin)
     # Fail fast on the request path: a short TCP connect timeout, no driver retries, and a
     # server-side transaction timeout (the health probe brings the API back when Neo4j returns).
-    with opts.open(neo4j_connection_timeout=3.0, neo4j_retry_time=0.0, query_timeout=time_limit) as store:
+    fail_fast: dict[str, Any] = {"neo4j_connection_timeout": 3.0, "neo4j_retry_time": 0.0, "query_timeout": time_limit}
+    with opts.open(**fail_fast) as store:
         stats = store.stats()
         err.print(
-            f"kg serve: {store.name} store with {stats.papers} papers → http://{host}:{port}/graphql",
+            f"kg serve: {store.name} store with {stats.papers} papers → http://{host}:{port}/graphql"
+            + (f" ({workers} processes)" if workers > 1 else ""),
             highlight=False,
         )
         if stats.papers == 0:
@@ -126,6 +136,12 @@ def serve_cmd(
                 "this port can query the graph (set KG_API_KEY or --api-key)",
                 highlight=False,
             )
-        limits = Limits(time_limit=time_limit, max_body_bytes=max_body)
-        serve(store, host=host, port=port, log_level=log_level, limits=limits, api_key=api_key, cors_origins=origins,
-              cache_bytes=int(cache_mb * 2**20))
+        if workers == 1:
+            limits = Limits(time_limit=time_limit, max_body_bytes=max_body)
+            serve(store, host=host, port=port, log_level=log_level, limits=limits, api_key=api_key,
+                  cors_origins=origins, cache_bytes=int(cache_mb * 2**20))
+            return
+    # several processes: each opens its own store (this one only checked it and printed the above)
+    serve_workers(opts.settings(**fail_fast), workers, host=host, port=port, log_level=log_level,
+                  time_limit=time_limit, max_body_bytes=max_body, api_key=api_key, cors_origins=origins,
+                  cache_bytes=int(cache_mb * 2**20))
