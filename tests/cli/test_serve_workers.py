@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,14 +15,9 @@ import pytest
 
 from kg.store.sqlite_store import SQLiteStore
 from tests import world as gd
+from tests.serving import free_port, wait_healthy
 
 QUERY = '{ papers(where: {divergence: {name: "KL"}}) { id } divergences(orderBy: NAME) { id papers(limit: 1) { id } } }'
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -48,18 +41,6 @@ def _serve(graph: Path, port: int, *extra: str) -> subprocess.Popen:
     )
 
 
-def _ready(base: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else "kg serve exited"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise AssertionError("kg serve did not answer /healthz")
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc")
 def test_serve_workers_share_the_port_and_answer_alike(tmp_path):
     graph = tmp_path / "graph.db"
@@ -68,11 +49,11 @@ def test_serve_workers_share_the_port_and_answer_alike(tmp_path):
     answers = {}
     spawned: list[int] = []
     for workers in (1, 2):
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         proc = _serve(graph, port, "--workers", str(workers))
         try:
-            _ready(base, proc)
+            wait_healthy(base, proc, 120)
             headers = {"authorization": "Bearer k3y"}  # the key reaches the workers (not by the command line)
             assert httpx.post(f"{base}/graphql", json={"query": QUERY}, timeout=30).status_code == 401
             with ThreadPoolExecutor(8) as pool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ import pytest
 from kg.errors import StoreError
 from kg.models import Divergence, Evidence, Extraction, GraphDelta, Paper, Tag
 from tests.infra.neo4j_local import parse_env, run, server_processes
+from tests.serving import free_port, wait_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.neo4j, pytest.mark.usefixtures("java_and_maven")]
 
@@ -65,12 +65,6 @@ RECOVERY_BOUND = 10.0
 #: speed, not its load), 3.17 s before the answer cache and 4.04 s once in a full-suite run. The bound
 #: is the issue's 5 s target on one free core.
 RECOVERY_CPU_BOUND = 5.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Run:
@@ -156,19 +150,6 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _wait_healthy(base: str, proc: subprocess.Popen, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else "kg serve exited"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"kg serve not healthy after {seconds}s")
-
-
 def test_serve_fault_neo4j_sigkill_fails_fast_and_recovers(tmp_path: Path) -> None:
     from kg.store.neo4j_store import Neo4jStore
 
@@ -182,13 +163,13 @@ def test_serve_fault_neo4j_sigkill_fails_fast_and_recovers(tmp_path: Path) -> No
         with Neo4jStore(uri, None, "neo4j") as store:
             store.write(GraphDelta(extractions=(_paper("a1", True), _paper("a2", True), _paper("b1", False)),
                                    entities=(KL,)))
-        base = f"http://127.0.0.1:{_free_port()}"
+        base = f"http://127.0.0.1:{free_port()}"
         proc = subprocess.Popen(
             [sys.executable, "-m", "kg", "serve", "--store", "neo4j", "--uri", uri,
              "--port", base.rsplit(":", 1)[1], "--log-level", "warning"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
-        _wait_healthy(base, proc, 300)  # a loaded machine: kg serve opens Neo4j on a cold JVM
+        wait_healthy(base, proc, 300)  # a loaded machine: kg serve opens Neo4j on a cold JVM
 
         with Run(base, uri) as load:
             # killed while it serves: wait until kg serve has answered (a loaded machine is slow to start)
