@@ -334,7 +334,7 @@ def find_papers(info, filters: PaperFilters, kw: dict) -> Page:
                                    offset=kw.get("offset") or 0, **common)
     note_explain(info, result.explain)
     nodes = [PaperNode(hit.paper, hit.matches) for hit in result.items]
-    loader_of(info).want_papers(n.id for n in nodes)
+    loader.want_papers(n.id for n in nodes)
     return Page(nodes, result.offset, result.total, result.filters.key(result.order, result.direction))
 
 
