@@ -463,10 +463,10 @@ UPGRADE_FROM_2: tuple[str, ...] = (*_TAG_RELS, *_PAIR_RECOUNT, _KEY_TEXT, SET_AG
 UPGRADE_FROM_3: tuple[str, ...] = (_KEY_TEXT, SET_AGGREGATES_MARKER)
 
 
-def _recount(families: bool) -> tuple[str, ...]:
-    """The recount statements; ``families``: the FAM/FAM_ABOUT relationships too (False after a bulk
-    import that loaded them from its CSV files: then only the summary nodes are counted)."""
-    family = (_FAMILY_RELS_CLEARED + _FAMILY_COUNT) if families else _FAMILY_SUMMARIES
+def _recount() -> tuple[str, ...]:
+    """The recount statements: every summary node, family relationship and kind tag, from the graph
+    (kg.store.bulk counts the same in Python while it stages a bulk load)."""
+    family = _FAMILY_RELS_CLEARED + _FAMILY_COUNT
     return (
         "MATCH (n) WHERE n:YearCount OR n:EntityYear OR n:Cooc OR n:FamYear OR n:FamCooc\n"
         "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
@@ -493,7 +493,7 @@ def _recount(families: bool) -> tuple[str, ...]:
         "MATCH (a:Entity)\nCALL (a) {\n"
         + "\n".join("  " + line for line in family.splitlines())
         + "\n} IN TRANSACTIONS OF 1 ROWS",
-        *(_TAG_RELS if families else ()),
+        *_TAG_RELS,
         *_PAIR_RECOUNT,
         _KEY_TEXT,
         SET_AGGREGATES_MARKER,
@@ -501,9 +501,7 @@ def _recount(families: bool) -> tuple[str, ...]:
 
 
 #: The full recount (first statement needs an auto-commit transaction).
-REBUILD_AGGREGATES: tuple[str, ...] = _recount(True)
-#: The recount after a bulk import that loaded the family relationships (kg.store.bulk).
-REBUILD_SUMMARIES: tuple[str, ...] = _recount(False)
+REBUILD_AGGREGATES: tuple[str, ...] = _recount()
 
 
 # -- bulk load (kg.store.bulk) ---------------------------------------------------------------------

@@ -245,10 +245,10 @@ class Neo4jStore:
             self.plans.forget()  # a restarted server has an empty plan cache
             raise
 
-    def ensure_schema(self, *, families_loaded: bool = False) -> None:
+    def ensure_schema(self) -> None:
         """Create the constraints and indexes (idempotent: ``IF NOT EXISTS``), and recount the
-        summary nodes of a database that lacks them (written by an older kg, or bulk-imported;
-        ``families_loaded``: the import brought the FAM/FAM_ABOUT relationships, kg.store.bulk)."""
+        summary nodes of a database that lacks them (written by an older kg, or imported from CSV
+        files without them; a bulk load imports them with their marker, kg.store.bulk)."""
         with self._errors():
             for statement in Q.SCHEMA:
                 self.driver.execute_query(statement, database_=self.database)
@@ -259,17 +259,16 @@ class Neo4jStore:
             with self._errors(), self.driver.session(database=self.database) as session:
                 _rewrite(session, upgrades[version])
         elif version < Q.AGGREGATES_VERSION:
-            self.rebuild_aggregates(families=not families_loaded)
-        elif records and records[0]["token"] is None:  # written by a kg without version tokens
+            self.rebuild_aggregates()
+        elif records and records[0]["token"] is None:  # bulk-imported, or written by a kg without tokens
             self._touch()
 
-    def rebuild_aggregates(self, *, families: bool = True) -> None:
+    def rebuild_aggregates(self) -> None:
         """Recount every summary node (papers per year, per entity and year, co-occurring pairs) and
-        every family (FAM, FAM_ABOUT, FamYear, FamCooc) from the graph: a full scan, needed only after
-        a bulk import or on a database an older kg wrote. ``families=False`` keeps the FAM and
-        FAM_ABOUT relationships (a bulk import loaded them) and counts only the summary nodes."""
+        every family (FAM, FAM_ABOUT, FamYear, FamCooc, FamPair, kind tags) from the graph: a full
+        scan, needed only on a database an older kg wrote or that was imported without them."""
         with self._errors(), self.driver.session(database=self.database) as session:
-            _rewrite(session, Q.REBUILD_AGGREGATES if families else Q.REBUILD_SUMMARIES)
+            _rewrite(session, Q.REBUILD_AGGREGATES)
 
     def _touch(self) -> None:
         with self._errors(), self._session() as session:

@@ -13,6 +13,7 @@ from kg.errors import StoreError
 from kg.export import graph_records, to_jsonl
 from kg.ingest import ingest
 from kg.models import EntityFilter, Extraction, GraphDelta, Paper, PaperQuery
+from kg.store import cypher as Q
 
 pytestmark = pytest.mark.neo4j
 
@@ -52,6 +53,16 @@ def _pairs(store) -> list[tuple[str, int]]:
                                                        "RETURN c.key AS k, c.papers AS n"))
 
 
+SUMMARY_LABELS = ("YearCount", "EntityYear", "Cooc", "FamYear", "FamCooc", "FamPair")
+
+
+def _summaries(store) -> list[tuple[str, list]]:
+    """Every summary node (its label and properties), sorted."""
+    rows = store._read("MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) "
+                       "RETURN labels(n)[0] AS label, properties(n) AS props", labels=list(SUMMARY_LABELS))
+    return sorted((r["label"], sorted(r["props"].items())) for r in rows)
+
+
 def _embedded_pairs(store) -> list[tuple[str, int]]:
     """The embedded store's ``fam_pair`` counts (kept by its triggers), keyed as Neo4j keys FamPair."""
     from kg.store.records import KIND_TAGS, tag_id
@@ -74,7 +85,13 @@ def test_bulk_import_gives_the_transactional_graph(neo4j_uri, neo4j_admin, seed_
     store = open_store(store="neo4j", neo4j_uri=neo4j_uri)
     try:
         store.clear()
-        report = ingest(seed_jsonl, store, bulk=True, workers=2)
+
+        def no_recount(*args, **kwargs):
+            raise AssertionError("a bulk load imports its summary nodes: nothing is recounted")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(type(store), "rebuild_aggregates", no_recount)
+            report = ingest(seed_jsonl, store, bulk=True, workers=2)
         assert (report.new, report.failed) == (224, 0)
         assert list(tmp_path.iterdir()) == []  # the staged CSV files are removed after the import
         assert store.stats() == transactional.stats()
@@ -92,9 +109,15 @@ def test_bulk_import_gives_the_transactional_graph(neo4j_uri, neo4j_admin, seed_
         held = _families(store)
         assert held[0] and held[1] and any(a.startswith("tag:") for a, _, _ in held[0])  # kind tags too
         pairs = _pairs(store)
-        assert pairs and pairs == _embedded_pairs(transactional)  # counted after the import = kept by triggers
+        assert pairs and pairs == _embedded_pairs(transactional)  # counted while staging = kept by triggers
+        # every summary node the import loaded is what a full recount from the graph creates
+        summaries = _summaries(store)
+        assert {label for label, _ in summaries} == set(SUMMARY_LABELS)
+        assert store._read(Q.AGGREGATES_MARKER)[0]["version"] == Q.AGGREGATES_VERSION
+        assert store.version() is not None  # the imported graph got its version token on open
         store.rebuild_aggregates()
         assert _families(store) == held and _pairs(store) == pairs
+        assert _summaries(store) == summaries
         proposing = EntityFilter(kind="method", role="proposed")
         for using in ((proposing, EntityFilter(ids=("dataset:cifar-10",))), (proposing,), (EntityFilter(kind="dataset"),
                                                                                            EntityFilter(ids=family))):

@@ -105,7 +105,7 @@ def all_statements() -> list[str]:
             out.append(value)
         elif isinstance(value, dict):
             out.extend(value.values())
-        elif name in ("REBUILD_AGGREGATES", "REBUILD_SUMMARIES", "UPGRADE_FROM_2", "UPGRADE_FROM_3"):  # sequences
+        elif name in ("REBUILD_AGGREGATES", "UPGRADE_FROM_2", "UPGRADE_FROM_3"):  # sequences
             out.extend(value)
     out += [Q.fam_papers(order, direction, filtered, total=total, head=head)
             for order, direction in sorted(Q.FAM_ORDERS) for filtered in (False, True)
