@@ -4,7 +4,7 @@
 Runs :func:`kg.ingest.ingest` with ``bulk=True`` on a stand-in store (an empty "database", no
 planning hits) whose bulk loader is the real :class:`kg.store.bulk.BulkImport` minus neo4j-admin: the
 same reading, planning, spawned extraction workers and CSV staging (``write`` per batch, the tail of
-entities, ABOUT, FAM, FAM_ABOUT and kind tags) as the real command, then stops before the import.
+entities, ABOUT, FAM, FAM_ABOUT, kind tags and summary nodes) as the real command, then stops before the import.
 Prints CPU seconds and ms per paper of the extraction workers (``RUSAGE_CHILDREN``), of the parent
 (``RUSAGE_SELF``) and, inside the parent, of the staging (``write``) and the tail; the CSV files stay
 in OUTDIR, so two revisions' files can be compared byte for byte (and imported by neo4j-admin to time it).

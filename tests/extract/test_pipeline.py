@@ -111,6 +111,39 @@ def test_pipeline_sentencizer_hard_cases(text, expected):
     assert len(_sents(text)) == expected, _sents(text)
 
 
+def test_pipeline_vocab_ruler_gives_the_spans_of_spacys_span_ruler(seed_jsonl):
+    """kg's VocabRuler skips what spaCy's SpanRuler does around its phrase matcher (an empty token
+    matcher and its silenced warning) and must find the same spans, in the same order, on the seed."""
+    from spacy.pipeline import SpanRuler
+
+    from kg.extract.docext import VOCAB_KEY
+    from kg.extract.pipeline import VocabRuler
+    from kg.read import read_papers
+
+    nlp = get_nlp()
+    ours = [nlp.get_pipe("kg_vocab"), nlp.get_pipe("kg_vocab_cased")]
+    assert all(type(r) is VocabRuler for r in ours) and all(len(r.patterns) > 100 for r in ours)
+    spacys = []
+    for r in ours:  # spaCy's own ruler, the same settings and patterns
+        ruler = SpanRuler(nlp, r.name, spans_key=VOCAB_KEY, phrase_matcher_attr=r.phrase_matcher_attr,
+                          overwrite=r.overwrite)
+        ruler.phrase_matcher = r.phrase_matcher
+        ruler._match_label_id_map = r._match_label_id_map
+        ruler._patterns = r._patterns
+        spacys.append(ruler)
+    texts = [normalize(t).text for p in read_papers(seed_jsonl).papers for t in (p.title, p.abstract)]
+    found = 0
+    for text in texts:
+        a, b = nlp.make_doc(text), nlp.make_doc(text)
+        for mine, theirs in zip(ours, spacys, strict=True):
+            mine(a)
+            theirs(b)
+        spans = [(s.start, s.end, s.label_, s.id_) for s in a.spans[VOCAB_KEY]]
+        assert spans == [(s.start, s.end, s.label_, s.id_) for s in b.spans[VOCAB_KEY]], text
+        found += len(spans)
+    assert found > 200  # (264 spans in the seed's 448 texts)
+
+
 def test_pipeline_sentencizer_text_shortcut_same_starts(seed_jsonl):
     """A text whose only whitespace is single spaces has no whitespace token, and the sentencizer
     (which then reads no IS_SPACE column) sets the same starts as without the shortcut."""

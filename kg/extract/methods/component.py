@@ -11,6 +11,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.extract import docext
 from kg.extract.methods.tokens import match_doc
 from kg.extract.methods.vocab import _rules
 
@@ -24,7 +25,7 @@ class MethodMatcher:
         self.matcher = self.rules.matcher(nlp)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_method_matches = match_doc(self.rules, self.matcher, doc)
+        docext.put(doc, "kg_method_matches", match_doc(self.rules, self.matcher, doc))  # (= doc._.kg_method_matches)
         return doc
 
 
