@@ -41,7 +41,6 @@ import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from itertools import combinations, permutations, product, repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -148,41 +147,54 @@ def _year_parts(key: str) -> tuple[str, int]:
 
 class Summaries:
     """The summary nodes of a bulk load, counted from each paper's links and families as they are
-    staged — the same nodes :data:`kg.store.cypher.REBUILD_AGGREGATES` counts from the graph (and the
-    transactional writes keep up to date, :func:`kg.store.records.aggregate_deltas`,
-    :func:`kg.store.families.deltas` and :func:`~kg.store.families.pair_deltas`), so the server has
-    nothing to recount after the import. Pair counts may outgrow memory: they spill to sorted runs
-    under ``directory`` (:class:`kg.store.tally.SpillCounter`).
+    staged — by the functions that give the transactional writes their deltas
+    (:func:`kg.store.records.aggregate_deltas`, :func:`kg.store.families.deltas` and
+    :func:`~kg.store.families.pair_deltas`, from no papers to a batch of them), so they are the nodes
+    :data:`kg.store.cypher.REBUILD_AGGREGATES` counts from the graph and the server has nothing to
+    recount after the import. Pair counts may outgrow memory: they spill to sorted runs under
+    ``directory`` (:class:`kg.store.tally.SpillCounter`).
 
     Args:
         directory: where runs may be written.
         ancestors: entity id → ids of it and its ancestors (:func:`kg.store.families.ancestor_map`).
     """
 
+    #: papers counted together (one call of each delta function)
+    BATCH = 2000
+
     def __init__(self, directory: Path, ancestors: dict[str, list[str]]) -> None:
-        #: the heads of proper families (entities with a descendant): FamYear and FamCooc count only these
-        self.proper = {a for eid, ancs in ancestors.items() for a in ancs if a != eid}
+        proper = {a for eid, ancs in ancestors.items() for a in ancs if a != eid}  # heads with a descendant
+        #: entity id → the proper families it belongs to (FamYear and FamCooc count only these)
+        self.families = {eid: [a for a in ancs if a in proper] for eid, ancs in ancestors.items()}
         self.years: Counter[str] = Counter()
         self.counters = {name: SpillCounter(directory)
                          for name in ("entity_years", "cooc", "fam_years", "fam_cooc", "fam_pairs")}
+        self._footprints: dict[str, R.Footprint] = {}  # of the papers not counted yet, by paper id
+        self._heads: dict[str, list[str]] = {}
 
-    def paper(self, year: int | None, entities: list[str], families: list[str], tags: list[str]) -> None:
-        """Count one paper: its year, the ids of the entities it links to (that exist), the heads of
-        the families it belongs to (its FAM relationships from entities) and its kind tags."""
-        yk = Q.year_key(year)
+    def paper(self, paper_id: str, year: int | None, entities: list[str], heads: list[str]) -> None:
+        """Count one paper: its id and year, the ids of the entities it links to (that exist) and the
+        heads of its FAM relationships (families and kind tags)."""
+        self._footprints[paper_id] = (year, frozenset(entities))
+        self._heads[paper_id] = heads
+        if len(self._footprints) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
         c = self.counters
-        self.years[yk] += 1
-        ents = list(dict.fromkeys(entities))
-        c["entity_years"].update(zip(ents, repeat(yk)))
-        c["cooc"].update(permutations(ents, 2))  # ordered pairs of two different entities
-        proper = [a for a in families if a in self.proper]
-        if proper:
-            c["fam_years"].update(zip(proper, repeat(yk)))
-            c["fam_cooc"].update(product(proper, ents))
-        c["fam_pairs"].update(combinations(sorted({*families, *tags}), 2))  # (a, b) with a < b
+        years, entity_years, cooc = R.aggregate_deltas({}, self._footprints)
+        fam_years, fam_cooc = F.deltas({}, self._footprints, self.families)
+        self.years.update({Q.year_key(y): n for y, n in years.items()})
+        c["entity_years"].update({(e, Q.year_key(y)): n for (e, y), n in entity_years.items()})
+        c["cooc"].update(cooc)
+        c["fam_years"].update({(a, Q.year_key(y)): n for (a, y), n in fam_years.items()})
+        c["fam_cooc"].update(fam_cooc)
+        c["fam_pairs"].update(F.pair_deltas({}, self._heads))
+        self._footprints, self._heads = {}, {}
 
     def files(self) -> Iterator[tuple[str, list[str], Iterator[list[Any]]]]:
         """``(file name, header, rows)`` of each summary node file, rows in key order."""
+        self._flush()
         c = self.counters
 
         def years() -> Iterator[list[Any]]:
@@ -346,8 +358,8 @@ class BulkImport:
                 for props in tag_fams:
                     tw.writerow([props["anc"], pid, "FAM", *_row(props, FAM_COLUMNS)])
                     tags.add(props["anc"])
-                summaries.paper(known, [e for e, _ in links if e in ancestors],
-                                [f["anc"] for f in fams], [t["anc"] for t in tag_fams])
+                summaries.paper(pid, known, [e for e, _ in links if e in ancestors],
+                                [f["anc"] for f in fams + tag_fams])
             for name, header, rows in summaries.files():
                 self._open(name, header)
                 self._w(name).writerows(rows)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping
+from itertools import combinations, product, repeat
 from typing import Any
 
 from kg.models import Extraction, relevance_score
@@ -79,11 +80,9 @@ def pair_deltas(old: Mapping[str, Collection[str]], new: Mapping[str, Collection
     family of ``skip`` left out (rebuilt whole after the batch)."""
     pairs: Counter = Counter()
     for sign, papers in ((-1, old), (1, new)):
+        add = Counter.update if sign > 0 else Counter.subtract
         for ancs in papers.values():
-            keys = sorted(set(ancs) - set(skip))
-            for i, a in enumerate(keys):
-                for b in keys[i + 1:]:
-                    pairs[(a, b)] += sign
+            add(pairs, combinations(sorted(set(ancs) - set(skip)), 2))
     return {k: v for k, v in pairs.items() if v}
 
 
@@ -132,11 +131,11 @@ def deltas(
     years: Counter = Counter()
     pairs: Counter = Counter()
     for sign, papers in ((-1, old), (1, new)):
+        add = Counter.update if sign > 0 else Counter.subtract
         for year, entities in papers.values():
-            for anc in {a for e in entities for a in families.get(e, ())} - set(skip):
-                years[(anc, year)] += sign
-                for b in entities:
-                    pairs[(anc, b)] += sign
+            ancs = {a for e in entities for a in families.get(e, ())} - set(skip)
+            add(years, zip(ancs, repeat(year)))
+            add(pairs, product(ancs, entities))
     return {k: v for k, v in years.items() if v}, {k: v for k, v in pairs.items() if v}
 
 

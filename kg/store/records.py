@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import permutations, repeat
 from typing import Any, TypeVar
 
 import orjson
@@ -388,13 +389,11 @@ def aggregate_deltas(
     entity_years: Counter = Counter()
     pairs: Counter = Counter()
     for sign, papers in ((-1, old), (1, new)):
+        add = Counter.update if sign > 0 else Counter.subtract
         for year, entities in papers.values():
             years[year] += sign
-            for e in entities:
-                entity_years[(e, year)] += sign
-                for other in entities:
-                    if other != e:
-                        pairs[(e, other)] += sign
+            add(entity_years, zip(entities, repeat(year)))
+            add(pairs, permutations(entities, 2))  # (the ids are distinct: every pair of two different ones)
     return (
         {k: v for k, v in years.items() if v},
         {k: v for k, v in entity_years.items() if v},

@@ -23,7 +23,7 @@ import csv
 import heapq
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 __all__ = ["SpillCounter"]
@@ -43,8 +43,8 @@ class SpillCounter:
         self.counts: Counter[tuple[str, ...]] = Counter()
         self.runs: list[Path] = []
 
-    def update(self, keys: Iterable[tuple[str, ...]]) -> None:
-        """Count each key once more (a key may come several times)."""
+    def update(self, keys: Iterable[tuple[str, ...]] | Mapping[tuple[str, ...], int]) -> None:
+        """Count each key once more (a key may come several times), or add a mapping's counts."""
         self.counts.update(keys)
         if len(self.counts) >= self.limit:
             self._spill()
