@@ -49,6 +49,7 @@ from typing import TypeVar
 from pydantic import BaseModel, Field
 
 from kg.errors import RecordError
+from kg.gcpolicy import relaxed
 from kg.models import Entity, Extraction, GraphDelta, Paper, Stats
 from kg.read import Format, ReadWarning
 from kg.resolve.overrides import Overrides
@@ -249,21 +250,22 @@ def load_extractions(
         entities.update((e.id, e.kind) for e in delta.all_entities().values())
         edges.update(count_delta(delta)[1])
 
-    try:
-        if taxonomy:
-            put(GraphDelta(entities=tuple(taxonomy_entities() if taxonomy is True else taxonomy)))
-        for batch in _batches(extractions, batch_size):
-            put(GraphDelta(extractions=tuple(batch)))
-            report.papers += len(batch)
-            if on_written is not None:
-                on_written(batch)
-        if sink is not None:
-            sink.finish()
-    finally:
-        if sink is not None:
-            sink.close()
-        if checkpoint is not None:
-            checkpoint.finish()
+    with relaxed():  # the collector's settings for a long run (kg.gcpolicy)
+        try:
+            if taxonomy:
+                put(GraphDelta(entities=tuple(taxonomy_entities() if taxonomy is True else taxonomy)))
+            for batch in _batches(extractions, batch_size):
+                put(GraphDelta(extractions=tuple(batch)))
+                report.papers += len(batch)
+                if on_written is not None:
+                    on_written(batch)
+            if sink is not None:
+                sink.finish()
+        finally:
+            if sink is not None:
+                sink.close()
+            if checkpoint is not None:
+                checkpoint.finish()
     report.entities = dict(sorted(Counter(entities.values()).items()))
     report.edges = dict(sorted(edges.items()))
     return report

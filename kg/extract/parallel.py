@@ -13,7 +13,9 @@ grow without bound. :func:`extract_stream` therefore
 * yields one result per input paper, in input order, whatever the number of workers: the output
   of 1, 2 or 8 workers is identical;
 * never ends on one bad text: a batch that fails is retried paper by paper and only the papers the
-  extractor chokes on come back as :class:`Failed`.
+  extractor chokes on come back as :class:`Failed`;
+* runs with the garbage collector's settings for long runs (:mod:`kg.gcpolicy`): the pipeline frozen
+  out of the collector's traversals, young collections less often.
 
 Workers watch their parent: when it dies (even by SIGKILL) they exit instead of lingering.
 
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from kg.errors import ExtractionError, KGError
+from kg.gcpolicy import relaxed, tune_worker
 from kg.models import Extraction, Paper
 
 __all__ = ["Failed", "default_workers", "extract_batch", "extract_stream"]
@@ -136,6 +139,7 @@ def init_worker(parent: int) -> None:
 
     extractor_version()
     warm_up()
+    tune_worker()  # the pipeline built: never traverse it again, collect young garbage less often
 
 
 def _batches(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
@@ -164,6 +168,14 @@ def extract_stream(
     """
     workers = default_workers() if workers is None else max(1, int(workers))
     batch_size = max(1, int(batch_size))
+    if workers == 1:
+        warm_up()  # build the pipeline here first, so that relaxed() freezes it with the rest
+    with relaxed():  # the collector's settings for a long run (kg.gcpolicy)
+        yield from _stream(papers, workers, batch_size, in_flight)
+
+
+def _stream(papers: Iterable[Paper], workers: int, batch_size: int,
+            in_flight: int | None) -> Iterator[Extraction | Failed]:
     if workers == 1:
         for batch in _batches(papers, batch_size):
             yield from extract_batch(batch)
