@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from kg.errors import ExtractionError, KGError
-from kg.gcpolicy import relaxed, tune_worker
+from kg.gcpolicy import collect_batch, relaxed, tune_worker
 from kg.models import Extraction, Paper
 
 __all__ = ["Failed", "default_workers", "extract_batch", "extract_stream"]
@@ -107,21 +107,24 @@ def extract_batch(papers: list[Paper]) -> list[Extraction | Failed]:
 
     nlp = get_nlp()
     warm_up()
-    with nlp.memory_zone():
-        try:
-            whole: list[Extraction | Failed] = list(extract(papers, batch_size=max(1, len(papers))))
-        except Exception:  # noqa: BLE001 - find the paper(s) at fault below
-            whole = []
-        if whole or not papers:
-            return whole
-        out: list[Extraction | Failed] = []
-        for p in papers:
+    try:
+        with nlp.memory_zone():
             try:
-                out.append(next(extract([p], batch_size=1)))
-            except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the run
-                why = str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}"
-                out.append(Failed(p, why))
-        return out
+                whole: list[Extraction | Failed] = list(extract(papers, batch_size=max(1, len(papers))))
+            except Exception:  # noqa: BLE001 - find the paper(s) at fault below
+                whole = []
+            if whole or not papers:
+                return whole
+            out: list[Extraction | Failed] = []
+            for p in papers:
+                try:
+                    out.append(next(extract([p], batch_size=1)))
+                except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the run
+                    why = str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}"
+                    out.append(Failed(p, why))
+            return out
+    finally:
+        collect_batch()  # the batch's spaCy documents are garbage now: free them (kg.gcpolicy)
 
 
 def _watch_parent(parent: int) -> None:
