@@ -44,12 +44,17 @@ _depth = 0
 _saved: tuple[int, int, int] | None = None
 
 
+def _relax(threshold: tuple[int, int, int]) -> None:
+    """Freeze what exists and raise the young threshold, unless the collector is off (threshold 0)."""
+    if threshold[0]:
+        gc.freeze()
+        gc.set_threshold(YOUNG, threshold[1], threshold[2])
+
+
 def tune_worker() -> None:
     """For a process that only extracts (its pool's initializer, after the pipeline is built):
     freeze what exists and raise the young threshold for the rest of the process."""
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(YOUNG, older, oldest)
+    _relax(gc.get_threshold())
 
 
 def collect_batch() -> None:
@@ -71,9 +76,7 @@ def relaxed() -> Iterator[None]:
         _depth += 1
         if _depth == 1:
             _saved = gc.get_threshold()
-            if _saved[0]:
-                gc.freeze()
-                gc.set_threshold(YOUNG, _saved[1], _saved[2])
+            _relax(_saved)
     try:
         yield
     finally:
