@@ -31,17 +31,32 @@ from kg.models import Entity, Extraction, Paper, TextField
 __all__ = ["extract", "extract_one", "extractor_version", "vocabulary_entities", "contexts", "Context"]
 
 
+#: Modules of this package that schedule extraction rather than decide it: how papers are spread over
+#: processes does not change what is extracted (1, 2 or 8 workers give identical output,
+#: tests/ingest/test_parallel.py), so a change to them must not re-extract every stored paper.
+NOT_RULES = frozenset({"parallel.py"})
+
+
+def code_hash(root: Path) -> str:
+    """SHA-256 of the rule code under ``root``: every ``*.py`` file (path and bytes) but :data:`NOT_RULES`."""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel not in NOT_RULES:
+            h.update(rel.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 @functools.lru_cache(maxsize=1)
 def extractor_version() -> str:
-    """``<package version>+<hash>``: the hash covers the vocabulary/pattern files and the rule code,
-    so that changing either re-extracts papers on the next ingest."""
+    """``<package version>+<hash>``: the hash covers the vocabulary/pattern files and the rule code
+    (:func:`code_hash`), so that changing either re-extracts papers on the next ingest."""
     from kg import __version__
     from kg.extract.vocab import data_hash
 
     h = hashlib.sha256(data_hash().encode())
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
-        h.update(path.relative_to(Path(__file__).parent).as_posix().encode())
-        h.update(path.read_bytes())
+    h.update(code_hash(Path(__file__).parent).encode())
     return f"{__version__}+{h.hexdigest()[:10]}"
 
 

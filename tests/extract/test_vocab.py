@@ -67,3 +67,23 @@ def test_vocab_data_hash_covers_runtime_data_only(tmp_path, monkeypatch):
     assert vocab.data_hash() == before
     (tmp_path / "method_heads.txt").write_text("loss\nestimator\n")
     assert vocab.data_hash() != before
+
+
+def test_extractor_version_hashes_rule_code_not_scheduling(tmp_path):
+    """A rule change re-extracts stored papers; a change to how papers are spread over worker
+    processes (kg/extract/parallel.py, output-invariant) does not."""
+    import shutil
+    from pathlib import Path
+
+    import kg.extract as X
+
+    root = tmp_path / "extract"
+    shutil.copytree(Path(X.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__"))
+    base = X.code_hash(root)
+    assert base == X.code_hash(Path(X.__file__).parent)
+    (root / "parallel.py").write_text((root / "parallel.py").read_text() + "\nBATCH_SIZE = 1\n")
+    assert X.code_hash(root) == base
+    (root / "claims.py").write_text((root / "claims.py").read_text() + "\n# a rule tweak\n")
+    assert X.code_hash(root) != base
+    (root / "claims.py").unlink()
+    assert X.code_hash(root) != base
