@@ -46,13 +46,8 @@ SCORED = ("role", "field", "sentence_index", "count")
 KEYED = (*SCORED, "variant")
 
 
-def paper_families(paper_id: str, year: int | None, links: list[tuple[str, dict[str, Any]]],
-                   ancestors: Mapping[str, Collection[str]],
-                   kinds: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The FAM props of one paper: one per family its ``(entity id, link props)`` belong to
-    (``ancestors``: entity id → ids of it and its ancestors, for the entities that exist), by head id;
-    and one per kind tag its links carry (:func:`kg.store.records.link_tags`; ``kinds``: entity id →
-    kind), score 0 (relevance scores entities, and a kind filter names none)."""
+def _grouped(links: list[tuple[str, dict[str, Any]]], ancestors: Mapping[str, Collection[str]],
+             kinds: Mapping[str, str]) -> tuple[dict[str, list[dict[str, Any]]], set[str]]:
     by_anc: dict[str, list[dict[str, Any]]] = {}
     tags: set[str] = set()
     for entity_id, props in links:
@@ -60,8 +55,27 @@ def paper_families(paper_id: str, year: int | None, links: list[tuple[str, dict[
             by_anc.setdefault(anc, []).append(props)
         if entity_id in ancestors:
             tags.update(link_tags(kinds[entity_id], props.get("role"), props.get("variant")))
+    return by_anc, tags
+
+
+def paper_families(paper_id: str, year: int | None, links: list[tuple[str, dict[str, Any]]],
+                   ancestors: Mapping[str, Collection[str]],
+                   kinds: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The FAM props of one paper: one per family its ``(entity id, link props)`` belong to
+    (``ancestors``: entity id → ids of it and its ancestors, for the entities that exist), by head id;
+    and one per kind tag its links carry (:func:`kg.store.records.link_tags`; ``kinds``: entity id →
+    kind), score 0 (relevance scores entities, and a kind filter names none)."""
+    by_anc, tags = _grouped(links, ancestors, kinds)
     return ([fam_props(a, paper_id, year, by_anc[a]) for a in sorted(by_anc)],
             [fam_props(t, paper_id, year, []) for t in sorted(tags)])
+
+
+def paper_heads(links: list[tuple[str, dict[str, Any]]], ancestors: Mapping[str, Collection[str]],
+                kinds: Mapping[str, str]) -> list[str]:
+    """The ``anc`` of each FAM relationship :func:`paper_families` gives a paper, in its order
+    (families, then kind tags), without scoring them."""
+    by_anc, tags = _grouped(links, ancestors, kinds)
+    return [*sorted(by_anc), *sorted(tags)]
 
 
 def paper_rows(x: Extraction, ancestors: Mapping[str, Collection[str]]) -> dict[str, Any]:
