@@ -90,6 +90,23 @@ def seed_jsonl() -> Path:
 
 
 @pytest.fixture(scope="session")
+def wrapped_seed_jsonl(tmp_path_factory) -> Path:
+    """The seed with every third abstract hard-wrapped at 76 columns, as arXiv's are: cells with line
+    breaks (abstracts, sentences, claims) beside papers without any."""
+    import json
+    import textwrap
+
+    out = tmp_path_factory.mktemp("wrapped") / "papers.jsonl"
+    with SEED_JSONL.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
+        for i, line in enumerate(src):
+            rec = json.loads(line)
+            if i % 3 == 0:
+                rec["abstract"] = textwrap.fill(rec["abstract"], 76)
+            dst.write(json.dumps(rec) + "\n")
+    return out
+
+
+@pytest.fixture(scope="session")
 def seed_txt() -> Path:
     return SEED_TXT
 

@@ -30,29 +30,12 @@ def neo4j_admin(neo4j_uri) -> str:
 
 
 @pytest.fixture(scope="module")
-def wrapped_jsonl(tmp_path_factory, seed_jsonl):
-    """The seed with every third abstract hard-wrapped at 76 columns, as arXiv's are: cells with line
-    breaks (abstracts, sentences, claims) beside files without any."""
-    import json
-    import textwrap
-
-    out = tmp_path_factory.mktemp("wrapped") / "papers.jsonl"
-    with seed_jsonl.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
-        for i, line in enumerate(src):
-            rec = json.loads(line)
-            if i % 3 == 0:
-                rec["abstract"] = textwrap.fill(rec["abstract"], 76)
-            dst.write(json.dumps(rec) + "\n")
-    return out
-
-
-@pytest.fixture(scope="module")
-def transactional(tmp_path_factory, wrapped_jsonl):
+def transactional(tmp_path_factory, wrapped_seed_jsonl):
     """The (partly hard-wrapped) seed ingested the ordinary way (embedded store), to compare against."""
     from kg.store import open_store
 
     store = open_store(store="networkx", graph_path=tmp_path_factory.mktemp("tx") / "graph.json")
-    ingest(wrapped_jsonl, store)
+    ingest(wrapped_seed_jsonl, store)
     yield store
     store.close()
 
@@ -92,7 +75,7 @@ def _embedded_pairs(store) -> list[tuple[str, int]]:
 
 
 @pytest.mark.slow
-def test_bulk_import_gives_the_transactional_graph(neo4j_uri, neo4j_admin, wrapped_jsonl, transactional,
+def test_bulk_import_gives_the_transactional_graph(neo4j_uri, neo4j_admin, wrapped_seed_jsonl, transactional,
                                                    monkeypatch, tmp_path):
     from kg.query import papers_using
     from kg.store import open_store
@@ -109,11 +92,11 @@ def test_bulk_import_gives_the_transactional_graph(neo4j_uri, neo4j_admin, wrapp
 
         with monkeypatch.context() as patch:
             patch.setattr(type(store), "rebuild_aggregates", no_recount)
-            report = ingest(wrapped_jsonl, store, bulk=True, workers=2)
+            report = ingest(wrapped_seed_jsonl, store, bulk=True, workers=2)
         assert (report.new, report.failed) == (224, 0)
         assert list(tmp_path.iterdir()) == []  # the staged CSV files are removed after the import
         # the wrapped abstracts' line breaks survived the import (files with them parsed as multi-line)
-        with wrapped_jsonl.open(encoding="utf-8") as fh:
+        with wrapped_seed_jsonl.open(encoding="utf-8") as fh:
             ids = [r["id"] for r in map(json.loads, fh) if "\n" in r["abstract"]]
         want = transactional.papers(ids)
         assert len(want) == len(ids) > 50 and all("\n" in x.paper.abstract for x in want.values())
@@ -152,9 +135,9 @@ def test_bulk_import_gives_the_transactional_graph(neo4j_uri, neo4j_admin, wrapp
         assert {"paper_id", "entity_id", "entity_key", "entity_names"} <= names
         # a second bulk load into the now non-empty database is refused before any work
         with pytest.raises(StoreError, match="empty database"):
-            ingest(wrapped_jsonl, store, bulk=True, force=True)
+            ingest(wrapped_seed_jsonl, store, bulk=True, force=True)
         # and later deltas go through the ordinary transactional path
-        again = ingest(wrapped_jsonl, store)
+        again = ingest(wrapped_seed_jsonl, store)
         assert again.unchanged == 224
     finally:
         store.clear()

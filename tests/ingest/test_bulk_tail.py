@@ -84,29 +84,20 @@ def test_bulk_tail_process_failure_is_a_store_error(seed_jsonl, tmp_path, monkey
         _stage(seed_jsonl, tmp_path / "dies", monkeypatch, parallel_above=0)
 
 
-def test_bulk_parses_only_files_with_line_breaks_as_multiline(seed_jsonl, tmp_path, monkeypatch):
+def test_bulk_parses_only_files_with_line_breaks_as_multiline(seed_jsonl, wrapped_seed_jsonl, tmp_path,
+                                                              monkeypatch):
     """neo4j-admin's multi-line mode is slow: it is asked for only on the files with a line break in
     a cell (a hard-wrapped abstract, its sentences and claims), listed with the v2 format; a corpus
     without any imports with ``--multiline-fields=false``. tests/ingest/test_bulk.py imports both
     kinds with the real neo4j-admin."""
-    import json
-    import textwrap
-
     made: list[_Staging] = []
     _stage(seed_jsonl, tmp_path / "flat", monkeypatch, parallel_above=10**9, made=made)
     assert made[0].multiline == set()
     command = made[0].command()
     assert "--multiline-fields=false" in command and not any("format=v2" in a for a in command)
 
-    wrapped = tmp_path / "wrapped.jsonl"
-    with seed_jsonl.open(encoding="utf-8") as src, wrapped.open("w", encoding="utf-8") as dst:
-        for i, line in enumerate(src):
-            rec = json.loads(line)
-            if i % 3 == 0:
-                rec["abstract"] = textwrap.fill(rec["abstract"], 76)
-            dst.write(json.dumps(rec) + "\n")
     made.clear()
-    _stage(wrapped, tmp_path / "wrapped", monkeypatch, parallel_above=0, made=made)
+    _stage(wrapped_seed_jsonl, tmp_path / "wrapped", monkeypatch, parallel_above=0, made=made)
     stage = made[0]
     assert {"nodes_Paper.csv", "nodes_Claim.csv", "rel_USES.csv"} <= stage.multiline
     assert not {"rel_FAM.csv", "rel_MAKES.csv", "nodes_Entity.csv", "rel_ABOUT.csv"} & stage.multiline
