@@ -45,3 +45,11 @@ def test_bulk_admin_memory_setting_is_checked(value):
     assert load_settings(neo4j_admin_memory="25%").neo4j_admin_memory == "25%"
     with pytest.raises(InputError, match="neo4j_admin_memory"):
         load_settings(neo4j_admin_memory=value)
+
+
+@pytest.mark.parametrize("value", ["lots", "512 m", "-1g", "25%"])
+def test_bulk_admin_pagecache_setting_is_checked(value):
+    assert load_settings().neo4j_admin_pagecache == "512m"
+    assert load_settings(neo4j_admin_pagecache="2g").neo4j_admin_pagecache == "2g"
+    with pytest.raises(InputError, match="neo4j_admin_pagecache"):
+        load_settings(neo4j_admin_pagecache=value)

@@ -105,3 +105,23 @@ def test_bulk_parses_only_files_with_line_breaks_as_multiline(seed_jsonl, wrappe
     assert "--multiline-fields-format=v2" in command
     (listed,) = [a.split("=", 1)[1] for a in command if a.startswith("--multiline-fields=")]
     assert sorted(listed.split(",")) == sorted(str(stage.directory / n) for n in stage.multiline)
+
+
+@pytest.mark.parametrize("setting,want", [(None, "512m"), ("1g", "1g"), ("", None)])
+def test_import_page_cache_is_its_own(setting, want, tmp_path, monkeypatch):
+    """neo4j-admin's import reads the server home's page cache size, which a server for queries sets
+    large (RSS follows it); kg gives the import its own (``KG_NEO4J_ADMIN_PAGECACHE``, default 512m)
+    through ``--additional-config``, or the home's when the setting is empty. tests/ingest/test_bulk.py
+    runs the real neo4j-admin with the default."""
+    if setting is not None:
+        monkeypatch.setenv("KG_NEO4J_ADMIN_PAGECACHE", setting)
+    stage = _Staging(_EmptyDatabase(), admin=["true"], directory=tmp_path, keep=True)
+    command = stage.command()
+    configs = [a.split("=", 1)[1] for a in command if a.startswith("--additional-config=")]
+    if want is None:
+        assert configs == []
+    else:
+        (path,) = configs
+        assert Path(path).parent == stage.directory
+        assert Path(path).read_text(encoding="utf-8") == f"server.memory.pagecache.size={want}\n"
+    stage.cleanup()
