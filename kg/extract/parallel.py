@@ -6,7 +6,11 @@ grow without bound. :func:`extract_stream` therefore
 
 * cuts the input into batches of ``batch_size`` papers and extracts each batch inside
   ``nlp.memory_zone()``, so the strings and lexemes new texts add to the vocabulary are released
-  after every batch (without it the string store grows by ~13 strings per abstract forever);
+  after every batch (without it the string store grows by ~13 strings per abstract forever) —
+  except the first :data:`LEARN_PAPERS` papers of each process, extracted outside any zone so that
+  their words stay: a word's lexeme, its attributes and the tokenizer's cached chunks are then made
+  once per process instead of once per batch (≈ 9–10 % fewer instructions per abstract after it, on
+  real abstracts as on the synthetic corpus), for a fixed, bounded amount of memory;
 * with ``workers > 1`` runs the batches in processes started with ``spawn``, each building its
   pipeline once (the pool's initializer), with at most ``2 × workers`` batches in flight — the
   input is consumed only as fast as results are taken (backpressure, bounded memory);
@@ -44,10 +48,20 @@ from kg.errors import ExtractionError, KGError
 from kg.gcpolicy import collect_batch, relaxed, tune_worker
 from kg.models import Extraction, Paper
 
-__all__ = ["Failed", "default_workers", "extract_batch", "extract_stream"]
+__all__ = ["LEARN_PAPERS", "Failed", "default_workers", "extract_batch", "extract_stream", "learned"]
 
 #: Papers per batch sent to a worker (and per ``nlp.memory_zone()``).
 BATCH_SIZE = 256
+
+#: Papers a process extracts outside any memory zone before it zones every batch: what their words
+#: add to the vocabulary stays for the rest of the process (a few MB: +2 MB RSS after 530 real
+#: abstracts, +4 MB after 2,000 synthetic ones), so the common words of the corpus are not made
+#: again in every batch. Counted with valgrind (callgrind, instructions per abstract of the zoned
+#: batches after it): 10.8 → 9.7 M on 230 real abstracts after 300 learned, 11.9 → 10.9 M on the
+#: synthetic 1M corpus after 1,000. The output does not depend on it.
+LEARN_PAPERS = 5_000
+
+_learned = 0  # papers this process has extracted outside a zone (see LEARN_PAPERS)
 
 
 @dataclass(frozen=True)
@@ -99,32 +113,49 @@ def warm_up() -> None:
 
 
 def extract_batch(papers: list[Paper]) -> list[Extraction | Failed]:
-    """Extract one batch inside ``nlp.memory_zone()``: an :class:`Extraction` per paper, in order,
-    or a :class:`Failed` for a paper whose extraction raised (the batch is then retried paper by
-    paper so that one bad text costs only itself)."""
-    from kg.extract import extract
+    """Extract one batch: an :class:`Extraction` per paper, in order, or a :class:`Failed` for a paper
+    whose extraction raised (the batch is then retried paper by paper so that one bad text costs
+    only itself). Inside ``nlp.memory_zone()``, but for the first :data:`LEARN_PAPERS` papers of the
+    process, which are extracted outside it."""
+    global _learned
     from kg.extract.pipeline import get_nlp
 
     nlp = get_nlp()
     warm_up()
+    learn = papers[:max(0, LEARN_PAPERS - _learned)]
     try:
-        with nlp.memory_zone():
-            try:
-                whole: list[Extraction | Failed] = list(extract(papers, batch_size=max(1, len(papers))))
-            except Exception:  # noqa: BLE001 - find the paper(s) at fault below
-                whole = []
-            if whole or not papers:
-                return whole
-            out: list[Extraction | Failed] = []
-            for p in papers:
-                try:
-                    out.append(next(extract([p], batch_size=1)))
-                except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the run
-                    why = str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}"
-                    out.append(Failed(p, why))
-            return out
+        out = _extract_all(learn) if learn else []
+        _learned += len(learn)
+        if len(learn) < len(papers):
+            with nlp.memory_zone():
+                out += _extract_all(papers[len(learn):])
+        return out
     finally:
         collect_batch()  # the batch's spaCy documents are garbage now: free them (kg.gcpolicy)
+
+
+def learned() -> int:
+    """Papers this process has extracted outside a memory zone (at most :data:`LEARN_PAPERS`)."""
+    return _learned
+
+
+def _extract_all(papers: list[Paper]) -> list[Extraction | Failed]:
+    from kg.extract import extract
+
+    try:
+        whole: list[Extraction | Failed] = list(extract(papers, batch_size=max(1, len(papers))))
+    except Exception:  # noqa: BLE001 - find the paper(s) at fault below
+        whole = []
+    if whole or not papers:
+        return whole
+    out: list[Extraction | Failed] = []
+    for p in papers:
+        try:
+            out.append(next(extract([p], batch_size=1)))
+        except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the run
+            why = str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}"
+            out.append(Failed(p, why))
+    return out
 
 
 def _watch_parent(parent: int) -> None:

@@ -8,7 +8,8 @@ client planned with — and must be safe to run twice (a retried task rewrites t
 The spaCy pipeline is built once per worker process (:func:`kg.extract.pipeline.get_nlp` is cached;
 :class:`kg.scaleout.worker.PipelinePlugin` builds it when a Dask worker starts). A shard is extracted
 as ingest extracts, by :func:`kg.extract.parallel.extract_stream` in this process: batches, each in
-its own memory zone (so the string store does not grow over a long run), and a text the extractor
+its own memory zone after the process's first ``LEARN_PAPERS`` papers (so the string store does not
+grow over a long run), and a text the extractor
 chokes on costs only itself. Tasks sharing a process (a worker started with several threads) take
 turns on the pipeline: a memory zone is per process.
 """

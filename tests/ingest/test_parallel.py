@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from kg.export import graph_records, to_jsonl
-from kg.extract.parallel import Failed, extract_batch, extract_stream, warm_up
+from kg.extract import parallel
+from kg.extract.parallel import LEARN_PAPERS, Failed, extract_batch, extract_stream, learned, warm_up
 from kg.ingest import ingest
 from kg.models import Paper
 from kg.read import iter_papers, read_papers
@@ -76,8 +77,8 @@ def test_parallel_long_stream_runs_in_flat_memory(tmp_path):
     with src.open("w", encoding="utf-8") as fh:
         for rec in _short_abstracts(n):
             fh.write(json.dumps(rec) + "\n")
-    strings = len(get_nlp().vocab.strings)
     rss: list[int] = []
+    strings: list[tuple[int, int]] = []  # (papers learned so far, strings in the store) per batch
     seen = 0
     papers = (p for p in iter_papers(src) if isinstance(p, Paper))
     for x in extract_stream(papers, workers=1, batch_size=batch):
@@ -85,10 +86,14 @@ def test_parallel_long_stream_runs_in_flat_memory(tmp_path):
         seen += 1
         if seen % batch == 0:
             rss.append(_rss_bytes())
+            strings.append((learned(), len(get_nlp().vocab.strings)))
 
     assert seen == n
-    # every batch ran in a memory zone: ~100,000 new words left nothing in the string store
-    assert len(get_nlp().vocab.strings) == strings
+    # the first LEARN_PAPERS papers of the process ran outside a zone (their words stay); every
+    # later batch ran in a memory zone: its ~5 new words an abstract left nothing in the string store
+    zoned = [count for k, count in strings if k == LEARN_PAPERS]
+    assert len(zoned) >= len(strings) - LEARN_PAPERS // batch
+    assert len(set(zoned)) == 1, zoned[:3]
     # RSS: the second half of the stream grows far less than the first (which includes warm-up);
     # without the memory zone both halves grow alike (~13 strings and lexemes per abstract)
     half = len(rss) // 2
@@ -96,9 +101,10 @@ def test_parallel_long_stream_runs_in_flat_memory(tmp_path):
     assert second <= max(first, 0) * 0.5 + 8 * 2**20, (first, second)
 
 
-def test_parallel_memory_zone_releases_strings_of_a_batch():
+def test_parallel_memory_zone_releases_strings_of_a_batch(monkeypatch):
     from kg.extract.pipeline import get_nlp
 
+    monkeypatch.setattr(parallel, "_learned", LEARN_PAPERS)  # this process has learned its words
     papers = [Paper(**r) for r in _short_abstracts(50, seed=11)]
     nlp = get_nlp()
     warm_up()  # (what the first batch of a process adds outside any zone, once)
@@ -107,6 +113,29 @@ def test_parallel_memory_zone_releases_strings_of_a_batch():
     assert [x.paper.id for x in got] == [p.id for p in papers]
     assert all(not isinstance(x, Failed) and x.divergences for x in got)
     assert len(nlp.vocab.strings) == before
+
+
+def test_first_papers_of_a_process_are_learned_outside_a_zone(monkeypatch):
+    """The first LEARN_PAPERS papers of a process keep their words (a batch may straddle the limit);
+    after them every batch is zoned; the output is the same either way."""
+    from kg.extract import extract
+    from kg.extract.pipeline import get_nlp
+
+    monkeypatch.setattr(parallel, "LEARN_PAPERS", 30)
+    monkeypatch.setattr(parallel, "_learned", 0)
+    nlp = get_nlp()
+    warm_up()
+    first = [Paper(**r) for r in _short_abstracts(50, seed=21)]
+    later = [Paper(**dict(r, id=f"later-{r['id']}")) for r in _short_abstracts(50, seed=22)]
+    before = len(nlp.vocab.strings)
+    got = gold_lines(extract_batch(first))
+    assert learned() == 30
+    after_first = len(nlp.vocab.strings)
+    assert after_first > before + 30  # the made-up words of the 30 learned papers stayed
+    got += gold_lines(extract_batch(later))
+    assert learned() == 30
+    assert len(nlp.vocab.strings) == after_first  # the later batch was zoned
+    assert got == gold_lines(extract(first + later))  # no zone at all: the same output
 
 
 def test_tokenizer_cache_warm_up_is_outside_zones_and_changes_no_output():
